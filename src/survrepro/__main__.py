@@ -1,0 +1,5 @@
+import sys
+
+from survrepro.cli import main
+
+sys.exit(main())

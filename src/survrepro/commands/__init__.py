@@ -1,0 +1,1 @@
+"""Subcommands of ``survrepro``; each module exposes ``register(subparsers)``."""
