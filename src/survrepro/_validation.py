@@ -73,7 +73,7 @@ def as_durations(durations, event_observed=None, *, where: str = "input"):
         if bad.size:
             i = int(bad[0])
             raise InputError(
-                f"{where}: event at position {i + 1} is {e_raw[i]!r}; expected 0 (censored) or 1 (event)."
+                f"{where}: event at position {i + 1} is {e_raw[i]}; expected 0 (censored) or 1 (event)."
             )
         e = e_f.astype(int)
     return t, e
