@@ -1,0 +1,760 @@
+"""Consistency audit: a study's published numbers checked against each other.
+
+Before any data is made, the numbers a paper prints can be checked against one another:
+
+* ``percent_vs_counts``: a percentage against its numerator and denominator, at the
+  precision it was printed with;
+* ``subgroup_sum``: subgroup counts against their total; ``count_within_n``: a count of
+  patients in an arm (evaluable, say) against the arm's size;
+* ``hr_ci_symmetry``: a hazard ratio against its confidence interval (on the log scale the
+  estimate is the interval's midpoint), allowing for the rounding of all three numbers;
+* ``hr_ci_p_value``: the Wald p-value implied by the interval against the printed p;
+* ``hr_ci_events``: the number of events the width of the interval implies;
+* ``contingency_p_value``: which common tests reproduce a printed p over a table of
+  counts (Pearson chi-square with and without continuity correction, likelihood-ratio
+  G-test, Fisher / Fisher-Freeman-Halton exact test);
+* ``design_events_vs_patients`` and ``design_events_vs_ci``: a design statement (power,
+  alpha, medians) against the patients the study had and the events its CI implies;
+* ``estimate_within_ci`` and ``date_order``: simple sanity checks.
+
+Each finding is ``consistent``, ``inconsistent`` or ``cannot tell`` and carries its
+arithmetic as text and its numbers. Rounding is handled by interval arithmetic: a number
+printed as ``0.91`` stands for any value in ``[0.905, 0.915]``.
+
+References
+----------
+Schoenfeld D. Sample-size formula for the proportional-hazards regression model.
+Biometrics 1983;39:499-503.
+Altman DG, Bland JM. How to obtain the P value from a confidence interval.
+BMJ 2011;343:d2304.
+Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+other problems of significance. Biometrika 1951;38:141-149.
+"""
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survrepro import contingency, design
+from survrepro.targets import Register, Target, matches, printed_interval, round_half_away
+
+__all__ = [
+    "STATUSES",
+    "Finding",
+    "AuditReport",
+    "audit_register",
+    "wald_p_from_ci",
+    "events_from_ci",
+    "ci_log_se",
+]
+
+STATUSES = ("consistent", "inconsistent", "cannot tell")
+_TEST_LABEL = {
+    "pearson": "Pearson chi-square",
+    "pearson_yates": "Pearson chi-square with Yates correction",
+    "likelihood_ratio": "likelihood-ratio G-test",
+    "fisher": "Fisher exact (Freeman-Halton for r x c)",
+}
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Finding:
+    """One audit finding.
+
+    Attributes
+    ----------
+    check : str
+        Name of the check (``percent_vs_counts``, ``hr_ci_symmetry``, ...).
+    targets : tuple of str
+        Ids of the register targets involved.
+    status : str
+        ``consistent``, ``inconsistent`` or ``cannot tell``.
+    arithmetic : str
+        The computation, written out.
+    numbers : tuple of (name, value)
+        The numbers of the finding (JSON-ready).
+    """
+
+    check: str
+    targets: tuple[str, ...]
+    status: str
+    arithmetic: str
+    numbers: tuple[tuple[str, object], ...] = ()
+
+    def __post_init__(self):
+        if self.status not in STATUSES:  # pragma: no cover - programming error
+            raise ValueError(f"status must be one of {STATUSES}; got {self.status!r}")
+
+    @property
+    def values(self) -> dict:
+        """The numbers as a dictionary."""
+        return dict(self.numbers)
+
+    def to_dict(self) -> dict:
+        return {
+            "check": self.check,
+            "targets": list(self.targets),
+            "status": self.status,
+            "arithmetic": self.arithmetic,
+            "numbers": self.values,
+        }
+
+
+@dataclass(frozen=True, repr=False)
+class AuditReport:
+    """All findings of the audit of one register."""
+
+    study: str
+    path: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def counts(self) -> dict:
+        """Number of findings per status."""
+        return {s: sum(f.status == s for f in self.findings) for s in STATUSES}
+
+    def by_check(self, check: str) -> tuple[Finding, ...]:
+        """Findings of one check."""
+        return tuple(f for f in self.findings if f.check == check)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per finding: study, check, targets, status, arithmetic, numbers (JSON)."""
+        return pd.DataFrame(
+            [
+                {
+                    "study": self.study,
+                    "check": f.check,
+                    "targets": ", ".join(f.targets),
+                    "status": f.status,
+                    "arithmetic": f.arithmetic,
+                    "numbers": json.dumps(f.values, allow_nan=False),
+                }
+                for f in self.findings
+            ],
+            columns=["study", "check", "targets", "status", "arithmetic", "numbers"],
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "study": self.study,
+            "register": self.path,
+            "counts": self.counts,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{len(self.findings)} findings: {c['consistent']} consistent, "
+            f"{c['inconsistent']} inconsistent, {c['cannot tell']} cannot tell"
+        )
+
+    def to_markdown(self) -> str:
+        """A Markdown section: a summary line and a table of the findings."""
+        esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+        lines = [
+            f"### Consistency audit: {self.study}",
+            "",
+            f"Published numbers checked against each other ({self.summary()}).",
+            "",
+            "| check | targets | status | arithmetic |",
+            "|---|---|---|---|",
+        ]
+        for f in self.findings:
+            lines.append(f"| {esc(f.check)} | {esc(', '.join(f.targets))} | {esc(f.status)} | {esc(f.arithmetic)} |")
+        return "\n".join(lines) + "\n"
+
+    def to_text(self, width: int = 100) -> str:
+        """A readable plain-text listing for the terminal."""
+        out = [f"Consistency audit of {self.study} ({self.path})", self.summary(), ""]
+        for f in self.findings:
+            out.append(f"[{f.status}] {f.check}: {', '.join(f.targets)}")
+            out.extend(textwrap.wrap(f.arithmetic, width=width, initial_indent="    ", subsequent_indent="    "))
+        return "\n".join(out) + "\n"
+
+    def __repr__(self) -> str:
+        return f"AuditReport({self.study}: {self.summary()})"
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+
+
+# --------------------------------------------------------------------------- calculations on numbers
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(1.0 - (1.0 - level) / 2.0))
+
+
+def ci_log_se(low: float, high: float, level: float = 0.95) -> float:
+    """Standard error of log HR implied by a Wald interval: ``(log high - log low) / (2 z)``.
+
+    Examples
+    --------
+    >>> round(ci_log_se(0.34, 2.48), 4)
+    0.5069
+    """
+    return (math.log(high) - math.log(low)) / (2.0 * _z(level))
+
+
+def wald_p_from_ci(hr: float, low: float, high: float, level: float = 0.95) -> float:
+    """Two-sided Wald p-value implied by a hazard ratio and its confidence interval.
+
+    ``z = |log HR| / SE`` with ``SE`` from the interval width (Altman & Bland 2011).
+
+    Examples
+    --------
+    >>> round(wald_p_from_ci(0.91, 0.34, 2.48), 4)
+    0.8524
+    """
+    se = ci_log_se(low, high, level)
+    return float(2.0 * stats.norm.sf(abs(math.log(hr)) / se))
+
+
+def events_from_ci(low: float, high: float, level: float = 0.95, fraction: float = 0.5) -> float:
+    """Number of events a CI width implies: ``D = 1 / (p (1 - p) SE^2)``.
+
+    For a log-rank or Cox comparison, ``Var(log HR) ~= 1 / (p (1 - p) D)`` with ``p`` the
+    fraction of patients on one arm (Schoenfeld 1983); with 1:1 allocation ``SE ~= 2 / sqrt(D)``.
+
+    Examples
+    --------
+    >>> round(events_from_ci(0.34, 2.48), 2)
+    15.57
+    """
+    se = ci_log_se(low, high, level)
+    return 1.0 / (fraction * (1.0 - fraction) * se**2)
+
+
+def _abs_log_range(lo: float, hi: float) -> tuple[float, float]:
+    """Range of |log x| for x in [lo, hi] (0 when the interval contains 1)."""
+    a, b = math.log(lo), math.log(hi)
+    if a <= 0.0 <= b:
+        return 0.0, max(-a, b)
+    return min(abs(a), abs(b)), max(abs(a), abs(b))
+
+
+def _fmt(x, digits: int = 4) -> str:
+    return f"{x:.{digits}g}"
+
+
+def _pfmt(p) -> str:
+    return "n/a" if p is None else f"{p:.4f}"
+
+
+def _num(x):
+    """JSON-ready number."""
+    if x is None:
+        return None
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _rounding(t: Target) -> tuple[float, float]:
+    return printed_interval(t.value, t.decimals)
+
+
+def _level(*targets: Target) -> tuple[float, str]:
+    for t in targets:
+        lv = t.settings.get("confidence_level")
+        if lv is not None:
+            return float(lv), ""
+    return 0.95, " (confidence level not given; 95% assumed)"
+
+
+# --------------------------------------------------------------------------- checks
+def _check_percentages(reg: Register) -> list[Finding]:
+    out = []
+    for t in reg.targets:
+        if t.quantity != "proportion":
+            continue
+        num, den = t.numerator, t.denominator
+        value = t.scale_factor * num / den
+        ok, _ = matches(t, value)
+        unit = "%" if t.scale == "percent" else ""
+        mult = "100 × " if t.scale == "percent" else ""
+        shown = round_half_away(value, t.decimals)
+        text = (
+            f"{mult}{num}/{den} = {value:.4f}{unit}, which prints as {shown:.{t.decimals}f}{unit} "
+            f"at {t.decimals} decimals; printed {t.printed}."
+        )
+        if not ok:
+            fits = [k for k in range(den + 1) if matches(t, t.scale_factor * k / den)[0]]
+            text += (
+                f" Numerators of {den} that print as {t.printed}: "
+                f"{', '.join(map(str, fits)) if fits else 'none'}."
+            )
+        ids = tuple(x for x in (t.id, t.numerator_ref, t.denominator_ref) if x)
+        out.append(
+            Finding(
+                "percent_vs_counts", ids, "consistent" if ok else "inconsistent", text,
+                (("numerator", num), ("denominator", den), ("computed", _num(value)), ("printed", t.value)),
+            )
+        )
+    return out
+
+
+def _count_facts(reg: Register):
+    """(endpoint, what) -> {arms: (value, target ids)} for counts and literal proportion parts."""
+    facts: dict = defaultdict(dict)
+    for t in reg.targets:
+        if t.quantity == "n":
+            facts[("n", "patients")][t.arms] = (int(t.value), (t.id,))
+        elif t.quantity == "count":
+            facts[(t.endpoint, t.count_of)][t.arms] = (int(t.value), (t.id,))
+        elif t.quantity == "proportion":
+            if t.numerator_ref is None:
+                facts[(t.endpoint, "numerator")][t.arms] = (t.numerator, (t.id,))
+            if t.denominator_ref is None:
+                facts[(t.endpoint, "denominator")][t.arms] = (t.denominator, (t.id,))
+    return facts
+
+
+def _arm_sizes(reg: Register) -> tuple[dict, tuple[int | None, tuple[str, ...]]]:
+    sizes = {}
+    for t in reg.targets:
+        if t.quantity == "n" and len(t.arms) == 1:
+            sizes[t.arms[0]] = (int(t.value), (t.id,))
+    total = [t for t in reg.targets if t.quantity == "n" and not t.arms]
+    if total:
+        return sizes, (int(total[0].value), (total[0].id,))
+    if sizes and len(sizes) == len(reg.study.arms):
+        return sizes, (sum(v for v, _ in sizes.values()), tuple(i for _, ids in sizes.values() for i in ids))
+    return sizes, (None, ())
+
+
+def _check_sums(reg: Register) -> list[Finding]:
+    out = []
+    arm_ids = [a.id for a in reg.study.arms]
+    label = {a.id: a.label for a in reg.study.arms}
+    for (endpoint, what), by_arms in _count_facts(reg).items():
+        if () not in by_arms:
+            continue
+        total, total_ids = by_arms[()]
+        parts = [(a, *by_arms[(a,)]) for a in arm_ids if (a,) in by_arms]
+        if not parts:
+            continue
+        s = sum(v for _, v, _ in parts)
+        terms = " + ".join(f"{v} ({label[a]})" for a, v, _ in parts)
+        ids = tuple(i for _, _, ids in parts for i in ids) + total_ids
+        name = "patients" if endpoint == "n" else f"{endpoint} {what}"
+        if len(parts) == len(arm_ids):
+            status = "consistent" if s == total else "inconsistent"
+            text = f"{name}: {terms} = {s}; the total printed is {total}."
+        else:
+            missing = [label[a] for a in arm_ids if (a,) not in by_arms]
+            status = "inconsistent" if s > total else "cannot tell"
+            text = (
+                f"{name}: {terms} = {s} against a total of {total}; not printed for "
+                f"{', '.join(missing)}, so the sum cannot be completed"
+                + (" (and already exceeds the total)." if s > total else ".")
+            )
+        out.append(Finding("subgroup_sum", ids, status, text, (("sum", s), ("total", total))))
+    return out
+
+
+def _check_within_n(reg: Register) -> list[Finding]:
+    """Counts of patients (not used as a proportion's numerator) against the arm sizes."""
+    sizes, (total, total_ids) = _arm_sizes(reg)
+    label = {a.id: a.label for a in reg.study.arms}
+    numerators = {t.numerator_ref for t in reg.targets if t.quantity == "proportion"}
+    groups: dict = defaultdict(list)
+    for t in reg.targets:
+        if t.quantity == "count" and t.id not in numerators:
+            groups[(t.endpoint, t.count_of)].append(t)
+    out = []
+    for (endpoint, what), ts in groups.items():
+        pieces, ids, ok, unknown = [], [], True, False
+        for t in ts:
+            if t.arms:
+                n, n_ids = sizes.get(t.arms[0], (None, ()))
+                who = label[t.arms[0]]
+            else:
+                n, n_ids = total, total_ids
+                who = "all patients"
+            ids += [t.id, *n_ids]
+            if n is None:
+                unknown = True
+                pieces.append(f"{int(t.value)} ({who}; size not printed)")
+            else:
+                ok &= int(t.value) <= n
+                pieces.append(f"{int(t.value)} {'≤' if int(t.value) <= n else '>'} {n} ({who})")
+        status = "inconsistent" if not ok else ("cannot tell" if unknown else "consistent")
+        text = f"{endpoint} {what} against the number of patients: " + "; ".join(pieces) + "."
+        out.append(Finding("count_within_n", tuple(dict.fromkeys(ids)), status, text))
+    return out
+
+
+def _hr_groups(reg: Register) -> dict:
+    groups: dict = defaultdict(dict)
+    for t in reg.targets:
+        if t.quantity in ("hr", "hr_ci_low", "hr_ci_high", "p_value", "p_value_bound") and len(t.arms) == 2:
+            groups[(t.endpoint, t.arms)][t.quantity] = t
+    return {k: g for k, g in groups.items() if {"hr", "hr_ci_low", "hr_ci_high"} <= set(g)}
+
+
+def _fraction(reg: Register, arms: tuple[str, str]) -> tuple[float, str]:
+    """Fraction of patients on the first arm, with how it was obtained."""
+    sizes, _ = _arm_sizes(reg)
+    if arms[0] in sizes and arms[1] in sizes:
+        a, b = sizes[arms[0]][0], sizes[arms[1]][0]
+        return a / (a + b), f"p = {a}/{a + b} from the arm sizes"
+    ratio = [t for t in reg.targets if t.quantity == "allocation_ratio" and set(t.arms) == set(arms)]
+    if ratio:
+        r = float(ratio[0].value)
+        r = r if ratio[0].arms == arms else 1.0 / r
+        return r / (1.0 + r), f"p = {r:g}/(1 + {r:g}) from the allocation ratio"
+    return 0.5, "p = 0.5 (allocation not printed; 1:1 assumed)"
+
+
+def _check_hr(reg: Register) -> list[Finding]:
+    out = []
+    for (endpoint, arms), g in _hr_groups(reg).items():
+        hr_t, lo_t, hi_t = g["hr"], g["hr_ci_low"], g["hr_ci_high"]
+        ids = (hr_t.id, lo_t.id, hi_t.id)
+        h, lo, hi = float(hr_t.value), float(lo_t.value), float(hi_t.value)
+        h_r, lo_r, hi_r = _rounding(hr_t), _rounding(lo_t), _rounding(hi_t)
+        level, level_note = _level(lo_t, hi_t)
+        z = _z(level)
+
+        # log-symmetry
+        log_h = (math.log(h_r[0]), math.log(h_r[1]))
+        mid = ((math.log(lo_r[0]) + math.log(hi_r[0])) / 2, (math.log(lo_r[1]) + math.log(hi_r[1])) / 2)
+        gm = math.sqrt(lo * hi)
+        overlap = log_h[0] <= mid[1] and mid[0] <= log_h[1]
+        within = lo <= h <= hi
+        text = (
+            f"{endpoint} HR {hr_t.printed} (95% CI {lo_t.printed}-{hi_t.printed}): log HR = {math.log(h):.4f} "
+            f"(from {log_h[0]:.4f} to {log_h[1]:.4f} over the rounding of the HR, {h_r[0]:g}-{h_r[1]:g}); "
+            f"midpoint of the log CI = (log {lo_t.printed} + log {hi_t.printed})/2 = {math.log(gm):.4f} "
+            f"(from {mid[0]:.4f} to {mid[1]:.4f} over the rounding of both limits), i.e. HR = "
+            f"sqrt({lo_t.printed} × {hi_t.printed}) = {gm:.4f}. The ranges "
+            f"{'overlap' if overlap else 'do not overlap'}"
+            + ("" if within else "; the HR lies outside its own interval") + "."
+        )
+        out.append(
+            Finding(
+                "hr_ci_symmetry", ids, "consistent" if overlap and within else "inconsistent", text,
+                (("log_hr", math.log(h)), ("log_hr_low", log_h[0]), ("log_hr_high", log_h[1]),
+                 ("log_ci_mid", math.log(gm)), ("log_ci_mid_low", mid[0]), ("log_ci_mid_high", mid[1]),
+                 ("hr_from_ci", gm)),
+            )
+        )
+
+        # standard error and its rounding range
+        se = ci_log_se(lo, hi, level)
+        se_r = ((math.log(hi_r[0]) - math.log(lo_r[1])) / (2 * z), (math.log(hi_r[1]) - math.log(lo_r[0])) / (2 * z))
+        se_text = (
+            f"SE(log HR) = (log {hi_t.printed} - log {lo_t.printed})/(2 × {z:.4f}) = {se:.4f} "
+            f"(from {se_r[0]:.4f} to {se_r[1]:.4f} over the rounding of both limits){level_note}"
+        )
+
+        # p-value implied by the CI
+        p_t = g.get("p_value") or g.get("p_value_bound")
+        if p_t is not None:
+            p = wald_p_from_ci(h, lo, hi, level)
+            a_lo, a_hi = _abs_log_range(*h_r)
+            p_r = (float(2 * stats.norm.sf(a_hi / se_r[0])), float(2 * stats.norm.sf(a_lo / se_r[1])))
+            if p_t.quantity == "p_value":
+                pr = _rounding(p_t)
+                ok_point = matches(p_t, p)[0]
+                overlap = p_r[0] <= pr[1] and pr[0] <= p_r[1]
+                status = "consistent" if overlap else "inconsistent"
+                verdict = (
+                    f"the printed P = {p_t.printed} stands for {pr[0]:g} to {pr[1]:g}; the ranges "
+                    f"{'overlap' if overlap else 'do not overlap'}"
+                    + ("" if ok_point else f" (at the printed values the Wald p prints as {round_half_away(p, p_t.decimals):.{p_t.decimals}f})")
+                )
+            else:
+                holds = [matches(p_t, x)[0] for x in p_r]
+                status = "consistent" if all(holds) else ("inconsistent" if not any(holds) else "cannot tell")
+                verdict = f"the bound P {p_t.comparator} {p_t.value:g} holds for {'all' if all(holds) else ('none' if not any(holds) else 'part')} of that range"
+            text = (
+                f"{se_text}; z = |log HR|/SE = {abs(math.log(h)) / se:.4f}; Wald p = 2(1 - Φ(z)) = {p:.4f} "
+                f"(from {p_r[0]:.4f} to {p_r[1]:.4f} over the rounding of HR and CI); {verdict}. "
+                f"The register's p comes from: {p_t.settings.get('test', 'test not stated')}."
+            )
+            out.append(
+                Finding(
+                    "hr_ci_p_value", ids + (p_t.id,), status, text,
+                    (("se", se), ("se_low", se_r[0]), ("se_high", se_r[1]), ("wald_p", p),
+                     ("wald_p_low", p_r[0]), ("wald_p_high", p_r[1]), ("printed_p", p_t.value)),
+                )
+            )
+
+        # events implied by the CI width
+        frac, frac_text = _fraction(reg, arms)
+        d = 1.0 / (frac * (1 - frac) * se**2)
+        d_r = (1.0 / (frac * (1 - frac) * se_r[1] ** 2), 1.0 / (frac * (1 - frac) * se_r[0] ** 2))
+        sizes, (total, total_ids) = _arm_sizes(reg)
+        n_pair = [sizes.get(a, (None, ()))[0] for a in arms]
+        n_pat = sum(n_pair) if None not in n_pair else None
+        events = [t for t in reg.targets if t.quantity == "count" and t.count_of == "events" and t.endpoint == endpoint]
+        pub_events = None
+        if len(events) == 1 and not events[0].arms:
+            pub_events = int(events[0].value)
+        elif {t.arms for t in events} == {(a,) for a in arms}:
+            pub_events = sum(int(t.value) for t in events)
+        text = (
+            f"{se_text}; events D = 1/(p(1-p) SE²) with {frac_text}: D = {d:.1f} "
+            f"(from {d_r[0]:.1f} to {d_r[1]:.1f} over the rounding)."
+        )
+        ev_ids = ids + tuple(t.id for t in events)
+        if pub_events is not None:
+            inside = math.floor(d_r[0]) <= pub_events <= math.ceil(d_r[1])
+            status = "consistent" if inside else "cannot tell"
+            text += (
+                f" The printed number of events is {pub_events}, "
+                + ("inside that range." if inside else "outside that range; the formula is an approximation, so this alone does not settle it.")
+            )
+        elif n_pat is not None:
+            status = "consistent" if d_r[0] <= n_pat else "inconsistent"
+            text += (
+                f" No event count is printed; the {n_pat} patients of the two arms "
+                + ("can have had that many events." if d_r[0] <= n_pat else "could not have had that many first events.")
+            )
+        else:
+            status = "cannot tell"
+            text += " Neither the events nor the arm sizes are printed."
+        out.append(
+            Finding(
+                "hr_ci_events", ev_ids, status, text,
+                (("fraction_first_arm", frac), ("events", d), ("events_low", d_r[0]), ("events_high", d_r[1]),
+                 ("patients", n_pat), ("published_events", pub_events)),
+            )
+        )
+    return out
+
+
+def _proportion_for(reg: Register, endpoint: str, arm: str) -> Target | None:
+    props = [t for t in reg.targets if t.quantity == "proportion" and t.endpoint == endpoint and t.arms == (arm,)]
+    return props[0] if len(props) == 1 else None
+
+
+def _check_contingency(reg: Register) -> list[Finding]:
+    out = []
+    for p_t in reg.targets:
+        if p_t.quantity not in ("p_value", "p_value_bound") or len(p_t.arms) < 2:
+            continue
+        props = [_proportion_for(reg, p_t.endpoint, a) for a in p_t.arms]
+        if any(p is None for p in props):
+            continue
+        table = np.array([[p.numerator, p.denominator - p.numerator] for p in props])
+        res = contingency.contingency_tests(table)
+        label = {a.id: a.label for a in reg.study.arms}
+        rows = ", ".join(f"{p.numerator}/{p.denominator} ({label[a]})" for p, a in zip(props, p_t.arms))
+        lines, good, numbers = [], [], [("table", table.tolist())]
+        for test in res.tests:
+            numbers.append((f"p_{test.name}", _num(test.p_value)))
+            if test.p_value is None:
+                lines.append(f"{_TEST_LABEL[test.name]}: not applicable ({test.note})")
+                continue
+            ok = matches(p_t, test.p_value)[0]
+            if ok:
+                good.append(test.name)
+            stat = "" if test.statistic is None else f"statistic {test.statistic:.4f} on {test.df} df, "
+            if p_t.quantity == "p_value":
+                shown = f"prints as {round_half_away(test.p_value, p_t.decimals):.{p_t.decimals}f}"
+            else:
+                shown = "satisfies the bound" if ok else "does not satisfy the bound"
+            lines.append(
+                f"{_TEST_LABEL[test.name]}: {stat}p = {test.p_value:.4f}, {shown}, "
+                f"{'reproduces' if ok else 'does not reproduce'} P = {p_t.printed}"
+            )
+        assumed = p_t.settings.get("test")
+        tail = f" The register assumes {assumed!r}" if assumed else ""
+        if assumed:
+            tail += ", which reproduces it." if assumed in good else ", which does not reproduce it."
+        text = (
+            f"{p_t.endpoint}: table of {rows} (rows = arms; columns = yes, no). " + "; ".join(lines) + "." + tail
+        )
+        numbers.append(("reproducing_tests", ",".join(good)))
+        out.append(
+            Finding(
+                "contingency_p_value",
+                (p_t.id,) + tuple(p.id for p in props),
+                "consistent" if good else "inconsistent",
+                text,
+                tuple(numbers),
+            )
+        )
+    return out
+
+
+def _check_design(reg: Register) -> list[Finding]:
+    out = []
+    endpoints = sorted({t.endpoint for t in reg.targets if t.quantity.startswith("design_")})
+    hr_groups = _hr_groups(reg)
+    for endpoint in endpoints:
+        def one(q):
+            ts = [t for t in reg.targets if t.quantity == q and t.endpoint == endpoint]
+            return ts[0] if ts else None
+
+        power_t, alpha_t = one("design_power"), one("design_alpha")
+        hr_t, mc_t, me_t = one("design_hr"), one("design_median_control"), one("design_median_experimental")
+        if power_t is None or alpha_t is None or (hr_t is None and (mc_t is None or me_t is None)):
+            continue
+        power = float(power_t.value) / power_t.scale_factor
+        alpha = float(alpha_t.value) / alpha_t.scale_factor
+        if hr_t is not None:
+            hr, hr_text, used = float(hr_t.value), f"HR {hr_t.printed}", (hr_t,)
+            exp_arm = hr_t.arms[0]
+        else:
+            hr = design.hazard_ratio_from_medians(float(mc_t.value), float(me_t.value))
+            hr_text = (
+                f"HR = {mc_t.printed}/{me_t.printed} = {hr:.4g} (median control over median experimental, "
+                f"exponential survival assumed)"
+            )
+            used = (mc_t, me_t)
+            exp_arm = me_t.arm
+        used = (power_t, alpha_t) + used
+        sided = alpha_t.settings.get("sided", "not reported")
+        sides = {"one-sided": (1,), "two-sided": (2,)}.get(sided, (1, 2))
+        # allocation: experimental over control
+        ctl_arm = mc_t.arm if mc_t is not None else (hr_t.arms[1] if hr_t is not None else None)
+        if exp_arm and ctl_arm:
+            frac, frac_text = _fraction(reg, (exp_arm, ctl_arm))
+        else:
+            frac, frac_text = 0.5, "p = 0.5 (arms of the design not given; 1:1 assumed)"
+        ratio_t = [t for t in reg.targets if t.quantity == "allocation_ratio"]
+        if ratio_t:
+            r = float(ratio_t[0].value)
+            if ctl_arm and ratio_t[0].arms == (ctl_arm, exp_arm):
+                r = 1.0 / r
+            alloc, alloc_text = r, f"allocation {ratio_t[0].printed}:1 as printed"
+            used += (ratio_t[0],)
+        else:
+            alloc, alloc_text = frac / (1 - frac), f"allocation from {frac_text}"
+        _, (n_total, n_ids) = _arm_sizes(reg)
+        groups = [g for (ep, _), g in hr_groups.items() if ep == endpoint]
+        sided_note = "" if sided in ("one-sided", "two-sided") else " (sidedness not stated: both are reported)"
+        for s in sides:
+            req = design.required_events(hr, power=power, alpha=alpha, sides=s, allocation=alloc)
+            base = (
+                f"Schoenfeld: D = (z(1-α/{s}) + z(power))² / (p(1-p) log(HR)²) with {hr_text}, power "
+                f"{power:g}, α {alpha:g} {'one' if s == 1 else 'two'}-sided{sided_note}, {alloc_text}: "
+                f"D = {req.events_exact:.2f}, i.e. {req.events} events"
+            )
+            ids = tuple(t.id for t in used)
+            if n_total is not None:
+                ok = req.events <= n_total
+                out.append(
+                    Finding(
+                        "design_events_vs_patients", ids + n_ids, "consistent" if ok else "inconsistent",
+                        base + f"; the study had {n_total} patients, "
+                        + ("enough to observe them only if " + f"{100 * req.events / n_total:.0f}% have an event." if ok
+                           else "fewer than the events required."),
+                        (("sides", s), ("hazard_ratio", hr), ("required_events", req.events),
+                         ("required_events_exact", req.events_exact), ("patients", n_total)),
+                    )
+                )
+            for g in groups:
+                lo_t, hi_t, hrp_t = g["hr_ci_low"], g["hr_ci_high"], g["hr"]
+                level, _ = _level(lo_t, hi_t)
+                z = _z(level)
+                lo_r, hi_r = _rounding(lo_t), _rounding(hi_t)
+                se_r = ((math.log(hi_r[0]) - math.log(lo_r[1])) / (2 * z), (math.log(hi_r[1]) - math.log(lo_r[0])) / (2 * z))
+                f2, _ = _fraction(reg, (hrp_t.arms[0], hrp_t.arms[1]))
+                d = events_from_ci(float(lo_t.value), float(hi_t.value), level, f2)
+                d_r = (1 / (f2 * (1 - f2) * se_r[1] ** 2), 1 / (f2 * (1 - f2) * se_r[0] ** 2))
+                pw = design.power_for_events(hr, d, alpha=alpha, sides=s, allocation=alloc).power
+                ok = d_r[1] >= req.events
+                out.append(
+                    Finding(
+                        "design_events_vs_ci", ids + (lo_t.id, hi_t.id),
+                        "consistent" if ok else "inconsistent",
+                        base + f"; the printed CI {lo_t.printed}-{hi_t.printed} implies {d:.1f} events "
+                        f"({d_r[0]:.1f} to {d_r[1]:.1f} over its rounding), "
+                        + ("as many as the design requires" if ok else "fewer than the design requires")
+                        + f"; with {d:.1f} events the design's power against {hr_text.split(' (')[0]} is {100 * pw:.0f}%.",
+                        (("sides", s), ("hazard_ratio", hr), ("required_events", req.events),
+                         ("implied_events", d), ("implied_events_low", d_r[0]), ("implied_events_high", d_r[1]),
+                         ("power_at_implied_events", pw)),
+                    )
+                )
+    return out
+
+
+def _check_estimate_within_ci(reg: Register) -> list[Finding]:
+    out = []
+    groups: dict = defaultdict(dict)
+    for t in reg.targets:
+        if t.quantity in ("median", "median_ci_low", "median_ci_high"):
+            groups[(t.endpoint, t.arms)][t.quantity] = t
+    for (endpoint, arms), g in groups.items():
+        if len(g) < 3:
+            continue
+        m, lo, hi = g["median"], g["median_ci_low"], g["median_ci_high"]
+        ok = lo.value <= m.value <= hi.value
+        out.append(
+            Finding(
+                "estimate_within_ci", (m.id, lo.id, hi.id), "consistent" if ok else "inconsistent",
+                f"{endpoint} median {m.printed} {'lies' if ok else 'does not lie'} within its CI "
+                f"{lo.printed}-{hi.printed}.",
+                (("estimate", m.value), ("low", lo.value), ("high", hi.value)),
+            )
+        )
+    return out
+
+
+def _check_dates(reg: Register) -> list[Finding]:
+    order = ("accrual_start", "accrual_end", "data_cutoff")
+    ts = [t for q in order for t in reg.targets if t.quantity == q]
+    if len(ts) < 2:
+        return []
+    ok = all(a.value <= b.value for a, b in zip(ts, ts[1:]))
+    text = " ≤ ".join(f"{t.quantity} {t.value}" for t in ts)
+    return [
+        Finding(
+            "date_order", tuple(t.id for t in ts), "consistent" if ok else "inconsistent",
+            text + (" holds." if ok else " does not hold."),
+        )
+    ]
+
+
+_CHECKS = (
+    _check_percentages,
+    _check_sums,
+    _check_within_n,
+    _check_hr,
+    _check_contingency,
+    _check_design,
+    _check_estimate_within_ci,
+    _check_dates,
+)
+
+
+def audit_register(register: Register) -> AuditReport:
+    """Check a register's published numbers against each other.
+
+    Parameters
+    ----------
+    register : Register
+        As returned by :func:`survrepro.targets.load_register`.
+
+    Returns
+    -------
+    AuditReport
+        Findings in a fixed order (percentages, sums, counts within arm sizes, HR and CI,
+        contingency p-values, design, estimates within CIs, dates). Checks for which the
+        register has no numbers produce no finding.
+
+    Examples
+    --------
+    >>> from survrepro.targets import load_register
+    >>> report = audit_register(load_register("levee2025"))   # doctest: +SKIP
+    >>> report.counts["inconsistent"]                         # doctest: +SKIP
+    0
+    """
+    findings = []
+    for check in _CHECKS:
+        findings.extend(check(register))
+    return AuditReport(study=register.study.id, path=str(register.path), findings=tuple(findings))

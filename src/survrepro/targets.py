@@ -1,0 +1,831 @@
+"""The published-target register: every published number of a study, with its source.
+
+One TOML file per study (``data/published/<study>.toml``) holds the study's metadata
+and one ``[[target]]`` entry per published number: what it measures (endpoint,
+quantity, arm), its value as printed and the decimals it was printed with, an optional
+wider tolerance with its reason, the method settings that apply, the quoted source
+sentence and a role (``calibrate``: used to build synthetic data; ``check``: held out).
+The schema is documented in ``data/published/README.md``.
+
+:func:`load_register` validates every entry and names the file and the entry on any
+fault; :func:`matches` decides whether a reproduced number matches a printed one.
+
+Examples
+--------
+>>> from survrepro.targets import load_register, matches
+>>> reg = load_register("extend_breast")            # doctest: +SKIP
+>>> matches(reg.by_id("pfs_median_mdt"), 15.63)     # doctest: +SKIP
+(True, 0.03...)
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+
+from survrepro import io, paths
+from survrepro._validation import InputError
+
+__all__ = [
+    "QUANTITIES",
+    "ROLES",
+    "METHOD_SETTINGS",
+    "Arm",
+    "Study",
+    "Target",
+    "Register",
+    "load_register",
+    "list_studies",
+    "register_path",
+    "matches",
+    "round_half_away",
+    "printed_interval",
+]
+
+ROLES = ("calibrate", "check")
+SCALES = ("fraction", "percent")
+COMPARATORS = (">", ">=", "<", "<=")
+DESIGNS = ("randomized", "single_arm", "cohort", "case_control", "registry", "other")
+
+# quantity -> (kind, extra fields required, extra fields allowed, arms rule)
+#   kind: "integer" (a whole count, decimals 0), "number", "date" (YYYY-MM or YYYY-MM-DD)
+#   arms rule: "pair" (exactly two arms, `arms`), "any" (none, `arm` or `arms`), "single" (none or `arm`)
+_Q = {
+    "n": ("integer", (), (), "single"),
+    "count": ("integer", ("count_of",), (), "single"),
+    "median": ("number", (), (), "single"),
+    "median_ci_low": ("number", (), (), "single"),
+    "median_ci_high": ("number", (), (), "single"),
+    "hr": ("number", (), (), "pair"),
+    "hr_ci_low": ("number", (), (), "pair"),
+    "hr_ci_high": ("number", (), (), "pair"),
+    "p_value": ("number", (), (), "any"),
+    "p_value_bound": ("number", ("comparator",), (), "any"),
+    "proportion": ("number", ("numerator", "denominator", "scale"), (), "single"),
+    "proportion_ci_low": ("number", ("scale",), (), "single"),
+    "proportion_ci_high": ("number", ("scale",), (), "single"),
+    "survival_at": ("number", ("time", "scale"), (), "single"),
+    "survival_ci_low": ("number", ("time", "scale"), (), "single"),
+    "survival_ci_high": ("number", ("time", "scale"), (), "single"),
+    "rmst": ("number", ("time",), (), "single"),
+    "median_followup": ("number", (), (), "single"),
+    "accrual_start": ("date", (), (), "single"),
+    "accrual_end": ("date", (), (), "single"),
+    "data_cutoff": ("date", (), (), "single"),
+    "allocation_ratio": ("number", (), (), "pair"),
+    "design_power": ("number", (), ("scale",), "any"),
+    "design_alpha": ("number", (), ("scale",), "any"),
+    "design_median_control": ("number", (), (), "single"),
+    "design_median_experimental": ("number", (), (), "single"),
+    "design_hr": ("number", (), (), "pair"),
+    "design_n": ("integer", (), (), "single"),
+    "design_events": ("integer", (), (), "single"),
+}
+#: The quantities a target may state, each with the fields it needs.
+QUANTITIES = tuple(_Q)
+
+#: Method settings a target may carry, with their allowed values (None: free text).
+METHOD_SETTINGS = {
+    "ci_transform": ("log", "log-log", "plain", "not reported"),
+    "ties": ("efron", "breslow", "exact", "not reported"),
+    "test": (
+        "wald", "logrank", "score", "likelihood_ratio", "pearson", "pearson_yates",
+        "fisher", "binomial_exact", "not reported",
+    ),
+    "sided": ("one-sided", "two-sided", "not reported"),
+    "confidence_level": None,  # a number in (0, 1)
+    "stratified": None,  # true, false or "not reported"
+    "median_rule": None,
+    "followup_method": None,
+    "estimator": None,
+    "direction": None,
+    "evaluable": None,
+    "assumed": None,  # bool
+    "note": None,
+}
+
+_STUDY_REQUIRED = ("id", "title", "citation", "doi", "time_unit", "design", "sources", "arms", "data")
+_STUDY_ALLOWED = set(_STUDY_REQUIRED) | {"registry", "url"}
+_TARGET_REQUIRED = ("id", "endpoint", "quantity", "value", "quote", "source", "role")
+_TARGET_ALLOWED = set(_TARGET_REQUIRED) | {
+    "arm", "arms", "decimals", "tolerance", "tolerance_reason", "method", "description",
+    "scale", "numerator", "denominator", "comparator", "time", "count_of",
+}
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+# --------------------------------------------------------------------------- rounding
+def _decimal(x) -> Decimal:
+    """Decimal of a float that ignores binary artefacts beyond 12 significant digits.
+
+    ``0.125`` stays ``0.125`` and ``0.30000000000000004`` becomes ``0.3``; a value that
+    differs from a half-way point only in the 13th significant digit counts as that point.
+    """
+    return Decimal(format(float(x), ".12g"))
+
+
+def round_half_away(x: float, decimals: int) -> float:
+    """Round ``x`` to ``decimals`` decimals, halves away from zero (as numbers are printed).
+
+    Examples
+    --------
+    >>> round_half_away(0.125, 2), round_half_away(-0.125, 2), round_half_away(2.675, 2)
+    (0.13, -0.13, 2.68)
+    """
+    q = Decimal(1).scaleb(-int(decimals))
+    return float(_decimal(x).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def printed_interval(value: float, decimals: int) -> tuple[float, float]:
+    """The interval of true values that print as ``value`` at ``decimals`` decimals.
+
+    Examples
+    --------
+    >>> printed_interval(0.91, 2)
+    (0.905, 0.915)
+    """
+    half = 0.5 * 10.0 ** (-int(decimals))
+    return (float(value) - half, float(value) + half)
+
+
+def _format_value(value: float, decimals: int) -> str:
+    return f"{float(value):.{int(decimals)}f}"
+
+
+# --------------------------------------------------------------------------- data classes
+@dataclass(frozen=True)
+class Arm:
+    """A group of the study (a randomized arm, or a subgroup of a cohort)."""
+
+    id: str
+    label: str
+    n: int | None = None
+
+
+@dataclass(frozen=True)
+class Study:
+    """Metadata of a study: citation, time unit, design, sources and arms."""
+
+    id: str
+    title: str
+    citation: str
+    doi: str
+    time_unit: str
+    design: str
+    sources: tuple[str, ...]
+    arms: tuple[Arm, ...]
+    data: str
+    registry: str = ""
+    url: str = ""
+
+    def arm(self, arm_id: str) -> Arm:
+        """The arm with id ``arm_id``."""
+        for a in self.arms:
+            if a.id == arm_id:
+                return a
+        raise InputError(
+            f"study {self.id!r} has no arm {arm_id!r}; its arms are {', '.join(a.id for a in self.arms)}."
+        )
+
+    @property
+    def n(self) -> int | None:
+        """Sum of the arms' sizes, or None when any arm's size is unknown."""
+        sizes = [a.n for a in self.arms]
+        if not sizes or any(s is None for s in sizes):
+            return None
+        return int(sum(sizes))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published number.
+
+    ``arms`` is empty for the whole study population, one arm id for an arm or
+    subgroup, and two or more for a comparison (the first arm is the experimental
+    arm, the ratio is first over second). ``numerator`` and ``denominator`` of a
+    proportion are whole numbers (resolved from the count targets they may name).
+    """
+
+    study: str
+    id: str
+    endpoint: str
+    quantity: str
+    arms: tuple[str, ...]
+    value: float | str
+    decimals: int | None
+    quote: str
+    source: str
+    role: str
+    tolerance: float | None = None
+    tolerance_reason: str = ""
+    method: tuple[tuple[str, object], ...] = ()
+    description: str = ""
+    scale: str | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    numerator_ref: str | None = None
+    denominator_ref: str | None = None
+    comparator: str | None = None
+    time: float | None = None
+    count_of: str | None = None
+
+    @property
+    def arm(self) -> str | None:
+        """The single arm of the target, or None (whole study or a comparison)."""
+        return self.arms[0] if len(self.arms) == 1 else None
+
+    @property
+    def settings(self) -> dict:
+        """Method settings as a dictionary."""
+        return dict(self.method)
+
+    @property
+    def assumed(self) -> bool:
+        """True when a method setting is an assumption rather than what the source states."""
+        return bool(self.settings.get("assumed", False))
+
+    @property
+    def scale_factor(self) -> float:
+        """100 when the value is printed as a percentage, else 1."""
+        return 100.0 if self.scale == "percent" else 1.0
+
+    @property
+    def printed(self) -> str:
+        """The value as printed (``15.6``, ``0.86``, ``> 0.05``, ``2018-09``)."""
+        if isinstance(self.value, str):
+            return self.value
+        text = _format_value(self.value, self.decimals or 0)
+        if self.scale == "percent":
+            text += "%"
+        if self.comparator:
+            text = f"{self.comparator} {text}"
+        return text
+
+    def method_text(self) -> str:
+        """Method settings as ``key=value; ...`` (empty when none)."""
+        return "; ".join(f"{k}={v}" for k, v in self.method)
+
+    def __repr__(self) -> str:
+        where = ",".join(self.arms) or "all"
+        return f"Target({self.id}: {self.endpoint} {self.quantity} [{where}] = {self.printed}, {self.role})"
+
+
+@dataclass(frozen=True, repr=False)
+class Register:
+    """A study's published targets, as loaded and validated from its TOML file."""
+
+    path: Path
+    study: Study
+    targets: tuple[Target, ...]
+
+    def by_id(self, target_id: str) -> Target:
+        """The target with id ``target_id``."""
+        for t in self.targets:
+            if t.id == target_id:
+                return t
+        raise InputError(f"{self.path}: no target with id {target_id!r}.")
+
+    def with_role(self, role: str) -> tuple[Target, ...]:
+        """Targets with role ``"calibrate"`` or ``"check"``."""
+        if role not in ROLES:
+            raise InputError(f"role must be one of {', '.join(map(repr, ROLES))}; got {role!r}.")
+        return tuple(t for t in self.targets if t.role == role)
+
+    def select(self, *, endpoint=None, quantity=None, arms=None, role=None) -> tuple[Target, ...]:
+        """Targets matching every criterion given (``arms`` as a tuple, ``()`` for the whole study)."""
+        out = []
+        for t in self.targets:
+            if endpoint is not None and t.endpoint != endpoint:
+                continue
+            if quantity is not None and t.quantity != quantity:
+                continue
+            if arms is not None and t.arms != tuple(arms):
+                continue
+            if role is not None and t.role != role:
+                continue
+            out.append(t)
+        return tuple(out)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per target (tidy, snake_case columns)."""
+        rows = []
+        for t in self.targets:
+            rows.append(
+                {
+                    "study": t.study,
+                    "id": t.id,
+                    "endpoint": t.endpoint,
+                    "quantity": t.quantity,
+                    "arms": ",".join(t.arms),
+                    "value": t.value,
+                    "printed": t.printed,
+                    "decimals": t.decimals,
+                    "scale": t.scale,
+                    "numerator": t.numerator,
+                    "denominator": t.denominator,
+                    "comparator": t.comparator,
+                    "time": t.time,
+                    "tolerance": t.tolerance,
+                    "tolerance_reason": t.tolerance_reason,
+                    "role": t.role,
+                    "method": t.method_text(),
+                    "assumed": t.assumed,
+                    "source": t.source,
+                    "quote": t.quote,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        n_cal = len(self.with_role("calibrate"))
+        return (
+            f"Register({self.study.id}: {len(self.targets)} targets, {n_cal} calibrate, "
+            f"{len(self.targets) - n_cal} check)"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+
+
+# --------------------------------------------------------------------------- loading
+def list_studies() -> list[str]:
+    """Ids of the studies with a register in ``data/published/`` (sorted)."""
+    return sorted(p.stem for p in paths.PUBLISHED.glob("*.toml"))
+
+
+def register_path(path_or_study) -> Path:
+    """Path of a register: a ``.toml`` path as given, or ``data/published/<study>.toml``."""
+    text = str(path_or_study)
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        return Path(path_or_study)
+    path = paths.PUBLISHED / f"{text}.toml"
+    if not path.exists():
+        known = ", ".join(list_studies()) or "none"
+        raise InputError(
+            f"unknown study {text!r}: no file {path}; known studies: {known} "
+            f"(or give the path of a .toml register)."
+        )
+    return path
+
+
+def load_register(path_or_study) -> Register:
+    """Load and validate a study's register.
+
+    Parameters
+    ----------
+    path_or_study : str or path-like
+        A study id (``"extend_breast"`` reads ``data/published/extend_breast.toml``) or
+        the path of a ``.toml`` register.
+
+    Returns
+    -------
+    Register
+
+    Raises
+    ------
+    InputError
+        On any fault, with one sentence naming the file, the entry and what was expected.
+    """
+    path = register_path(path_or_study)
+    raw = io.read_toml(path)
+    return _parse(raw, path)
+
+
+class _Where:
+    """Builds error messages naming the file and the entry."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, where: str, what: str):
+        raise InputError(f"{self.path}: {where}: {what}")
+
+
+def _unknown_keys(w: _Where, where: str, table: dict, allowed) -> None:
+    extra = sorted(set(table) - set(allowed))
+    if extra:
+        w.fail(where, f"unknown field {extra[0]!r}; allowed fields are {', '.join(sorted(allowed))}.")
+
+
+def _text(w: _Where, where: str, table: dict, key: str, *, required=True) -> str:
+    if key not in table:
+        if required:
+            w.fail(where, f"missing field {key!r}.")
+        return ""
+    val = table[key]
+    if not isinstance(val, str) or not val.strip():
+        w.fail(where, f"field {key!r} must be non-empty text; got {val!r}.")
+    return val.strip()
+
+
+def _number(w: _Where, where: str, key: str, val) -> float:
+    if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
+        w.fail(where, f"field {key!r} must be a finite number; got {val!r}.")
+    return float(val)
+
+
+def _parse(raw: dict, path: Path) -> Register:
+    w = _Where(path)
+    _unknown_keys(w, "top level", raw, {"study", "target"})
+    if not isinstance(raw.get("study"), dict):
+        w.fail("top level", "missing [study] table; expected the study's metadata.")
+    study = _parse_study(w, raw["study"])
+    entries = raw.get("target")
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        w.fail("top level", "expected one or more [[target]] entries.")
+
+    ids = [e.get("id") for e in entries]
+    seen: set = set()
+    for i, tid in enumerate(ids, start=1):
+        where = f"target {i}"
+        if not isinstance(tid, str) or not _SNAKE.match(tid):
+            w.fail(where, f"id must be snake_case text (lower-case letters, digits, _); got {tid!r}.")
+        if tid in seen:
+            w.fail(f"target {tid!r} (entry {i})", "duplicate id; every target id must be unique.")
+        seen.add(tid)
+
+    by_id = {e["id"]: e for e in entries}
+    targets = tuple(_parse_target(w, study, e, i, by_id) for i, e in enumerate(entries, start=1))
+
+    # Arm sizes: from the arm table or from the `n` target of the arm; both must agree.
+    arms = []
+    for a in study.arms:
+        n_targets = [t for t in targets if t.quantity == "n" and t.arms == (a.id,)]
+        if len(n_targets) > 1:
+            w.fail(f"arm {a.id!r}", f"has {len(n_targets)} 'n' targets; expected at most one.")
+        n = a.n
+        if n_targets:
+            tn = int(n_targets[0].value)
+            if n is not None and n != tn:
+                w.fail(
+                    f"arm {a.id!r}",
+                    f"n = {n} in [study] but target {n_targets[0].id!r} says {tn}; expected the same number.",
+                )
+            n = tn
+        arms.append(Arm(a.id, a.label, n))
+    study = Study(**{**study.__dict__, "arms": tuple(arms)})
+    return Register(path=path, study=study, targets=targets)
+
+
+def _parse_study(w: _Where, s: dict) -> Study:
+    where = "[study]"
+    _unknown_keys(w, where, s, _STUDY_ALLOWED)
+    for key in _STUDY_REQUIRED:
+        if key not in s:
+            w.fail(where, f"missing field {key!r}.")
+    sid = _text(w, where, s, "id")
+    if not _SNAKE.match(sid):
+        w.fail(where, f"id must be snake_case text; got {sid!r}.")
+    if w.path.suffix == ".toml" and w.path.stem != sid and w.path.parent == paths.PUBLISHED:
+        w.fail(where, f"id {sid!r} differs from the file name; expected {w.path.stem!r}.")
+    design = _text(w, where, s, "design")
+    if design not in DESIGNS:
+        w.fail(where, f"design must be one of {', '.join(map(repr, DESIGNS))}; got {design!r}.")
+    sources = s["sources"]
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not sources or not all(isinstance(x, str) and x.strip() for x in sources):
+        w.fail(where, "sources must be a list of source file names.")
+    arms_raw = s["arms"]
+    if not isinstance(arms_raw, list) or not arms_raw or not all(isinstance(a, dict) for a in arms_raw):
+        w.fail(where, "arms must be a list of tables like {id = \"...\", label = \"...\"}.")
+    arms = []
+    for j, a in enumerate(arms_raw, start=1):
+        aw = f"[study] arm {j}"
+        _unknown_keys(w, aw, a, {"id", "label", "n"})
+        aid = _text(w, aw, a, "id")
+        if not _SNAKE.match(aid):
+            w.fail(aw, f"id must be snake_case text; got {aid!r}.")
+        if aid in {x.id for x in arms}:
+            w.fail(f"[study] arm {aid!r}", "duplicate arm id.")
+        n = a.get("n")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n <= 0):
+            w.fail(f"[study] arm {aid!r}", f"n must be a positive whole number; got {n!r}.")
+        arms.append(Arm(aid, _text(w, aw, a, "label"), n))
+    return Study(
+        id=sid,
+        title=_text(w, where, s, "title"),
+        citation=_text(w, where, s, "citation"),
+        doi=_text(w, where, s, "doi"),
+        time_unit=_text(w, where, s, "time_unit"),
+        design=design,
+        sources=tuple(x.strip() for x in sources),
+        arms=tuple(arms),
+        data=_text(w, where, s, "data"),
+        registry=_text(w, where, s, "registry", required=False),
+        url=_text(w, where, s, "url", required=False),
+    )
+
+
+def _parse_target(w: _Where, study: Study, e: dict, i: int, by_id: dict) -> Target:
+    tid = e["id"]
+    where = f"target {tid!r} (entry {i})"
+    _unknown_keys(w, where, e, _TARGET_ALLOWED)
+    for key in _TARGET_REQUIRED:
+        if key not in e:
+            w.fail(where, f"missing field {key!r}.")
+    endpoint = _text(w, where, e, "endpoint")
+    if not _SNAKE.match(endpoint):
+        w.fail(where, f"endpoint must be snake_case text; got {endpoint!r}.")
+    quantity = e["quantity"]
+    if quantity not in _Q:
+        w.fail(where, f"unknown quantity {quantity!r}; expected one of {', '.join(QUANTITIES)}.")
+    kind, required, optional, arms_rule = _Q[quantity]
+    role = e["role"]
+    if role not in ROLES:
+        w.fail(where, f"role must be 'calibrate' or 'check'; got {role!r}.")
+    quote = _text(w, where, e, "quote")
+    source = _text(w, where, e, "source")
+    if source not in study.sources:
+        w.fail(where, f"source {source!r} is not among the study's sources ({', '.join(study.sources)}).")
+
+    # fields that belong to other quantities
+    specific = {"scale", "numerator", "denominator", "comparator", "time", "count_of"}
+    for key in sorted(specific & set(e)):
+        if key not in required and key not in optional:
+            w.fail(where, f"field {key!r} does not apply to quantity {quantity!r}.")
+    for key in required:
+        if key not in e:
+            w.fail(where, f"quantity {quantity!r} needs field {key!r}.")
+
+    arms = _parse_arms(w, where, study, e, quantity, arms_rule)
+
+    # value and decimals
+    value = e["value"]
+    decimals = e.get("decimals")
+    scale = e.get("scale", "fraction" if "scale" in optional else None)
+    if scale is not None and scale not in SCALES:
+        w.fail(where, f"scale must be 'fraction' or 'percent'; got {scale!r}.")
+    if kind == "date":
+        if not isinstance(value, str) or not _DATE.match(value):
+            w.fail(where, f"value must be a date written 'YYYY-MM' or 'YYYY-MM-DD'; got {value!r}.")
+        try:
+            _parse_date(value)
+        except ValueError:
+            w.fail(where, f"value {value!r} is not a calendar date.")
+        if decimals is not None or "tolerance" in e:
+            w.fail(where, "a date takes neither decimals nor tolerance; its precision is how it is written.")
+    else:
+        value = _number(w, where, "value", value)
+        if kind == "integer":
+            if not value.is_integer() or value < 0:
+                w.fail(where, f"value of a {quantity!r} must be a whole number >= 0; got {e['value']!r}.")
+            if decimals not in (None, 0):
+                w.fail(where, f"decimals of a whole count must be 0; got {decimals!r}.")
+            decimals = 0
+        elif decimals is None:
+            w.fail(where, "missing field 'decimals' (how many decimals the value was printed with).")
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10:
+            w.fail(where, f"decimals must be a whole number from 0 to 10; got {decimals!r}.")
+        _check_range(w, where, quantity, value, scale)
+        _check_value_in_quote(w, where, value, decimals, quote)
+
+    tolerance = e.get("tolerance")
+    reason = ""
+    if tolerance is not None:
+        tolerance = _number(w, where, "tolerance", tolerance)
+        reason = _text(w, where, e, "tolerance_reason", required=False)
+        if not reason:
+            w.fail(where, "tolerance is given without tolerance_reason; say why printing precision is not enough.")
+        half = 0.5 * 10.0 ** (-decimals)
+        if tolerance < half:
+            w.fail(
+                where,
+                f"tolerance {tolerance:g} is narrower than the printed precision allows ({half:g}); "
+                "leave it out to match at the printed precision.",
+            )
+        if quantity == "p_value_bound":
+            w.fail(where, "a p-value bound takes no tolerance; it matches when the bound holds.")
+    elif "tolerance_reason" in e:
+        w.fail(where, "tolerance_reason is given without a tolerance.")
+
+    method = _parse_method(w, where, e.get("method", {}))
+
+    numerator = denominator = None
+    num_ref = den_ref = None
+    if quantity == "proportion":
+        numerator, num_ref = _count_field(w, where, e, "numerator", by_id)
+        denominator, den_ref = _count_field(w, where, e, "denominator", by_id)
+        if denominator == 0 or numerator > denominator:
+            w.fail(where, f"numerator {numerator} and denominator {denominator}: expected 0 <= numerator <= denominator > 0.")
+    comparator = e.get("comparator")
+    if quantity == "p_value_bound" and comparator not in COMPARATORS:
+        w.fail(where, f"comparator must be one of {', '.join(map(repr, COMPARATORS))}; got {comparator!r}.")
+    time = None
+    if "time" in e:
+        time = _number(w, where, "time", e["time"])
+        if time < 0:
+            w.fail(where, f"time must be >= 0; got {e['time']!r}.")
+    count_of = None
+    if quantity == "count":
+        count_of = _text(w, where, e, "count_of")
+        if not _SNAKE.match(count_of):
+            w.fail(where, f"count_of must be snake_case text (what is counted); got {count_of!r}.")
+
+    return Target(
+        study=study.id,
+        id=tid,
+        endpoint=endpoint,
+        quantity=quantity,
+        arms=arms,
+        value=value,
+        decimals=decimals,
+        quote=quote,
+        source=source,
+        role=role,
+        tolerance=tolerance,
+        tolerance_reason=reason,
+        method=method,
+        description=_text(w, where, e, "description", required=False),
+        scale=scale,
+        numerator=numerator,
+        denominator=denominator,
+        numerator_ref=num_ref,
+        denominator_ref=den_ref,
+        comparator=comparator,
+        time=time,
+        count_of=count_of,
+    )
+
+
+def _parse_arms(w, where, study, e, quantity, rule) -> tuple[str, ...]:
+    if "arm" in e and "arms" in e:
+        w.fail(where, "give either 'arm' (one arm) or 'arms' (a comparison), not both.")
+    if "arm" in e:
+        arm = e["arm"]
+        if not isinstance(arm, str):
+            w.fail(where, f"arm must be an arm id (text); got {arm!r}.")
+        arms = (arm,)
+    elif "arms" in e:
+        arms = e["arms"]
+        if not isinstance(arms, list) or len(arms) < 2 or not all(isinstance(a, str) for a in arms):
+            w.fail(where, "arms must be a list of two or more arm ids (a comparison); use 'arm' for one arm.")
+        if len(set(arms)) != len(arms):
+            w.fail(where, f"arms {arms!r} repeats an arm.")
+        arms = tuple(arms)
+    else:
+        arms = ()
+    known = [a.id for a in study.arms]
+    for a in arms:
+        if a not in known:
+            w.fail(where, f"arm {a!r} is not an arm of the study; expected one of {', '.join(known)}.")
+    if rule == "pair" and len(arms) != 2:
+        w.fail(where, f"quantity {quantity!r} compares two arms; expected arms = [experimental, reference].")
+    if rule == "single" and len(arms) > 1:
+        w.fail(where, f"quantity {quantity!r} describes one arm or the whole study; expected 'arm' or none.")
+    return arms
+
+
+def _check_range(w, where, quantity, value, scale) -> None:
+    top = 100.0 if scale == "percent" else 1.0
+    if quantity in ("p_value", "p_value_bound"):
+        ok, expect = 0.0 <= value <= 1.0, "a p-value in [0, 1]"
+    elif scale is not None:
+        ok, expect = 0.0 <= value <= top, f"a {scale} in [0, {top:g}]"
+    elif quantity in ("hr", "hr_ci_low", "hr_ci_high", "design_hr", "allocation_ratio"):
+        ok, expect = value > 0, "a ratio > 0"
+    else:
+        ok, expect = value >= 0, "a number >= 0"
+    if not ok:
+        w.fail(where, f"value {value:g} is out of range; expected {expect}.")
+
+
+def _check_value_in_quote(w, where, value, decimals, quote) -> None:
+    """The value, as printed, must appear in the quote (catches typing slips)."""
+    text = _format_value(value, decimals)
+    forms = {text, f"{value:,.{decimals}f}"}
+    if text.startswith("0."):
+        forms.add(text[1:])  # "P = .86"
+    if not any(f in quote for f in forms):
+        w.fail(where, f"the value as printed ({text}) does not appear in the quote; check the value or the quote.")
+
+
+def _count_field(w, where, e, key, by_id) -> tuple[int, str | None]:
+    val = e[key]
+    if isinstance(val, str):
+        ref = by_id.get(val)
+        if ref is None:
+            w.fail(where, f"{key} names target {val!r}, which is not in the register.")
+        if ref.get("quantity") not in ("n", "count"):
+            w.fail(where, f"{key} names target {val!r}, which is a {ref.get('quantity')!r}; expected an 'n' or 'count' target.")
+        val_num = ref.get("value")
+        if isinstance(val_num, bool) or not isinstance(val_num, (int, float)) or not float(val_num).is_integer():
+            w.fail(where, f"{key} names target {val!r}, whose value {val_num!r} is not a whole number.")
+        return int(val_num), val
+    if isinstance(val, bool) or not isinstance(val, (int, float)) or not float(val).is_integer() or val < 0:
+        w.fail(where, f"{key} must be a whole number >= 0 or the id of a count target; got {val!r}.")
+    return int(val), None
+
+
+def _parse_method(w, where, m) -> tuple[tuple[str, object], ...]:
+    if not isinstance(m, dict):
+        w.fail(where, "method must be a table of settings, like {ci_transform = \"log\"}.")
+    for key, val in m.items():
+        if key not in METHOD_SETTINGS:
+            w.fail(where, f"unknown method setting {key!r}; expected one of {', '.join(METHOD_SETTINGS)}.")
+        allowed = METHOD_SETTINGS[key]
+        if allowed is not None and val not in allowed:
+            w.fail(where, f"method {key} must be one of {', '.join(map(repr, allowed))}; got {val!r}.")
+        if key == "assumed" and not isinstance(val, bool):
+            w.fail(where, f"method assumed must be true or false; got {val!r}.")
+        if key == "confidence_level" and (
+            isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 < val < 1
+        ):
+            w.fail(where, f"method confidence_level must be a number in (0, 1); got {val!r}.")
+        if key == "stratified" and val not in (True, False, "not reported"):
+            w.fail(where, f"method stratified must be true, false or 'not reported'; got {val!r}.")
+    not_reported = [k for k, v in m.items() if v == "not reported"]
+    if (m.get("assumed") or not_reported) and not str(m.get("note", "")).strip():
+        w.fail(
+            where,
+            "method has an assumed or 'not reported' setting but no note; say what the source "
+            "does not report and what is assumed.",
+        )
+    order = list(METHOD_SETTINGS)
+    return tuple(sorted(m.items(), key=lambda kv: order.index(kv[0])))
+
+
+# --------------------------------------------------------------------------- matching
+def _parse_date(text: str) -> _dt.date:
+    parts = [int(p) for p in text.split("-")]
+    return _dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+
+
+def _as_date_text(value, precision: int) -> str | None:
+    """Reproduced date as ``YYYY-MM`` (precision 2) or ``YYYY-MM-DD`` (3)."""
+    if isinstance(value, str):
+        if not _DATE.match(value.strip()):
+            return None
+        d = _parse_date(value.strip())
+    elif isinstance(value, (_dt.date, pd.Timestamp)):
+        d = value
+    else:
+        return None
+    return f"{d.year:04d}-{d.month:02d}" if precision == 2 else f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def matches(target: Target, reproduced_value) -> tuple[bool, float]:
+    """Whether a reproduced value matches a published target, and the difference.
+
+    Rules
+    -----
+    * A number printed with ``k`` decimals matches when the reproduced value, rounded
+      to ``k`` decimals (halves away from zero, ignoring binary artefacts beyond 12
+      significant digits), equals it.
+    * When the register gives a ``tolerance`` (with its reason), the number matches
+      when ``|reproduced - published| <= tolerance`` instead.
+    * A p-value bound (``P > .05``) matches when the reproduced p satisfies it.
+    * A date matches at the precision it was written with (month or day).
+
+    Parameters
+    ----------
+    target : Target
+    reproduced_value : float, str or date
+        On the scale the target is printed in: a percentage for ``scale = "percent"``
+        (see :attr:`Target.scale_factor`).
+
+    Returns
+    -------
+    (bool, float)
+        Whether it matches, and ``reproduced - published`` (in months for dates;
+        NaN when nothing was reproduced).
+
+    Examples
+    --------
+    >>> t = Target("s", "m", "pfs", "median", (), 15.6, 1, "median PFS 15.6 months", "x", "check")
+    >>> matches(t, 15.64)[0], matches(t, 15.55)[0], matches(t, 15.65)[0]
+    (True, True, False)
+    """
+    if reproduced_value is None:
+        return False, math.nan
+    if isinstance(target.value, str):  # a date
+        precision = len(target.value.split("-"))
+        got = _as_date_text(reproduced_value, precision)
+        if got is None:
+            return False, math.nan
+        a, b = _parse_date(got), _parse_date(target.value)
+        months = (a.year - b.year) * 12 + (a.month - b.month)
+        return got == target.value, float(months)
+    try:
+        x = float(reproduced_value)
+    except (TypeError, ValueError):
+        return False, math.nan
+    if not math.isfinite(x):
+        return False, math.nan
+    diff = x - float(target.value)
+    if target.quantity == "p_value_bound":
+        ok = {">": x > target.value, ">=": x >= target.value, "<": x < target.value, "<=": x <= target.value}
+        return bool(ok[target.comparator]), diff
+    if target.tolerance is not None:
+        return bool(abs(diff) <= target.tolerance * (1 + 1e-12)), diff
+    try:
+        ok = round_half_away(x, target.decimals) == round_half_away(target.value, target.decimals)
+    except InvalidOperation:  # pragma: no cover - absurdly large values
+        ok = False
+    return bool(ok), diff

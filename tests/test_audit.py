@@ -1,0 +1,322 @@
+"""Consistency audit: every check on hand-computed examples, on both registers, and against R.
+
+Reference values in tests/validation/results/audit_reference.csv were produced by
+tests/validation/results/audit_reference.R (R 4.2.2: chisq.test, fisher.test, a G-test
+written out, pnorm/qnorm for the Wald p, implied events and Schoenfeld's formula).
+"""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from test_targets import target, write_register
+from survrepro import cli, paths
+from survrepro.audit import audit_register, events_from_ci, wald_p_from_ci
+from survrepro.targets import load_register
+
+R = pd.read_csv(paths.TESTS / "validation" / "results" / "audit_reference.csv")
+
+
+def ref(case, quantity):
+    row = R[(R["case"] == case) & (R["quantity"] == quantity)]
+    assert len(row) == 1, (case, quantity)
+    return float(row["value"].iloc[0])
+
+
+def audit(tmp_path, targets, study=None):
+    path = tmp_path / "ex.toml"
+    write_register(path, targets, study=study)
+    return audit_register(load_register(path))
+
+
+def one(report, check):
+    found = report.by_check(check)
+    assert len(found) == 1, [f.check for f in report.findings]
+    return found[0]
+
+
+COHORT = {
+    "id": "example_cohort", "title": "An invented cohort", "citation": "Invented B. 2024.",
+    "doi": "10.0000/cohort", "time_unit": "months", "design": "cohort",
+    "sources": ["example_source.txt"],
+    "arms": [{"id": "x", "label": "X"}, {"id": "y", "label": "Y"}, {"id": "z", "label": "Z"}],
+    "data": "Invented numbers for tests.",
+}
+
+
+def prop(id, arm, num, den, pct, endpoint="resp"):
+    return target(id, "proportion", pct, decimals=0, scale="percent", numerator=num, denominator=den,
+                  arm=arm, endpoint=endpoint, quote=f"{pct}% ({num}/{den})")
+
+
+# --------------------------------------------------------------------------- percentages
+def test_percent_consistent_and_inconsistent(tmp_path):
+    rep = audit(tmp_path, [prop("ok", "a", 28, 47, 60), prop("bad", "b", 28, 47, 62)])
+    ok, bad = rep.by_check("percent_vs_counts")
+    assert ok.status == "consistent" and "59.5745%" in ok.arithmetic
+    assert bad.status == "inconsistent"
+    assert "Numerators of 47 that print as 62%: 29" in bad.arithmetic   # 100*29/47 = 61.70
+
+
+# --------------------------------------------------------------------------- sums and sizes
+def _cohort_counts(x_ev=34, total_ev=47, x_n=36):
+    return [
+        target("n_all", "n", 52, endpoint="cohort"),
+        target("n_x", "n", x_n, arm="x", endpoint="cohort"),
+        target("n_y", "n", 10, arm="y", endpoint="cohort"),
+        target("n_z", "n", 6, arm="z", endpoint="cohort"),
+        target("ev_all", "count", total_ev, count_of="evaluable", endpoint="resp"),
+        target("ev_x", "count", x_ev, arm="x", count_of="evaluable", endpoint="resp"),
+        target("ev_y", "count", 9, arm="y", count_of="evaluable", endpoint="resp"),
+        target("ev_z", "count", 4, arm="z", count_of="evaluable", endpoint="resp"),
+    ]
+
+
+def test_subgroup_sums(tmp_path):
+    rep = audit(tmp_path, _cohort_counts(), study=COHORT)
+    sums = rep.by_check("subgroup_sum")
+    assert [f.status for f in sums] == ["consistent", "consistent"]
+    assert "36 (X) + 10 (Y) + 6 (Z) = 52" in sums[0].arithmetic
+    assert "34 (X) + 9 (Y) + 4 (Z) = 47" in sums[1].arithmetic
+    within = one(rep, "count_within_n")
+    assert within.status == "consistent"
+    assert "47 ≤ 52 (all patients); 34 ≤ 36 (X); 9 ≤ 10 (Y); 4 ≤ 6 (Z)" in within.arithmetic
+
+
+def test_subgroup_sum_mismatch_and_count_above_n(tmp_path):
+    (tmp_path / "a").mkdir()
+    rep = audit(tmp_path / "a", _cohort_counts(x_ev=35), study=COHORT)   # 35 + 9 + 4 = 48 != 47
+    assert rep.by_check("subgroup_sum")[1].status == "inconsistent"
+    (tmp_path / "b").mkdir()
+    rep = audit(tmp_path / "b", _cohort_counts(x_ev=37, total_ev=50, x_n=36), study=COHORT)
+    within = one(rep, "count_within_n")
+    assert within.status == "inconsistent" and "37 > 36 (X)" in within.arithmetic
+
+
+def test_partial_subgroups_cannot_tell(tmp_path):
+    ts = [t for t in _cohort_counts() if t["id"] != "ev_z"]
+    rep = audit(tmp_path, ts, study=COHORT)
+    part = rep.by_check("subgroup_sum")[1]
+    assert part.status == "cannot tell" and "not printed for Z" in part.arithmetic
+
+
+# --------------------------------------------------------------------------- HR, CI, p and events
+def _hr_targets(hr=0.91, lo=0.34, hi=2.48, p=0.86):
+    q = f"HR {hr:.2f}; 95% CI, {lo:.2f}-{hi:.2f}; P = {p:.2f}"
+    return [
+        target("n_a", "n", 22, arm="a"),
+        target("n_b", "n", 21, arm="b"),
+        target("hr", "hr", hr, arms=["a", "b"], decimals=2, quote=q),
+        target("lo", "hr_ci_low", lo, arms=["a", "b"], decimals=2, quote=q),
+        target("hi", "hr_ci_high", hi, arms=["a", "b"], decimals=2, quote=q),
+        target("p", "p_value", p, arms=["a", "b"], decimals=2, quote=q),
+    ]
+
+
+def test_hr_checks_against_r(tmp_path):
+    rep = audit(tmp_path, _hr_targets())
+    sym = one(rep, "hr_ci_symmetry")
+    assert sym.status == "consistent"
+    pv = one(rep, "hr_ci_p_value")
+    assert pv.status == "consistent"
+    v = pv.values
+    assert v["se"] == pytest.approx(ref("extend_pfs", "se"), abs=1e-6)
+    assert v["wald_p"] == pytest.approx(ref("extend_pfs", "wald_p"), abs=1e-6)
+    assert v["wald_p_low"] == pytest.approx(ref("extend_pfs", "wald_p_low"), abs=1e-6)
+    assert v["wald_p_high"] == pytest.approx(ref("extend_pfs", "wald_p_high"), abs=1e-6)
+    ev = one(rep, "hr_ci_events").values
+    assert ev["events"] == pytest.approx(ref("extend_pfs", "implied_events"), abs=1e-6)
+    assert ev["events_low"] == pytest.approx(ref("extend_pfs", "implied_events_low"), abs=1e-6)
+    assert ev["events_high"] == pytest.approx(ref("extend_pfs", "implied_events_high"), abs=1e-6)
+
+
+def test_hr_asymmetric_and_p_far_off(tmp_path):
+    # sqrt(0.34 * 2.48) = 0.918; an HR of 0.50 is not the log-midpoint of that interval,
+    # and HR 0.91 with that CI implies p ~= 0.85, far from 0.01.
+    (tmp_path / "a").mkdir()
+    rep = audit(tmp_path / "a", _hr_targets(hr=0.50))
+    assert one(rep, "hr_ci_symmetry").status == "inconsistent"
+    (tmp_path / "b").mkdir()
+    rep = audit(tmp_path / "b", _hr_targets(p=0.01))
+    assert one(rep, "hr_ci_p_value").status == "inconsistent"
+
+
+def test_hand_computed_wald_and_events():
+    # HR 0.5, CI exp(log 0.5 -+ 1.959964 * 0.5): SE 0.5, z = 1.386294, p = 0.1656570 (R: 2*pnorm(-log(2)/0.5)); D = 4 / 0.25 = 16
+    import math
+
+    lo, hi = math.exp(math.log(0.5) - 1.959963984540054 * 0.5), math.exp(math.log(0.5) + 1.959963984540054 * 0.5)
+    assert wald_p_from_ci(0.5, lo, hi) == pytest.approx(0.1656570, abs=1e-6)
+    assert events_from_ci(lo, hi) == pytest.approx(16.0, rel=1e-12)
+    assert events_from_ci(lo, hi, fraction=1 / 3) == pytest.approx(18.0, rel=1e-12)
+
+
+def test_p_bound_from_ci(tmp_path):
+    ts = _hr_targets()[:-1] + [
+        target("pb", "p_value_bound", 0.05, arms=["a", "b"], decimals=2, comparator=">", quote="P > .05")
+    ]
+    rep = audit(tmp_path, ts)
+    assert one(rep, "hr_ci_p_value").status == "consistent"
+
+
+# --------------------------------------------------------------------------- contingency p-values
+def test_contingency_levee_against_r():
+    rep = audit_register(load_register("levee2025"))
+    f = one(rep, "contingency_p_value")
+    v = f.values
+    assert v["table"] == [[22, 12], [5, 4], [1, 3]]
+    assert v["p_pearson"] == pytest.approx(ref("levee_6m", "pearson_p"), abs=1e-6)
+    assert v["p_likelihood_ratio"] == pytest.approx(ref("levee_6m", "likelihood_ratio_p"), abs=1e-6)
+    assert v["p_fisher"] == pytest.approx(ref("levee_6m", "fisher_p"), abs=1e-6)
+    assert v["p_pearson_yates"] is None and "only to 2 x 2" in f.arithmetic
+    assert v["reproducing_tests"] == "pearson,likelihood_ratio"
+    assert f.status == "consistent"
+
+
+@pytest.mark.parametrize(
+    "case, cells, printed, reproducing",
+    [
+        ("t2x2_b", [(12, 17), (4, 13)], 0.07, "pearson_yates"),       # Yates 0.0723; Fisher 0.0634
+        ("t2x2_b", [(12, 17), (4, 13)], 0.06, "fisher"),
+        ("t2x2_a", [(3, 4), (1, 4)], 0.49, "fisher"),                # Fisher 0.4857; Yates 0.4795
+        ("t3x2_c", [(7, 10), (2, 10), (5, 10)], 0.11, "fisher"),     # FFH 0.1061
+        ("t3x2_c", [(7, 10), (2, 10), (5, 10)], 0.20, ""),           # nothing gives 0.20
+    ],
+)
+def test_contingency_which_tests(tmp_path, case, cells, printed, reproducing):
+    arms = ["x", "y", "z"][: len(cells)]
+    study = dict(COHORT, arms=[a for a in COHORT["arms"] if a["id"] in arms])
+    ts = [prop(f"p_{a}", a, num, den, round(100 * num / den)) for a, (num, den) in zip(arms, cells)]
+    ts.append(target("p", "p_value", printed, arms=arms, decimals=2, endpoint="resp", quote=f"p = {printed:.2f}"))
+    rep = audit(tmp_path, ts, study=study)
+    f = one(rep, "contingency_p_value")
+    v = f.values
+    for name in ("pearson", "likelihood_ratio", "fisher"):
+        assert v[f"p_{name}"] == pytest.approx(ref(case, f"{name}_p"), abs=1e-6)
+    if len(cells) == 2:
+        assert v["p_pearson_yates"] == pytest.approx(ref(case, "pearson_yates_p"), abs=1e-6)
+    assert v["reproducing_tests"] == reproducing
+    assert f.status == ("consistent" if reproducing else "inconsistent")
+
+
+# --------------------------------------------------------------------------- design
+def test_extend_design_against_r():
+    rep = audit_register(load_register("extend_breast"))
+    pats = rep.by_check("design_events_vs_patients")
+    cis = rep.by_check("design_events_vs_ci")
+    assert [f.values["sides"] for f in pats] == [1, 2]   # sidedness not reported: both
+    for f in pats:
+        s = f.values["sides"]
+        assert f.values["required_events_exact"] == pytest.approx(ref("extend_design", f"required_events_exact_sides{s}"), abs=1e-6)
+    assert [f.values["required_events"] for f in pats] == [38, 52]
+    assert [f.status for f in pats] == ["consistent", "inconsistent"]   # 38 <= 43 < 52
+    for f in cis:
+        s = f.values["sides"]
+        assert f.values["power_at_implied_events"] == pytest.approx(ref("extend_design", f"power_at_implied_sides{s}"), abs=1e-6)
+        assert f.status == "inconsistent"   # ~15.6 events implied, fewer than 38 or 52
+
+
+def test_design_with_stated_sidedness(tmp_path):
+    q = "80% power, HR 0.50, two-sided alpha 0.05"
+    ts = [
+        target("n_a", "n", 100, arm="a"), target("n_b", "n", 100, arm="b"),
+        target("pw", "design_power", 80, decimals=0, scale="percent", quote=q),
+        target("al", "design_alpha", 0.05, decimals=2, quote=q, method={"sided": "two-sided"}),
+        target("dh", "design_hr", 0.5, arms=["a", "b"], decimals=2, quote=q),
+    ]
+    rep = audit(tmp_path, ts)
+    f = one(rep, "design_events_vs_patients")
+    # (1.959964 + 0.841621)^2 / (0.25 * log(0.5)^2) = 65.34 -> 66 events
+    assert f.values["required_events"] == 66 and f.status == "consistent"
+
+
+# --------------------------------------------------------------------------- simple checks
+def test_estimate_within_ci_and_dates(tmp_path):
+    q = "median 6.9 (95% CI, 7.2-14.7) from 2018-09 to 2017-01"
+    ts = [
+        target("m", "median", 6.9, decimals=1, quote=q),
+        target("lo", "median_ci_low", 7.2, decimals=1, quote=q),
+        target("hi", "median_ci_high", 14.7, decimals=1, quote=q),
+        target("start", "accrual_start", "2018-09", quote=q),
+        target("end", "accrual_end", "2017-01", quote=q),
+    ]
+    rep = audit(tmp_path, ts)
+    assert one(rep, "estimate_within_ci").status == "inconsistent"
+    assert one(rep, "date_order").status == "inconsistent"
+
+
+def test_nothing_to_check_gives_no_finding(tmp_path):
+    rep = audit(tmp_path, [target("n_a", "n", 22, arm="a")])
+    assert rep.findings == ()
+    assert rep.counts == {"consistent": 0, "inconsistent": 0, "cannot tell": 0}
+
+
+# --------------------------------------------------------------------------- real registers
+def test_levee_audit_is_all_consistent():
+    rep = audit_register(load_register("levee2025"))
+    assert rep.counts["inconsistent"] == 0 and rep.counts["cannot tell"] == 0
+    checks = {f.check for f in rep.findings}
+    assert {"percent_vs_counts", "subgroup_sum", "count_within_n", "contingency_p_value",
+            "estimate_within_ci", "date_order"} <= checks
+    assert len(rep.by_check("percent_vs_counts")) == 8
+    sums = {f.values["sum"] for f in rep.by_check("subgroup_sum")}
+    assert sums == {52, 47, 28}
+
+
+def test_extend_audit_findings():
+    rep = audit_register(load_register("extend_breast"))
+    assert one(rep, "hr_ci_symmetry").status == "consistent"
+    pv = one(rep, "hr_ci_p_value")
+    assert pv.status == "consistent" and "prints as 0.85" in pv.arithmetic
+    ev = one(rep, "hr_ci_events")
+    assert 15 < ev.values["events_low"] < ev.values["events"] < ev.values["events_high"] < 16
+    assert ev.status == "consistent"
+
+
+def test_report_renderings():
+    rep = audit_register(load_register("levee2025"))
+    md = rep.to_markdown()
+    assert md.startswith("### Consistency audit: levee2025")
+    assert "| check | targets | status | arithmetic |" in md
+    assert md.count("\n| ") == len(rep.findings) + 1
+    frame = rep.to_frame()
+    assert list(frame.columns) == ["study", "check", "targets", "status", "arithmetic", "numbers"]
+    assert len(frame) == len(rep.findings)
+    json.loads(frame["numbers"].iloc[0])
+    assert "AuditReport(levee2025" in repr(rep)
+    assert rep._repr_html_().startswith("<p>")
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_text_and_json(capsys):
+    assert cli.main(["audit", "extend_breast"]) == 0
+    out = capsys.readouterr().out
+    assert "Consistency audit of extend_breast" in out and "[inconsistent] design_events_vs_ci" in out
+    assert cli.main(["audit", "levee2025", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["study"] == "levee2025" and data["counts"]["inconsistent"] == 0
+    assert all({"check", "targets", "status", "arithmetic", "numbers"} <= set(f) for f in data["findings"])
+
+
+def test_cli_toml_path(tmp_path, capsys):
+    path = tmp_path / "ex.toml"
+    write_register(path, _hr_targets())
+    assert cli.main(["audit", str(path)]) == 0
+    assert "hr_ci_symmetry" in capsys.readouterr().out
+
+
+def test_cli_bad_inputs_exit_2(tmp_path, capsys):
+    assert cli.main(["audit", "no_such_study"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown study 'no_such_study'" in err
+    bad = tmp_path / "bad.toml"
+    write_register(bad, [target("hr", "hazard", 0.8, arms=["a", "b"], decimals=2)])
+    assert cli.main(["audit", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown quantity 'hazard'" in err and str(bad) in err and "Traceback" not in err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[study\n", encoding="utf-8")
+    assert cli.main(["audit", str(broken)]) == 2
+    assert "is not valid TOML" in capsys.readouterr().err
