@@ -1,0 +1,721 @@
+"""Publication-style survival figures: Kaplan–Meier with numbers at risk, swimmer plots and
+proportions at landmarks.
+
+Every function takes ``ax=None`` (a new figure is made when it is ``None``), draws with
+matplotlib's object API only, returns the main Axes and never writes a file: save with
+:func:`survrepro.io.save_figure`. The same inputs give the same image, byte for byte.
+
+A figure made here uses no pyplot state, so it is not shown automatically in a notebook:
+end the cell with ``ax.figure`` to display it.
+
+Text placed below the axes (the numbers-at-risk table and footnotes) is positioned when
+the figure is drawn, from the space the tick labels and axis label actually take, so it
+never overlaps them. It lies outside the Axes, so save with ``bbox_inches="tight"`` (the
+default of :func:`~survrepro.io.save_figure` and of notebook display) to keep it in the image.
+
+References
+----------
+Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+J Am Stat Assoc 1958;53:457-481.
+Pocock SJ, Clayton TC, Altman DG. Survival plots of time-to-event outcomes in clinical
+trials: good practice and pitfalls. Lancet 2002;359:1686-1689.
+Okabe M, Ito K. Color Universal Design (CUD): how to make figures and presentations that
+are friendly to colorblind people. 2008. https://jfly.uni-koeln.de/color/
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.offsetbox import AnchoredText
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
+from matplotlib.transforms import Bbox, ScaledTranslation
+
+from survrepro._validation import InputError, as_durations, check_choice
+from survrepro.km import KaplanMeierResult, natural_order
+
+__all__ = [
+    "PALETTE",
+    "SYNTHETIC_NOTE",
+    "Y_FORMATS",
+    "add_footnote",
+    "plot_km",
+    "plot_proportions",
+    "plot_swimmer",
+]
+
+#: Footnote for every figure drawn from synthetic patient-level data.
+SYNTHETIC_NOTE = "Synthetic patient-level data calibrated to published summaries — not trial data."
+
+#: Okabe–Ito colours, safe for the common forms of colour blindness (yellow last: faint on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+
+#: Tick label styles for probabilities: ``"fraction"`` (0.0–1.0) or ``"percent"`` (0%–100%).
+Y_FORMATS = ("fraction", "percent")
+
+_FONT = 10          # axis labels, legend
+_SMALL = 9          # tick labels, risk table, annotations
+_FOOT = 8           # footnotes and "k/n" labels
+_ROW = 13           # points between risk-table rows
+_FOOTNOTE_GID = "footnote"
+
+
+# --------------------------------------------------------------------------- helpers
+def _new_axes(figsize) -> object:
+    """Axes on a new figure drawn by Agg, without pyplot.
+
+    The layout is fixed (no layout engine): an iterative engine can settle on slightly
+    different positions from one draw to the next, and the saved bytes would then differ.
+    Text outside the Axes is kept in the image by ``bbox_inches="tight"``.
+    """
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig.add_subplot()
+
+
+def _style(ax) -> None:
+    """Publication style: no top/right spines, outward ticks, modest fonts."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=_SMALL, direction="out")
+
+
+def _probability_axis(ax, y_format: str, ylabel: str, *, top: float = 1.02) -> None:
+    """y from 0 to 1 with ticks every 0.2, labelled as fractions or percentages."""
+    ax.set_ylim(0.0, top)
+    ax.yaxis.set_major_locator(FixedLocator(np.linspace(0.0, 1.0, 6)))
+    if y_format == "percent":
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    else:
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%.1f"))
+    ax.set_ylabel(ylabel, fontsize=_FONT)
+
+
+def _colors(labels: list[str], colors, what: str) -> dict[str, str]:
+    """Colour per label from ``colors`` (None, mapping or sequence)."""
+    if colors is None:
+        return {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(labels)}
+    if isinstance(colors, Mapping):
+        missing = [lab for lab in labels if lab not in colors]
+        if missing:
+            raise InputError(f"{what}: colors has no entry for {missing[0]!r}; expected one colour per label.")
+        return {lab: colors[lab] for lab in labels}
+    if isinstance(colors, Sequence) and not isinstance(colors, str):
+        if len(colors) < len(labels):
+            raise InputError(
+                f"{what}: colors gives {len(colors)} colours for {len(labels)} labels; expected at least one each."
+            )
+        return dict(zip(labels, colors))
+    raise InputError(f"{what}: colors must be a mapping label -> colour or a list of colours; got {colors!r}.")
+
+
+def _xaxis_box(ax):
+    """Callable for annotation coordinates: the box of the x axis (ticks, tick labels and label)."""
+
+    def box(renderer):
+        bb = ax.xaxis.get_tightbbox(renderer)
+        return ax.bbox if bb is None else Bbox.union([bb, ax.bbox])
+
+    return box
+
+
+def _fmt_time(t: float) -> str:
+    return f"{t:g}"
+
+
+def _times(values, what: str) -> np.ndarray:
+    """Finite, non-negative, strictly increasing times."""
+    arr = np.asarray(values, dtype=object).ravel()
+    try:
+        arr = arr.astype(float)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be numbers; got {list(values)!r}.") from None
+    if arr.size == 0:
+        raise InputError(f"{what} is empty; expected at least one time.")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InputError(f"{what} must be finite times >= 0; got {arr.tolist()!r}.")
+    if np.any(np.diff(arr) <= 0):
+        raise InputError(f"{what} must be strictly increasing; got {arr.tolist()!r}.")
+    return arr
+
+
+# --------------------------------------------------------------------------- footnote
+def _is_footnote(artist) -> bool:
+    return artist.get_gid() == _FOOTNOTE_GID
+
+
+def _footnotes(fig) -> list:
+    return [t for a in fig.axes for t in a.texts if _is_footnote(t)]
+
+
+def add_footnote(fig_or_ax, text: str, *, fontsize: float = _FOOT, color: str = "0.15"):
+    """Put ``text`` under everything drawn in the figure, left-aligned with it.
+
+    The position is worked out when the figure is drawn: below the lowest tick label,
+    axis label, numbers-at-risk row or earlier footnote of every Axes of the figure, so
+    nothing overlaps; ``bbox_inches="tight"`` keeps the footnote in the saved image.
+    Further footnotes stack underneath.
+
+    Parameters
+    ----------
+    fig_or_ax : matplotlib Figure or Axes
+        The figure, or an Axes of it that will hold the text (the lowest Axes when a
+        figure is given).
+    text : str
+        The footnote, for instance :data:`SYNTHETIC_NOTE`.
+    fontsize : float
+        Font size in points.
+    color : str
+        Text colour.
+
+    Returns
+    -------
+    matplotlib.text.Annotation
+        The footnote artist (its ``gid`` is ``"footnote"``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> add_footnote(ax, SYNTHETIC_NOTE).get_text() == SYNTHETIC_NOTE
+    True
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"footnote must be non-empty text; got {text!r}.")
+    if isinstance(fig_or_ax, Figure):
+        fig = fig_or_ax
+        if not fig.axes:
+            raise InputError("add_footnote: the figure has no Axes; draw something before adding a footnote.")
+        host = min(fig.axes, key=lambda a: a.get_position().y0)
+    elif hasattr(fig_or_ax, "figure") and hasattr(fig_or_ax, "annotate"):
+        host = fig_or_ax
+        fig = host.figure
+    else:
+        raise InputError(f"add_footnote needs a matplotlib Figure or Axes; got {type(fig_or_ax).__name__}.")
+    earlier = _footnotes(fig)
+    previous = earlier[-1] if earlier else None
+
+    def anchor(renderer):
+        if previous is not None:
+            return previous.get_window_extent(renderer)
+        boxes = []
+        for a in fig.axes:
+            if not a.get_visible():
+                continue
+            extra = [c for c in a.get_default_bbox_extra_artists() if not _is_footnote(c)]
+            bb = a.get_tightbbox(renderer, bbox_extra_artists=extra)
+            if bb is not None:
+                boxes.append(bb)
+        return Bbox.union(boxes) if boxes else fig.bbox
+
+    note = host.annotate(
+        text,
+        xy=(0.0, 0.0),
+        xycoords=anchor,
+        xytext=(0.0, -2.0 if previous is not None else -8.0),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=fontsize,
+        color=color,
+        annotation_clip=False,
+    )
+    note.set_gid(_FOOTNOTE_GID)
+    return note
+
+
+# --------------------------------------------------------------------------- Kaplan–Meier
+def plot_km(
+    curves,
+    *,
+    ax=None,
+    risk_times=None,
+    censor_marks: bool = True,
+    median_lines: bool = True,
+    ci: bool = False,
+    colors=None,
+    xlabel: str = "Months",
+    ylabel: str | None = None,
+    y_format: str = "fraction",
+    title: str | None = None,
+    annotation: str | None = None,
+    footnote: str | None = None,
+    xmax: float | None = None,
+    median_digits: int = 1,
+    legend_loc: str = "upper right",
+    annotation_loc: str = "legend",
+):
+    """Kaplan–Meier curves with censor marks, medians and a numbers-at-risk table.
+
+    Parameters
+    ----------
+    curves : dict
+        Label -> :class:`~survrepro.km.KaplanMeierResult`, drawn in the dict's order
+        (:func:`~survrepro.km.km_by_group` returns labels in natural order).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    risk_times : sequence of float, optional
+        Times of the numbers-at-risk table (also the x ticks). Counts are
+        ``res.n_at_risk(risk_times)``: patients with ``time >= t``, as R and published
+        tables count them.
+    censor_marks : bool
+        Mark censoring times with "+" at the height of the curve.
+    median_lines : bool
+        Dashed lines from 50% to each median that is reached (none for "NR").
+    ci : bool
+        Shade the pointwise confidence band of each curve (its own ``conf_type`` and level).
+    colors : mapping or sequence, optional
+        Colour per curve; Okabe–Ito colours by default.
+    xlabel, ylabel : str
+        Axis labels; ``ylabel`` defaults to "Survival probability" (or "Survival (%)").
+    y_format : {"fraction", "percent"}
+        Tick labels of the y axis.
+    title : str, optional
+        Panel title, left-aligned.
+    annotation : str, optional
+        Text box on the plot, e.g. "HR 0.91 (95% CI 0.34–2.48); P = .86".
+    footnote : str, optional
+        Small text under the figure (pass :data:`SYNTHETIC_NOTE` for synthetic data).
+    xmax : float, optional
+        Right end of the x axis; by default the last risk time or follow-up time.
+    median_digits : int
+        Decimals of the medians in the legend.
+    legend_loc : str
+        Matplotlib location code of the legend.
+    annotation_loc : str
+        ``"legend"`` (default) puts the annotation box beside the legend: under it, or above
+        it when ``legend_loc`` is a lower corner, aligned with its outer edge; a matplotlib
+        location code ("lower left", ...) anchors it to the axes instead. Curves that stay
+        high want ``legend_loc="lower left"``.
+
+    Returns
+    -------
+    matplotlib Axes
+        Curves carry ``gid`` ``"km:<label>"``, censor marks ``"censor:<label>"``, median
+        lines ``"median:<label>"``, bands ``"ci:<label>"`` and at-risk counts
+        ``"at-risk:<label>"`` so that scripts and tests can find them.
+
+    Examples
+    --------
+    >>> from survrepro.km import km_by_group
+    >>> curves = km_by_group([3, 5, 8, 12, 4, 9, 14, 20], [1, 1, 0, 1, 1, 0, 1, 0], list("AAAABBBB"))
+    >>> ax = plot_km(curves, risk_times=[0, 6, 12, 18])
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'A (n=4): median 8.5'
+    """
+    if not isinstance(curves, Mapping):
+        raise InputError(
+            f"plot_km: curves must be a dict mapping each label to a KaplanMeierResult; got {type(curves).__name__}."
+        )
+    if len(curves) == 0:
+        raise InputError("plot_km: curves is empty; expected a dict mapping each label to a KaplanMeierResult.")
+    for key, res in curves.items():
+        if not isinstance(res, KaplanMeierResult):
+            raise InputError(
+                f"plot_km: curve {key!r} is a {type(res).__name__}; expected a KaplanMeierResult "
+                "(from survrepro.km.kaplan_meier)."
+            )
+    check_choice("y_format", y_format, Y_FORMATS)
+    labels = [str(k) for k in curves]
+    results = list(curves.values())
+    palette = _colors(labels, colors, "plot_km")
+    times = None if risk_times is None else _times(risk_times, "plot_km: risk_times")
+    last = max(float(r.time[-1]) for r in results)
+    right = float(xmax) if xmax is not None else (float(times[-1]) if times is not None else last)
+    if xmax is not None and (not np.isfinite(right) or right <= 0):
+        raise InputError(f"plot_km: xmax must be a time > 0; got {xmax!r}.")
+    right = right if right > 0 else 1.0  # every time is 0
+    if times is not None and times[-1] > right:
+        raise InputError(f"plot_km: risk time {times[-1]:g} lies beyond xmax = {right:g}; expected risk_times <= xmax.")
+    if ylabel is None:
+        ylabel = "Survival (%)" if y_format == "percent" else "Survival probability"
+
+    if ax is None:
+        ax = _new_axes((6.4, 4.6))
+    _style(ax)
+
+    for label, res in zip(labels, results):
+        color = palette[label]
+        x = np.concatenate(([0.0], res.time))
+        y = np.concatenate(([1.0], res.survival))
+        median = res.median
+        shown = "NR" if median is None else f"{median:.{median_digits}f}"
+        (line,) = ax.step(
+            x, y, where="post", color=color, lw=1.6, label=f"{label} (n={res.n}): median {shown}", zorder=3
+        )
+        line.set_gid(f"km:{label}")
+        if ci:
+            lo = np.concatenate(([1.0], res.lower))
+            hi = np.concatenate(([1.0], res.upper))
+            at_one = y == 1.0  # log-log band is undefined where S = 1; the band is the point itself
+            lo, hi = np.where(at_one & np.isnan(lo), 1.0, lo), np.where(at_one & np.isnan(hi), 1.0, hi)
+            band = ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.15, lw=0, zorder=1)
+            band.set_gid(f"ci:{label}")
+        if censor_marks:
+            ct = res.time[res.n_censor > 0]
+            (marks,) = ax.plot(
+                ct, res.survival_at(ct), ls="none", marker="+", ms=7, mew=1.2, color=color, zorder=4
+            )
+            marks.set_gid(f"censor:{label}")
+        if median_lines and median is not None:
+            (mline,) = ax.plot(
+                [0.0, median, median], [0.5, 0.5, 0.0], ls=(0, (4, 3)), lw=0.9, color=color, zorder=2
+            )
+            mline.set_gid(f"median:{label}")
+
+    ax.set_xlim(0.0, right)
+    if times is not None:
+        ax.xaxis.set_major_locator(FixedLocator(times))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.set_xlabel(xlabel, fontsize=_FONT)
+    _probability_axis(ax, y_format, ylabel)
+    if title:
+        ax.set_title(title, loc="left", fontsize=_FONT + 1)
+    ax.legend(loc=legend_loc, frameon=False, fontsize=_SMALL, handlelength=1.8)
+    if annotation:
+        _annotate(ax, annotation, annotation_loc, str(legend_loc))
+    if times is not None:
+        _risk_table(ax, labels, results, times, palette)
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
+
+
+def _annotate(ax, text: str, loc: str, legend_loc: str) -> None:
+    """A framed text box next to the legend (``loc="legend"``) or at a matplotlib location code.
+
+    Next to the legend means under it, or above it when the legend is in a lower corner,
+    aligned with its left or right edge as the legend sits on the left or the right.
+    """
+    frame = dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="0.75")
+    if loc == "legend":
+        legend = ax.get_legend()
+        left, lower = "left" in legend_loc, "lower" in legend_loc
+        box = ax.annotate(
+            text, xy=(0.0 if left else 1.0, 1.0 if lower else 0.0),
+            xycoords=lambda r: legend.get_window_extent(r),
+            xytext=(4.0 if left else -4.0, 6.0 if lower else -6.0), textcoords="offset points",
+            ha="left" if left else "right", va="bottom" if lower else "top", fontsize=_SMALL, bbox=frame,
+            annotation_clip=False, zorder=5,
+        )
+    else:
+        box = AnchoredText(text, loc=loc, prop={"fontsize": _SMALL}, frameon=True, borderpad=0.6)
+        box.patch.set(**frame)
+        ax.add_artist(box)
+    box.set_gid("annotation")
+
+
+def _risk_table(ax, labels, results, times, palette) -> None:
+    """Numbers at risk under the x axis, one coloured row per curve, aligned with the ticks."""
+    below = _xaxis_box(ax)
+    common = dict(textcoords="offset points", va="top", fontsize=_SMALL, annotation_clip=False)
+    head = ax.annotate(
+        "No. at risk", xy=(0.0, 0.0), xycoords=("axes fraction", below), xytext=(-14.0, -6.0),
+        ha="right", fontweight="bold", **common,
+    )
+    head.set_gid("at-risk-title")
+    for row, (label, res) in enumerate(zip(labels, results), start=1):
+        dy = -6.0 - _ROW * row
+        name = ax.annotate(
+            label, xy=(0.0, 0.0), xycoords=("axes fraction", below), xytext=(-14.0, dy),
+            ha="right", color=palette[label], **common,
+        )
+        name.set_gid(f"at-risk-label:{label}")
+        for t, n in zip(times, res.n_at_risk(times)):
+            txt = ax.annotate(
+                str(int(n)), xy=(t, 0.0), xycoords=("data", below), xytext=(0.0, dy),
+                ha="center", color=palette[label], **common,
+            )
+            txt.set_gid(f"at-risk:{label}")
+
+
+# --------------------------------------------------------------------------- swimmer
+def plot_swimmer(
+    df,
+    *,
+    time: str,
+    event: str,
+    group: str | None = None,
+    patient: str | None = None,
+    event_label: str = "Progression or death",
+    censor_label: str = "Censored",
+    ax=None,
+    colors=None,
+    footnote: str | None = None,
+    xlabel: str = "Months",
+    title: str | None = None,
+):
+    """One horizontal bar per patient, longest first within each group.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient.
+    time, event : str
+        Columns with the time of each bar and 1 when it ended with an event
+        (0 = censored, still ongoing when last seen).
+    group : str, optional
+        Column whose labels split and colour the bars (natural order, first group on top).
+    patient : str, optional
+        Column with patient identifiers, shown as y tick labels.
+    event_label, censor_label : str
+        Legend text of the event marker (filled diamond at the end of the bar) and of the
+        ongoing marker (open arrow head just past the end).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    colors : mapping or sequence, optional
+        Colour per group; Okabe–Ito colours by default.
+    footnote : str, optional
+        Small text under the figure.
+    xlabel, title : str
+        Axis label and panel title.
+
+    Returns
+    -------
+    matplotlib Axes
+        Bars carry ``gid`` ``"swimmer-bar"``, markers ``"swimmer-event"`` and
+        ``"swimmer-censored"``.
+    """
+    where = "plot_swimmer"
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{where}: df must be a pandas DataFrame; got {type(df).__name__}.")
+    needed = [c for c in (time, event, group, patient) if c is not None]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns)) or "none"
+        raise InputError(
+            f"{where}: missing column {missing[0]!r}; expected columns {', '.join(map(str, needed))} (found {have})."
+        )
+    if len(df) == 0:
+        raise InputError(f"{where}: df has no rows; expected one row per patient.")
+    t, e = as_durations(df[time].to_numpy(), df[event].to_numpy(), where=f"{where} (columns {time!r}, {event!r})")
+    if group is not None:
+        if df[group].isna().any():
+            i = int(np.flatnonzero(df[group].isna().to_numpy())[0])
+            raise InputError(f"{where}: row {i + 1}, column {group!r} is empty; expected a group label.")
+        g = np.array([str(v) for v in df[group]])
+    else:
+        g = np.array([""] * len(df))
+    groups = natural_order(g)
+    palette = _colors(groups, colors, where) if group is not None else {"": (colors or [PALETTE[0]])[0]}
+    ids = None if patient is None else np.array([str(v) for v in df[patient]])
+
+    # Row layout: groups in natural order, longest bar first within each, one blank row between groups.
+    order, rows, centers, y = [], [], {}, 0.0
+    for k, lab in enumerate(groups):
+        idx = np.flatnonzero(g == lab)
+        idx = idx[np.lexsort((idx, -t[idx]))]  # time descending, row order breaks ties
+        ys = y + np.arange(idx.size)
+        order.append(idx)
+        rows.append(ys)
+        centers[lab] = float(ys.mean())
+        y = ys[-1] + 2.0
+    order, rows = np.concatenate(order), np.concatenate(rows)
+
+    if ax is None:
+        ax = _new_axes((6.4, min(max(3.0, 1.4 + 0.14 * (rows[-1] + 1)), 14.0)))
+    _style(ax)
+    span = float(t.max()) if t.max() > 0 else 1.0
+    bars = ax.barh(
+        rows, t[order], height=0.72, left=0.0,
+        color=[palette[lab] for lab in g[order]], edgecolor="none", zorder=2,
+    )
+    for rect in bars.patches:
+        rect.set_gid("swimmer-bar")
+    ev = e[order] == 1
+    (ev_marks,) = ax.plot(
+        t[order][ev], rows[ev], ls="none", marker="D", ms=4.5, color="black", zorder=3
+    )
+    ev_marks.set_gid("swimmer-event")
+    (cens_marks,) = ax.plot(
+        t[order][~ev] + 0.012 * span, rows[~ev], ls="none", marker=">", ms=5,
+        markerfacecolor="white", markeredgecolor="black", mew=0.9, zorder=3,
+    )
+    cens_marks.set_gid("swimmer-censored")
+
+    ax.set_ylim(rows[-1] + 1.0, -1.0)  # first row on top
+    ax.set_xlim(0.0, span * 1.05)
+    ax.spines["left"].set_visible(False)
+    if ids is not None:
+        ax.set_yticks(rows, ids[order], fontsize=_FOOT - 1)
+        ax.tick_params(axis="y", length=0)
+    elif group is not None:
+        ax.set_yticks([centers[lab] for lab in groups], groups, fontsize=_FONT)
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
+    ax.set_ylabel("Patients" if group is None or ids is not None else "", fontsize=_FONT)
+    ax.set_xlabel(xlabel, fontsize=_FONT)
+    if title:
+        ax.set_title(title, loc="left", fontsize=_FONT + 1)
+
+    handles = []
+    if group is not None:
+        handles += [Patch(color=palette[lab], label=f"{lab} (n={int((g == lab).sum())})") for lab in groups]
+    handles += [
+        Line2D([], [], ls="none", marker="D", ms=4.5, color="black", label=event_label),
+        Line2D([], [], ls="none", marker=">", ms=5, markerfacecolor="white", markeredgecolor="black",
+               mew=0.9, label=censor_label),
+    ]
+    ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=_SMALL)
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
+
+
+# --------------------------------------------------------------------------- proportions
+_PROPORTION_COLUMNS = ("group", "landmark", "numerator", "denominator", "proportion", "low", "high")
+_KM_COLUMNS = ("km", "km_low", "km_high")
+
+
+def plot_proportions(
+    table,
+    *,
+    ax=None,
+    colors=None,
+    y_format: str = "percent",
+    ylabel: str = "Remaining on the same therapy",
+    landmark_label: str = "{:g} months",
+    proportion_label: str = "Proportion of evaluable patients (95% CI)",
+    km_label: str = "Kaplan–Meier estimate (95% CI)",
+    title: str | None = None,
+    footnote: str | None = None,
+):
+    """Proportions at landmarks, overall and by subgroup, as dots with confidence whiskers.
+
+    Groups run along the x axis in the table's order, one coloured slot per landmark
+    within each; each proportion is a filled circle with its interval and the count
+    "k/n" above it. When the table has Kaplan–Meier columns the KM estimate at the same
+    landmark is drawn just right of it as an open square with a dashed interval.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy, one row per group and landmark, with columns ``group``, ``landmark``,
+        ``numerator``, ``denominator``, ``proportion``, ``low``, ``high`` and optionally
+        ``km``, ``km_low``, ``km_high`` (missing values there are skipped).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    colors : mapping or sequence, optional
+        Colour per landmark (keys are the landmark values); Okabe–Ito colours by default.
+    y_format : {"percent", "fraction"}
+        Tick labels of the y axis.
+    ylabel : str
+        y axis label.
+    landmark_label : str
+        Format of a landmark in the legend.
+    proportion_label, km_label : str
+        Legend text of the two markers; name the interval method the table used.
+    title, footnote : str, optional
+        Panel title and small text under the figure.
+
+    Returns
+    -------
+    matplotlib Axes
+        Points carry ``gid`` ``"proportion"`` and ``"km"``, the "k/n" texts ``"count"``.
+    """
+    where = "plot_proportions"
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{where}: table must be a pandas DataFrame; got {type(table).__name__}.")
+    missing = [c for c in _PROPORTION_COLUMNS if c not in table.columns]
+    if missing:
+        have = ", ".join(map(str, table.columns)) or "none"
+        raise InputError(
+            f"{where}: missing column {missing[0]!r}; expected columns {', '.join(_PROPORTION_COLUMNS)} "
+            f"(found {have})."
+        )
+    if len(table) == 0:
+        raise InputError(f"{where}: table has no rows; expected one row per group and landmark.")
+    present = [c for c in _KM_COLUMNS if c in table.columns]
+    if present and len(present) < len(_KM_COLUMNS):
+        absent = next(c for c in _KM_COLUMNS if c not in table.columns)
+        raise InputError(f"{where}: column {absent!r} is missing; expected all of km, km_low, km_high or none.")
+    check_choice("y_format", y_format, Y_FORMATS)
+    has_km = bool(present)
+    tab = table.reset_index(drop=True)
+    num = {}
+    for col in _PROPORTION_COLUMNS[1:] + (_KM_COLUMNS if has_km else ()):
+        vals = pd.to_numeric(tab[col], errors="coerce")
+        if col not in _KM_COLUMNS and vals.isna().any():
+            i = int(np.flatnonzero(vals.isna().to_numpy())[0])
+            raise InputError(f"{where}: row {i + 1}, column {col!r} is {tab[col].iloc[i]!r}; expected a number.")
+        num[col] = vals.to_numpy(dtype=float)
+    for col in ("proportion", "low", "high") + (_KM_COLUMNS if has_km else ()):
+        v = num[col]
+        bad = np.flatnonzero(np.isfinite(v) & ((v < 0) | (v > 1)))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(f"{where}: row {i + 1}, column {col!r} is {v[i]:g}; expected a proportion in [0, 1].")
+    k, n = num["numerator"], num["denominator"]
+    bad = np.flatnonzero((k < 0) | (n <= 0) | (k > n) | (k != np.round(k)) | (n != np.round(n)))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{where}: row {i + 1} has numerator {k[i]:g} and denominator {n[i]:g}; "
+            "expected whole numbers with 0 <= numerator <= denominator and denominator > 0."
+        )
+    groups = list(dict.fromkeys(str(v) for v in tab["group"]))
+    landmarks = sorted(set(num["landmark"].tolist()))
+    key = list(zip((str(v) for v in tab["group"]), num["landmark"]))
+    if len(set(key)) != len(key):
+        dup = next(x for x in key if key.count(x) > 1)
+        raise InputError(f"{where}: group {dup[0]!r} at landmark {dup[1]:g} appears twice; expected one row each.")
+    palette = _colors(landmarks, colors, where)
+
+    if ax is None:
+        ax = _new_axes((max(4.8, 1.0 + 0.95 * len(groups) * len(landmarks) ** 0.5), 4.0))
+    _style(ax)
+    width = 0.8 / len(landmarks)  # of one landmark slot within a group
+    shift = min(0.09, width * 0.25) if has_km else 0.0
+    gx = {lab: float(i) for i, lab in enumerate(groups)}
+    for i in range(len(tab)):
+        lm = num["landmark"][i]
+        slot = gx[str(tab["group"].iloc[i])] - 0.4 + width * (landmarks.index(lm) + 0.5)
+        color = palette[lm]
+        x = slot - shift
+        p, lo, hi = num["proportion"][i], num["low"][i], num["high"][i]
+        ax.plot([x, x], [lo, hi], color=color, lw=1.4, solid_capstyle="butt", zorder=2)
+        (pt,) = ax.plot([x], [p], ls="none", marker="o", ms=6.5, color=color, zorder=3)
+        pt.set_gid("proportion")
+        top = hi
+        if has_km and np.isfinite(num["km"][i]):
+            xk = slot + shift
+            klo, khi = num["km_low"][i], num["km_high"][i]
+            if np.isfinite(klo) and np.isfinite(khi):
+                ax.plot([xk, xk], [klo, khi], color=color, lw=1.1, ls=(0, (2, 1.5)), zorder=2)
+                top = max(top, khi)
+            (kp,) = ax.plot([xk], [num["km"][i]], ls="none", marker="s", ms=5.5, markerfacecolor="white",
+                            markeredgecolor=color, mew=1.4, zorder=3)
+            kp.set_gid("km")
+        label = ax.annotate(
+            f"{int(k[i])}/{int(n[i])}", xy=(slot, top), xytext=(0.0, 3.0), textcoords="offset points",
+            ha="center", va="bottom", fontsize=_FOOT, color="0.2",
+        )
+        label.set_gid("count")
+
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_xticks([gx[lab] for lab in groups], groups, fontsize=_FONT)
+    ax.tick_params(axis="x", length=0)
+    _probability_axis(ax, y_format, ylabel, top=1.12)
+    ax.yaxis.grid(True, color="0.92", lw=0.8, zorder=0)
+    ax.set_axisbelow(True)
+    if title:
+        ax.set_title(title, loc="left", fontsize=_FONT + 1)
+    handles = [Patch(color=palette[lm], label=landmark_label.format(lm)) for lm in landmarks]
+    handles.append(Line2D([], [], ls="none", marker="o", ms=6.5, color="0.3", label=proportion_label))
+    if has_km:
+        handles.append(Line2D([], [], ls="none", marker="s", ms=5.5, markerfacecolor="white",
+                              markeredgecolor="0.3", mew=1.4, label=km_label))
+    # Under the group names: a fixed offset in points from the number of lines they take.
+    lines = max(lab.count("\n") + 1 for lab in groups)
+    below = ScaledTranslation(0.0, -(8.0 + 1.35 * _FONT * lines) / 72.0, ax.figure.dpi_scale_trans)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=ax.transAxes + below,
+              ncol=2, frameon=False, fontsize=_SMALL, columnspacing=1.5)
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
