@@ -1,0 +1,884 @@
+"""Cox proportional hazards, log-rank tests and the proportional-hazards check, as R's
+``survival`` package (3.5-3) computes them.
+
+Every choice that moves a published number is a keyword stored on the result:
+
+* ``ties``: ``"efron"`` (R ``coxph`` default) or ``"breslow"`` (SAS PHREG and SPSS
+  default). The partial likelihood is maximised by Newton–Raphson with step halving,
+  started at zero and stopped, as R's ``coxph``, when the relative change of the log
+  partial likelihood is at most ``1e-9`` (at most 20 iterations).
+* ``strata``: separate baseline hazards (risk sets) per stratum, one common hazard ratio,
+  as ``coxph(Surv(time, event) ~ group + strata(s))`` and ``survdiff(... + strata(s))``.
+* ``reference``: the level every hazard ratio is relative to; the first level in natural
+  order (numbers numerically, text alphabetically with embedded numbers as numbers)
+  unless given. A ``k``-level group enters the model as ``k - 1`` indicator columns
+  (R's treatment contrasts).
+* ``conf_level``: Wald confidence limits ``exp(coef +/- z * se)``.
+
+The log-rank test is R's ``survdiff`` with ``rho = 0`` (hypergeometric variance at tied
+times); the proportional-hazards check is R's ``cox.zph`` (survival 3.x score test,
+``transform = "km"`` by default, one term for the group).
+
+Rows with a missing group or stratum are not dropped silently: they are an input error,
+so that the caller decides (R drops them through ``na.omit``). Times are used as given;
+R's ``timefix`` merging of times that differ only by floating-point noise is not applied.
+
+References
+----------
+Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
+Efron B. The efficiency of Cox's likelihood function for censored data.
+J Am Stat Assoc 1977;72:557-565.
+Breslow N. Covariance analysis of censored survival data. Biometrics 1974;30:89-99.
+Mantel N. Evaluation of survival data and two new rank order statistics arising in its
+consideration. Cancer Chemother Rep 1966;50:163-170.
+Peto R, Peto J. Asymptotically efficient rank invariant test procedures.
+J R Stat Soc A 1972;135:185-207.
+Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
+residuals. Biometrika 1994;81:515-526.
+Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survrepro._validation import InputError, as_durations, check_choice, check_level
+from survrepro.km import kaplan_meier, natural_order
+
+__all__ = [
+    "PH_TRANSFORMS",
+    "TIES",
+    "CoxResult",
+    "HazardRatio",
+    "LogRankResult",
+    "PHTestResult",
+    "cox_ph",
+    "hazard_ratio",
+    "logrank_test",
+    "ph_test",
+]
+
+TIES = ("efron", "breslow")
+PH_TRANSFORMS = ("km", "identity", "rank", "log")
+#: R coxph.control(): eps (relative change of the log partial likelihood) and iter.max.
+EPS = 1e-9
+ITER_MAX = 20
+
+
+# ---------------------------------------------------------------------- input handling
+def _name(values, default: str) -> str:
+    name = getattr(values, "name", None) if isinstance(values, pd.Series) else None
+    return str(name) if name is not None else default
+
+
+def _labels(values, n: int, name: str) -> np.ndarray:
+    """Labels of a categorical column as strings, one per observation, none missing."""
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    arr = arr.ravel()
+    if arr.size != n:
+        raise InputError(f"{n} times but {arr.size} values of {name}; expected one each.")
+    missing = np.flatnonzero(pd.isna(arr))
+    if missing.size:
+        raise InputError(
+            f"{name} at position {missing[0] + 1} is missing; drop or fill rows without a {name} first."
+        )
+    return arr.astype(str)
+
+
+def _codes(labels: np.ndarray, levels) -> np.ndarray:
+    """Position of each label in ``levels``."""
+    uniq, inverse = np.unique(labels, return_inverse=True)
+    position = {lab: i for i, lab in enumerate(levels)}
+    return np.array([position[u] for u in uniq], dtype=int)[inverse]
+
+
+@dataclass(frozen=True)
+class _Data:
+    time: np.ndarray
+    event: np.ndarray
+    codes: np.ndarray  # group level index per observation (0 = reference / first level)
+    levels: tuple
+    group_name: str
+    strata_codes: np.ndarray
+    strata_levels: tuple | None
+    strata_name: str | None
+
+
+def _prepare(time, event, group, strata, reference=None, *, min_levels=2) -> _Data:
+    t, e = as_durations(time, event)
+    group_name = _name(group, "group")
+    g = _labels(group, t.size, group_name)
+    levels = natural_order(g)
+    if reference is not None:
+        ref = str(reference)
+        if ref not in levels:
+            listed = ", ".join(repr(x) for x in levels)
+            raise InputError(f"reference {reference!r} is not a level of {group_name}; levels are {listed}.")
+        levels = [ref] + [x for x in levels if x != ref]
+    if len(levels) < min_levels:
+        raise InputError(
+            f"{group_name} has a single level ({levels[0]!r}); expected at least two groups to compare."
+        )
+    codes = _codes(g, levels)
+    if strata is None:
+        s_codes, s_levels, s_name = np.zeros(t.size, dtype=int), None, None
+    else:
+        s_name = _name(strata, "strata")
+        s = _labels(strata, t.size, s_name)
+        s_levels = tuple(natural_order(s))
+        s_codes = _codes(s, s_levels)
+    return _Data(t, e, codes, tuple(levels), group_name, s_codes, s_levels, s_name)
+
+
+def _check_control(eps, iter_max) -> tuple[float, int]:
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        eps = float("nan")
+    if not 0 < eps < 1:
+        raise InputError(f"eps must be a number between 0 and 1; got {eps!r}.")
+    if isinstance(iter_max, bool) or not isinstance(iter_max, (int, np.integer)) or iter_max < 1:
+        raise InputError(f"iter_max must be a whole number >= 1; got {iter_max!r}.")
+    return eps, int(iter_max)
+
+
+def _design(codes: np.ndarray, k: int) -> np.ndarray:
+    """Indicator columns for levels 1..k-1 (treatment contrasts), centred as in R."""
+    x = (codes[:, None] == np.arange(1, k)[None, :]).astype(float)
+    return x - x.mean(axis=0)
+
+
+# ---------------------------------------------------------------------- partial likelihood
+@dataclass(frozen=True)
+class _Stratum:
+    """Risk-set bookkeeping for one stratum, independent of the coefficients."""
+
+    idx: np.ndarray  # observations of the stratum, by increasing time
+    first: np.ndarray  # position (in idx) of the first observation at each distinct time
+    dead: np.ndarray  # positions (in idx) of the events
+    block: np.ndarray  # distinct-time index of each event
+    frac: np.ndarray  # Efron weight k/d of each event (0 under Breslow)
+
+
+def _risk_sets(data: _Data, ties: str) -> list[_Stratum]:
+    out = []
+    for code in range(len(data.strata_levels or (None,))):
+        idx = np.flatnonzero(data.strata_codes == code)
+        idx = idx[np.argsort(data.time[idx], kind="stable")]
+        t, e = data.time[idx], data.event[idx]
+        _, first, inverse = np.unique(t, return_index=True, return_inverse=True)
+        dead = np.flatnonzero(e == 1)
+        block = inverse[dead]
+        if ties == "efron":
+            n_dead = np.bincount(block, minlength=first.size)
+            rank = np.arange(dead.size) - np.searchsorted(block, block, side="left")
+            frac = rank / n_dead[block]
+        else:
+            frac = np.zeros(dead.size)
+        out.append(_Stratum(idx, first, dead, block, frac))
+    return out
+
+
+def _block_sum(values: np.ndarray, block: np.ndarray, n_blocks: int) -> np.ndarray:
+    out = np.zeros((n_blocks,) + values.shape[1:])
+    np.add.at(out, block, values)
+    return out
+
+
+def _derivatives(strata: list[_Stratum], x: np.ndarray, beta: np.ndarray, gtime=None):
+    """Log partial likelihood, score and information at ``beta`` (R's coxfit6 sums).
+
+    With ``gtime`` (a function of time per observation) also the time-weighted score
+    and information blocks of R's ``cox.zph`` (C routine zph1).
+    """
+    p = x.shape[1]
+    eta = x @ beta
+    loglik, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
+    u2, i12, i22 = np.zeros(p), np.zeros((p, p)), np.zeros((p, p))
+    for st in strata:
+        xs, es = x[st.idx], eta[st.idx]
+        r = np.exp(es)
+        rx = r[:, None] * xs
+        rxx = rx[:, :, None] * xs[:, None, :]
+        # sums over the risk set {time >= t}: reverse cumulative sums at each distinct time
+        risk = np.cumsum(r[::-1])[::-1][st.first]
+        risk_x = np.cumsum(rx[::-1], axis=0)[::-1][st.first]
+        risk_xx = np.cumsum(rxx[::-1], axis=0)[::-1][st.first]
+        nb = st.first.size
+        dead_r = _block_sum(r[st.dead], st.block, nb)[st.block]
+        dead_x = _block_sum(rx[st.dead], st.block, nb)[st.block]
+        dead_xx = _block_sum(rxx[st.dead], st.block, nb)[st.block]
+        f = st.frac
+        den = risk[st.block] - f * dead_r
+        a = (risk_x[st.block] - f[:, None] * dead_x) / den[:, None]
+        c = (risk_xx[st.block] - f[:, None, None] * dead_xx) / den[:, None, None]
+        w = c - a[:, :, None] * a[:, None, :]
+        loglik += es[st.dead].sum() - np.log(den).sum()
+        resid = xs[st.dead] - a
+        u += resid.sum(axis=0)
+        imat += w.sum(axis=0)
+        if gtime is not None:
+            g = gtime[st.idx][st.dead]
+            u2 += (g[:, None] * resid).sum(axis=0)
+            i12 += (g[:, None, None] * w).sum(axis=0)
+            i22 += (g[:, None, None] ** 2 * w).sum(axis=0)
+    if gtime is None:
+        return loglik, u, imat
+    return loglik, u, imat, u2, i12, i22
+
+
+def _solve(imat: np.ndarray, u: np.ndarray, data: _Data) -> np.ndarray:
+    try:
+        np.linalg.cholesky(imat)
+    except np.linalg.LinAlgError:
+        raise InputError(
+            f"the Cox model cannot be fitted: some level of {data.group_name} has nobody at risk "
+            "at any event time (singular information matrix)."
+        ) from None
+    return np.linalg.solve(imat, u)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    beta: np.ndarray
+    var: np.ndarray
+    u: np.ndarray
+    loglik_null: float
+    loglik: float
+    score: float
+    iterations: int
+    converged: bool
+
+
+def _newton(strata: list[_Stratum], x: np.ndarray, data: _Data, eps: float, iter_max: int) -> _Fit:
+    """Newton–Raphson with step halving, step for step as R's coxfit6."""
+    p = x.shape[1]
+    beta = np.zeros(p)
+    loglik0, u, imat = _derivatives(strata, x, beta)
+    step = _solve(imat, u, data)
+    score = float(u @ step)
+    best = loglik0
+    new = beta + step
+    halving = 0
+    for it in range(1, iter_max + 1):
+        newlk, u, imat = _derivatives(strata, x, new)
+        finite = np.isfinite(newlk) and np.all(np.isfinite(u)) and np.all(np.isfinite(imat))
+        if finite and abs(1 - best / newlk) <= eps:
+            return _Fit(new, np.linalg.inv(imat), u, loglik0, newlk, score, it, True)
+        if not finite or newlk < best:
+            halving += 1
+            new = (new + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = newlk
+            beta, new = new, new + _solve(imat, u, data)
+    loglik, u, imat = _derivatives(strata, x, beta)
+    return _Fit(beta, np.linalg.inv(imat), u, loglik0, loglik, score, iter_max, False)
+
+
+# ---------------------------------------------------------------------- Cox results
+@dataclass(frozen=True, eq=False, repr=False)
+class CoxResult:
+    """Cox proportional-hazards fit of a categorical group, as R's ``coxph``.
+
+    Attributes
+    ----------
+    levels : tuple of str
+        Group levels, reference first.
+    terms : tuple of str
+        The non-reference levels, one coefficient each.
+    coef, se, hr : ndarray
+        Log hazard ratios, their standard errors and hazard ratios against ``reference``.
+    hr_ci : ndarray, shape (k - 1, 2)
+        Wald confidence limits of the hazard ratios at ``conf_level``.
+    z, p : ndarray
+        Wald z statistic and two-sided p value per coefficient.
+    var : ndarray
+        Covariance matrix of ``coef`` (inverse information at the estimate).
+    wald_chisq, wald_df, wald_p, lr_chisq, lr_df, lr_p, score_chisq, score_df, score_p
+        Global tests. The score test is the log-rank test (``survdiff``) when there are
+        no tied event times, and close to it otherwise.
+    loglik_null, loglik : float
+        Log partial likelihood at zero and at the estimate (R's ``fit$loglik``).
+    """
+
+    levels: tuple
+    reference: str
+    group: str
+    coef: np.ndarray
+    se: np.ndarray
+    var: np.ndarray
+    wald_chisq: float
+    lr_chisq: float
+    score_chisq: float
+    loglik_null: float
+    loglik: float
+    n: int
+    events: int
+    ties: str
+    conf_level: float
+    strata: str | None
+    n_strata: int
+    iterations: int
+    converged: bool
+    eps: float = EPS
+    notes: tuple = ()
+
+    # ---- derived quantities
+    @property
+    def terms(self) -> tuple:
+        return self.levels[1:]
+
+    @property
+    def df(self) -> int:
+        return len(self.terms)
+
+    @property
+    def hr(self) -> np.ndarray:
+        return np.exp(self.coef)
+
+    @property
+    def hr_ci(self) -> np.ndarray:
+        return self.confidence_interval(self.conf_level)
+
+    def confidence_interval(self, conf_level: float = 0.95) -> np.ndarray:
+        """Wald limits ``exp(coef -/+ z se)`` at ``conf_level``, shape (k - 1, 2)."""
+        z = stats.norm.ppf((1 + check_level(conf_level)) / 2)
+        return np.exp(np.column_stack([self.coef - z * self.se, self.coef + z * self.se]))
+
+    @property
+    def z(self) -> np.ndarray:
+        return self.coef / self.se
+
+    @property
+    def p(self) -> np.ndarray:
+        return stats.chi2.sf(self.z**2, 1)
+
+    wald_df = lr_df = score_df = df
+
+    @property
+    def wald_p(self) -> float:
+        return float(stats.chi2.sf(self.wald_chisq, self.df))
+
+    @property
+    def lr_p(self) -> float:
+        return float(stats.chi2.sf(self.lr_chisq, self.df))
+
+    @property
+    def score_p(self) -> float:
+        return float(stats.chi2.sf(self.score_chisq, self.df))
+
+    # ---- tables
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per non-reference level, as R's ``summary(coxph)`` coefficient table."""
+        ci = self.hr_ci
+        return pd.DataFrame(
+            {
+                "coef": self.coef,
+                "hr": self.hr,
+                "se": self.se,
+                "z": self.z,
+                "p": self.p,
+                "hr_lower": ci[:, 0],
+                "hr_upper": ci[:, 1],
+            },
+            index=pd.Index(self.terms, name="level"),
+        )
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """The global likelihood-ratio, Wald and score (log-rank) tests."""
+        return pd.DataFrame(
+            {
+                "test": ["likelihood_ratio", "wald", "score"],
+                "chisq": [self.lr_chisq, self.wald_chisq, self.score_chisq],
+                "df": [self.df] * 3,
+                "p": [self.lr_p, self.wald_p, self.score_p],
+            }
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per comparison with the global tests and the settings."""
+        out = self.summary.reset_index()
+        out.insert(0, "group", self.group)
+        out.insert(2, "reference", self.reference)
+        extra = {
+            "wald_chisq": self.wald_chisq,
+            "wald_p": self.wald_p,
+            "lr_chisq": self.lr_chisq,
+            "lr_p": self.lr_p,
+            "score_chisq": self.score_chisq,
+            "score_p": self.score_p,
+            "df": self.df,
+            "n": self.n,
+            "events": self.events,
+            "ties": self.ties,
+            "conf_level": self.conf_level,
+            "strata": self.strata,
+        }
+        for key, value in extra.items():
+            out[key] = value
+        return out
+
+    def comparison(self, level=None) -> HazardRatio:
+        """Hazard ratio of one level against the reference (the only one in a two-arm fit)."""
+        if level is None:
+            if self.df != 1:
+                raise InputError(
+                    f"{self.group} has {len(self.levels)} levels; name the level to compare with {self.reference!r}."
+                )
+            level = self.terms[0]
+        level = str(level)
+        if level not in self.terms:
+            listed = ", ".join(repr(x) for x in self.terms)
+            raise InputError(f"level {level!r} is not a compared level of {self.group}; expected one of {listed}.")
+        i = self.terms.index(level)
+        ci = self.hr_ci[i]
+        return HazardRatio(
+            level=level,
+            reference=self.reference,
+            hr=float(self.hr[i]),
+            hr_ci=(float(ci[0]), float(ci[1])),
+            coef=float(self.coef[i]),
+            se=float(self.se[i]),
+            wald_p=float(self.p[i]),
+            lr_p=self.lr_p if self.df == 1 else None,
+            score_p=self.score_p if self.df == 1 else None,
+            ties=self.ties,
+            conf_level=self.conf_level,
+            strata=self.strata,
+        )
+
+    def __repr__(self) -> str:
+        parts = ", ".join(
+            f"{lev}: HR {h:.3g} ({lo:.3g}-{hi:.3g})" for lev, h, (lo, hi) in zip(self.terms, self.hr, self.hr_ci)
+        )
+        strata = f", strata={self.strata!r}" if self.strata else ""
+        return (
+            f"CoxResult {self.group} vs {self.reference!r}: {parts}; LR p={self.lr_p:.3g} "
+            f"(n={self.n}, events={self.events}, ties={self.ties!r}{strata})"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+
+
+@dataclass(frozen=True, repr=False)
+class HazardRatio:
+    """Hazard ratio of ``level`` against ``reference`` with its confidence limits and p values.
+
+    ``wald_p`` is the Wald p of this coefficient; ``lr_p`` and ``score_p`` (the log-rank
+    p value, up to the handling of ties) are the global tests of a two-level fit and
+    ``None`` when the group has more levels.
+    """
+
+    level: str
+    reference: str
+    hr: float
+    hr_ci: tuple
+    coef: float
+    se: float
+    wald_p: float
+    lr_p: float | None
+    score_p: float | None
+    ties: str
+    conf_level: float
+    strata: str | None
+
+    def to_frame(self) -> pd.DataFrame:
+        d = dict(self.__dict__)
+        d["hr_lower"], d["hr_upper"] = d.pop("hr_ci")
+        return pd.DataFrame([d])
+
+    def __repr__(self) -> str:
+        lo, hi = self.hr_ci
+        return (
+            f"HazardRatio {self.level!r} vs {self.reference!r}: {self.hr:.3g} "
+            f"({self.conf_level:.0%} CI {lo:.3g}-{hi:.3g}), Wald p={self.wald_p:.3g} (ties={self.ties!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
+
+
+def _fit(time, event, group, strata, ties, reference, eps, iter_max):
+    check_choice("ties", ties, TIES)
+    eps, iter_max = _check_control(eps, iter_max)
+    data = _prepare(time, event, group, strata, reference)
+    if data.event.sum() == 0:
+        raise InputError("there are no events; a Cox model needs at least one.")
+    x = _design(data.codes, len(data.levels))
+    risk = _risk_sets(data, ties)
+    return data, x, risk, _newton(risk, x, data, eps, iter_max)
+
+
+def cox_ph(
+    time,
+    event,
+    group,
+    *,
+    strata=None,
+    ties: str = "efron",
+    reference=None,
+    conf_level: float = 0.95,
+    eps: float = EPS,
+    iter_max: int = ITER_MAX,
+) -> CoxResult:
+    """Cox proportional-hazards model of a categorical group, as R's ``coxph``.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Follow-up times (>= 0) and event indicators (1 event, 0 censored).
+    group : array_like
+        Group label per observation (two or more levels); a named ``pandas.Series``
+        lends its name to the output.
+    strata : array_like, optional
+        Stratum per observation: separate risk sets, as ``+ strata(s)`` in R.
+    ties : {"efron", "breslow"}
+        Handling of tied event times: ``"efron"`` is R's default, ``"breslow"`` SAS
+        PHREG's and SPSS's.
+    reference : optional
+        Level the hazard ratios are relative to; the first level in natural order
+        unless given.
+    conf_level : float
+        Level of the Wald confidence limits of the hazard ratios.
+    eps, iter_max : float, int
+        Stopping rule of the Newton–Raphson iteration: stop once the relative change of
+        the log partial likelihood is at most ``eps``, or after ``iter_max`` iterations
+        (R's ``coxph.control(eps = 1e-9, iter.max = 20)``).
+
+    Returns
+    -------
+    CoxResult
+
+    Examples
+    --------
+    >>> res = cox_ph([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
+    ...              ["A", "A", "A", "A", "B", "B", "B", "B"])
+    >>> res.terms
+    ('B',)
+    >>> round(float(res.hr[0]), 4)
+    0.8912
+    """
+    conf_level = check_level(conf_level)
+    data, x, risk, fit = _fit(time, event, group, strata, ties, reference, eps, iter_max)
+    se = np.sqrt(np.diag(fit.var))
+    notes = []
+    if not fit.converged:
+        notes.append(f"Newton-Raphson did not converge in {iter_max} iterations.")
+    else:  # R's check (coxph.fit, toler.inf = sqrt(eps)) for a coefficient drifting to infinity
+        infs = np.abs(fit.u @ fit.var)
+        flagged = (infs > eps) & (infs > np.sqrt(eps) * np.abs(fit.beta))
+        for lev in np.array(data.levels[1:], dtype=object)[flagged]:
+            notes.append(f"log-likelihood converged before the coefficient of {lev!r}; it may be infinite.")
+    return CoxResult(
+        levels=data.levels,
+        reference=data.levels[0],
+        group=data.group_name,
+        coef=fit.beta,
+        se=se,
+        var=fit.var,
+        wald_chisq=float(fit.beta @ np.linalg.solve(fit.var, fit.beta)),
+        lr_chisq=float(2 * (fit.loglik - fit.loglik_null)),
+        score_chisq=fit.score,
+        loglik_null=float(fit.loglik_null),
+        loglik=float(fit.loglik),
+        n=int(data.time.size),
+        events=int(data.event.sum()),
+        ties=ties,
+        conf_level=conf_level,
+        strata=data.strata_name,
+        n_strata=len(data.strata_levels or (None,)),
+        iterations=fit.iterations,
+        converged=fit.converged,
+        eps=eps,
+        notes=tuple(notes),
+    )
+
+
+def hazard_ratio(
+    time,
+    event,
+    group,
+    *,
+    strata=None,
+    ties: str = "efron",
+    reference=None,
+    conf_level: float = 0.95,
+    eps: float = EPS,
+    iter_max: int = ITER_MAX,
+) -> HazardRatio:
+    """Hazard ratio of the second arm against the reference in a two-arm comparison.
+
+    Same arguments as :func:`cox_ph`; ``group`` must have exactly two levels.
+
+    Examples
+    --------
+    >>> hr = hazard_ratio([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
+    ...                   ["A", "A", "A", "A", "B", "B", "B", "B"])
+    >>> round(hr.hr, 4), hr.level, hr.reference
+    (0.8912, 'B', 'A')
+    """
+    res = cox_ph(
+        time, event, group, strata=strata, ties=ties, reference=reference, conf_level=conf_level,
+        eps=eps, iter_max=iter_max,
+    )
+    if res.df != 1:
+        listed = ", ".join(repr(x) for x in res.levels)
+        raise InputError(f"{res.group} has {len(res.levels)} levels ({listed}); expected exactly two arms.")
+    return res.comparison()
+
+
+# ---------------------------------------------------------------------- log-rank
+@dataclass(frozen=True, eq=False, repr=False)
+class LogRankResult:
+    """k-group log-rank test, as R's ``survdiff`` (``rho = 0``), stratified if asked.
+
+    Attributes
+    ----------
+    levels : tuple of str
+        Groups in natural order.
+    n, observed, expected : ndarray
+        Patients, observed and expected events per group (summed over strata).
+    variance : ndarray
+        Variance matrix of ``observed - expected`` (hypergeometric at tied times),
+        summed over strata.
+    chisq, df, p : float, int, float
+        Test statistic, its degrees of freedom (groups with expected events, minus one)
+        and p value.
+    observed_by_stratum, expected_by_stratum : ndarray, shape (n_strata, k)
+        Per-stratum counts (a single row when unstratified).
+    """
+
+    levels: tuple
+    group: str
+    n: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    variance: np.ndarray
+    chisq: float
+    df: int
+    strata: str | None
+    strata_levels: tuple | None
+    observed_by_stratum: np.ndarray
+    expected_by_stratum: np.ndarray
+
+    @property
+    def p(self) -> float:
+        return float(stats.chi2.sf(self.chisq, self.df)) if self.df > 0 else 1.0
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group, the columns R prints for ``survdiff``."""
+        oe = self.observed - self.expected
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return pd.DataFrame(
+                {
+                    "group": list(self.levels),
+                    "n": self.n,
+                    "observed": self.observed,
+                    "expected": self.expected,
+                    "o_minus_e": oe,
+                    "oe2_over_e": oe**2 / self.expected,
+                    "oe2_over_v": oe**2 / np.diag(self.variance),
+                }
+            )
+
+    @property
+    def test(self) -> pd.DataFrame:
+        """The test as a one-row table."""
+        return pd.DataFrame([{"chisq": self.chisq, "df": self.df, "p": self.p, "strata": self.strata}])
+
+    def __repr__(self) -> str:
+        strata = f", strata={self.strata!r}" if self.strata else ""
+        return f"LogRankResult {self.group}: chisq={self.chisq:.4g} on {self.df} df, p={self.p:.3g}{strata}"
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+
+
+def logrank_test(time, event, group, *, strata=None) -> LogRankResult:
+    """Log-rank test of two or more groups, as R's ``survdiff`` (``rho = 0``).
+
+    With ``strata`` the observed-minus-expected counts and their variances are computed
+    within each stratum and summed, as ``survdiff(Surv(time, event) ~ group + strata(s))``.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Follow-up times (>= 0) and event indicators (1 event, 0 censored).
+    group : array_like
+        Group label per observation (two or more levels).
+    strata : array_like, optional
+        Stratum per observation.
+
+    Returns
+    -------
+    LogRankResult
+
+    Examples
+    --------
+    >>> res = logrank_test([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
+    ...                    ["A", "A", "A", "A", "B", "B", "B", "B"])
+    >>> round(res.chisq, 4), res.df
+    (0.0198, 1)
+    """
+    data = _prepare(time, event, group, strata)
+    k = len(data.levels)
+    n_strata = len(data.strata_levels or (None,))
+    obs = np.zeros((n_strata, k))
+    exp = np.zeros((n_strata, k))
+    var = np.zeros((k, k))
+    for s in range(n_strata):
+        sel = data.strata_codes == s
+        _, inverse = np.unique(data.time[sel], return_inverse=True)
+        g, e = data.codes[sel], data.event[sel]
+        n_times = inverse.max() + 1
+        at_time = np.zeros((n_times, k))
+        np.add.at(at_time, (inverse, g), 1.0)
+        dead = np.zeros((n_times, k))
+        np.add.at(dead, (inverse, g), e)
+        risk = np.cumsum(at_time[::-1], axis=0)[::-1]  # at risk per group, time >= t
+        n_risk = risk.sum(axis=1)
+        d = dead.sum(axis=1)
+        obs[s] = dead.sum(axis=0)
+        exp[s] = (d / n_risk) @ risk
+        keep = (d > 0) & (n_risk > 1)
+        rk, nk, dk = risk[keep], n_risk[keep], d[keep]
+        f = dk * (nk - dk) / (nk * (nk - 1))
+        var += np.diag(f @ rk) - np.einsum("j,jg,jh->gh", f / nk, rk, rk)
+    observed, expected = obs.sum(axis=0), exp.sum(axis=0)
+    used = np.flatnonzero(expected > 0)
+    if used.size < 2:
+        chisq = 0.0
+    else:
+        kept = used[1:]
+        diff = (observed - expected)[kept]
+        chisq = float(diff @ np.linalg.solve(var[np.ix_(kept, kept)], diff))
+    return LogRankResult(
+        levels=data.levels,
+        group=data.group_name,
+        n=np.bincount(data.codes, minlength=k),
+        observed=observed,
+        expected=expected,
+        variance=var,
+        chisq=chisq,
+        df=int(used.size - 1),
+        strata=data.strata_name,
+        strata_levels=data.strata_levels,
+        observed_by_stratum=obs,
+        expected_by_stratum=exp,
+    )
+
+
+# ---------------------------------------------------------------------- PH check
+@dataclass(frozen=True, eq=False, repr=False)
+class PHTestResult:
+    """Test of proportional hazards, as R's ``cox.zph`` (survival 3.x).
+
+    ``table`` has one row for the group term (all its ``k - 1`` columns together) and one
+    for ``GLOBAL``; with a single term both rows carry the same test.
+    """
+
+    table: pd.DataFrame
+    transform: str
+    ties: str
+    strata: str | None
+    reference: str
+
+    @property
+    def chisq(self) -> float:
+        return float(self.table.loc["GLOBAL", "chisq"])
+
+    @property
+    def df(self) -> int:
+        return int(self.table.loc["GLOBAL", "df"])
+
+    @property
+    def p(self) -> float:
+        return float(self.table.loc["GLOBAL", "p"])
+
+    def to_frame(self) -> pd.DataFrame:
+        out = self.table.reset_index()
+        out["transform"] = self.transform
+        out["ties"] = self.ties
+        out["strata"] = self.strata
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"PHTestResult (transform={self.transform!r}, ties={self.ties!r}): "
+            f"GLOBAL chisq={self.chisq:.4g} on {self.df} df, p={self.p:.3g}"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.table._repr_html_()
+
+
+def _time_transform(data: _Data, transform: str) -> np.ndarray:
+    t = data.time
+    if transform == "identity":
+        return t.copy()
+    if transform == "log":
+        if np.any(t <= 0):
+            raise InputError("transform 'log' needs every time > 0.")
+        return np.log(t)
+    if transform == "rank":
+        return stats.rankdata(t)
+    # "km": 1 - S(t-) from the Kaplan-Meier curve of all observations, strata ignored
+    km = kaplan_meier(t, data.event)
+    before = np.searchsorted(km.time, t, side="left")  # distinct times strictly before t
+    return 1 - np.concatenate(([1.0], km.survival))[before]
+
+
+def ph_test(
+    time,
+    event,
+    group,
+    *,
+    strata=None,
+    ties: str = "efron",
+    reference=None,
+    transform: str = "km",
+    eps: float = EPS,
+    iter_max: int = ITER_MAX,
+) -> PHTestResult:
+    """Score test of proportional hazards for the Cox model of :func:`cox_ph`, as R's ``cox.zph``.
+
+    Fits the model, then tests whether the group effect changes linearly in ``g(t)``,
+    ``g`` given by ``transform``: ``"km"`` (R's default; one minus the left-continuous
+    Kaplan–Meier estimate of all observations), ``"identity"``, ``"rank"`` or ``"log"``.
+    The statistic is the score test of the time-by-group interaction at the fitted
+    coefficients (the survival 3.x method, not the older approximation from scaled
+    Schoenfeld residuals).
+
+    Returns
+    -------
+    PHTestResult
+
+    Examples
+    --------
+    >>> res = ph_test([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
+    ...               ["A", "A", "A", "A", "B", "B", "B", "B"])
+    >>> list(res.table.index), int(res.table.loc["GLOBAL", "df"])
+    (['group', 'GLOBAL'], 1)
+    """
+    check_choice("transform", transform, PH_TRANSFORMS)
+    data, x, risk, fit = _fit(time, event, group, strata, ties, reference, eps, iter_max)
+    tt = _time_transform(data, transform)
+    gtime = tt - tt[data.event == 1].mean()
+    _, _, i11, u2, i12, i22 = _derivatives(risk, x, fit.beta, gtime)
+    p = x.shape[1]
+    imat = np.block([[i11, i12], [i12.T, i22]])
+    u = np.concatenate([np.zeros(p), u2])
+    chisq = float(u @ np.linalg.solve(imat, u))
+    pval = float(stats.chi2.sf(chisq, p))
+    table = pd.DataFrame(
+        {"chisq": [chisq, chisq], "df": [p, p], "p": [pval, pval]},
+        index=pd.Index([data.group_name, "GLOBAL"], name="term"),
+    )
+    return PHTestResult(table, transform, ties, data.strata_name, data.levels[0])
