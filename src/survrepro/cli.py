@@ -28,7 +28,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="survrepro", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="survrepro",
+        description="Reproduce published survival analyses: analyse, reconstruct, synthesize, audit and report.",
+    )
     parser.add_argument("--version", action="version", version=f"survrepro {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
