@@ -106,7 +106,7 @@ def read_ipd(path, *, arm: str | None = "arm", extra=()) -> pd.DataFrame:
     if bad.size:
         i = int(bad[0])
         raise InputError(
-            f"{path}: row {i + 1}, column 'event' is {df['event'].iloc[i]!r}; expected 0 (censored) or 1 (event)."
+            f"{path}: row {i + 1}, column 'event' is {df['event'].iloc[i]}; expected 0 (censored) or 1 (event)."
         )
     out = pd.DataFrame({"time": time, "event": ev.astype(int)})
     for col in ([arm] if arm and arm in df.columns else []) + list(extra):
@@ -146,6 +146,9 @@ def atomic_path(path):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
     try:
         yield tmp
         os.replace(tmp, path)
@@ -184,3 +187,192 @@ def save_figure(fig, path, **kwargs) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs)
     return path
+
+
+def read_on_therapy(path, *, by: str | None = None) -> pd.DataFrame:
+    """Read time on the same therapy per patient: ``time``, ``event`` (0/1), optional ``death`` (0/1) and ``by``.
+
+    ``event`` is 1 when the therapy ended (a change of therapy or death) and ``death`` is 1
+    when the ending was death, so ``death = 1`` requires ``event = 1``.
+
+    Returns
+    -------
+    DataFrame with ``time`` (float), ``event`` (int), ``death`` (int, when the file has it)
+    and the ``by`` column as text labels.
+    """
+    if by in ("time", "event", "death"):
+        raise InputError(f"{path}: the grouping column must not be {by!r}; expected a column such as a subtype.")
+    out = read_ipd(path, arm=None, extra=(by,) if by else ())
+    raw = read_csv(path, what="patient-level data file")
+    if "death" in raw.columns:
+        death = _numeric_column(raw, "death", path)
+        bad = np.flatnonzero(~np.isin(death, (0.0, 1.0)))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(
+                f"{path}: row {i + 1}, column 'death' is {death[i]:g}; expected 0 or 1 (1 = the therapy ended by death)."
+            )
+        bad = np.flatnonzero((death == 1) & (out["event"].to_numpy() == 0))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(
+                f"{path}: row {i + 1} has death = 1 but event = 0; a death ends the therapy, so expected event = 1."
+            )
+        out.insert(2, "death", death.astype(int))
+    return out
+
+
+# --------------------------------------------------------------------------- digitized curves
+def _split_line(line: str, sep: str) -> list[str]:
+    return [f.strip().strip('"').strip("'") for f in line.split(sep)]
+
+
+def _number(text: str, decimal_comma: bool) -> float:
+    text = text.strip()
+    if decimal_comma:
+        text = text.replace(",", ".")
+    return float(text)
+
+
+def read_digitized_curve(path) -> pd.DataFrame:
+    """Read a digitized Kaplan–Meier curve.
+
+    Accepted layouts: a CSV with a header holding ``time``, ``survival`` and optionally
+    ``arm``; or the headerless two-column export of WebPlotDigitizer (``x,y`` per line),
+    including its locale variant with ``;`` as separator and a decimal comma
+    (``12,5; 0,87``). A third headerless column is read as the arm. Survival is returned
+    as given (fraction or percent: see :func:`survrepro.reconstruct.clean_curve`).
+
+    Returns
+    -------
+    DataFrame with ``time``, ``survival`` (floats) and ``arm`` (text) when present; its
+    index, named ``row``, is the data row number in the file (1 = first data row).
+    """
+    path = Path(path)
+    what = "digitized curve (time,survival[,arm] or a WebPlotDigitizer export)"
+    if not path.exists():
+        raise InputError(f"{path}: no such file; expected a {what}.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a {what}.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: is not a text file; expected a {what}.") from None
+    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not lines:
+        raise InputError(f"{path}: the file is empty; expected a {what}.")
+    first = lines[0][1]
+    sep = ";" if ";" in first else ("\t" if "\t" in first else ",")
+    decimal_comma = sep != ","
+    head = _split_line(first, sep)
+    try:
+        [_number(f, decimal_comma) for f in head[:2]]
+        header = None
+    except ValueError:
+        header = [h.lower() for h in head]
+    if header is None:
+        if len(head) not in (2, 3):
+            raise InputError(
+                f"{path}: line {lines[0][0]} has {len(head)} fields; expected time and survival "
+                f"(and optionally arm) per line."
+            )
+        names = ["time", "survival", "arm"][: len(head)]
+        body = lines
+    else:
+        missing = [c for c in ("time", "survival") if c not in header]
+        if missing:
+            raise InputError(
+                f"{path}: missing column {missing[0]!r}; expected columns time,survival[,arm] "
+                f"(found {', '.join(head)})."
+            )
+        names = header
+        body = lines[1:]
+        if not body:
+            raise InputError(f"{path}: has a header but no data rows; expected a {what}.")
+    cols = {"time": [], "survival": [], "arm": []}
+    rows = []
+    for r, (lineno, ln) in enumerate(body, start=1):
+        fields = _split_line(ln, sep)
+        if len(fields) != len(names):
+            raise InputError(
+                f"{path}: row {r} (line {lineno}) has {len(fields)} fields; expected {len(names)} "
+                f"({', '.join(names)})."
+            )
+        rec = dict(zip(names, fields))
+        for col in ("time", "survival"):
+            try:
+                cols[col].append(_number(rec[col], decimal_comma))
+            except ValueError:
+                shown = "an empty cell" if rec[col] == "" else repr(rec[col])
+                raise InputError(f"{path}: row {r}, column {col!r} is {shown}; expected a number.") from None
+        if "arm" in rec:
+            if rec["arm"] == "":
+                raise InputError(f"{path}: row {r}, column 'arm' is empty; expected a label.")
+            cols["arm"].append(rec["arm"])
+        rows.append(r)
+    out = pd.DataFrame({"time": cols["time"], "survival": cols["survival"]}, index=pd.Index(rows, name="row"))
+    if cols["arm"]:
+        out["arm"] = [_label(_maybe_number(v)) for v in cols["arm"]]
+    return out
+
+
+def _maybe_number(v: str):
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def read_at_risk(path) -> pd.DataFrame:
+    """Read a numbers-at-risk table: columns ``time``, ``n_at_risk`` and optionally ``arm``.
+
+    Checks each row: times finite and >= 0, counts whole numbers >= 0, times increasing
+    and counts never increasing within an arm.
+
+    Returns
+    -------
+    DataFrame with ``time`` (float), ``n_at_risk`` (int) and ``arm`` (text) when
+    present; index named ``row`` = data row number in the file.
+    """
+    df = read_csv(path, required=("time", "n_at_risk"), what="numbers-at-risk table (time,n_at_risk[,arm])",
+                  dtype=str, keep_default_na=False)
+    rows = np.arange(1, len(df) + 1)
+    time = _numeric_column(df.replace({"": np.nan}), "time", path)
+    n = _numeric_column(df.replace({"": np.nan}), "n_at_risk", path)
+    bad = np.flatnonzero(~np.isfinite(time) | (time < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{path}: row {i + 1}, column 'time' is {time[i]:g}; expected a finite time >= 0.")
+    bad = np.flatnonzero(~np.isfinite(n) | (n < 0) | (n != np.round(n)))
+    if bad.size:
+        i = int(bad[0])
+        kind = "negative" if n[i] < 0 else "not a whole number"
+        raise InputError(
+            f"{path}: row {i + 1}, column 'n_at_risk' is {n[i]:g} ({kind}); expected a whole number >= 0."
+        )
+    out = pd.DataFrame({"time": time, "n_at_risk": n.astype(int)}, index=pd.Index(rows, name="row"))
+    if "arm" in df.columns:
+        arm = df["arm"].str.strip()
+        if (arm == "").any():
+            i = int(np.flatnonzero((arm == "").to_numpy())[0])
+            raise InputError(f"{path}: row {i + 1}, column 'arm' is empty; expected a label.")
+        out["arm"] = [_label(_maybe_number(v)) for v in arm]
+    groups = [out] if "arm" not in out.columns else [g for _, g in out.groupby("arm", sort=False)]
+    for g in groups:
+        t, c, r = g["time"].to_numpy(), g["n_at_risk"].to_numpy(), g.index.to_numpy()
+        arm = f" (arm {g['arm'].iloc[0]})" if "arm" in g.columns else ""
+        bad = np.flatnonzero(np.diff(t) <= 0)
+        if bad.size:
+            i = int(bad[0]) + 1
+            raise InputError(
+                f"{path}: row {r[i]}{arm}, time {t[i]:g} does not come after {t[i - 1]:g} (row {r[i - 1]}); "
+                f"expected increasing times."
+            )
+        bad = np.flatnonzero(np.diff(c) > 0)
+        if bad.size:
+            i = int(bad[0]) + 1
+            raise InputError(
+                f"{path}: row {r[i]}{arm}, n_at_risk rises from {c[i - 1]} (row {r[i - 1]}) to {c[i]}; "
+                f"expected numbers at risk that never increase."
+            )
+    return out

@@ -1,0 +1,1145 @@
+"""Reconstruct individual patient data (IPD) from digitized Kaplan–Meier curves.
+
+Three steps, each reported:
+
+1. :func:`clean_curve` turns raw digitizer clicks into a non-increasing curve that
+   starts at (0, 1) and lists every change it made (sorting, spikes removed, clipping,
+   merged times, percent scale, 1 − F conversion of a cumulative-incidence curve).
+2. :func:`reconstruct_arm` turns a cleaned curve plus the published numbers at risk
+   (or only the number of patients) into one row per patient.
+3. The fidelity of each arm is measured: the Kaplan–Meier curve of the reconstructed
+   data against the cleaned digitized points, numbers at risk and events against the
+   published ones.
+
+Two methods are available. ``method="guyot"`` is the algorithm of Guyot et al. (2012)
+as published (its iterative censoring search, rounding at each digitized point and
+censoring spread evenly over each interval). ``method="exact"`` (the default) keeps
+Guyot's model of the data (events where the curve drops, censoring spread over each
+interval of the risk table) but solves each interval in closed form: the number
+censored is the root of a linear equation, so the reconstructed number at risk equals
+the published one at every table time whenever the curve allows it; events are placed
+by rounding the *cumulative* expected count within each interval (rounding errors do
+not build up); the drop between two clicks that share a time within the digitizing
+noise is dated at their mean time; censoring after the last table time follows the
+censoring rate of the last interval before it (or the total number of events when given). There is no
+iteration, so it always terminates, and it is vectorised with numpy.
+
+References
+----------
+Guyot P, Ades AE, Ouwens MJNM, Welton NJ. Enhanced secondary analysis of survival
+data: reconstructing the data from published Kaplan-Meier survival curves.
+BMC Medical Research Methodology 2012;12:9. doi:10.1186/1471-2288-12-9.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq, isotonic_regression
+
+from survrepro._validation import InputError, check_choice
+from survrepro.km import kaplan_meier, natural_order
+
+__all__ = [
+    "CleanCurve",
+    "ArmReconstruction",
+    "Reconstruction",
+    "clean_curve",
+    "reconstruct_arm",
+    "reconstruct",
+    "METHODS",
+    "SCALES",
+]
+
+METHODS = ("exact", "guyot")
+SCALES = ("auto", "fraction", "percent")
+
+#: Survival may exceed 1 (or fall below 0) by this much before it is an error (fraction scale).
+SURVIVAL_TOLERANCE = 0.02
+#: A click that jumps above (or below) both neighbours by more than this is an isolated spike.
+SPIKE_TOLERANCE = 0.02
+#: Clicks closer in time than this fraction of the time axis are taken to be the same instant.
+TIME_TOLERANCE = 0.01
+#: Negative times within this fraction of the time axis are moved to 0; earlier ones are dropped.
+NUDGE_TOLERANCE = 0.01
+#: A curve whose level rises by more than this from start to end is a cumulative-incidence plot.
+RISE_THRESHOLD = 0.1
+#: Iteration cap of the published Guyot loop (the original R code can cycle for ever).
+GUYOT_MAX_ITER = 1000
+
+
+def _rows_text(rows, limit: int = 5) -> str:
+    rows = [int(r) for r in rows]
+    head = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return ("row " if len(rows) == 1 else "rows ") + head + more
+
+
+# =========================================================================== cleaning
+@dataclass(frozen=True, eq=False, repr=False)
+class CleanCurve:
+    """A digitized curve after cleaning, with the list of changes made to it.
+
+    Attributes
+    ----------
+    time, survival : ndarray
+        The cleaned points: ``time[0] == 0``, ``survival[0] == 1``, times non-decreasing
+        (two points share a time only for a drop at time 0), survival non-increasing
+        in [0, 1].
+    rows : ndarray
+        Input row of each cleaned point (0 for a point added by the cleaning).
+    actions : tuple of str
+        One sentence per cleaning step that changed something.
+    scale : str
+        ``"fraction"`` or ``"percent"``: how the input survival was read.
+    n_input : int
+        Number of points given.
+    """
+
+    time: np.ndarray
+    survival: np.ndarray
+    rows: np.ndarray
+    actions: tuple = ()
+    scale: str = "fraction"
+    n_input: int = 0
+    label: str | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The cleaned points, one row each (``time``, ``survival``, ``input_row``)."""
+        return pd.DataFrame({"time": self.time, "survival": self.survival, "input_row": self.rows})
+
+    def __repr__(self) -> str:
+        name = f" {self.label!r}" if self.label is not None else ""
+        return (
+            f"CleanCurve{name}: {self.time.size} points from {self.n_input} clicks, "
+            f"{len(self.actions)} cleaning action(s)"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+
+
+def clean_curve(
+    time,
+    survival,
+    *,
+    scale: str = "auto",
+    convert_cumulative: bool = False,
+    rows=None,
+    where: str = "curve",
+    label: str | None = None,
+) -> CleanCurve:
+    """Clean digitized Kaplan–Meier clicks and report every change.
+
+    Steps, in order: read percent as a fraction (detected when the largest value
+    exceeds 1.5, or forced with ``scale``); recognise a rising (cumulative-incidence)
+    curve and convert it with 1 − F when ``convert_cumulative`` is true; move times
+    slightly below 0 to 0 and drop clearly negative ones; sort clicks by time; order
+    clicks sharing an instant (within the time noise) from top to bottom; remove
+    isolated spikes; clip survival to [0, 1]; enforce a non-increasing curve (isotonic
+    regression, the least-squares fit); merge points sharing a time (keeping the value
+    after the drop); drop points after the curve first reaches 0; start the curve at
+    (0, 1).
+
+    Parameters
+    ----------
+    time, survival : array_like
+        Digitized clicks in the order given.
+    scale : {"auto", "fraction", "percent"}
+        How to read ``survival``.
+    convert_cumulative : bool
+        Convert a rising curve with 1 − F instead of refusing it.
+    rows : array_like of int, optional
+        Row number of each click in its file, used in messages (1, 2, ... by default).
+    where : str
+        Name of the source (a file name) used in messages.
+    label : str, optional
+        Arm name, kept on the result.
+
+    Returns
+    -------
+    CleanCurve
+
+    Raises
+    ------
+    InputError
+        Fewer than two clicks, a value that is not a finite number, survival above 1
+        (below 0) by more than digitizing noise, or a rising curve not to be converted.
+
+    Examples
+    --------
+    >>> c = clean_curve([0, 5, 3, 10], [100, 80, 90, 60])
+    >>> c.survival.tolist()
+    [1.0, 0.9, 0.8, 0.6]
+    >>> len(c.actions)
+    2
+    """
+    check_choice("scale", scale, SCALES)
+    t = np.asarray(time, dtype=float).ravel()
+    s = np.asarray(survival, dtype=float).ravel()
+    n_input = t.size
+    rows = np.arange(1, n_input + 1) if rows is None else np.asarray(rows, dtype=int).ravel()
+    arm = f" (arm {label})" if label is not None else ""
+    if s.size != n_input or rows.size != n_input:
+        raise InputError(f"{where}{arm}: times, survival values and rows differ in length.")
+    if n_input < 2:
+        raise InputError(
+            f"{where}{arm}: {n_input} digitized point(s); expected at least 2 clicks on the curve."
+        )
+    for name, v in (("time", t), ("survival", s)):
+        bad = np.flatnonzero(~np.isfinite(v))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(f"{where}: row {rows[i]}, {name} is {v[i]!r}; expected a finite number.")
+    actions: list[str] = []
+
+    # ---- scale
+    top = float(s.max())
+    used = scale if scale != "auto" else ("percent" if top > 1.5 else "fraction")
+    if used == "percent":
+        s = s / 100.0
+        if scale == "auto":
+            actions.append(
+                f"survival read as percent (largest value {top:g} > 1.5) and divided by 100."
+            )
+    over = np.flatnonzero(s > 1.0 + SURVIVAL_TOLERANCE)
+    if over.size:
+        i = int(over[np.argmax(s[over])])
+        unit = "percent" if used == "percent" else "a fraction"
+        limit = "102" if used == "percent" else f"{1 + SURVIVAL_TOLERANCE:g}"
+        hint = "" if used == "percent" else "; if it is in percent use --scale percent"
+        raise InputError(
+            f"{where}: row {rows[i]}, survival {s[i] * (100 if used == 'percent' else 1):g} is above "
+            f"1 by more than digitizing noise (read as {unit}, limit {limit}){hint}."
+        )
+    under = np.flatnonzero(s < -SURVIVAL_TOLERANCE)
+    if under.size:
+        i = int(under[0])
+        raise InputError(
+            f"{where}: row {rows[i]}, survival {s[i] * (100 if used == 'percent' else 1):g} is below 0 "
+            f"by more than digitizing noise; expected a value in [0, 1] (or [0, 100] in percent)."
+        )
+
+    # ---- times before 0
+    span = float(t.max())
+    if span <= 0:
+        raise InputError(f"{where}{arm}: every time is <= 0; expected a curve over positive times.")
+    neg = t < 0
+    if neg.any():
+        nudge = neg & (t >= -NUDGE_TOLERANCE * span)
+        drop = neg & ~nudge
+        if nudge.any():
+            actions.append(
+                f"{nudge.sum()} point(s) slightly before time 0 moved to 0 ({_rows_text(rows[nudge])})."
+            )
+            t = np.where(nudge, 0.0, t)
+        if drop.any():
+            actions.append(
+                f"{drop.sum()} point(s) before time 0 dropped ({_rows_text(rows[drop])})."
+            )
+            keep = ~drop
+            t, s, rows = t[keep], s[keep], rows[keep]
+        if t.size < 2:
+            raise InputError(f"{where}{arm}: fewer than 2 points at times >= 0; expected a curve.")
+
+    # ---- order by time
+    if np.any(t[1:] < t[:-1]):
+        late = t < np.maximum.accumulate(t)
+        late_rows = rows[late]
+        order = np.argsort(t, kind="stable")
+        t, s, rows = t[order], s[order], rows[order]
+        actions.append(
+            f"clicks sorted by time: {late.sum()} came after a click at a later time "
+            f"({_rows_text(late_rows)})."
+        )
+
+    # ---- rising curve (cumulative incidence)
+    k = max(1, t.size // 10)
+    start, end = float(np.median(s[:k])), float(np.median(s[-k:]))
+    if end - start > RISE_THRESHOLD:
+        if not convert_cumulative:
+            raise InputError(
+                f"{where}{arm}: the curve rises from {start:.3g} ({_rows_text(rows[:1])}) to "
+                f"{end:.3g} ({_rows_text(rows[-1:])}), so it looks like a cumulative-incidence "
+                f"(failure) curve; convert it with 1 - F (--convert-cumulative) or check the file."
+            )
+        s = 1.0 - s
+        actions.append(
+            f"rising curve (from {start:.3g} to {end:.3g}) read as cumulative incidence and converted with 1 - F."
+        )
+    elif convert_cumulative:
+        actions.append("conversion with 1 - F requested but the curve does not rise; left as survival.")
+
+    # ---- clicks at one instant: top before bottom
+    tol_t = TIME_TOLERANCE * span
+    if t.size > 1:
+        group = np.concatenate(([0], np.cumsum(np.diff(t) > tol_t)))
+        order = np.lexsort((-s, group))
+        if np.any(order != np.arange(t.size)):
+            moved = int(np.sum(order != np.arange(t.size)))
+            s, rows = s[order], rows[order]
+            actions.append(
+                f"{moved} clicks within {TIME_TOLERANCE:.1%} of the time axis of each other reordered "
+                f"from top to bottom (the two corners of a drop)."
+            )
+
+    # ---- isolated spikes
+    if t.size >= 3:
+        prev = np.concatenate(([np.inf], s[:-1]))
+        nxt = np.concatenate((s[1:], [-np.inf]))
+        up = (s - prev > SPIKE_TOLERANCE) & (s - np.where(np.isfinite(nxt), nxt, s - 1) > SPIKE_TOLERANCE)
+        up[-1] = s[-1] - s[-2] > SPIKE_TOLERANCE
+        down = (nxt - s > SPIKE_TOLERANCE) & (np.where(np.isfinite(prev), prev, s + 1) - s > SPIKE_TOLERANCE)
+        down[0] = s[1] - s[0] > SPIKE_TOLERANCE
+        spike = up | down
+        # two adjacent flagged points in the wrong order are the corners of one drop
+        # clicked in reverse: swap them
+        pair = np.flatnonzero(spike[1:] & spike[:-1] & (s[1:] > s[:-1]))
+        pair = pair[np.concatenate(([True], np.diff(pair) > 1))] if pair.size else pair
+        if pair.size:
+            s = s.copy()
+            s[pair], s[pair + 1] = s[pair + 1], s[pair].copy()
+            rows = rows.copy()
+            rows[pair], rows[pair + 1] = rows[pair + 1], rows[pair].copy()
+            spike[pair] = False
+            spike[pair + 1] = False
+            actions.append(
+                f"{pair.size} pair(s) of clicks in reverse order swapped ({_rows_text(rows[pair])}): "
+                f"the lower corner of a drop came first."
+            )
+        if spike.any():
+            actions.append(
+                f"{spike.sum()} isolated spike(s) removed ({_rows_text(rows[spike])}): each lay more than "
+                f"{SPIKE_TOLERANCE:g} above or below both neighbours."
+            )
+            keep = ~spike
+            t, s, rows = t[keep], s[keep], rows[keep]
+
+    # ---- clip to [0, 1]
+    out = (s > 1.0) | (s < 0.0)
+    if out.any():
+        actions.append(
+            f"{out.sum()} survival value(s) outside [0, 1] by digitizing noise clipped ({_rows_text(rows[out])})."
+        )
+        s = np.clip(s, 0.0, 1.0)
+
+    # ---- non-increasing
+    if np.any(s[1:] > s[:-1]):
+        fitted = isotonic_regression(s, increasing=False).x
+        change = np.abs(fitted - s)
+        actions.append(
+            f"{int(np.sum(change > 1e-12))} point(s) adjusted to keep the curve non-increasing "
+            f"(isotonic fit; largest change {change.max():.3g})."
+        )
+        s = np.asarray(fitted, dtype=float)
+
+    # ---- duplicate times: keep the value after the drop (the last, lowest)
+    dup = np.concatenate((t[1:] == t[:-1], [False]))
+    if dup.any():
+        actions.append(
+            f"{dup.sum()} point(s) sharing a time with the next merged, keeping the survival after the drop."
+        )
+        keep = ~dup
+        t, s, rows = t[keep], s[keep], rows[keep]
+
+    # ---- curve reaching 0
+    zero = np.flatnonzero(s <= 0.0)
+    if zero.size and zero[0] < s.size - 1:
+        z = int(zero[0])
+        actions.append(
+            f"the curve reaches 0 at time {t[z]:g}; {s.size - z - 1} later point(s) dropped."
+        )
+        t, s, rows = t[: z + 1], s[: z + 1], rows[: z + 1]
+
+    # ---- start at (0, 1)
+    if t[0] > 0 or s[0] < 1.0:
+        if t[0] == 0 and s[0] >= 1.0 - SURVIVAL_TOLERANCE:
+            actions.append(f"survival at time 0 set to 1 (was {s[0]:.4g}).")
+            s = s.copy()
+            s[0] = 1.0
+        else:
+            actions.append("point (0, 1) added at the start of the curve.")
+            t = np.concatenate(([0.0], t))
+            s = np.concatenate(([1.0], s))
+            rows = np.concatenate(([0], rows))
+    return CleanCurve(
+        time=t, survival=s, rows=rows, actions=tuple(actions), scale=used, n_input=n_input, label=label
+    )
+
+
+# =========================================================================== risk table
+def _check_table(times, counts, where: str, n: int | None):
+    """Validate a risk table; return float times and int counts starting at time 0."""
+    a = np.asarray(times, dtype=float).ravel()
+    c_raw = np.asarray(counts, dtype=float).ravel()
+    if a.size != c_raw.size:
+        raise InputError(f"{where}: {a.size} times but {c_raw.size} counts; expected one count per time.")
+    if a.size == 0:
+        if n is None:
+            raise InputError(f"{where}: no numbers at risk and no total; expected a risk table or n.")
+        return np.array([0.0]), np.array([int(n)])
+    bad = np.flatnonzero(~np.isfinite(a) | (a < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{where}: entry {i + 1}, time {a[i]!r}; expected a finite time >= 0.")
+    bad = np.flatnonzero(~np.isfinite(c_raw) | (c_raw < 0) | (c_raw != np.round(c_raw)))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{where}: entry {i + 1}, number at risk {c_raw[i]!r}; expected a whole number >= 0."
+        )
+    c = c_raw.astype(np.int64)
+    bad = np.flatnonzero(np.diff(a) <= 0)
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise InputError(
+            f"{where}: entry {i + 1}, time {a[i]:g} does not come after {a[i - 1]:g}; expected increasing times."
+        )
+    bad = np.flatnonzero(np.diff(c) > 0)
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise InputError(
+            f"{where}: entry {i + 1}, number at risk rises from {c[i - 1]} to {c[i]}; "
+            f"expected counts that never increase."
+        )
+    if a[0] > 0:
+        if n is None:
+            raise InputError(
+                f"{where}: the first time is {a[0]:g}; expected time 0 with the number randomised (or give n)."
+            )
+        if n < c[0]:
+            raise InputError(f"{where}: n = {n} is below the {c[0]} at risk at time {a[0]:g}.")
+        a, c = np.concatenate(([0.0], a)), np.concatenate(([n], c))
+    elif n is not None and int(n) != c[0]:
+        raise InputError(f"{where}: n = {n} but {c[0]} are at risk at time 0; expected the same number.")
+    if c[0] <= 0:
+        raise InputError(f"{where}: no patients at risk at time 0; expected at least 1.")
+    return a, c
+
+
+# =========================================================================== the exact method
+def _drop_times(t: np.ndarray, tol_t: float) -> np.ndarray:
+    """Time of the drop between consecutive points: the later click, or the mean of the two
+    when they share an instant within the digitizing noise (the corners of one drop)."""
+    t0, t1 = t[:-1], t[1:]
+    return np.where(t1 - t0 <= tol_t, 0.5 * (t0 + t1), t1)
+
+
+def _place(total: int, weights: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Spread ``total`` integer counts over ``times`` by rounding the cumulative ``weights``."""
+    if total <= 0 or times.size == 0:
+        return np.empty(0)
+    w = np.cumsum(np.maximum(weights, 0.0))
+    if w[-1] <= 0:
+        w = np.arange(1, times.size + 1, dtype=float)
+    cum = np.floor(w * (total / w[-1]) + 0.5).astype(np.int64)
+    cum[-1] = total
+    counts = np.diff(np.concatenate(([0], cum)))
+    return np.repeat(times, counts)
+
+
+def _censor_times(count: int, lo: float, hi: float) -> np.ndarray:
+    """``count`` censoring times spread evenly over ``(lo, hi)`` (midpoints of equal slices)."""
+    if count <= 0:
+        return np.empty(0)
+    return lo + (np.arange(count) + 0.5) * ((hi - lo) / count)
+
+
+def _open_interval(N, tau, h, a, t_end, lam):
+    """Expected events at each drop and number left at ``t_end`` for censoring hazard ``lam``."""
+    R = np.concatenate(([1.0], np.cumprod(1.0 - h)))
+    n_before = N * R[:-1] * np.exp(-lam * (tau - a))
+    events = n_before * h
+    left = N * R[-1] * np.exp(-lam * (t_end - a))
+    return events, left
+
+
+def _interval(Ni, Nn, lo_t, hi_t, tt, hh):
+    """Continuous solution on one risk-table interval ``[lo_t, hi_t)``.
+
+    Censoring is spread evenly over the interval; the number censored ``C`` is the root
+    of the linear equation ``n(hi_t) = Nn``. Returns ``C`` (unclipped, ``nan`` when the
+    curve reaches 0 inside) and the weights of the expected events at the drops.
+    """
+    R = np.concatenate(([1.0], np.cumprod(1.0 - hh)))
+    grid = np.concatenate(([lo_t], tt, [hi_t]))
+    dW = np.diff(grid) / (hi_t - lo_t)
+    with np.errstate(divide="ignore"):
+        inv = np.where(R > 0, 1.0 / R, np.inf)
+    C = (Ni - Nn / R[-1]) / np.sum(dW * inv) if R[-1] > 0 else np.nan
+    return C, R, dW, inv
+
+
+def _excess(Ni, Nn, lo_t, hi_t, tt, hh):
+    """How far the curve's drops exceed what the risk table allows (0 when feasible)."""
+    if Ni <= 0:
+        return 0.0
+    C = _interval(Ni, Nn, lo_t, hi_t, tt, hh)[0]
+    return 0.0 if not np.isfinite(C) else max(-C, 0.0)
+
+
+def _rebalance(tau, h, a, c, tol_t):
+    """Move drops dated within the time noise of a table time to the other side of it
+    when that makes an interval feasible (its drops asking for more events than leave)."""
+    tau = tau.copy()
+    m = a.size
+    near = np.abs(tau[:, None] - a[None, 1:-1]) <= tol_t if m > 2 else np.zeros((tau.size, 0), bool)
+    for j in range(1, m - 1):  # boundary a[j] between intervals j-1 and j
+        if not near[:, j - 1].any():
+            continue
+        for _ in range(8):
+            which = np.searchsorted(a, tau, side="right") - 1
+            b = np.searchsorted(which, np.arange(m + 1), side="left")
+            left = _excess(c[j - 1], c[j], a[j - 1], a[j], tau[b[j - 1]: b[j]], h[b[j - 1]: b[j]])
+            right = (
+                _excess(c[j], c[j + 1], a[j], a[j + 1], tau[b[j]: b[j + 1]], h[b[j]: b[j + 1]])
+                if j + 1 < m else 0.0
+            )
+            if left > 0.5 and b[j] > b[j - 1] and tau[b[j] - 1] >= a[j] - tol_t:
+                tau[b[j] - 1] = a[j]
+            elif right > 0.5 and b[j + 1] > b[j] and tau[b[j]] <= a[j] + tol_t and tau[b[j]] > a[j] - tol_t:
+                tau[b[j]] = np.nextafter(a[j], -np.inf)
+            else:
+                break
+    return tau
+
+
+def _exact(t, s, a, c, total_events, tol_t):
+    """Closed-form reconstruction; returns (times, events, notes)."""
+    notes: list[str] = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(s[:-1] > 0, 1.0 - s[1:] / s[:-1], 0.0)
+    h = np.clip(h, 0.0, 1.0)
+    tau = _rebalance(_drop_times(t, tol_t), h, a, c, tol_t)
+    order = np.argsort(tau, kind="stable")
+    tau, h = tau[order], h[order]
+    t_end = float(t[-1])
+    m = a.size
+    # Intervals [a_i, a_{i+1}): drops dated at a table time belong to the later interval.
+    which = np.searchsorted(a, tau, side="right") - 1
+    bounds = np.searchsorted(which, np.arange(m + 1), side="left")
+    ev_parts, cen_parts = [], []
+    cens_total, person_time = 0.0, 0.0
+    events_so_far = 0
+    for i in range(m - 1):
+        Ni, Nn = int(c[i]), int(c[i + 1])
+        lo, hi = bounds[i], bounds[i + 1]
+        hi_t = a[i + 1]
+        removed = Ni - Nn
+        if Ni == 0:
+            continue
+        hh, tt = h[lo:hi], tau[lo:hi]
+        C, R, dW, inv = _interval(Ni, Nn, a[i], hi_t, tt, hh)
+        if not np.isfinite(C):  # the curve reaches 0 here: everyone left then has the event
+            if Nn > 0:
+                C = 0.0
+                notes.append(
+                    f"the curve reaches 0 before time {hi_t:g} where {Nn} are still at risk; "
+                    f"the numbers at risk were kept."
+                )
+            else:  # censoring before the zero at the rate seen so far
+                lam = cens_total / person_time if person_time > 0 else 0.0
+                e0, _ = _open_interval(Ni, tt, hh, a[i], hi_t, lam)
+                C = Ni - float(e0.sum())
+        elif C < -max(1.0, 0.02 * Ni):
+            notes.append(
+                f"between times {a[i]:g} and {hi_t:g} the curve drops by more than the {removed} leaving "
+                f"the risk set allow; all {removed} were taken as events (the curve drops less there)."
+            )
+        C = float(np.clip(C, 0.0, removed))
+        cum = np.cumsum(dW[:-1] * inv[:-1]) if hh.size else np.empty(0)
+        n_before = R[:-1] * (Ni - C * cum)
+        e = np.maximum(n_before, 0.0) * hh
+        C_int = int(np.clip(np.floor(C + 0.5), 0, removed))
+        D = removed - C_int
+        cen_parts.append(_censor_times(C_int, a[i], hi_t))
+        if D > 0 and e.size == 0:
+            notes.append(
+                f"between times {a[i]:g} and {hi_t:g} no drop was digitized; {D} events spread over the interval."
+            )
+            tt, e = np.array([0.5 * (a[i] + hi_t)]), np.array([1.0])
+        ev_parts.append(_place(D, e, tt))
+        events_so_far += D
+        # censoring hazard of the latest interval with patients followed (censoring in
+        # trials rises with follow-up, so the most recent rate is the best guide)
+        pt = 0.5 * (Ni + Nn) * (hi_t - a[i])
+        if pt > 0:
+            cens_total, person_time = C_int, pt
+    # ---- after the last table time
+    N = int(c[-1])
+    if N > 0:
+        lo = bounds[m - 1]
+        hh, tt = h[lo:], tau[lo:]
+        a_last = float(a[-1])
+        t_stop = max(t_end, a_last)
+        span = t_stop - a_last
+        if total_events is not None:
+            D = int(total_events) - events_so_far
+            if D < 0 or D > N:
+                D_clip = int(np.clip(D, 0, N))
+                notes.append(
+                    f"{total_events} events in total cannot be matched ({events_so_far} fall before time "
+                    f"{a_last:g} where {N} remain at risk); {events_so_far + D_clip} were reconstructed."
+                )
+                D = D_clip
+            e0, left0 = _open_interval(N, tt, hh, a_last, t_stop, 0.0)
+            if D >= e0.sum() or span <= 0:
+                lam = 0.0
+            else:
+                f = lambda x: _open_interval(N, tt, hh, a_last, t_stop, x)[0].sum() - D  # noqa: E731
+                hi_l = 1.0 / span
+                while f(hi_l) > 0 and hi_l < 1e12 / span:
+                    hi_l *= 10
+                lam = brentq(f, 0.0, hi_l, xtol=1e-12 / span) if f(hi_l) <= 0 else hi_l
+        else:
+            lam = cens_total / person_time if person_time > 0 else 0.0
+            if m == 1:
+                notes.append(
+                    "no risk table and no total of events: no censoring assumed before the end of the curve."
+                )
+        e, left = _open_interval(N, tt, hh, a_last, t_stop, lam)
+        if total_events is None:
+            D = int(np.clip(np.floor(e.sum() + 0.5), 0, N))
+        left_int = int(np.clip(np.floor(left + 0.5), 0, N - D))
+        if hh.size and s[-1] <= 0:
+            left_int = 0
+        C_int = N - D - left_int
+        ev_parts.append(_place(D, e, tt))
+        # censoring follows the number at risk (constant hazard) between a_last and t_stop
+        if C_int > 0:
+            grid = np.concatenate(([a_last], tt, [t_stop]))
+            R = np.concatenate(([1.0], np.cumprod(1.0 - hh)))
+            if lam > 0:
+                mass = R * (np.exp(-lam * (grid[:-1] - a_last)) - np.exp(-lam * (grid[1:] - a_last))) / lam
+            else:
+                mass = R * np.diff(grid)
+            cm = np.concatenate(([0.0], np.cumsum(mass)))
+            if cm[-1] <= 0:
+                cen_parts.append(np.full(C_int, t_stop))
+            else:
+                q = (np.arange(C_int) + 0.5) / C_int * cm[-1]
+                cen_parts.append(np.interp(q, cm, grid))
+        cen_parts.append(np.full(left_int, t_stop))
+    ev = np.concatenate(ev_parts) if ev_parts else np.empty(0)
+    cen = np.concatenate(cen_parts) if cen_parts else np.empty(0)
+    time = np.concatenate((ev, cen))
+    event = np.concatenate((np.ones(ev.size, dtype=np.int64), np.zeros(cen.size, dtype=np.int64)))
+    return time, event, notes
+
+
+# =========================================================================== Guyot 2012
+def _hist(x: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """Counts of ``x`` in R's ``hist`` bins: ``[b0, b1]``, ``(b1, b2]``, ..."""
+    idx = np.searchsorted(breaks, x, side="left") - 1
+    idx = np.maximum(idx, 0)
+    return np.bincount(idx, minlength=breaks.size - 1)[: breaks.size - 1]
+
+
+def _guyot(t, s, a, c, total_events):
+    """Port of the published R code of Guyot et al. (2012), with an iteration cap.
+
+    Intervals of the risk table that hold no digitized point are merged with the next
+    (the published code fails there). Returns (times, events, notes).
+    """
+    notes: list[str] = []
+    S, TS = s, t
+    n_t = TS.size
+    lower = np.searchsorted(TS, a, side="left")
+    keep = lower < n_t
+    keep &= np.concatenate((lower[1:] != lower[:-1], [True]))
+    if not np.all(keep):
+        notes.append(f"{int((~keep).sum())} risk-table interval(s) without digitized points merged.")
+    a, c, lower = a[keep], c[keep].copy(), lower[keep]
+    n_int = a.size
+    upper = np.concatenate((lower[1:] - 1, [n_t - 1]))
+    n_risk = c.astype(float)
+    n_censor = np.zeros(n_int)
+    n_hat = np.full(n_t + 1, n_risk[0] + 1)
+    cen = np.zeros(n_t)
+    d = np.zeros(n_t)
+    KM_hat = np.ones(n_t)
+    last_i = np.zeros(n_int, dtype=int)
+    last = 0
+
+    def spread(i, count, end_index):
+        lo_t, hi_t = TS[lower[i]], TS[end_index]
+        cen_t = lo_t + np.arange(1, count + 1) * (hi_t - lo_t) / (count + 1)
+        return _hist(cen_t, TS[lower[i]: end_index + 1])
+
+    def events_pass(i, stop, clamp):
+        nonlocal last
+        n_hat[lower[i]] = n_risk[i]
+        last = last_i[i]
+        for k in range(lower[i], stop + 1):
+            if i == 0 and k == lower[i]:
+                d[k] = 0
+                KM_hat[k] = 1
+            else:
+                d[k] = np.floor(n_hat[k] * (1 - S[k] / KM_hat[last]) + 0.5) if KM_hat[last] != 0 else 0
+                KM_hat[k] = KM_hat[last] * (1 - d[k] / n_hat[k]) if n_hat[k] > 0 else KM_hat[last]
+            if not (clamp == "last" and k == stop and i == n_int - 1):
+                n_hat[k + 1] = n_hat[k] - d[k] - cen[k]
+                if clamp and n_hat[k + 1] < 0:
+                    n_hat[k + 1] = 0
+                    cen[k] = n_hat[k] - d[k]
+            if d[k] != 0:
+                last = k
+
+    stuck = False
+    for i in range(n_int - 1):
+        n_censor[i] = np.floor(n_risk[i] * S[lower[i + 1]] / S[lower[i]] - n_risk[i + 1] + 0.5) if S[lower[i]] > 0 else 0
+        it = 0
+        while (n_hat[lower[i + 1]] > n_risk[i + 1]) or (
+            n_hat[lower[i + 1]] < n_risk[i + 1] and n_censor[i] > 0
+        ):
+            it += 1
+            if it > GUYOT_MAX_ITER:
+                stuck = True
+                break
+            if n_censor[i] <= 0:
+                cen[lower[i]: upper[i] + 1] = 0
+                n_censor[i] = 0
+            if n_censor[i] > 0:
+                cen[lower[i]: upper[i] + 1] = spread(i, int(n_censor[i]), lower[i + 1])
+            events_pass(i, upper[i], clamp=False)
+            n_censor[i] = n_censor[i] + (n_hat[lower[i + 1]] - n_risk[i + 1])
+        if n_hat[lower[i + 1]] < n_risk[i + 1]:
+            n_risk[i + 1] = n_hat[lower[i + 1]]
+        last_i[i + 1] = last
+    j = n_int - 1
+    if n_int > 1:
+        n_censor[j] = min(
+            np.floor(
+                n_censor[:j].sum() * (TS[upper[j]] - TS[lower[j]]) / max(TS[upper[j - 1]] - TS[lower[0]], 1e-300)
+                + 0.5
+            ),
+            n_risk[j],
+        )
+    else:
+        n_censor[j] = 0
+
+    def set_last_censor():
+        if n_censor[j] <= 0:
+            cen[lower[j]: upper[j]] = 0
+            n_censor[j] = 0
+        elif upper[j] > lower[j]:
+            cen[lower[j]: upper[j]] = spread(j, int(n_censor[j]), upper[j])
+
+    set_last_censor()
+    events_pass(j, upper[j], clamp=True)
+    if total_events is not None:
+        sumdL = d[: upper[j - 1] + 1].sum() if n_int > 1 else 0.0
+        if n_int > 1 and sumdL >= total_events:
+            d[lower[j]: upper[j] + 1] = 0
+            cen[lower[j]: upper[j]] = 0
+        else:
+            sumd = d[: upper[j] + 1].sum()
+            it = 0
+            while sumd > total_events or (sumd < total_events and n_censor[j] > 0):
+                it += 1
+                if it > GUYOT_MAX_ITER:
+                    stuck = True
+                    break
+                n_censor[j] = n_censor[j] + (sumd - total_events)
+                set_last_censor()
+                events_pass(j, upper[j], clamp="last")
+                sumd = d[: upper[j] + 1].sum()
+    if stuck:
+        notes.append(f"the published iteration did not settle within {GUYOT_MAX_ITER} rounds; stopped there.")
+    # ---- IPD: events at the digitized times, censoring at the midpoints between them
+    N = int(c[0])
+    d_int = np.maximum(d, 0).astype(np.int64)
+    cen_int = np.maximum(cen[:-1], 0).astype(np.int64)
+    ev = np.repeat(TS, d_int)
+    ce = np.repeat(0.5 * (TS[:-1] + TS[1:]), cen_int)
+    ev, ce = ev[:N], ce[: max(N - ev.size, 0)]
+    rest = N - ev.size - ce.size
+    time = np.concatenate((ev, ce, np.full(rest, TS[-1])))
+    event = np.concatenate((np.ones(ev.size, np.int64), np.zeros(ce.size + rest, np.int64)))
+    return time, event, notes
+
+
+# =========================================================================== results
+@dataclass(frozen=True, eq=False, repr=False)
+class ArmReconstruction:
+    """Reconstructed patients of one arm, with the fidelity of the reconstruction.
+
+    Attributes
+    ----------
+    label : str or None
+        Arm name.
+    time, event : ndarray
+        One entry per patient (event 1, censored 0), sorted by time.
+    curve : CleanCurve
+        The cleaned digitized curve used.
+    at_risk_time, at_risk_published, at_risk_reconstructed : ndarray
+        The risk table and the reconstructed numbers at risk at its times.
+    events_published : int or None
+        Total events given as input.
+    rmse, mean_abs_error, max_abs_error : float
+        Reconstructed Kaplan–Meier curve against the cleaned digitized points.
+    method : str
+    notes : tuple of str
+        Assumptions made and constraints that could not be met.
+    """
+
+    label: str | None
+    time: np.ndarray
+    event: np.ndarray
+    curve: CleanCurve
+    at_risk_time: np.ndarray
+    at_risk_published: np.ndarray
+    at_risk_reconstructed: np.ndarray
+    events_published: int | None
+    rmse: float
+    mean_abs_error: float
+    max_abs_error: float
+    method: str = "exact"
+    notes: tuple = ()
+    at_risk_given: bool = True
+
+    @property
+    def n(self) -> int:
+        """Number of reconstructed patients."""
+        return int(self.time.size)
+
+    @property
+    def events(self) -> int:
+        """Number of reconstructed events."""
+        return int(self.event.sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The reconstructed patients: ``time``, ``event`` (and ``arm`` when labelled)."""
+        df = pd.DataFrame({"time": self.time, "event": self.event})
+        if self.label is not None:
+            df["arm"] = self.label
+        return df
+
+    def at_risk_frame(self) -> pd.DataFrame:
+        """Published against reconstructed numbers at risk."""
+        return pd.DataFrame(
+            {
+                "time": self.at_risk_time,
+                "published": self.at_risk_published,
+                "reconstructed": self.at_risk_reconstructed,
+            }
+        )
+
+    def fidelity(self) -> dict:
+        """Fidelity measures as a JSON-ready dictionary."""
+        return {
+            "arm": self.label,
+            "method": self.method,
+            "n_patients": self.n,
+            "events_reconstructed": self.events,
+            "events_published": self.events_published,
+            "n_points_digitized": self.curve.n_input,
+            "n_points_cleaned": int(self.curve.time.size),
+            "rmse": self.rmse,
+            "mean_abs_error": self.mean_abs_error,
+            "max_abs_error": self.max_abs_error,
+            "at_risk_source": "published" if self.at_risk_given else "n only",
+            "at_risk": [
+                {"time": float(t), "published": int(p), "reconstructed": int(r)}
+                for t, p, r in zip(self.at_risk_time, self.at_risk_published, self.at_risk_reconstructed)
+            ],
+            "at_risk_max_abs_difference": int(
+                np.max(np.abs(self.at_risk_published - self.at_risk_reconstructed), initial=0)
+            ),
+            "cleaning": list(self.curve.actions),
+            "notes": list(self.notes),
+        }
+
+    def __repr__(self) -> str:
+        name = f" {self.label!r}" if self.label is not None else ""
+        return (
+            f"ArmReconstruction{name}: n={self.n}, events={self.events}, method={self.method!r}, "
+            f"RMSE={self.rmse:.4f}, max |error|={self.max_abs_error:.4f}"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.at_risk_frame()._repr_html_()
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Reconstruction:
+    """Reconstructed patients of every arm of a figure."""
+
+    arms: dict = field(default_factory=dict)
+    method: str = "exact"
+
+    def to_frame(self) -> pd.DataFrame:
+        """All patients: ``time``, ``event`` and ``arm`` when the input had arms."""
+        return pd.concat([a.to_frame() for a in self.arms.values()], ignore_index=True)
+
+    def fidelity_frame(self) -> pd.DataFrame:
+        """One row per arm: patients, events, RMSE, mean and max absolute error, at-risk match."""
+        rows = []
+        for a in self.arms.values():
+            f = a.fidelity()
+            rows.append(
+                {k: f[k] for k in ("arm", "n_patients", "events_reconstructed", "events_published",
+                                   "rmse", "mean_abs_error", "max_abs_error", "at_risk_max_abs_difference")}
+                | {"n_cleaning_actions": len(f["cleaning"])}
+            )
+        return pd.DataFrame(rows)
+
+    def fidelity(self) -> dict:
+        """JSON-ready fidelity of every arm."""
+        return {"method": self.method, "arms": [a.fidelity() for a in self.arms.values()]}
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}: n={a.n}, events={a.events}" for k, a in self.arms.items())
+        return f"Reconstruction ({self.method}): {parts}"
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.fidelity_frame()._repr_html_()
+
+
+# =========================================================================== entry points
+def reconstruct_arm(
+    time,
+    survival,
+    at_risk_time=None,
+    at_risk=None,
+    *,
+    n: int | None = None,
+    total_events: int | None = None,
+    method: str = "exact",
+    scale: str = "auto",
+    convert_cumulative: bool = False,
+    label: str | None = None,
+    rows=None,
+    where: str = "curve",
+    table_where: str = "risk table",
+) -> ArmReconstruction:
+    """Reconstruct the patients of one arm from its digitized curve.
+
+    Parameters
+    ----------
+    time, survival : array_like
+        Digitized clicks (cleaned by :func:`clean_curve`).
+    at_risk_time, at_risk : array_like, optional
+        Published numbers at risk and their times (the first at time 0, unless ``n``
+        is given). Without them ``n`` is required.
+    n : int, optional
+        Number of patients; the first number at risk when a table is given.
+    total_events : int, optional
+        Published number of events of the arm; sets the censoring after the last
+        table time.
+    method : {"exact", "guyot"}
+        ``"exact"``: closed-form solution per interval (see the module notes);
+        ``"guyot"``: the published algorithm of Guyot et al. (2012).
+    scale, convert_cumulative, rows, where :
+        Passed to :func:`clean_curve`.
+    label : str, optional
+        Arm name.
+    table_where : str
+        Name of the risk-table source used in messages.
+
+    Returns
+    -------
+    ArmReconstruction
+        Exactly ``n`` patients (the first number at risk).
+
+    References
+    ----------
+    Guyot P, Ades AE, Ouwens MJNM, Welton NJ. BMC Med Res Methodol 2012;12:9.
+
+    Examples
+    --------
+    >>> t = [0, 2, 2, 5, 5, 8]
+    >>> s = [1, 1, 0.9, 0.9, 0.7, 0.7]
+    >>> arm = reconstruct_arm(t, s, [0, 4], [10, 9])
+    >>> arm.n, arm.events, arm.at_risk_reconstructed.tolist()
+    (10, 3, [10, 9])
+    """
+    check_choice("method", method, METHODS)
+    curve = clean_curve(
+        time, survival, scale=scale, convert_cumulative=convert_cumulative, rows=rows, where=where, label=label
+    )
+    return _reconstruct_clean(
+        curve, at_risk_time, at_risk, n=n, total_events=total_events, method=method, table_where=table_where
+    )
+
+
+def _reconstruct_clean(curve, at_risk_time, at_risk, *, n, total_events, method, table_where):
+    given = at_risk is not None and len(np.atleast_1d(at_risk)) > 0
+    if not given and n is None:
+        raise InputError(f"{table_where}: no numbers at risk given; expected a risk table or the number of patients n.")
+    if n is not None and (int(n) != n or n < 1):
+        raise InputError(f"n must be a whole number >= 1; got {n!r}.")
+    a, c = _check_table(
+        at_risk_time if given else [], at_risk if given else [], table_where, None if n is None else int(n)
+    )
+    if total_events is not None and (int(total_events) != total_events or total_events < 0):
+        raise InputError(f"total events must be a whole number >= 0; got {total_events!r}.")
+    t, s = curve.time, curve.survival
+    actions = list(curve.actions)
+    # risk-table times beyond the curve: flat to the last with patients still at risk
+    positive = a[c > 0]
+    if positive.size and positive[-1] > t[-1]:
+        if s[-1] <= 0:
+            raise InputError(
+                f"{table_where}: {int(c[c > 0][-1])} at risk at time {positive[-1]:g}, after the curve "
+                f"reached 0 at time {t[-1]:g}; expected no one at risk then."
+            )
+        actions.append(
+            f"the risk table goes to time {positive[-1]:g}, beyond the last digitized point "
+            f"({t[-1]:g}); the curve is taken as flat to {positive[-1]:g} (no deaths there)."
+        )
+        t = np.concatenate((t, [positive[-1]]))
+        s = np.concatenate((s, [s[-1]]))
+        curve = CleanCurve(
+            time=t, survival=s, rows=np.concatenate((curve.rows, [0])), actions=tuple(actions),
+            scale=curve.scale, n_input=curve.n_input, label=curve.label,
+        )
+    # table rows after the curve's end with no one at risk add nothing
+    tol_t = TIME_TOLERANCE * float(t[-1])
+    if method == "exact":
+        times, events, notes = _exact(t, s, a, c, total_events, tol_t)
+    else:
+        times, events, notes = _guyot(t, s, a, c, total_events)
+    order = np.lexsort((1 - events, times))
+    times, events = times[order], events[order]
+    km = kaplan_meier(times, events, label=curve.label)
+    err = km.survival_at(t) - s
+    # at a drop the click before it is on the upper corner: compare with the curve just before
+    ae = np.abs(err)
+    d = km.n_at_risk(a)
+    return ArmReconstruction(
+        label=curve.label,
+        time=times,
+        event=events,
+        curve=curve,
+        at_risk_time=a,
+        at_risk_published=c,
+        at_risk_reconstructed=np.asarray(d, dtype=np.int64),
+        events_published=None if total_events is None else int(total_events),
+        rmse=float(np.sqrt(np.mean(err**2))),
+        mean_abs_error=float(ae.mean()),
+        max_abs_error=float(ae.max()),
+        method=method,
+        notes=tuple(notes),
+        at_risk_given=given,
+    )
+
+
+def reconstruct(
+    curve: pd.DataFrame,
+    at_risk: pd.DataFrame | None = None,
+    *,
+    n=None,
+    total_events: int | None = None,
+    events_by_arm: dict | None = None,
+    method: str = "exact",
+    scale: str = "auto",
+    convert_cumulative: bool = False,
+    curve_source: str = "curve",
+    at_risk_source: str = "risk table",
+) -> Reconstruction:
+    """Reconstruct patients of every arm of a digitized figure.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        Columns ``time``, ``survival`` and optionally ``arm``. When its index is named
+        ``"row"`` (as from :func:`survrepro.io.read_digitized_curve`) messages cite it.
+    at_risk : DataFrame, optional
+        Columns ``time``, ``n_at_risk`` and ``arm`` when ``curve`` has arms.
+    n : int or dict, optional
+        Number of patients (per arm as ``{arm: n}``); required without ``at_risk``.
+    total_events : int, optional
+        Events of a single-arm curve.
+    events_by_arm : dict, optional
+        Events per arm, ``{arm: events}``.
+    method, scale, convert_cumulative :
+        See :func:`reconstruct_arm`.
+    curve_source, at_risk_source : str
+        Names of the inputs used in messages (file names).
+
+    Returns
+    -------
+    Reconstruction
+    """
+    check_choice("method", method, METHODS)
+    check_choice("scale", scale, SCALES)
+    has_arm = "arm" in curve.columns
+    rows_all = curve.index.to_numpy() if curve.index.name == "row" else np.arange(1, len(curve) + 1)
+    if has_arm:
+        labels = natural_order(curve["arm"].astype(str).unique())
+    else:
+        labels = [None]
+    if total_events is not None and events_by_arm is not None:
+        raise InputError("give either the total events or the events by arm, not both.")
+    if total_events is not None and has_arm and len(labels) > 1:
+        raise InputError(
+            f"{curve_source}: total events apply to a single-arm curve but the curve has arms "
+            f"{', '.join(labels)}; give the events by arm instead."
+        )
+    if at_risk is not None:
+        t_arm = "arm" in at_risk.columns
+        if has_arm and not t_arm:
+            raise InputError(f"{at_risk_source}: missing column 'arm'; expected one since {curve_source} has arms.")
+        if t_arm and not has_arm:
+            raise InputError(f"{at_risk_source}: has column 'arm' but {curve_source} has none; expected the same arms.")
+        if has_arm:
+            tab_arms = at_risk["arm"].astype(str)
+            extra = [x for x in natural_order(tab_arms.unique()) if x not in labels]
+            if extra:
+                r = at_risk.index[np.flatnonzero((tab_arms == extra[0]).to_numpy())[0]]
+                r = r if at_risk.index.name == "row" else int(np.flatnonzero((tab_arms == extra[0]).to_numpy())[0]) + 1
+                raise InputError(
+                    f"{at_risk_source}: row {r}, arm {extra[0]!r} has no curve in {curve_source} "
+                    f"(arms there: {', '.join(labels)})."
+                )
+            missing = [x for x in labels if x not in set(tab_arms)]
+            if missing:
+                raise InputError(
+                    f"{at_risk_source}: no numbers at risk for arm {missing[0]!r} of {curve_source}; "
+                    f"expected rows for arms {', '.join(labels)}."
+                )
+    n_by = _per_arm(n, labels, "n")
+    ev_by = _per_arm(events_by_arm if events_by_arm is not None else total_events, labels, "events")
+    arms = {}
+    for lab in labels:
+        mask = np.ones(len(curve), bool) if lab is None else (curve["arm"].astype(str) == lab).to_numpy()
+        sub = curve.loc[mask]
+        cc = clean_curve(
+            sub["time"].to_numpy(float), sub["survival"].to_numpy(float), scale=scale,
+            convert_cumulative=convert_cumulative, rows=rows_all[mask], where=curve_source, label=lab,
+        )
+        if at_risk is not None:
+            tab = at_risk if lab is None else at_risk.loc[(at_risk["arm"].astype(str) == lab).to_numpy()]
+            tab_rows = tab.index.to_numpy() if at_risk.index.name == "row" else None
+            where = at_risk_source if lab is None else f"{at_risk_source} (arm {lab})"
+            if tab_rows is not None and tab_rows.size:
+                where += f", rows {tab_rows[0]}-{tab_rows[-1]}"
+            a_t, a_n = tab["time"].to_numpy(float), tab["n_at_risk"].to_numpy(float)
+        else:
+            where, a_t, a_n = at_risk_source, None, None
+        arms[lab if lab is not None else None] = _reconstruct_clean(
+            cc, a_t, a_n, n=n_by.get(lab), total_events=ev_by.get(lab), method=method, table_where=where
+        )
+    return Reconstruction(arms=arms, method=method)
+
+
+def _per_arm(value, labels, what):
+    """Expand a scalar or ``{arm: value}`` into a dict keyed by the arm labels."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        value = {str(k): v for k, v in value.items()}
+        unknown = [k for k in value if k not in labels]
+        if unknown:
+            raise InputError(
+                f"{what} given for arm {unknown[0]!r}, which is not in the curve (arms: "
+                f"{', '.join(str(x) for x in labels)})."
+            )
+        return {lab: value[lab] for lab in labels if lab in value}
+    if len(labels) > 1:
+        raise InputError(
+            f"a single {what} was given but the curve has arms {', '.join(labels)}; expected one per arm (ARM=VALUE,...)."
+        )
+    return {labels[0]: value}

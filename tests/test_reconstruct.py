@@ -1,0 +1,295 @@
+"""Unit, property and regression tests of survrepro.reconstruct (all data synthetic)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from survrepro import InputError
+from survrepro.io import read_at_risk, read_digitized_curve
+from survrepro.km import kaplan_meier
+from survrepro.paths import TESTS
+from survrepro.reconstruct import clean_curve, reconstruct, reconstruct_arm
+
+DATA = TESTS / "data" / "reconstruct"
+
+
+def km_clicks(time, event):
+    """Both corners of every drop of the KM curve of (time, event), plus its end."""
+    km = kaplan_meier(time, event)
+    ev = km.n_event > 0
+    te, se = km.time[ev], km.survival[ev]
+    prev = np.concatenate(([1.0], se[:-1]))
+    xs = np.concatenate(([0.0], np.column_stack((te, te)).ravel(), [km.time[-1]]))
+    ys = np.concatenate(([1.0], np.column_stack((prev, se)).ravel(), [km.survival[-1]]))
+    return xs, ys
+
+
+# --------------------------------------------------------------------------- exactness
+@pytest.mark.parametrize("method", ["exact", "guyot"])
+def test_noise_free_round_trip_recovers_events_and_at_risk(method):
+    rng = np.random.default_rng(11)
+    t = np.round(rng.exponential(10, 80), 1) + 0.1
+    c = rng.uniform(5, 30, 80)
+    time, event = np.minimum(t, c), (t <= c).astype(int)
+    xs, ys = km_clicks(time, event)
+    table_t = np.array([0, 5, 10, 15, 20, 25.0])
+    table_n = (time[None, :] >= table_t[:, None]).sum(axis=1)
+    arm = reconstruct_arm(xs, ys, table_t, table_n, method=method)
+    assert arm.n == 80
+    if method == "exact":
+        np.testing.assert_array_equal(arm.at_risk_reconstructed, table_n)
+        assert abs(arm.events - event.sum()) <= 2
+        assert arm.max_abs_error < 0.03
+
+
+def test_exact_matches_published_total_events():
+    rng = np.random.default_rng(3)
+    t = rng.exponential(10, 60) + 0.01
+    c = rng.uniform(5, 30, 60)
+    time, event = np.minimum(t, c), (t <= c).astype(int)
+    xs, ys = km_clicks(time, event)
+    table_t = np.array([0, 8, 16.0])
+    table_n = (time[None, :] >= table_t[:, None]).sum(axis=1)
+    arm = reconstruct_arm(xs, ys, table_t, table_n, total_events=int(event.sum()))
+    assert arm.events == event.sum()
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, table_n)
+
+
+def test_flat_tail_with_heavy_censoring_invents_no_deaths():
+    t = [0, 2, 2, 4, 4, 30]
+    s = [1, 1, 0.9, 0.9, 0.8, 0.8]
+    arm = reconstruct_arm(t, s, [0, 5, 10, 20], [50, 40, 30, 10])
+    assert np.all(arm.time[arm.event == 1] < 5)
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, [50, 40, 30, 10])
+
+
+def test_curve_reaching_zero_everyone_left_dies():
+    arm = reconstruct_arm([0, 1, 1, 2, 2, 3, 3], [1, 1, 0.5, 0.5, 0.25, 0.25, 0], [0, 2.5], [4, 1])
+    assert arm.n == 4 and arm.events == 4
+    assert any("reaches 0" in a for a in arm.curve.actions) or arm.curve.survival[-1] == 0
+
+
+def test_without_table_uses_n_and_events():
+    t = [0, 2, 2, 5, 5, 9, 9, 20]
+    s = [1, 1, 0.9, 0.9, 0.75, 0.75, 0.6, 0.6]
+    arm = reconstruct_arm(t, s, n=40, total_events=12)
+    assert arm.n == 40 and arm.events == 12
+    arm = reconstruct_arm(t, s, n=40)
+    assert arm.n == 40 and arm.events == 16  # no censoring before the end: 40 * 0.4
+    assert any("no censoring assumed" in x for x in arm.notes)
+
+
+def test_interval_without_points_and_table_beyond_curve():
+    t = [0, 1, 1, 20, 20, 22]
+    s = [1, 1, 0.9, 0.9, 0.8, 0.8]
+    arm = reconstruct_arm(t, s, [0, 5, 10, 15, 30], [30, 26, 22, 20, 2])
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, [30, 26, 22, 20, 2])
+    assert any("beyond the last digitized point" in a for a in arm.curve.actions)
+
+
+def test_result_objects_have_frames_and_reprs():
+    curve = read_digitized_curve(DATA / "synthetic_two_arm_curve.csv")
+    table = read_at_risk(DATA / "synthetic_two_arm_at_risk.csv")
+    res = reconstruct(curve, table)
+    df = res.to_frame()
+    assert list(df.columns) == ["time", "event", "arm"]
+    assert df.groupby("arm").size().to_dict() == {"A": 20, "B": 20}
+    assert "Reconstruction" in repr(res) and res._repr_html_().startswith("<p>")
+    assert set(res.fidelity_frame().columns) >= {"rmse", "mean_abs_error", "max_abs_error"}
+    arm = res.arms["A"]
+    assert arm.fidelity()["at_risk_max_abs_difference"] == 0
+    assert "ArmReconstruction" in repr(arm)
+
+
+def test_deterministic():
+    xs, ys = km_clicks(np.arange(1, 30.0), np.ones(29))
+    a = reconstruct_arm(xs, ys, [0, 10, 20], [29, 20, 10])
+    b = reconstruct_arm(xs, ys, [0, 10, 20], [29, 20, 10])
+    np.testing.assert_array_equal(a.time, b.time)
+
+
+# --------------------------------------------------------------------------- properties
+@st.composite
+def curve_and_table(draw):
+    n = draw(st.integers(1, 150))
+    k = draw(st.integers(2, 40))
+    times = np.sort(np.array(draw(st.lists(st.floats(0.01, 100), min_size=k, max_size=k))))
+    drops = np.array(draw(st.lists(st.floats(0, 0.2), min_size=k, max_size=k)))
+    surv = np.clip(1 - np.cumsum(drops), 0, 1)
+    m = draw(st.integers(0, 6))
+    t_tab = np.sort(np.unique(np.array(draw(st.lists(st.floats(0.5, 120), min_size=m, max_size=m)))))
+    dec = np.array(draw(st.lists(st.integers(0, max(n // 3, 1)), min_size=t_tab.size, max_size=t_tab.size)))
+    counts = np.maximum(n - np.cumsum(dec), 0)
+    return times, surv, np.concatenate(([0.0], t_tab)), np.concatenate(([n], counts)).astype(int)
+
+
+@settings(max_examples=150, deadline=None)
+@given(curve_and_table(), st.sampled_from(["exact", "guyot"]))
+def test_property_n_events_and_at_risk(data, method):
+    times, surv, t_tab, counts = data
+    try:
+        arm = reconstruct_arm(times, surv, t_tab, counts, method=method)
+    except InputError as exc:  # only a table with patients after the curve reached 0
+        assert "reached 0" in str(exc)
+        return
+    assert arm.n == counts[0]
+    assert 0 <= arm.events <= counts[0]
+    assert np.all(np.isfinite(arm.time)) and np.all(arm.time >= 0)
+    if method == "exact":
+        np.testing.assert_array_equal(arm.at_risk_reconstructed, counts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(curve_and_table(), st.integers(0, 200))
+def test_property_total_events_matched_when_feasible(data, total):
+    times, surv, t_tab, counts = data
+    try:
+        arm = reconstruct_arm(times, surv, t_tab, counts, total_events=total)
+        free = reconstruct_arm(times, surv, t_tab[:-1], counts[:-1]) if t_tab.size > 1 else None
+    except InputError as exc:
+        assert "reached 0" in str(exc)
+        return
+    assert arm.n == counts[0]
+    before = int(np.sum((arm.time < t_tab[-1]) & (arm.event == 1)))
+    if before <= total <= before + counts[-1] and not any("cannot be matched" in x for x in arm.notes):
+        assert arm.events == total
+    assert free is None or free.n == counts[0]
+
+
+# --------------------------------------------------------------------------- cleaning
+def test_clean_percent_and_forced_scale():
+    c = clean_curve([0, 5, 10], [100, 80, 60])
+    assert c.scale == "percent" and c.survival.tolist() == [1.0, 0.8, 0.6]
+    assert any("percent" in a for a in c.actions)
+    with pytest.raises(InputError, match="above 1 by more than digitizing noise"):
+        clean_curve([0, 5, 10], [100, 80, 60], scale="fraction")
+
+
+def test_clean_cumulative_incidence_converted_when_asked():
+    c = clean_curve([0, 5, 10], [0, 0.2, 0.4], convert_cumulative=True)
+    np.testing.assert_allclose(c.survival, [1, 0.8, 0.6])
+    assert any("1 - F" in a for a in c.actions)
+
+
+def test_clean_clip_and_isotonic():
+    c = clean_curve([0, 2, 4, 6, 8], [1.01, 0.9, 0.905, 0.8, 0.8])
+    assert any("clipped" in a for a in c.actions)
+    assert any("non-increasing" in a for a in c.actions) or np.all(np.diff(c.survival) <= 0)
+    assert np.all(np.diff(c.survival) <= 0) and c.survival.max() <= 1
+
+
+def test_clean_merges_duplicates_keeping_value_after_drop():
+    c = clean_curve([0, 3, 3, 6], [1, 0.9, 0.8, 0.8])
+    assert c.time.tolist() == [0, 3, 6] and c.survival.tolist() == [1, 0.8, 0.8]
+    assert any("merged" in a for a in c.actions)
+
+
+def test_clean_drops_points_after_zero():
+    c = clean_curve([0, 3, 3, 6, 9], [1, 1, 0, 0, 0])
+    assert c.survival[-1] == 0 and c.time[-1] == 3
+    assert any("reaches 0" in a for a in c.actions)
+
+
+def test_clean_prepends_start():
+    c = clean_curve([1, 3], [0.9, 0.8])
+    assert c.time[0] == 0 and c.survival[0] == 1
+    assert any("(0, 1) added" in a for a in c.actions)
+
+
+# --------------------------------------------------------------------------- messy files
+def test_regression_wpd_export_headerless():
+    df = read_digitized_curve(DATA / "synthetic_wpd_export.csv")
+    assert list(df.columns) == ["time", "survival"] and len(df) == 10
+    res = reconstruct(df, n=20, curve_source="wpd")
+    assert any("sorted by time" in a for a in res.arms[None].curve.actions)
+
+
+def test_regression_wpd_locale_decimal_comma_percent():
+    df = read_digitized_curve(DATA / "synthetic_wpd_locale.csv")
+    assert df["time"].iloc[1] == pytest.approx(2.1) and df["survival"].iloc[1] == pytest.approx(99.8)
+    res = reconstruct(df, n=20)
+    assert any("percent" in a for a in res.arms[None].curve.actions)
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("synthetic_out_of_order.csv", "clicks sorted by time: 2 came after a click at a later time (rows 5, 6)"),
+        ("synthetic_spike.csv", "1 isolated spike(s) removed (row 5)"),
+        ("synthetic_negative_time.csv", "1 point(s) before time 0 dropped (row 2)"),
+        ("synthetic_negative_time.csv", "1 point(s) slightly before time 0 moved to 0 (row 1)"),
+    ],
+)
+def test_regression_cleaning_reported(name, expected):
+    df = read_digitized_curve(DATA / name)
+    res = reconstruct(df, n=20, curve_source=name)
+    actions = res.arms[None].curve.actions
+    assert any(expected in a for a in actions), actions
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("synthetic_above_one.csv",
+         "synthetic_above_one.csv: row 2, survival 1.3 is above 1 by more than digitizing noise"),
+        ("synthetic_cumulative.csv",
+         "synthetic_cumulative.csv: the curve rises from 0 (row 1) to 0.3 (row 8), so it looks like a "
+         "cumulative-incidence"),
+        ("synthetic_too_few.csv", "synthetic_too_few.csv: 1 digitized point(s); expected at least 2"),
+    ],
+)
+def test_regression_curve_errors(name, message):
+    df = read_digitized_curve(DATA / name)
+    with pytest.raises(InputError) as exc:
+        reconstruct(df, n=20, curve_source=str(DATA / name))
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("synthetic_at_risk_increasing.csv", "row 3, n_at_risk rises from 15 (row 2) to 17"),
+        ("synthetic_at_risk_negative.csv", "row 2, column 'n_at_risk' is -3 (negative)"),
+    ],
+)
+def test_regression_at_risk_file_errors(name, message):
+    with pytest.raises(InputError) as exc:
+        read_at_risk(DATA / name)
+    assert f"{name}: {message}" in str(exc.value)
+
+
+def test_regression_arms_do_not_match():
+    curve = read_digitized_curve(DATA / "synthetic_two_arm_curve.csv")
+    table = read_at_risk(DATA / "synthetic_at_risk_wrong_arm.csv")
+    with pytest.raises(InputError, match=r"atrisk.csv: row 3, arm 'C' has no curve in curve.csv \(arms there: A, B\)"):
+        reconstruct(curve, table, curve_source="curve.csv", at_risk_source="atrisk.csv")
+
+
+def test_regression_unreadable_and_bad_cell(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_digitized_curve(tmp_path / "missing.csv")
+    p = tmp_path / "bad.csv"
+    p.write_text("time,survival\n0,1\n2,abc\n")
+    with pytest.raises(InputError, match=r"bad.csv: row 2, column 'survival' is 'abc'; expected a number"):
+        read_digitized_curve(p)
+    p.write_text("x,y\n0,1\n")
+    with pytest.raises(InputError, match="missing column 'time'"):
+        read_digitized_curve(p)
+
+
+def test_regression_table_must_start_at_zero_or_n():
+    with pytest.raises(InputError, match="expected time 0 with the number randomised"):
+        reconstruct_arm([0, 5, 5, 9], [1, 1, 0.9, 0.9], [3, 6], [20, 15])
+    arm = reconstruct_arm([0, 5, 5, 9], [1, 1, 0.9, 0.9], [3, 6], [20, 15], n=22)
+    assert arm.n == 22
+
+
+def test_regression_at_risk_beyond_curve():
+    df = read_digitized_curve(DATA / "synthetic_short_curve.csv")
+    tab = read_at_risk(DATA / "synthetic_at_risk_beyond.csv")
+    arm = reconstruct(df, tab).arms[None]
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, tab["n_at_risk"].to_numpy())
+    assert any("beyond the last digitized point (12)" in a for a in arm.curve.actions)
+    assert np.all(arm.time[arm.event == 1] <= 12)
