@@ -1,0 +1,20 @@
+"""Run every benchmark: ``python -m survrepro.bench`` (``make bench``).
+
+Each module is also runnable on its own. The exit status is non-zero when any
+benchmark reports a missed target.
+"""
+import sys
+
+from survrepro.bench import logrank, reconstruct
+
+
+def main() -> int:
+    status = 0
+    for name, module in (("log-rank for simulated trials", logrank), ("KM reconstruction", reconstruct)):
+        print(f"\n=== {name} ({module.__name__}) ===", flush=True)
+        status |= int(module.main() or 0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
