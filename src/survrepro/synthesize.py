@@ -1,0 +1,1166 @@
+"""SYNTHETIC patient-level data calibrated to published summary statistics.
+
+When a study publishes only summaries (arm sizes, medians, a hazard ratio with its
+confidence interval, landmark counts, median follow-up), this module builds patient-level
+data that reproduce every *calibration* constraint at the precision it was printed with.
+The data are synthetic: they are one of many data sets consistent with the summaries and
+say nothing the summaries do not.
+
+Model of a patient
+------------------
+Each patient has an entry time ``a`` (months after the start of accrual) and latent times
+measured from entry: progression ``P``, death ``D``, the gap from progression to the next
+systemic therapy ``gC`` and to a new lesion ``gN`` (zero when the progression itself was a
+new lesion), and loss to follow-up ``U`` (never, unless the search needs it). Follow-up
+ends at ``F = min(cutoff - a, U)``. The endpoints follow from these, so they are coherent
+by construction:
+
+* ``pfs``: ``min(P, D, F)``, event when progression or death comes first;
+* ``os``: ``min(D, F)``, event when death comes first; ``os >= pfs``;
+* ``ttnt`` (time on the same systemic therapy, to the next therapy): ``min(P + gC, D, F)``,
+  event when the next therapy starts or the patient dies; never shorter than PFS
+  (the next line starts at or after progression); ``death`` says which;
+* ``new_lesion``: ``min(P + gN, D, F)``, event when the new lesion appears; equal to
+  PFS when the new lesion was the progression, later otherwise.
+
+Times are kept as whole hundredths of a month, so the values written to CSV (two
+decimals) are the values every constraint was computed from.
+
+Method
+------
+1. Construction (seeded): entry uniform over the accrual window; exponential progression
+   times whose median is the published median of the arm (or of the cohort); deaths mostly
+   after progression; a data cut-off given by the study or chosen by bisection so that the
+   reverse Kaplan–Meier median follow-up is the published one.
+2. Deterministic local search (seeded simulated annealing with an iteration cap): one
+   latent time of one patient is moved at a time, chosen among the patients and times the
+   unmet constraints depend on; a move is kept when the total distance to the printed
+   values does not grow (or, early on, with a small probability). The search stops when
+   every constraint rounds to its printed value, or at the cap, and then reports the
+   constraints it could not meet.
+3. Every achieved value is recomputed from the final data with the project's engine
+   (:mod:`survrepro.km`, :mod:`survrepro.cox`, :mod:`survrepro.proportion`).
+
+A constraint printed with ``k`` decimals is met when the achieved value, rounded to ``k``
+decimals (halves away from zero), equals it; a count is met when equal.
+
+References
+----------
+Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+J Am Stat Assoc 1958;53:457-481.
+Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
+Efron B. The efficiency of Cox's likelihood function for censored data.
+J Am Stat Assoc 1977;72:557-565.
+Schemper M, Smith TL. A note on quantifying follow-up in studies of failure time.
+Control Clin Trials 1996;17:343-346.
+Kirkpatrick S, Gelatt CD, Vecchi MP. Optimization by simulated annealing.
+Science 1983;220:671-680.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survrepro._validation import InputError, check_choice
+from survrepro.cox import hazard_ratio, logrank_test
+from survrepro.km import _findq, kaplan_meier, median_followup
+from survrepro.proportion import proportion_on_therapy
+from survrepro.targets import round_half_away
+
+__all__ = [
+    "ENDPOINTS",
+    "CONSTRAINT_QUANTITIES",
+    "Group",
+    "Constraint",
+    "SynthesisSpec",
+    "ConstraintResult",
+    "SynthesisResult",
+    "synthesize",
+    "evaluate",
+    "rounds_to",
+    "landmark_conflicts",
+    "spec_from_register",
+    "notes_text",
+]
+
+#: Endpoints of the patient model.
+ENDPOINTS = ("pfs", "os", "ttnt", "new_lesion")
+#: Quantities a constraint may fix.
+CONSTRAINT_QUANTITIES = (
+    "median", "median_ci_low", "median_ci_high",
+    "hr", "hr_ci_low", "hr_ci_high",
+    "median_followup",
+    "evaluable", "remaining",
+    "p_value_bound",
+)
+DAYS_PER_MONTH = 365.25 / 12
+_NEVER = 10**8  # hundredths of a month: "does not happen"
+_CAP = 100.0  # largest distance one constraint contributes to the search's loss
+
+
+def rounds_to(achieved, value: float, decimals: int) -> bool:
+    """Whether ``achieved`` prints as ``value`` at ``decimals`` decimals (halves away from zero).
+
+    Examples
+    --------
+    >>> rounds_to(15.64, 15.6, 1), rounds_to(15.65, 15.6, 1), rounds_to(None, 15.6, 1)
+    (True, False, False)
+    """
+    if achieved is None or not np.isfinite(achieved):
+        return False
+    return round_half_away(float(achieved), int(decimals)) == round_half_away(float(value), int(decimals))
+
+
+# --------------------------------------------------------------------------- specification
+@dataclass(frozen=True)
+class Group:
+    """An arm of a trial or a subgroup of a cohort, with its number of patients."""
+
+    id: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A number the synthetic data must reproduce.
+
+    Parameters
+    ----------
+    id : str
+        Name of the constraint (the register's target id).
+    quantity : str
+        One of :data:`CONSTRAINT_QUANTITIES`: a Kaplan–Meier median or its confidence
+        limit; a Cox hazard ratio (first arm over second) or its Wald limit; the reverse
+        Kaplan–Meier median follow-up; the number of patients ``evaluable`` or ``remaining``
+        at a landmark; a bound on a two-sided log-rank p value.
+    value : float
+        The printed value (for ``p_value_bound``, the bound).
+    decimals : int
+        Decimals it was printed with (0 for counts).
+    endpoint : str
+        One of :data:`ENDPOINTS`.
+    arms : tuple of str
+        ``()`` for every patient, one group id, or two for a comparison.
+    conf_type : str
+        Kaplan–Meier CI transform of a median limit (``"log"``, ``"log-log"``, ``"plain"``).
+    conf_level : float
+        Confidence level of a median or hazard-ratio interval.
+    ties : str
+        Cox tie handling (``"efron"`` or ``"breslow"``).
+    landmark : float
+        Landmark time of an ``evaluable``/``remaining`` count.
+    evaluable_rule : str
+        ``"followed"`` or ``"all"`` (see :mod:`survrepro.proportion`).
+    death_is_failure : bool
+        Whether a death on therapy before the landmark is a failure.
+    comparator : str
+        ``">"``, ``">="``, ``"<"`` or ``"<="`` for a ``p_value_bound``.
+    """
+
+    id: str
+    quantity: str
+    value: float
+    decimals: int
+    endpoint: str
+    arms: tuple = ()
+    conf_type: str = "log"
+    conf_level: float = 0.95
+    ties: str = "efron"
+    landmark: float | None = None
+    evaluable_rule: str = "followed"
+    death_is_failure: bool = True
+    comparator: str | None = None
+
+    def __post_init__(self):
+        check_choice(f"constraint {self.id!r}: quantity", self.quantity, CONSTRAINT_QUANTITIES)
+        check_choice(f"constraint {self.id!r}: endpoint", self.endpoint, ENDPOINTS)
+        if self.quantity.startswith("hr") or self.quantity == "p_value_bound":
+            if len(self.arms) != 2:
+                raise InputError(f"constraint {self.id!r}: a {self.quantity} compares two arms; got {self.arms!r}.")
+        elif len(self.arms) > 1:
+            raise InputError(f"constraint {self.id!r}: a {self.quantity} describes one group or all; got {self.arms!r}.")
+        if self.quantity in ("evaluable", "remaining") and (self.landmark is None or self.landmark <= 0):
+            raise InputError(f"constraint {self.id!r}: a landmark count needs a landmark > 0.")
+        if self.quantity == "p_value_bound" and self.comparator not in (">", ">=", "<", "<="):
+            raise InputError(f"constraint {self.id!r}: comparator must be '>', '>=', '<' or '<='; got {self.comparator!r}.")
+
+    @property
+    def is_count(self) -> bool:
+        return self.quantity in ("evaluable", "remaining")
+
+
+@dataclass(frozen=True)
+class SynthesisSpec:
+    """What to synthesize: groups, accrual window, data cut-off and constraints.
+
+    Parameters
+    ----------
+    study : str
+        Study id (used in labels and notes).
+    groups : tuple of Group
+        Arms or subgroups with their sizes; patients are assigned to them in order.
+    group_column : str
+        Name of the output column holding the group (``"arm"``, ``"subtype"``).
+    accrual_start, accrual_end : datetime.date
+        Entry dates are spread over ``[accrual_start, accrual_end]``.
+    constraints : tuple of Constraint
+    cutoff : datetime.date, optional
+        Data cut-off. When omitted it is chosen so that the reverse Kaplan–Meier median
+        follow-up matches the ``median_followup`` constraint (or 24 months after the end of
+        accrual when there is none).
+    endpoints : tuple of str
+        Endpoints written to the output (subset of :data:`ENDPOINTS`; ``os`` is always kept
+        internally because follow-up and death come from it).
+    columns : dict
+        Output column names ``{endpoint: (time_column, event_column)}``; by default
+        ``<endpoint>_time`` and ``<endpoint>_event``.
+    entry_column : str
+        Name of the entry-date column.
+    followup_endpoint : str
+        Endpoint whose censoring defines follow-up for ``median_followup`` (``"os"``).
+    priors : dict
+        Medians (months) of the construction step, overriding the defaults: ``pfs`` (when
+        no median constraint gives it), ``post_progression_survival``, ``next_therapy_gap``,
+        ``new_lesion_gap``; probabilities ``death_first`` and ``new_lesion_at_progression``.
+    """
+
+    study: str
+    groups: tuple
+    group_column: str
+    accrual_start: _dt.date
+    accrual_end: _dt.date
+    constraints: tuple
+    cutoff: _dt.date | None = None
+    endpoints: tuple = ("pfs", "os")
+    columns: dict = field(default_factory=dict)
+    entry_column: str = "entry_date"
+    followup_endpoint: str = "os"
+    priors: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.groups:
+            raise InputError(f"{self.study}: no groups; expected at least one with its size.")
+        for g in self.groups:
+            if not isinstance(g.n, (int, np.integer)) or g.n <= 0:
+                raise InputError(f"{self.study}: group {g.id!r} has size {g.n!r}; expected a whole number > 0.")
+        if self.accrual_end < self.accrual_start:
+            raise InputError(f"{self.study}: accrual ends ({self.accrual_end}) before it starts ({self.accrual_start}).")
+        if self.cutoff is not None and self.cutoff < self.accrual_end:
+            raise InputError(f"{self.study}: data cut-off {self.cutoff} is before the end of accrual {self.accrual_end}.")
+        ids = {g.id for g in self.groups}
+        for c in self.constraints:
+            for a in c.arms:
+                if a not in ids:
+                    raise InputError(f"constraint {c.id!r} names group {a!r}; the groups are {', '.join(sorted(ids))}.")
+        for e in self.endpoints:
+            check_choice(f"{self.study}: endpoint", e, ENDPOINTS)
+
+    @property
+    def n(self) -> int:
+        return int(sum(g.n for g in self.groups))
+
+    def column(self, endpoint: str) -> tuple[str, str]:
+        return tuple(self.columns.get(endpoint, (f"{endpoint}_time", f"{endpoint}_event")))
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ConstraintResult:
+    """A constraint with the value the synthetic data give."""
+
+    id: str
+    quantity: str
+    endpoint: str
+    arms: tuple
+    target: float
+    decimals: int
+    achieved: float | None
+    matched: bool
+    settings: str = ""
+
+
+@dataclass(frozen=True, repr=False)
+class SynthesisResult:
+    """SYNTHETIC data with the achieved value of every constraint and how they were made.
+
+    Attributes
+    ----------
+    data : DataFrame
+        One row per synthetic patient.
+    constraints : tuple of ConstraintResult
+        Every calibration constraint, achieved value recomputed from ``data`` by the engine.
+    converged : bool
+        True when every constraint is met.
+    seed, steps, max_iter : int
+        Seed, search steps taken and the cap.
+    cutoff : datetime.date
+        Data cut-off used for administrative censoring.
+    notes : tuple of str
+        Every assumption made (distributions, cut-off, event counts, rules), and the
+        conflicts found between constraints.
+    """
+
+    data: pd.DataFrame
+    constraints: tuple
+    converged: bool
+    seed: int
+    steps: int
+    max_iter: int
+    cutoff: _dt.date
+    notes: tuple
+    study: str = ""
+
+    @property
+    def unmet(self) -> tuple:
+        """Constraints the data do not reproduce."""
+        return tuple(c for c in self.constraints if not c.matched)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per constraint: target, achieved value and whether it matches."""
+        return pd.DataFrame(
+            [
+                {
+                    "id": c.id,
+                    "quantity": c.quantity,
+                    "endpoint": c.endpoint,
+                    "arms": ",".join(c.arms),
+                    "target": c.target,
+                    "decimals": c.decimals,
+                    "achieved": c.achieved,
+                    "matched": c.matched,
+                    "settings": c.settings,
+                }
+                for c in self.constraints
+            ]
+        )
+
+    def __repr__(self) -> str:
+        met = sum(c.matched for c in self.constraints)
+        state = "converged" if self.converged else f"NOT converged ({len(self.unmet)} unmet)"
+        return (
+            f"SynthesisResult {self.study!r} (SYNTHETIC): {len(self.data)} patients, "
+            f"{met}/{len(self.constraints)} constraints met, {state}, seed={self.seed}, steps={self.steps}"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+
+
+# --------------------------------------------------------------------------- patient model
+_VARS = ("a", "P", "D", "gC", "gN", "U")
+# latent variables each endpoint depends on (entry and loss to follow-up act through F)
+_DEPENDS = {
+    "pfs": ("P", "D", "a", "U"),
+    "os": ("D", "a", "U"),
+    "ttnt": ("gC", "P", "D", "U", "a"),
+    "new_lesion": ("gN", "P", "D", "a", "U"),
+}
+
+# latent variables the search moves to mend a constraint on each endpoint (loss to
+# follow-up only for landmark counts, whose evaluability it decides)
+_MOVES = {
+    "pfs": ("P", "D", "P", "a"),
+    "os": ("D", "a"),
+    "ttnt": ("gC", "P", "D"),
+    "new_lesion": ("gN", "P"),
+    "count": ("gC", "P", "D", "U"),
+}
+
+
+def _derive(s: dict, cutoff: int) -> dict:
+    """Endpoint times (hundredths of a month) and events from the latent state ``s``."""
+    F = np.minimum(cutoff - s["a"], s["U"])
+    P, D = s["P"], s["D"]
+    out = {}
+    first = np.minimum(P, D)
+    out["pfs"] = (np.minimum(first, F), (first <= F).astype(int))
+    out["os"] = (np.minimum(D, F), (D <= F).astype(int))
+    C = P + s["gC"]
+    end = np.minimum(C, D)
+    out["ttnt"] = (np.minimum(end, F), (end <= F).astype(int))
+    out["death"] = ((D < C) & (D <= F)).astype(int)
+    N = P + s["gN"]
+    out["new_lesion"] = (np.minimum(np.minimum(N, D), F), ((N <= F) & (N < D)).astype(int))
+    out["progression"] = ((P <= D) & (P <= F)).astype(int)
+    return out
+
+
+# --------------------------------------------------------------------------- fast evaluators used by the search
+def _fast_cox(t, e, x, ties="efron"):
+    """Cox fit of one 0/1 covariate by Newton–Raphson from counts at each event time.
+
+    Returns ``(beta, se)``; agrees with :func:`survrepro.cox.cox_ph` (tested).
+    """
+    ev = e == 1
+    if not ev.any() or x[ev].min() == x[ev].max() and (x == x[ev][0]).all():
+        return None
+    times = np.unique(t[ev])
+    order = np.sort(t)
+    n_at = t.size - np.searchsorted(order, times, side="left")
+    t1 = np.sort(t[x == 1])
+    n1 = t1.size - np.searchsorted(t1, times, side="left")
+    n0 = n_at - n1
+    idx = np.searchsorted(times, t[ev])
+    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
+    d = np.bincount(idx, minlength=times.size).astype(float)
+    d0 = d - d1
+    dmax = int(d.max())
+    # fraction l/d for l = 0..d-1 (Efron); Breslow uses 0
+    ls = np.arange(dmax)[None, :]
+    valid = ls < d[:, None]
+    frac = np.where(valid, ls / d[:, None], 0.0) if ties == "efron" else np.zeros((times.size, dmax))
+    beta = 0.0
+    loglik_old = None
+    for _ in range(30):
+        r = math.exp(beta)
+        a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
+        a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.where(valid, a1 / a0, 0.0)
+            loglik = beta * d1.sum() - np.where(valid, np.log(a0), 0.0).sum()
+        u = d1.sum() - m.sum()
+        info = np.where(valid, m - m * m, 0.0).sum()
+        if info <= 0:
+            return None
+        if loglik_old is not None and abs(loglik - loglik_old) <= 1e-9 * abs(loglik):
+            break
+        loglik_old = loglik
+        beta += u / info
+        if abs(beta) > 20:
+            return None
+    r = math.exp(beta)
+    a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
+    a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(valid, a1 / a0, 0.0)
+    info = np.where(valid, m - m * m, 0.0).sum()
+    return beta, 1.0 / math.sqrt(info)
+
+
+_Z = {}
+
+
+def _z(conf_level: float) -> float:
+    if conf_level not in _Z:
+        _Z[conf_level] = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    return _Z[conf_level]
+
+
+def _fast_km_median(t, e, conf_type="log", conf_level=0.95, need_ci=True):
+    """Kaplan–Meier median and its limits, the rules of :mod:`survrepro.km` without input checks."""
+    time, inverse = np.unique(t, return_inverse=True)
+    n_event = np.bincount(inverse, weights=e, minlength=time.size)
+    n_total = np.bincount(inverse, minlength=time.size)
+    n_risk = t.size - np.concatenate(([0], np.cumsum(n_total)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1.0 - n_event / n_risk)
+    x = np.concatenate(([0.0], time))
+    est = _findq(x, np.concatenate(([0.0], 1 - survival)), 0.5)
+    if not need_ci:
+        return est, None, None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+        se = np.sqrt(np.cumsum(terms))
+        z = _z(conf_level)
+        if conf_type == "plain":
+            half = z * se * survival
+            lower, upper = np.maximum(survival - half, 0.0), np.minimum(survival + half, 1.0)
+            undefined = ~np.isfinite(half)
+        elif conf_type == "log":
+            lower, upper = survival * np.exp(-z * se), np.minimum(survival * np.exp(z * se), 1.0)
+            undefined = survival == 0
+        else:
+            logs = np.log(survival)
+            shift = z * se / logs
+            loglog = np.log(-logs)
+            lower, upper = np.exp(-np.exp(loglog - shift)), np.exp(-np.exp(loglog + shift))
+            undefined = (survival == 0) | (survival == 1)
+    lower = np.where(undefined, np.nan, lower)
+    upper = np.where(undefined, np.nan, upper)
+    return (
+        est,
+        _findq(x, np.concatenate(([0.0], 1 - lower)), 0.5),
+        _findq(x, np.concatenate(([0.0], 1 - upper)), 0.5),
+    )
+
+
+def _fast_logrank_p(t, e, x):
+    """Two-sided log-rank p of two groups (R survdiff, rho = 0)."""
+    ev = e == 1
+    if not ev.any():
+        return None
+    times = np.unique(t[ev])
+    order = np.sort(t)
+    n = (t.size - np.searchsorted(order, times, side="left")).astype(float)
+    t1 = np.sort(t[x == 1])
+    n1 = (t1.size - np.searchsorted(t1, times, side="left")).astype(float)
+    idx = np.searchsorted(times, t[ev])
+    d = np.bincount(idx, minlength=times.size).astype(float)
+    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
+    expected = d * n1 / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(n > 1, d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1), 0.0)
+    v = var.sum()
+    if v <= 0:
+        return None
+    chi = (d1.sum() - expected.sum()) ** 2 / v
+    return float(stats.chi2.sf(chi, 1))
+
+
+def _landmark_counts(t, e, death, landmark, rule, death_is_failure):
+    """(evaluable, remaining) at a landmark, as :func:`survrepro.proportion.proportion_on_therapy`."""
+    before = t < landmark
+    remaining = int((~before).sum())
+    unknown = before & (e == 0)
+    if not death_is_failure:
+        unknown = unknown | (before & (e == 1) & (death == 1))
+    evaluable = t.size - int(unknown.sum()) if rule == "followed" else t.size
+    return evaluable, remaining
+
+
+# --------------------------------------------------------------------------- evaluation
+def _p_satisfies(p, comparator, bound):
+    if p is None:
+        return False
+    return {">": p > bound, ">=": p >= bound, "<": p < bound, "<=": p <= bound}[comparator]
+
+
+def _distance(c: Constraint, achieved) -> float:
+    """Distance of an achieved value from the printed one, in units of the last printed digit."""
+    if c.quantity == "p_value_bound":
+        if _p_satisfies(achieved, c.comparator, c.value):
+            return 0.0
+        return _CAP if achieved is None else 1.0 + 100 * abs(achieved - c.value)
+    if achieved is None or not np.isfinite(achieved):
+        return _CAP
+    if c.is_count:
+        return float(abs(achieved - c.value))
+    if rounds_to(achieved, c.value, c.decimals):
+        return 0.0
+    unit = 10.0 ** (-c.decimals)
+    lo, hi = c.value - unit / 2, c.value + unit / 2
+    return min(_CAP, 1.0 + min(abs(achieved - lo), abs(achieved - hi)) / unit)
+
+
+class _Evaluator:
+    """Computes constraints from latent states; ``engine=True`` uses the project's engine."""
+
+    def __init__(self, spec: SynthesisSpec, group: np.ndarray, engine: bool):
+        self.spec = spec
+        self.group = group
+        self.engine = engine
+        self.need_ci = any(c.quantity.startswith("median_ci") for c in spec.constraints)
+        self.masks = {(): np.ones(group.size, dtype=bool)}
+        for g in spec.groups:
+            self.masks[(g.id,)] = group == g.id
+
+    def value(self, c: Constraint, d: dict, cache: dict | None = None):
+        """Achieved value of ``c`` on derived data ``d``; ``cache`` shares fits between constraints."""
+        if cache is None:
+            cache = {}
+        fu_ep = self.spec.followup_endpoint if c.quantity == "median_followup" else c.endpoint
+        t_c, e = d[fu_ep]
+        t = t_c / 100.0
+        if c.quantity.startswith("median"):
+            m = self.masks[c.arms]
+            if c.quantity == "median_followup":
+                if self.engine:
+                    return median_followup(t[m], e[m]).estimate
+                return _fast_km_median(t[m], 1 - e[m], need_ci=False)[0]
+            key = ("km", c.endpoint, c.arms, c.conf_type, c.conf_level)
+            if key not in cache:
+                if self.engine:
+                    cache[key] = tuple(kaplan_meier(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level).quantile(0.5))
+                else:
+                    cache[key] = _fast_km_median(t[m], e[m], c.conf_type, c.conf_level, self.need_ci)
+            q = cache[key]
+            return q[("median", "median_ci_low", "median_ci_high").index(c.quantity)]
+        if c.is_count:
+            m = self.masks[c.arms]
+            if self.engine:
+                res = proportion_on_therapy(
+                    t[m], e[m], c.landmark, death=d["death"][m], evaluable=c.evaluable_rule,
+                    death_is_failure=c.death_is_failure,
+                ).overall
+                ev, rem = res.denominator, res.numerator
+            else:
+                ev, rem = _landmark_counts(t[m], e[m], d["death"][m], c.landmark, c.evaluable_rule, c.death_is_failure)
+            return float(ev if c.quantity == "evaluable" else rem)
+        exp_arm, ref_arm = c.arms
+        m = self.masks[(exp_arm,)] | self.masks[(ref_arm,)]
+        x = (self.group[m] == exp_arm).astype(int)
+        if c.quantity == "p_value_bound":
+            if self.engine:
+                if e[m].sum() == 0:
+                    return None
+                return float(logrank_test(t[m], e[m], np.where(x == 1, exp_arm, ref_arm)).p)
+            return _fast_logrank_p(t[m], e[m], x)
+        # hazard ratio of exp_arm over ref_arm
+        key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
+        if key in cache:
+            return cache[key][c.quantity]
+        if self.engine:
+            try:
+                with np.errstate(all="ignore"):  # a degenerate fit gives None below, not a warning
+                    hr = hazard_ratio(t[m], e[m], np.where(x == 1, exp_arm, ref_arm), ties=c.ties,
+                                      reference=ref_arm, conf_level=c.conf_level)
+            except InputError:
+                return None
+            cache[key] = {"hr": hr.hr, "hr_ci_low": hr.hr_ci[0], "hr_ci_high": hr.hr_ci[1]}
+            return cache[key][c.quantity]
+        fit = _fast_cox(t[m], e[m], x, c.ties)
+        if fit is None:
+            cache[key] = dict.fromkeys(("hr", "hr_ci_low", "hr_ci_high"))
+        else:
+            beta, se = fit
+            z = _z(c.conf_level)
+            cache[key] = {"hr": math.exp(beta), "hr_ci_low": math.exp(beta - z * se),
+                          "hr_ci_high": math.exp(beta + z * se)}
+        return cache[key][c.quantity]
+
+
+def _settings_text(c: Constraint) -> str:
+    q = c.quantity
+    if q.startswith("median_ci"):
+        return f"conf_type={c.conf_type}; conf_level={c.conf_level:g}"
+    if q.startswith("hr"):
+        return f"ties={c.ties}; conf_level={c.conf_level:g}; {c.arms[0]} over {c.arms[1]}"
+    if q == "median_followup":
+        return "reverse Kaplan-Meier"
+    if c.is_count:
+        return (f"landmark={c.landmark:g}; evaluable={c.evaluable_rule}; "
+                f"death_is_failure={c.death_is_failure}")
+    if q == "p_value_bound":
+        return f"two-sided log-rank p {c.comparator} {c.value:g}"
+    return "Kaplan-Meier median (R rule)"
+
+
+# --------------------------------------------------------------------------- conflicts found before searching
+def landmark_conflicts(constraints, n_by_arms: dict) -> list[str]:
+    """Conflicts between landmark counts and a Kaplan–Meier median that no data can resolve.
+
+    When deaths count as failures and patients censored before a landmark are left out,
+    every patient counted as failed at a landmark is a Kaplan–Meier event before it. For
+    two landmarks ``L1 < L2`` of the same endpoint and group, with ``f1``, ``f2`` failures
+    among ``den1``, ``den2`` evaluable and ``num2`` remaining at ``L2``, the curve just
+    before ``L2`` is at least ``(1 - f1/den1) * num2 / (num2 + f2 - f1)`` (all censoring
+    before the first event, then the fewest patients at risk). When that bound exceeds 0.5
+    no median below ``L2`` is possible.
+
+    Returns one sentence per conflict (empty when there is none).
+    """
+    counts = {}
+    for c in constraints:
+        if c.is_count and c.evaluable_rule == "followed" and c.death_is_failure:
+            counts.setdefault((c.endpoint, c.arms, c.landmark), {})[c.quantity] = c.value
+    out = []
+    keys = sorted(k for k, v in counts.items() if len(v) == 2)
+    for i, k1 in enumerate(keys):
+        for k2 in keys[i + 1:]:
+            if k1[:2] != k2[:2] or not k1[2] < k2[2]:
+                continue
+            den1, num1 = counts[k1]["evaluable"], counts[k1]["remaining"]
+            den2, num2 = counts[k2]["evaluable"], counts[k2]["remaining"]
+            f1, f2 = den1 - num1, den2 - num2
+            if den1 <= 0 or num2 + f2 - f1 <= 0:
+                continue
+            bound = (1 - f1 / den1) * num2 / (num2 + f2 - f1)
+            if bound <= 0.5:
+                continue
+            for c in constraints:
+                if (c.quantity == "median" and c.endpoint == k1[0] and c.arms == k1[1]
+                        and c.value < k2[2]):
+                    out.append(
+                        f"{c.id} ({c.value:g}) cannot be met together with the landmark counts: "
+                        f"{f1:g} of {den1:g} failed before {k1[2]:g} and {f2:g} of {den2:g} before "
+                        f"{k2[2]:g}, so the Kaplan-Meier curve stays at or above "
+                        f"(1 - {f1:g}/{den1:g}) x {num2:g}/{num2 + f2 - f1:g} = {bound:.3f} > 0.5 "
+                        f"until {k2[2]:g} (deaths counted as failures, censored patients left out)."
+                    )
+    return out
+
+
+# --------------------------------------------------------------------------- construction
+def _months(start: _dt.date, end: _dt.date) -> float:
+    return (end - start).days / DAYS_PER_MONTH
+
+
+def _median_of(spec, endpoint, arms):
+    for c in spec.constraints:
+        if c.quantity == "median" and c.endpoint == endpoint and c.arms == arms:
+            return c.value
+    return None
+
+
+def _construct(spec, rng, group, notes):
+    n = group.size
+    pri = {"pfs": 12.0, "post_progression_survival": 24.0, "next_therapy_gap": 1.0,
+           "new_lesion_gap": 12.0, "death_first": 0.1, "new_lesion_at_progression": 0.5}
+    unknown = set(spec.priors) - set(pri)
+    if unknown:
+        raise InputError(f"{spec.study}: unknown prior {sorted(unknown)[0]!r}; expected one of {', '.join(pri)}.")
+    pri.update(spec.priors)
+    width = _months(spec.accrual_start, spec.accrual_end)
+    s = {"a": np.round(rng.uniform(0, width, n) * 100).astype(np.int64)}
+    P = np.empty(n)
+    for g in spec.groups:
+        m = group == g.id
+        med = _median_of(spec, "pfs", (g.id,)) or _median_of(spec, "pfs", ()) or pri["pfs"]
+        P[m] = rng.exponential(med / math.log(2), m.sum())
+    pps = rng.exponential(pri["post_progression_survival"] / math.log(2), n)
+    D = P + pps
+    first = rng.random(n) < pri["death_first"]
+    D[first] = P[first] * rng.uniform(0.3, 1.0, first.sum())
+    s["P"] = np.maximum(np.round(P * 100), 1).astype(np.int64)
+    s["D"] = np.maximum(np.round(D * 100), 1).astype(np.int64)
+    s["gC"] = np.round(rng.exponential(pri["next_therapy_gap"] / math.log(2), n) * 100).astype(np.int64)
+    at_prog = rng.random(n) < pri["new_lesion_at_progression"]
+    gN = np.round(rng.exponential(pri["new_lesion_gap"] / math.log(2), n) * 100).astype(np.int64)
+    s["gN"] = np.where(at_prog, 0, np.maximum(gN, 1))
+    s["U"] = np.full(n, _NEVER, dtype=np.int64)
+    notes.append(
+        "Construction: entry uniform over the accrual window; progression times exponential "
+        "with the published median PFS of each group where one is given "
+        f"(else {pri['pfs']:g} months); death after progression with an exponential "
+        f"post-progression survival of median {pri['post_progression_survival']:g} months, "
+        f"death before progression for a fraction {pri['death_first']:g}; next systemic therapy "
+        f"an exponential gap of median {pri['next_therapy_gap']:g} months after progression; "
+        f"the progression is a new lesion with probability {pri['new_lesion_at_progression']:g}, "
+        f"otherwise a new lesion follows after an exponential gap of median "
+        f"{pri['new_lesion_gap']:g} months; no loss to follow-up. These are starting values "
+        "only: the search then moves individual times."
+    )
+    return s, width
+
+
+def _choose_cutoff(spec, s, width, ev, notes) -> int:
+    """Cut-off (hundredths of a month after accrual start)."""
+    if spec.cutoff is not None:
+        cut = int(round(_months(spec.accrual_start, spec.cutoff) * 100))
+        notes.append(f"Data cut-off {spec.cutoff.isoformat()} as given by the study.")
+        return cut
+    fu = [c for c in spec.constraints if c.quantity == "median_followup"]
+    if not fu:
+        cut = int(round((width + 24) * 100))
+        notes.append("No data cut-off or median follow-up is given: the cut-off is set 24 months after the end of accrual.")
+        return cut
+    c = fu[0]
+    lo, hi = int(width * 100) + 1, int((width + 240) * 100)
+    for _ in range(40):
+        mid = (lo + hi) // 2
+        val = ev.value(c, _derive(s, mid))
+        if val is None or val > c.value:
+            hi = mid
+        else:
+            lo = mid + 1
+        if hi - lo <= 1:
+            break
+    notes.append(
+        "Data cut-off not published: chosen by bisection so that the reverse Kaplan-Meier "
+        f"median follow-up of the constructed data is {c.value:g} months, then kept fixed."
+    )
+    return hi
+
+
+def _implied_events(spec):
+    """Events a hazard-ratio CI implies: ``var(log HR) ~ N (1/n1 + 1/n2) / D`` (events in proportion to arm sizes)."""
+    lims = {c.quantity: c for c in spec.constraints if c.quantity in ("hr_ci_low", "hr_ci_high")}
+    if len(lims) < 2:
+        return None
+    lo, hi = lims["hr_ci_low"], lims["hr_ci_high"]
+    if lo.arms != hi.arms or lo.endpoint != hi.endpoint or lo.value <= 0 or hi.value <= lo.value:
+        return None
+    se = math.log(hi.value / lo.value) / (2 * _z(lo.conf_level))
+    sizes = {g.id: g.n for g in spec.groups}
+    n1, n2 = sizes[lo.arms[0]], sizes[lo.arms[1]]
+    return lo.endpoint, lo.arms, (n1 + n2) * (1 / n1 + 1 / n2) / se**2
+
+
+def _thin_events(spec, s, group, cutoff, rng, notes):
+    """Start from the number of events the hazard-ratio CI implies (latest events removed first)."""
+    implied = _implied_events(spec)
+    if implied is None or implied[0] != "pfs":
+        return
+    endpoint, arms, target = implied
+    want = int(round(target))
+    d = _derive(s, cutoff)
+    t, e = d["pfs"]
+    inside = np.isin(group, arms)
+    idx = np.flatnonzero(inside & (e == 1))
+    excess = idx.size - want
+    if excess > 0:
+        # keep the earliest events: drop the latest ones
+        drop = idx[np.argsort(-t[idx], kind="stable")[:excess]]
+        far = 3 * cutoff
+        s["P"][drop] = far
+        s["D"][drop] = far + rng.integers(0, cutoff, drop.size)
+    notes.append(
+        f"Starting number of {endpoint} events in {' and '.join(arms)}: {want}, what the printed "
+        f"hazard-ratio CI implies ((n1 + n2)(1/n1 + 1/n2) / SE^2 = {target:.1f}, SE from the CI width); "
+        "the search may change it."
+    )
+
+
+# --------------------------------------------------------------------------- search
+def _time_of_interest(c: Constraint):
+    if c.quantity in ("median", "median_ci_low", "median_ci_high"):
+        return c.value
+    if c.is_count:
+        return c.landmark
+    return None
+
+
+def _propose(rng, s, var, i, toi, cutoff, width):
+    """New value of latent variable ``var`` for patient ``i``."""
+    old = int(s[var][i])
+    r = rng.random()
+    if var == "a":
+        if r < 0.5 and toi is not None:
+            return int(np.clip(cutoff - toi * 100 + rng.normal(0, 50), 0, width * 100))
+        if r < 0.8:
+            return int(np.clip(old + rng.integers(-300, 301), 0, width * 100))
+        return int(rng.uniform(0, width * 100))
+    if var == "U":
+        if r < 0.3:
+            return _NEVER
+        if r < 0.7 and toi is not None:
+            return max(1, int(toi * 100 + rng.normal(0, 60)))
+        return max(1, int(rng.uniform(0, cutoff)))
+    if var == "gN" and r < 0.2:
+        return 0 if old else max(1, int(rng.exponential(1000)))
+    base = {"gC": int(s["P"][i]), "gN": int(s["P"][i])}.get(var, 0)
+    if r < 0.12 and var in ("P", "D"):
+        return int(2 * cutoff + rng.integers(0, cutoff))  # beyond follow-up: no event
+    if r < 0.3 and toi is not None:
+        new = int(toi * 100 + rng.normal(0, 40)) - base
+    elif r < 0.55:
+        new = int(round(old * math.exp(rng.normal(0, 0.3))))
+    elif r < 0.8:
+        new = old + int(rng.integers(-60, 61))
+    else:
+        new = int(rng.uniform(0, cutoff * 1.3)) - base
+    floor = 0 if var in ("gC", "gN") else 1
+    return max(floor, new)
+
+
+def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, t0=2.0):
+    """Seeded simulated annealing on single latent times; returns the best state and the steps taken.
+
+    The temperature falls within each cycle of ``cycle`` steps; each new cycle restarts from
+    the best state found so far, warm again.
+    """
+    def evaluate_all(state):
+        derived = _derive(state, cutoff)
+        cache: dict = {}
+        vals = [ev.value(c, derived, cache) for c in constraints]
+        return vals, np.array([_distance(c, v) for c, v in zip(constraints, vals)])
+
+    def loss_of(d):
+        return float(np.sum(d + (d > 0)))
+
+    values, dists = evaluate_all(s)
+    loss = loss_of(dists)
+    best = ({k: v.copy() for k, v in s.items()}, loss)
+    steps = 0
+    while steps < max_iter and best[1] > 0:
+        steps += 1
+        phase = (steps - 1) % cycle
+        if phase == 0 and steps > 1:
+            s = {k: v.copy() for k, v in best[0].items()}
+            values, dists = evaluate_all(s)
+            loss = best[1]
+        bad = np.flatnonzero(dists > 0)
+        w = dists[bad] + 1
+        c = constraints[int(bad[rng.choice(bad.size, p=w / w.sum())])]
+        ep = spec.followup_endpoint if c.quantity == "median_followup" else c.endpoint
+        deps = _MOVES["count" if c.is_count else ep]
+        var = deps[int(rng.integers(len(deps)))]
+        pool = np.flatnonzero(ev.masks[c.arms] if len(c.arms) < 2 else ev.masks[(c.arms[0],)] | ev.masks[(c.arms[1],)])
+        i = int(pool[rng.integers(pool.size)])
+        if rng.random() < 0.2:  # swap the time with another patient (moves an event between arms)
+            j = int(pool[rng.integers(pool.size)])
+            changes = {i: s[var][j], j: s[var][i]}
+        else:
+            changes = {i: _propose(rng, s, var, i, _time_of_interest(c), cutoff, width)}
+        old = {k: s[var][k] for k in changes}
+        if all(changes[k] == old[k] for k in changes):
+            continue
+        for k, v in changes.items():
+            s[var][k] = v
+        d2 = _derive(s, cutoff)
+        touched = {e for e, deps_e in _DEPENDS.items() if var in deps_e}
+        new_vals = list(values)
+        new_d = dists.copy()
+        cache: dict = {}
+        for k, ck in enumerate(constraints):
+            ep_k = spec.followup_endpoint if ck.quantity == "median_followup" else ck.endpoint
+            if ep_k in touched:
+                new_vals[k] = ev.value(ck, d2, cache)
+                new_d[k] = _distance(ck, new_vals[k])
+        new_loss = loss_of(new_d)
+        temp = t0 * (1 - phase / cycle) ** 2
+        if new_loss <= loss or rng.random() < math.exp(-(new_loss - loss) / max(temp, 1e-9)):
+            values, dists, loss = new_vals, new_d, new_loss
+            if loss < best[1]:
+                best = ({k: v.copy() for k, v in s.items()}, loss)
+        else:
+            for k, v in old.items():
+                s[var][k] = v
+    return best[0], steps
+
+
+# --------------------------------------------------------------------------- main entry
+def _frame(spec, s, group, cutoff) -> pd.DataFrame:
+    d = _derive(s, cutoff)
+    n = group.size
+    width = len(str(n))
+    entry = [
+        (spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * DAYS_PER_MONTH)))).isoformat()
+        for a in s["a"]
+    ]
+    cols = {
+        "patient": [f"SYN{i + 1:0{max(3, width)}d}" for i in range(n)],
+        spec.group_column: group,
+        spec.entry_column: entry,
+    }
+    for ep in spec.endpoints:
+        tcol, ecol = spec.column(ep)
+        cols[tcol] = np.round(d[ep][0] / 100.0, 2)
+        cols[ecol] = d[ep][1]
+        if ep == "ttnt":
+            cols["death"] = d["death"]
+        if ep == "pfs":
+            cols["progression"] = d["progression"]
+    if "os" not in spec.endpoints:
+        cols["followup_time"] = np.round(d["os"][0] / 100.0, 2)
+        cols["died"] = d["os"][1]
+    return pd.DataFrame(cols)
+
+
+def _state_from_frame(spec, df):
+    """Derived endpoints read back from an output frame (hundredths), for evaluation."""
+    d = {}
+    for ep in spec.endpoints:
+        tcol, ecol = spec.column(ep)
+        d[ep] = (np.round(df[tcol].to_numpy(float) * 100).astype(np.int64), df[ecol].to_numpy(int))
+    if "os" not in spec.endpoints:
+        d["os"] = (np.round(df["followup_time"].to_numpy(float) * 100).astype(np.int64), df["died"].to_numpy(int))
+    d["death"] = df["death"].to_numpy(int) if "death" in df else np.zeros(len(df), dtype=int)
+    return d
+
+
+def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
+    """Every constraint of ``spec`` computed from ``data`` with the project's engine.
+
+    ``data`` is a frame as :func:`synthesize` writes it (read back from CSV, say).
+    """
+    group = data[spec.group_column].astype(str).to_numpy()
+    ev = _Evaluator(spec, group, engine=True)
+    d = _state_from_frame(spec, data)
+    out = []
+    cache: dict = {}
+    for c in spec.constraints:
+        needed = spec.followup_endpoint if c.quantity == "median_followup" else c.endpoint
+        if needed not in d:
+            raise InputError(f"constraint {c.id!r} needs endpoint {needed!r}, which the spec does not output.")
+        v = ev.value(c, d, cache)
+        v = None if v is None else float(v)
+        out.append(ConstraintResult(
+            id=c.id, quantity=c.quantity, endpoint=c.endpoint, arms=c.arms, target=float(c.value),
+            decimals=c.decimals, achieved=v, matched=_distance(c, v) == 0, settings=_settings_text(c),
+        ))
+    return tuple(out)
+
+
+def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> SynthesisResult:
+    """Build SYNTHETIC patient-level data that reproduce every constraint of ``spec``.
+
+    Parameters
+    ----------
+    spec : SynthesisSpec
+    seed : int
+        Seed of the construction and of the search; the same seed gives the same data.
+    max_iter : int
+        Cap on search steps; the search always stops there and reports what it could not meet.
+
+    Returns
+    -------
+    SynthesisResult
+        ``converged`` is False when any constraint is unmet (``unmet`` lists them), and the
+        notes say why where the conflict can be shown.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(
+    ...     study="example", groups=(Group("a", 20),), group_column="arm",
+    ...     accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
+    ...     cutoff=dt.date(2023, 1, 1),
+    ...     constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
+    >>> res = synthesize(spec, seed=1)
+    >>> res.converged, res.constraints[0].achieved is not None
+    (True, True)
+    """
+    if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise InputError(f"max_iter must be a whole number >= 0; got {max_iter!r}.")
+    rng = np.random.default_rng(seed)
+    notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
+    group = np.concatenate([np.full(g.n, g.id, dtype=object) for g in spec.groups]).astype(str)
+    constraints = tuple(spec.constraints)
+    conflicts = landmark_conflicts(constraints, {})
+    notes.extend(f"Conflict: {m}" for m in conflicts)
+    s, width = _construct(spec, rng, group, notes)
+    fast = _Evaluator(spec, group, engine=False)
+    cutoff = _choose_cutoff(spec, s, width, fast, notes)
+    _thin_events(spec, s, group, cutoff, rng, notes)
+    s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter))
+    # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
+    df = _frame(spec, s, group, cutoff)
+    results = evaluate(df, spec)
+    converged = all(r.matched for r in results)
+    cut_date = spec.accrual_start + _dt.timedelta(days=int(round(cutoff / 100 * DAYS_PER_MONTH)))
+    d = _state_from_frame(spec, df)
+    for ep in spec.endpoints:
+        notes.append(f"{ep}: {int(d[ep][1].sum())} events among {len(df)} patients (chosen by the search).")
+    notes.append(f"Loss to follow-up before the cut-off: {int((s['U'] < _NEVER).sum())} patients (chosen by the search).")
+    if not converged:
+        notes.append(
+            f"The search stopped after {steps} of {max_iter} steps without meeting: "
+            + "; ".join(f"{r.id} (target {r.target:g}, achieved {'none' if r.achieved is None else f'{r.achieved:g}'})" for r in results if not r.matched)
+            + "."
+        )
+    return SynthesisResult(
+        data=df, constraints=results, converged=converged, seed=int(seed), steps=int(steps),
+        max_iter=int(max_iter), cutoff=cut_date, notes=tuple(notes), study=spec.study,
+    )
+
+
+# --------------------------------------------------------------------------- from a register
+_LANDMARK = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<t>\d+(?:p\d+)?)m$")
+
+
+def _date(text: str, end: bool = False) -> _dt.date:
+    parts = [int(x) for x in text.split("-")]
+    if len(parts) == 3:
+        return _dt.date(*parts)
+    y, m = parts
+    if not end:
+        return _dt.date(y, m, 1)
+    nxt = _dt.date(y + (m == 12), m % 12 + 1, 1)
+    return nxt - _dt.timedelta(days=1)
+
+
+def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None = None,
+                       group_column: str = "arm", columns: dict | None = None,
+                       entry_column: str = "entry_date", landmark_rule: dict | None = None,
+                       priors: dict | None = None) -> SynthesisSpec:
+    """A :class:`SynthesisSpec` from a register's ``calibrate`` targets only.
+
+    ``check`` targets are never read. Register endpoints are mapped to model endpoints by
+    ``endpoint_map`` (``{"time_to_new_lesion": "new_lesion", "followup": "os"}``, say); a
+    landmark count's endpoint is written ``<name>_<L>m`` (``on_therapy_6m``: landmark 6)
+    and ``<name>`` is mapped the same way. Settings a target does not state come from the
+    register's ``method`` (``ci_transform``, ``ties``, ``confidence_level``) or, for
+    landmark counts, from ``landmark_rule`` (``{"evaluable": "followed",
+    "death_is_failure": False}``).
+
+    Dates written ``YYYY-MM`` are taken as the first day of the month for the start of
+    accrual and the last day for its end and for the data cut-off.
+    """
+    endpoint_map = dict(endpoint_map or {})
+    rule = {"evaluable": "followed", "death_is_failure": True, **(landmark_rule or {})}
+    cal = register.with_role("calibrate")
+    groups = []
+    for a in register.study.arms:
+        if a.n is None:
+            raise InputError(f"{register.path}: arm {a.id!r} has no size; the synthesizer needs n for every arm.")
+        groups.append(Group(a.id, int(a.n)))
+    dates = {t.quantity: t for t in cal if t.quantity in ("accrual_start", "accrual_end", "data_cutoff")}
+    for q in ("accrual_start", "accrual_end"):
+        if q not in dates:
+            raise InputError(f"{register.path}: no calibrate target with quantity {q!r}; the synthesizer needs the accrual window.")
+    constraints = []
+    for t in cal:
+        q = t.quantity
+        s = t.settings
+        common = dict(id=t.id, value=float(t.value) if not isinstance(t.value, str) else t.value,
+                      decimals=int(t.decimals or 0), arms=tuple(t.arms),
+                      conf_level=float(s.get("confidence_level", 0.95)))
+        if q in ("median", "median_ci_low", "median_ci_high"):
+            ct = s.get("ci_transform", "log")
+            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, t.endpoint),
+                                          conf_type="log" if ct == "not reported" else ct, **common))
+        elif q in ("hr", "hr_ci_low", "hr_ci_high"):
+            ties = s.get("ties", "efron")
+            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, t.endpoint),
+                                          ties="efron" if ties == "not reported" else ties, **common))
+        elif q == "median_followup":
+            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, "os"), **common))
+        elif q == "p_value_bound":
+            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, t.endpoint),
+                                          comparator=t.comparator, **common))
+        elif q == "count" and t.count_of in ("evaluable", "on_same_therapy"):
+            m = _LANDMARK.match(t.endpoint)
+            if not m:
+                raise InputError(
+                    f"{register.path}: target {t.id!r}: a landmark count needs an endpoint named "
+                    f"<name>_<months>m (on_therapy_6m, say); got {t.endpoint!r}."
+                )
+            base = m.group("base")
+            constraints.append(Constraint(
+                quantity="evaluable" if t.count_of == "evaluable" else "remaining",
+                endpoint=endpoint_map.get(base, base), landmark=float(m.group("t").replace("p", ".")),
+                evaluable_rule=rule["evaluable"], death_is_failure=bool(rule["death_is_failure"]), **common,
+            ))
+        # n, allocation ratio and dates are structural; other quantities do not constrain IPD
+    return SynthesisSpec(
+        study=register.study.id,
+        groups=tuple(groups),
+        group_column=group_column,
+        accrual_start=_date(dates["accrual_start"].value),
+        accrual_end=_date(dates["accrual_end"].value, end=True),
+        cutoff=_date(dates["data_cutoff"].value, end=True) if "data_cutoff" in dates else None,
+        constraints=tuple(constraints),
+        endpoints=tuple(endpoints),
+        columns=dict(columns or {}),
+        entry_column=entry_column,
+        priors=dict(priors or {}),
+    )
+
+
+def notes_text(result: SynthesisResult, spec: SynthesisSpec, *, columns: dict, unconstrained: str = "") -> str:
+    """A Markdown source note for a SYNTHETIC data file: what it is, its columns, what was
+    calibrated to what, what no source constrains, and every assumption made."""
+    lines = [
+        f"# SYNTHETIC patient-level data: {spec.study}",
+        "",
+        "These are NOT patient data. They are synthetic data built by `survrepro.synthesize` to",
+        "reproduce the study's published `calibrate` targets at their printed precision; `check`",
+        "targets were not read when building them.",
+        "",
+        f"- seed: {result.seed}; search steps: {result.steps} of at most {result.max_iter}",
+        f"- converged: {'yes' if result.converged else 'NO'}",
+        f"- data cut-off used: {result.cutoff.isoformat()}",
+        f"- patients: {len(result.data)}",
+        "",
+        "## Columns",
+        "",
+    ]
+    lines += [f"- `{k}`: {v}" for k, v in columns.items()]
+    lines += ["", "## Calibrated to (achieved values recomputed from the file by the engine)", "",
+              "| target | quantity | endpoint | arms | published | achieved | matches | settings |",
+              "|---|---|---|---|---|---|---|---|"]
+    for c in result.constraints:
+        ach = "none" if c.achieved is None else (f"{c.achieved:.0f}" if c.quantity in ("evaluable", "remaining") else f"{c.achieved:.4g}")
+        lines.append(f"| {c.id} | {c.quantity} | {c.endpoint} | {','.join(c.arms) or 'all'} | "
+                     f"{c.target:g} | {ach} | {'yes' if c.matched else 'NO'} | {c.settings} |")
+    if unconstrained:
+        lines += ["", "## Not constrained by any source", "", unconstrained]
+    lines += ["", "## Assumptions and notes", ""] + [f"- {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"

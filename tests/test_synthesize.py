@@ -1,0 +1,280 @@
+"""Tests of survrepro.synthesize: calibration, coherence, determinism, honest failure.
+
+Expected values come from the project's engine (survrepro.km, survrepro.cox,
+survrepro.proportion), itself validated against R survival in tests/validation; the
+synthesizer's fast search-time evaluators are checked against that engine here.
+"""
+import datetime as dt
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from survrepro import InputError, io, paths
+from survrepro.cli import main
+from survrepro.cox import hazard_ratio, logrank_test
+from survrepro.km import kaplan_meier
+from survrepro.proportion import proportion_on_therapy
+from survrepro.synthesize import (
+    Constraint, Group, SynthesisSpec, _fast_cox, _fast_km_median, _fast_logrank_p,
+    _landmark_counts, evaluate, landmark_conflicts, rounds_to, spec_from_register, synthesize,
+)
+from survrepro.targets import load_register, matches
+
+# An invented two-arm summary (not any real study).
+SMALL = SynthesisSpec(
+    study="invented_trial",
+    groups=(Group("a", 30), Group("b", 30)),
+    group_column="arm",
+    accrual_start=dt.date(2019, 1, 1),
+    accrual_end=dt.date(2020, 12, 31),
+    constraints=(
+        Constraint("med_a", "median", 10.4, 1, "pfs", ("a",)),
+        Constraint("med_b", "median", 14.2, 1, "pfs", ("b",)),
+        Constraint("hr", "hr", 0.7, 1, "pfs", ("b", "a")),
+        Constraint("fu", "median_followup", 20.5, 1, "os"),
+    ),
+    endpoints=("pfs", "os", "ttnt", "new_lesion"),
+)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return synthesize(SMALL, seed=3, max_iter=6000)
+
+
+def test_small_spec_converges_and_csv_reproduces_every_constraint(small, tmp_path):
+    assert small.converged, small.to_frame()
+    path = io.write_csv(tmp_path / "invented_synthetic.csv", small.data)
+    again = evaluate(io.read_csv(path), SMALL)
+    for c, r in zip(SMALL.constraints, again):
+        assert r.matched and rounds_to(r.achieved, c.value, c.decimals), (c, r)
+    # the same numbers straight from the engine
+    df = io.read_csv(path)
+    km_a = kaplan_meier(df.pfs_time[df.arm == "a"], df.pfs_event[df.arm == "a"])
+    assert round(km_a.median, 1) == 10.4
+    hr = hazard_ratio(df.pfs_time, df.pfs_event, df.arm, reference="a")
+    assert round(hr.hr, 1) == 0.7
+    assert small.steps <= small.max_iter
+    assert "SYNTHETIC" in repr(small) and "SYNTHETIC" in small.notes[0]
+
+
+def test_endpoints_are_coherent(small):
+    d = small.data
+    assert (d.pfs_time <= d.os_time).all()
+    assert (d.ttnt_time >= d.pfs_time).all()
+    assert (d.new_lesion_time >= d.pfs_time).all()
+    # a death is a PFS event no later than the death
+    dead = d.os_event == 1
+    assert (d.pfs_event[dead] == 1).all() and (d.pfs_time[dead] <= d.os_time[dead]).all()
+    # a new lesion at progression has the PFS time; deaths end time to next therapy
+    assert (d.death <= d.os_event).all()
+    assert (d.ttnt_time[d.death == 1] == d.os_time[d.death == 1]).all()
+    # administrative censoring at one cut-off consistent with the entry dates
+    entry = pd.to_datetime(d.entry_date)
+    assert entry.min() >= pd.Timestamp(SMALL.accrual_start) and entry.max() <= pd.Timestamp(SMALL.accrual_end)
+    potential = (pd.Timestamp(small.cutoff) - entry).dt.days / (365.25 / 12)
+    assert (d.os_time <= potential + 0.05).all()
+
+
+def test_same_seed_gives_byte_identical_csv(small, tmp_path):
+    again = synthesize(SMALL, seed=3, max_iter=6000)
+    a = io.write_csv(tmp_path / "a_synthetic.csv", small.data).read_bytes()
+    b = io.write_csv(tmp_path / "b_synthetic.csv", again.data).read_bytes()
+    assert a == b
+    other = synthesize(SMALL, seed=4, max_iter=50)
+    assert not other.data.equals(small.data)
+
+
+def test_infeasible_spec_reports_failure_within_the_cap():
+    # with 10 patients a KM median can only sit at a multiple-of-0.1 survival step; ask
+    # for an HR CI narrower than ten events can give
+    spec = SynthesisSpec(
+        study="impossible", groups=(Group("a", 5), Group("b", 5)), group_column="arm",
+        accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2020, 6, 30), cutoff=dt.date(2022, 1, 1),
+        constraints=(
+            Constraint("lo", "hr_ci_low", 0.95, 2, "pfs", ("b", "a")),
+            Constraint("hi", "hr_ci_high", 1.05, 2, "pfs", ("b", "a")),
+        ),
+    )
+    res = synthesize(spec, seed=0, max_iter=300)
+    assert not res.converged
+    assert res.steps == 300
+    assert {c.id for c in res.unmet} == {"lo", "hi"}
+    assert any("without meeting" in n for n in res.notes)
+
+
+def test_landmark_conflict_is_explained():
+    # invented counts: 10 of 40 failed before 6, 11 of 35 before 12, 24 remaining at 12
+    cs = (
+        Constraint("e6", "evaluable", 40, 0, "ttnt", landmark=6),
+        Constraint("r6", "remaining", 30, 0, "ttnt", landmark=6),
+        Constraint("e12", "evaluable", 35, 0, "ttnt", landmark=12),
+        Constraint("r12", "remaining", 24, 0, "ttnt", landmark=12),
+        Constraint("m", "median", 7.0, 1, "ttnt"),
+    )
+    msgs = landmark_conflicts(cs, {})
+    assert len(msgs) == 1 and "m (7)" in msgs[0] and "> 0.5" in msgs[0]
+    # no conflict when deaths before the landmark are not evaluable
+    relaxed = tuple(Constraint(**{**c.__dict__, "death_is_failure": False}) for c in cs)
+    assert landmark_conflicts(relaxed, {}) == []
+
+
+def test_bad_specs_raise_one_sentence():
+    with pytest.raises(InputError, match="names group 'c'"):
+        SynthesisSpec("x", (Group("a", 3),), "arm", dt.date(2020, 1, 1), dt.date(2020, 2, 1),
+                      (Constraint("m", "median", 1.0, 1, "pfs", ("c",)),))
+    with pytest.raises(InputError, match="quantity"):
+        Constraint("m", "mean", 1.0, 1, "pfs")
+    with pytest.raises(InputError, match="max_iter"):
+        synthesize(SMALL, max_iter=-1)
+
+
+# ---------------------------------------------------------------- search evaluators agree with the engine
+cohorts = st.lists(st.tuples(st.integers(1, 60), st.integers(0, 1), st.integers(0, 1), st.integers(0, 1)),
+                   min_size=6, max_size=40)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cohorts, st.sampled_from(["efron", "breslow"]), st.sampled_from(["log", "log-log", "plain"]))
+def test_fast_evaluators_match_engine(rows, ties, conf_type):
+    t, e, x, death = (np.array(v) for v in zip(*rows))
+    t = t / 4.0
+    death = death * e
+    # medians and limits
+    q = kaplan_meier(t, e, conf_type=conf_type).quantile(0.5)
+    assert _fast_km_median(t, e, conf_type) == tuple(q)
+    # Cox and log-rank need events in both groups
+    if x.min() != x.max() and e.sum() > 0:
+        g = np.where(x == 1, "b", "a")
+        fit = _fast_cox(t, e, x, ties)
+        try:
+            with np.errstate(all="ignore"):  # degenerate fits (no events in one group) warn in numpy
+                hr = hazard_ratio(t, e, g, ties=ties, reference="a")
+        except InputError:
+            hr = None
+        if fit is not None and hr is not None and abs(fit[0]) < 5 and np.isfinite(hr.se):
+            assert np.isclose(np.exp(fit[0]), hr.hr, rtol=1e-6)
+            assert np.isclose(fit[1], hr.se, rtol=1e-6)
+        p = _fast_logrank_p(t, e, x)
+        if p is not None:
+            assert np.isclose(p, logrank_test(t, e, g).p, rtol=1e-8)
+    for dif in (True, False):
+        ref = proportion_on_therapy(t, e, 6, death=death, death_is_failure=dif).overall
+        assert _landmark_counts(t, e, death, 6.0, "followed", dif) == (ref.denominator, ref.numerator)
+
+
+# ---------------------------------------------------------------- registers
+REGISTER = textwrap.dedent('''
+    [study]
+    id = "invented"
+    title = "Invented two-arm study"
+    citation = "none"
+    doi = "none"
+    time_unit = "months"
+    design = "randomized"
+    sources = ["invented.txt"]
+    arms = [{ id = "a", label = "A", n = 25 }, { id = "b", label = "B", n = 25 }]
+    data = "invented for tests"
+
+    [[target]]
+    id = "start"
+    endpoint = "randomization"
+    quantity = "accrual_start"
+    value = "2019-01"
+    quote = "from January 2019"
+    source = "invented.txt"
+    role = "calibrate"
+
+    [[target]]
+    id = "end"
+    endpoint = "randomization"
+    quantity = "accrual_end"
+    value = "2020-06"
+    quote = "to June 2020"
+    source = "invented.txt"
+    role = "calibrate"
+
+    [[target]]
+    id = "med_a"
+    endpoint = "pfs"
+    quantity = "median"
+    arm = "a"
+    value = 9.3
+    decimals = 1
+    quote = "median 9.3"
+    source = "invented.txt"
+    role = "calibrate"
+
+    [[target]]
+    id = "impossible_check"
+    endpoint = "pfs"
+    quantity = "median"
+    arm = "b"
+    value = 0.1
+    decimals = 1
+    quote = "median 0.1"
+    source = "invented.txt"
+    role = "check"
+''')
+
+
+@pytest.fixture
+def register_file(tmp_path):
+    path = tmp_path / "invented.toml"
+    path.write_text(REGISTER)
+    return path
+
+
+def test_register_check_targets_are_not_read(register_file):
+    spec = spec_from_register(load_register(register_file), endpoints=("pfs", "os"))
+    assert [c.id for c in spec.constraints] == ["med_a"]
+    assert spec.accrual_end == dt.date(2020, 6, 30)
+    res = synthesize(spec, seed=0, max_iter=3000)
+    assert res.converged and [c.id for c in res.constraints] == ["med_a"]
+
+
+def test_cli_writes_synthetic_csv(register_file, tmp_path, capsys):
+    out = tmp_path / "invented_synthetic.csv"
+    assert main(["synthesize", str(register_file), "-o", str(out), "--seed", "1", "--endpoints", "pfs,os"]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    df = pd.read_csv(out)
+    assert len(df) == 50 and set(df.arm) == {"a", "b"}
+    assert main(["synthesize", "no_such_study"]) == 2
+    assert "unknown study" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- shipped synthetic data
+def _shipped(study, make_spec):
+    folder = paths.study_data(study)
+    files = sorted(folder.glob("*synthetic*.csv"))
+    assert files, f"no synthetic CSV in {folder}"
+    notes = (folder / "SOURCE.md").read_text()
+    assert "SYNTHETIC" in notes
+    spec = make_spec()
+    reg = load_register(study)
+    results = evaluate(io.read_csv(files[0]), spec)
+    for r in results:
+        target = reg.by_id(r.id)
+        assert target.role == "calibrate"
+        ok, _ = matches(target, r.achieved)
+        assert ok, (r.id, target.value, r.achieved)
+
+
+def _import_script(study):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"make_{study}", paths.ANALYSES / study / "make_synthetic.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_shipped_levee_data_reproduce_every_calibrate_target():
+    _shipped("levee2025", _import_script("levee2025").build_spec)
+
+
+@pytest.mark.xfail(strict=True, reason="the search has not yet met the PFS hazard ratio and its CI together")
+def test_shipped_extend_data_reproduce_every_calibrate_target():
+    _shipped("extend_breast", _import_script("extend_breast").build_spec)
