@@ -293,3 +293,31 @@ def test_regression_at_risk_beyond_curve():
     np.testing.assert_array_equal(arm.at_risk_reconstructed, tab["n_at_risk"].to_numpy())
     assert any("beyond the last digitized point (12)" in a for a in arm.curve.actions)
     assert np.all(arm.time[arm.event == 1] <= 12)
+
+
+# --------------------------------------------------------------------------- internals
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=60),
+       st.lists(st.floats(-1, 35), min_size=1, max_size=20))
+def test_fidelity_km_equals_kaplan_meier(data, at):
+    from survrepro.reconstruct import _km_survival_at
+
+    time = np.array([d[0] for d in data], float) / 2
+    event = np.array([d[1] for d in data])
+    order = np.lexsort((1 - event, time))
+    time, event = time[order], event[order]
+    np.testing.assert_array_equal(
+        _km_survival_at(time, event, np.array(at)), kaplan_meier(time, event).survival_at(at)
+    )
+
+
+def test_drop_clicked_just_after_table_time_keeps_its_events():
+    # 100 at risk, 5 events at time 5, 3 at time 10 whose corners were clicked at 10.03 and
+    # 10.07 and the drop a little too deep (3.6 events' worth): the drop stays after the table
+    # time 10 rather than being moved into [0, 10), which has room for no more events.
+    s1 = 0.95
+    s2 = s1 * (1 - 3.6 / 95)
+    arm = reconstruct_arm([0, 5, 5, 10.03, 10.07, 20], [1, 1, s1, s1, s2, s2], [0, 10, 20], [100, 95, 92])
+    assert np.sum((arm.time < 10) & (arm.event == 1)) == 5
+    assert np.sum((arm.time >= 10) & (arm.event == 1)) == 3
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, [100, 95, 92])

@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.optimize import brentq, isotonic_regression
 
 from survrepro._validation import InputError, check_choice
-from survrepro.km import kaplan_meier, natural_order
+from survrepro.km import natural_order
 
 __all__ = [
     "CleanCurve",
@@ -70,10 +70,17 @@ GUYOT_MAX_ITER = 1000
 
 
 def _rows_text(rows, limit: int = 5) -> str:
-    rows = [int(r) for r in rows]
-    head = ", ".join(str(r) for r in rows[:limit])
-    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
-    return ("row " if len(rows) == 1 else "rows ") + head + more
+    count = len(rows)
+    head = ", ".join(str(int(r)) for r in rows[:limit])
+    more = f" and {count - limit} more" if count > limit else ""
+    return ("row " if count == 1 else "rows ") + head + more
+
+
+def _median(x: np.ndarray) -> float:
+    """Median of a short array (``numpy.median`` without its overhead)."""
+    p = np.sort(x)
+    k = p.size
+    return float(p[k // 2]) if k % 2 else float(0.5 * (p[k // 2 - 1] + p[k // 2]))
 
 
 # =========================================================================== cleaning
@@ -256,7 +263,7 @@ def clean_curve(
 
     # ---- rising curve (cumulative incidence)
     k = max(1, t.size // 10)
-    start, end = float(np.median(s[:k])), float(np.median(s[-k:]))
+    start, end = _median(s[:k]), _median(s[-k:])
     if end - start > RISE_THRESHOLD:
         if not convert_cumulative:
             raise InputError(
@@ -480,28 +487,35 @@ def _excess(Ni, Nn, lo_t, hi_t, tt, hh):
 
 
 def _rebalance(tau, h, a, c, tol_t):
-    """Move drops dated within the time noise of a table time to the other side of it
-    when that makes an interval feasible (its drops asking for more events than leave)."""
-    tau = tau.copy()
+    """Date the drops within the time noise of a table time on the side of it that makes
+    the two intervals it separates most nearly feasible.
+
+    An interval is infeasible by ``max(N_end - N_start * R, 0)`` events, ``R`` the ratio of
+    the curve over it (its drops ask for more events than leave the risk set). Each split
+    of the nearby drops between the two sides is scored by the sum over both intervals;
+    the dated split is kept unless another is better by more than half an event.
+    """
+    tau = tau.copy()  # non-decreasing (see _drop_times), and kept so
     m = a.size
-    near = np.abs(tau[:, None] - a[None, 1:-1]) <= tol_t if m > 2 else np.zeros((tau.size, 0), bool)
+    prefix = np.concatenate(([0.0], np.cumsum(np.log(np.clip(1.0 - h, 1e-300, None)))))
     for j in range(1, m - 1):  # boundary a[j] between intervals j-1 and j
-        if not near[:, j - 1].any():
+        lo = int(np.searchsorted(tau, a[j] - tol_t, side="left"))
+        hi = int(np.searchsorted(tau, a[j] + tol_t, side="right"))
+        if hi <= lo:
             continue
-        for _ in range(8):
-            which = np.searchsorted(a, tau, side="right") - 1
-            b = np.searchsorted(which, np.arange(m + 1), side="left")
-            left = _excess(c[j - 1], c[j], a[j - 1], a[j], tau[b[j - 1]: b[j]], h[b[j - 1]: b[j]])
-            right = (
-                _excess(c[j], c[j + 1], a[j], a[j + 1], tau[b[j]: b[j + 1]], h[b[j]: b[j + 1]])
-                if j + 1 < m else 0.0
-            )
-            if left > 0.5 and b[j] > b[j - 1] and tau[b[j] - 1] >= a[j] - tol_t:
-                tau[b[j] - 1] = a[j]
-            elif right > 0.5 and b[j + 1] > b[j] and tau[b[j]] <= a[j] + tol_t and tau[b[j]] > a[j] - tol_t:
-                tau[b[j]] = np.nextafter(a[j], -np.inf)
-            else:
-                break
+        first = int(np.searchsorted(tau, a[j - 1], side="left"))
+        end = int(np.searchsorted(tau, a[j + 1], side="left")) if j + 1 < m else tau.size
+        log_l = prefix[lo:hi + 1] - prefix[first]  # drops lo..k-1 on the left
+        log_r = prefix[end] - prefix[lo:hi + 1]
+        cost = np.maximum(c[j] - c[j - 1] * np.exp(log_l), 0.0)
+        if j + 1 < m:
+            cost = cost + np.maximum(c[j + 1] - c[j] * np.exp(log_r), 0.0)
+        start = int(np.searchsorted(tau[lo:hi], a[j], side="left"))
+        best = int(np.argmin(cost))
+        if cost[best] < cost[start] - 0.5:
+            k = lo + best
+            tau[k:hi] = np.maximum(tau[k:hi], a[j])
+            tau[lo:k] = np.minimum(tau[lo:k], np.nextafter(a[j], -np.inf))
     return tau
 
 
@@ -897,6 +911,24 @@ class Reconstruction:
         return f"<p><code>{self!r}</code></p>" + self.fidelity_frame()._repr_html_()
 
 
+def _km_survival_at(times, events, at):
+    """Kaplan–Meier survival of sorted ``(times, events)`` at ``at`` (right-continuous).
+
+    The same product-limit values as :func:`survrepro.km.kaplan_meier` without its
+    variance and confidence band, which the fidelity measures do not need.
+    """
+    if times.size == 0:
+        return np.ones(np.shape(at))
+    last = np.concatenate((times[1:] != times[:-1], [True]))
+    uniq = times[last]
+    total = np.diff(np.concatenate(([0], np.flatnonzero(last) + 1)))
+    n_event = np.bincount(np.cumsum(np.concatenate(([0], last[:-1]))), weights=events, minlength=uniq.size)
+    n_risk = times.size - np.concatenate(([0], np.cumsum(total)[:-1]))
+    survival = np.cumprod(1.0 - n_event / n_risk)
+    i = np.searchsorted(uniq, at, side="right") - 1
+    return np.where(i >= 0, survival[np.maximum(i, 0)], 1.0)
+
+
 # =========================================================================== entry points
 def reconstruct_arm(
     time,
@@ -1003,11 +1035,9 @@ def _reconstruct_clean(curve, at_risk_time, at_risk, *, n, total_events, method,
         times, events, notes = _guyot(t, s, a, c, total_events)
     order = np.lexsort((1 - events, times))
     times, events = times[order], events[order]
-    km = kaplan_meier(times, events, label=curve.label)
-    err = km.survival_at(t) - s
-    # at a drop the click before it is on the upper corner: compare with the curve just before
+    err = _km_survival_at(times, events, t) - s
     ae = np.abs(err)
-    d = km.n_at_risk(a)
+    d = times.size - np.searchsorted(times, a, side="left")  # #{time >= a}, times sorted
     return ArmReconstruction(
         label=curve.label,
         time=times,
