@@ -376,3 +376,11 @@ def read_at_risk(path) -> pd.DataFrame:
                 f"expected numbers at risk that never increase."
             )
     return out
+
+
+def read_binary(path) -> bytes:
+    """Read a file's bytes (a figure to embed in a report), naming the file when it is missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; expected a file to embed.")
+    return path.read_bytes()

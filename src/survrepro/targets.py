@@ -39,6 +39,10 @@ __all__ = [
     "Study",
     "Target",
     "Register",
+    "Analysis",
+    "EndpointColumns",
+    "DigitizedSource",
+    "IPD_KINDS",
     "load_register",
     "list_studies",
     "register_path",
@@ -116,6 +120,7 @@ _TARGET_ALLOWED = set(_TARGET_REQUIRED) | {
     "arm", "arms", "decimals", "tolerance", "tolerance_reason", "method", "description",
     "scale", "numerator", "denominator", "comparator", "time", "count_of",
 }
+IPD_KINDS = ("synthetic", "reconstructed", "ipd")
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
@@ -276,6 +281,68 @@ class Target:
         return f"Target({self.id}: {self.endpoint} {self.quantity} [{where}] = {self.printed}, {self.role})"
 
 
+@dataclass(frozen=True)
+class EndpointColumns:
+    """Where an endpoint's times and events are in the patient-level data.
+
+    ``landmark`` (a time), ``death``, ``evaluable`` and ``death_is_failure`` apply to an
+    endpoint counted at a landmark (on the same therapy at 6 months, say): see
+    :func:`survrepro.proportion.proportion_on_therapy`.
+    """
+
+    endpoint: str
+    time: str
+    event: str
+    death: str | None = None
+    landmark: float | None = None
+    evaluable: str = "followed"
+    death_is_failure: bool = True
+
+
+@dataclass(frozen=True)
+class DigitizedSource:
+    """Digitized curves (``time,survival,arm``) and optional numbers at risk (``time,n_at_risk,arm``)
+    of one endpoint, paths relative to ``data/``; used instead of the IPD when the curves exist."""
+
+    endpoint: str
+    curves: str
+    at_risk: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The ``[analysis]`` table of a register: where the patient data are and how endpoints map to columns.
+
+    ``ipd`` is relative to ``data/``; ``ipd_kind`` is ``synthetic``, ``reconstructed`` or
+    ``ipd`` and is printed with every reproduced number.
+    """
+
+    ipd: str
+    ipd_kind: str
+    arm_column: str
+    entry_column: str | None = None
+    strata_column: str | None = None
+    endpoints: tuple[tuple[str, EndpointColumns], ...] = ()
+    digitized: tuple[tuple[str, DigitizedSource], ...] = ()
+    note: str = ""
+
+    @property
+    def endpoint_map(self) -> dict:
+        """``{endpoint: EndpointColumns}``."""
+        return dict(self.endpoints)
+
+    @property
+    def digitized_map(self) -> dict:
+        """``{endpoint: DigitizedSource}``."""
+        return dict(self.digitized)
+
+    @property
+    def ipd_path(self) -> Path:
+        """Absolute path of the patient-level data file."""
+        return paths.DATA / self.ipd
+
+
 @dataclass(frozen=True, repr=False)
 class Register:
     """A study's published targets, as loaded and validated from its TOML file."""
@@ -283,6 +350,7 @@ class Register:
     path: Path
     study: Study
     targets: tuple[Target, ...]
+    analysis: Analysis | None = None
 
     def by_id(self, target_id: str) -> Target:
         """The target with id ``target_id``."""
@@ -432,7 +500,7 @@ def _number(w: _Where, where: str, key: str, val) -> float:
 
 def _parse(raw: dict, path: Path) -> Register:
     w = _Where(path)
-    _unknown_keys(w, "top level", raw, {"study", "target"})
+    _unknown_keys(w, "top level", raw, {"study", "target", "analysis"})
     if not isinstance(raw.get("study"), dict):
         w.fail("top level", "missing [study] table; expected the study's metadata.")
     study = _parse_study(w, raw["study"])
@@ -470,7 +538,98 @@ def _parse(raw: dict, path: Path) -> Register:
             n = tn
         arms.append(Arm(a.id, a.label, n))
     study = Study(**{**study.__dict__, "arms": tuple(arms)})
-    return Register(path=path, study=study, targets=targets)
+    analysis = _parse_analysis(w, raw["analysis"]) if "analysis" in raw else None
+    return Register(path=path, study=study, targets=targets, analysis=analysis)
+
+
+_ANALYSIS_ALLOWED = {"ipd", "ipd_kind", "arm_column", "entry_column", "strata_column", "endpoints", "digitized", "note"}
+_ENDPOINT_ALLOWED = {"time", "event", "death", "landmark", "evaluable", "death_is_failure"}
+_DIGITIZED_ALLOWED = {"curves", "at_risk", "label"}
+
+
+def _data_file(w: _Where, where: str, table: dict, key: str, *, required=True) -> str | None:
+    """A data file path relative to ``data/``: relative, inside the data folder, a CSV."""
+    if key not in table and not required:
+        return None
+    text = _text(w, where, table, key)
+    p = Path(text)
+    if p.is_absolute() or ".." in p.parts:
+        w.fail(where, f"field {key!r} must be a path relative to the data folder (like 'study/file.csv'); got {text!r}.")
+    if p.suffix.lower() != ".csv":
+        w.fail(where, f"field {key!r} must name a .csv file; got {text!r}.")
+    return p.as_posix()
+
+
+def _parse_analysis(w: _Where, a) -> Analysis:
+    where = "[analysis]"
+    if not isinstance(a, dict):
+        w.fail(where, "must be a table (ipd, ipd_kind, arm_column, [analysis.endpoints.<endpoint>] ...).")
+    _unknown_keys(w, where, a, _ANALYSIS_ALLOWED)
+    ipd = _data_file(w, where, a, "ipd")
+    kind = _text(w, where, a, "ipd_kind")
+    if kind not in IPD_KINDS:
+        w.fail(where, f"ipd_kind must be one of {', '.join(map(repr, IPD_KINDS))}; got {kind!r}.")
+    if kind == "synthetic" and "synthetic" not in Path(ipd).name.lower():
+        w.fail(where, f"ipd {ipd!r} is synthetic but its file name does not say so; expected 'synthetic' in the name.")
+    arm_column = _text(w, where, a, "arm_column")
+    entry = _text(w, where, a, "entry_column", required=False) or None
+    strata = _text(w, where, a, "strata_column", required=False) or None
+
+    def _tables(key):
+        raw = a.get(key, {})
+        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+            w.fail(where, f"{key} must hold one table per endpoint, like [analysis.{key}.pfs].")
+        for name in raw:
+            if not _SNAKE.match(name):
+                w.fail(f"[analysis.{key}.{name}]", "the endpoint name must be snake_case, as in the targets.")
+        return raw
+
+    endpoints = []
+    for name, e in _tables("endpoints").items():
+        ew = f"[analysis.endpoints.{name}]"
+        _unknown_keys(w, ew, e, _ENDPOINT_ALLOWED)
+        landmark = None
+        if "landmark" in e:
+            landmark = _number(w, ew, "landmark", e["landmark"])
+            if landmark <= 0:
+                w.fail(ew, f"landmark must be a time > 0; got {e['landmark']!r}.")
+        evaluable = e.get("evaluable", "followed")
+        if evaluable not in ("followed", "all"):
+            w.fail(ew, f"evaluable must be 'followed' or 'all'; got {evaluable!r}.")
+        dif = e.get("death_is_failure", True)
+        if not isinstance(dif, bool):
+            w.fail(ew, f"death_is_failure must be true or false; got {dif!r}.")
+        if not dif and "death" not in e:
+            w.fail(ew, "death_is_failure = false needs a 'death' column (1 when the ending was death).")
+        endpoints.append((name, EndpointColumns(
+            endpoint=name,
+            time=_text(w, ew, e, "time"),
+            event=_text(w, ew, e, "event"),
+            death=_text(w, ew, e, "death", required=False) or None,
+            landmark=landmark,
+            evaluable=evaluable,
+            death_is_failure=dif,
+        )))
+    digitized = []
+    for name, d in _tables("digitized").items():
+        dw = f"[analysis.digitized.{name}]"
+        _unknown_keys(w, dw, d, _DIGITIZED_ALLOWED)
+        digitized.append((name, DigitizedSource(
+            endpoint=name,
+            curves=_data_file(w, dw, d, "curves"),
+            at_risk=_data_file(w, dw, d, "at_risk", required=False),
+            label=_text(w, dw, d, "label", required=False),
+        )))
+    return Analysis(
+        ipd=ipd,
+        ipd_kind=kind,
+        arm_column=arm_column,
+        entry_column=entry,
+        strata_column=strata,
+        endpoints=tuple(sorted(endpoints)),
+        digitized=tuple(sorted(digitized)),
+        note=_text(w, where, a, "note", required=False),
+    )
 
 
 def _parse_study(w: _Where, s: dict) -> Study:

@@ -1,0 +1,314 @@
+"""Published against reproduced: ``build/report.md``, ``build/report.csv`` and ``build/report.html``.
+
+Per study the report states where the data came from (labelled SYNTHETIC when they are),
+then one row per published target (published value, reproduced value, difference, the
+tolerance used, status, role, the method settings with assumptions marked, and the source
+quote), the consistency audit of the published numbers, the study's figures and a summary
+line. The HTML file is self-contained: inline CSS and figures embedded as ``data:`` URIs,
+so it opens from ``file://`` without a server. The output holds no timestamps: the same
+inputs give byte-identical files.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from survrepro import io, paths
+from survrepro.evaluate import Evaluation, evaluations_frame, summarize
+
+__all__ = ["Report", "build_report", "find_figures", "render_markdown", "render_html", "study_summary",
+           "terminal_summary", "misses"]
+
+_SYNTHETIC_NOTE = (
+    "SYNTHETIC DATA: the reproduced numbers below come from synthetic patient-level data built to "
+    "match the study's `calibrate` targets; `check` targets were held out. They show that the "
+    "published analysis can be reproduced from data consistent with the paper, not what the "
+    "trial's patients showed."
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Report:
+    """Files written by :func:`build_report` and the terminal summary."""
+
+    markdown: Path
+    csv: Path
+    html: Path
+    summary: str
+    misses: tuple
+
+    @property
+    def n_misses(self) -> int:
+        return len(self.misses)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"markdown": str(self.markdown), "csv": str(self.csv), "html": str(self.html),
+                              "misses": self.n_misses}])
+
+    def __repr__(self) -> str:
+        return f"Report({self.markdown.parent}: {self.n_misses} misses)"
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
+
+
+# --------------------------------------------------------------------------- summaries
+def _counts_text(c: dict) -> str:
+    return f"{c['match']} match, {c['miss']} miss, {c['not attempted']} not attempted"
+
+
+def study_summary(study: str, evaluations) -> str:
+    """``study: k match, m miss, j not attempted of N targets (calibrate: ...; check: ...)``."""
+    s = summarize(evaluations)
+    roles = "; ".join(f"{role}: {_counts_text(s[role])}" for role in ("calibrate", "check") if role in s)
+    return f"{study}: {_counts_text(s['all'])} of {len(evaluations)} targets ({roles})"
+
+
+def misses(evaluations_by_study) -> list[Evaluation]:
+    """Every evaluation with status ``miss``, in study and register order."""
+    return [e for evs in evaluations_by_study.values() for e in evs if e.status == "miss"]
+
+
+def _miss_line(e: Evaluation) -> str:
+    return (f"  MISS {e.study}:{e.id} ({e.role}) published {e.published}, reproduced "
+            f"{e.reproduced_text()}: {e.reason}")
+
+
+def terminal_summary(evaluations_by_study) -> str:
+    """One line per study, then every miss on its own line."""
+    lines = [study_summary(study, evs) for study, evs in evaluations_by_study.items()]
+    lines += [_miss_line(e) for e in misses(evaluations_by_study)]
+    return "\n".join(lines) + "\n"
+
+
+def find_figures(study: str, root: Path | None = None) -> list[Path]:
+    """The PNG figures of a study in ``figures/<study>/``, sorted by name."""
+    folder = Path(root if root is not None else paths.FIGURES) / study
+    return sorted(folder.glob("*.png")) if folder.is_dir() else []
+
+
+# --------------------------------------------------------------------------- shared pieces
+def _sources(evaluations) -> list[str]:
+    return sorted({e.data_source for e in evaluations if e.data_source})
+
+
+def _is_synthetic(evaluations) -> bool:
+    return any("SYNTHETIC" in s for s in _sources(evaluations))
+
+
+def _tolerance_text(e: Evaluation) -> str:
+    if e.tolerance is None:
+        return e.tolerance_rule
+    return f"±{e.tolerance:g} ({e.tolerance_rule})"
+
+
+def _notes(e: Evaluation) -> str:
+    parts = [p for p in (e.reason, e.details_text()) if p]
+    return "; ".join(parts)
+
+
+def _row(e: Evaluation) -> dict:
+    t = e.target
+    return {
+        "id": t.id,
+        "quantity": t.quantity,
+        "arms": ", ".join(t.arms) or "all",
+        "published": e.published,
+        "reproduced": e.reproduced_text(),
+        "difference": e.difference_text(),
+        "tolerance": _tolerance_text(e),
+        "status": e.status,
+        "role": t.role,
+        "settings": e.settings_text(),
+        "notes": _notes(e),
+        "quote": t.quote,
+    }
+
+
+_HEADERS = ("id", "quantity", "arm(s)", "published", "reproduced", "difference", "tolerance", "status", "role",
+            "method settings", "reason and details", "source quote")
+
+
+def _study_header(study: str, register) -> tuple[str, str]:
+    if register is None:
+        return study, ""
+    return f"{study}: {register.study.title}", f"{register.study.citation} doi:{register.study.doi}"
+
+
+# --------------------------------------------------------------------------- Markdown
+def _md_escape(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(evaluations_by_study, audits, figures, *, registers=None, out_dir=None) -> str:
+    """The report as Markdown (figures linked relative to ``out_dir``)."""
+    registers = registers or {}
+    lines = ["# Reproduction report", "",
+             "Every published number of each study, recomputed from data and compared at its printed "
+             "precision (or the register's reasoned tolerance). Settings marked (assumed) are not "
+             "stated by the source.", ""]
+    lines += ["```", terminal_summary(evaluations_by_study).rstrip("\n"), "```", ""]
+    for study, evs in evaluations_by_study.items():
+        title, citation = _study_header(study, registers.get(study))
+        lines += [f"## {title}", ""]
+        if citation:
+            lines += [citation, ""]
+        if _is_synthetic(evs):
+            lines += [f"**{_SYNTHETIC_NOTE}**", ""]
+        lines += ["Data source: " + ("; ".join(_sources(evs)) or "none (no patient-level data)"), ""]
+        reg = registers.get(study)
+        if reg is not None and reg.analysis is not None and reg.analysis.note:
+            lines += [reg.analysis.note, ""]
+        lines += [f"**Summary.** {study_summary(study, evs)}", ""]
+        lines += ["### Published against reproduced", ""]
+        lines += ["| " + " | ".join(_HEADERS) + " |", "|" + "---|" * len(_HEADERS)]
+        for e in evs:
+            lines.append("| " + " | ".join(_md_escape(v) for v in _row(e).values()) + " |")
+        lines.append("")
+        audit = audits.get(study)
+        if audit is not None:
+            lines += [audit.to_markdown(), ""]
+        figs = list(figures.get(study, ()))
+        if figs:
+            lines += [f"### Figures: {study}", ""]
+            for f in figs:
+                f = Path(f)
+                link = os.path.relpath(f, out_dir) if out_dir is not None else str(f)
+                lines += [f"![{f.stem}]({Path(link).as_posix()})", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------- HTML
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1400px;
+       padding: 0 1em; color: #222; line-height: 1.4; }
+h1, h2, h3 { color: #123; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; text-align: left; }
+th { background: #eef2f5; }
+tr.match td.status { background: #dff0d8; }
+tr.miss td.status { background: #f2dede; font-weight: bold; }
+tr.not-attempted td.status { background: #f5f5f5; color: #555; }
+td.quote { font-size: 0.9em; color: #444; max-width: 30em; }
+.synthetic { border: 2px solid #b35900; background: #fff4e5; padding: 0.6em 1em; font-weight: bold; }
+pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.85em; color: #555; }
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _table_html(evs) -> str:
+    out = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in _HEADERS) + "</tr>"]
+    for e in evs:
+        row = _row(e)
+        cls = e.status.replace(" ", "-")
+        cells = []
+        for key, value in row.items():
+            klass = {"status": "status", "quote": "quote"}.get(key)
+            attr = f' class="{klass}"' if klass else ""
+            cells.append(f"<td{attr}>{_e(value)}</td>")
+        out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _audit_html(audit) -> str:
+    out = [f"<h3>Consistency audit: {_e(audit.study)}</h3>",
+           f"<p>Published numbers checked against each other ({_e(audit.summary())}).</p>",
+           "<table>", "<tr><th>check</th><th>targets</th><th>status</th><th>arithmetic</th></tr>"]
+    for f in audit.findings:
+        out.append(f"<tr><td>{_e(f.check)}</td><td>{_e(', '.join(f.targets))}</td><td>{_e(f.status)}</td>"
+                   f"<td>{_e(f.arithmetic)}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _figure_html(path: Path) -> str:
+    data = base64.b64encode(io.read_binary(path)).decode("ascii")
+    return (f'<figure><img alt="{_e(path.stem)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(path.name)}</figcaption></figure>")
+
+
+def render_html(evaluations_by_study, audits, figures, *, registers=None) -> str:
+    """The report as one self-contained HTML page (inline CSS, figures as ``data:`` URIs)."""
+    registers = registers or {}
+    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+             "<title>Reproduction report</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+             "<h1>Reproduction report</h1>",
+             "<p>Every published number of each study, recomputed from data and compared at its printed "
+             "precision (or the register's reasoned tolerance). Settings marked (assumed) are not stated "
+             "by the source.</p>",
+             f"<pre>{_e(terminal_summary(evaluations_by_study))}</pre>"]
+    for study, evs in evaluations_by_study.items():
+        title, citation = _study_header(study, registers.get(study))
+        parts.append(f'<section id="{_e(study)}">')
+        parts.append(f"<h2>{_e(title)}</h2>")
+        if citation:
+            parts.append(f"<p>{_e(citation)}</p>")
+        if _is_synthetic(evs):
+            parts.append(f'<p class="synthetic">{_e(_SYNTHETIC_NOTE)}</p>')
+        parts.append(f"<p>Data source: {_e('; '.join(_sources(evs)) or 'none (no patient-level data)')}</p>")
+        reg = registers.get(study)
+        if reg is not None and reg.analysis is not None and reg.analysis.note:
+            parts.append(f"<p>{_e(reg.analysis.note)}</p>")
+        parts.append(f"<p><strong>Summary.</strong> {_e(study_summary(study, evs))}</p>")
+        parts.append("<h3>Published against reproduced</h3>")
+        parts.append(_table_html(evs))
+        audit = audits.get(study)
+        if audit is not None:
+            parts.append(_audit_html(audit))
+        figs = list(figures.get(study, ()))
+        if figs:
+            parts.append(f"<h3>Figures: {_e(study)}</h3>")
+            parts.extend(_figure_html(Path(f)) for f in figs)
+        parts.append("</section>")
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- entry point
+def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD, *, registers=None) -> Report:
+    """Write ``report.md``, ``report.csv`` and a self-contained ``report.html`` to ``out_dir``.
+
+    Parameters
+    ----------
+    evaluations_by_study : dict
+        ``{study: [Evaluation, ...]}`` as from :func:`survrepro.evaluate.evaluate_register`,
+        in the order the studies are to appear.
+    audits : dict
+        ``{study: AuditReport}`` (:func:`survrepro.audit.audit_register`); a study without
+        one has no audit section.
+    figures : dict, optional
+        ``{study: [png paths]}``; by default the PNG files in ``figures/<study>/``.
+    out_dir : path-like
+        Folder of the three files (created when missing).
+    registers : dict, optional
+        ``{study: Register}``, for the title, citation and data notes of each study.
+
+    Returns
+    -------
+    Report
+        The paths written, the terminal summary and the misses.
+    """
+    out_dir = Path(out_dir)
+    if figures is None:
+        figures = {study: find_figures(study) for study in evaluations_by_study}
+    md = render_markdown(evaluations_by_study, audits, figures, registers=registers, out_dir=out_dir)
+    page = render_html(evaluations_by_study, audits, figures, registers=registers)
+    frame = evaluations_frame([e for evs in evaluations_by_study.values() for e in evs])
+    md_path = io.write_text(out_dir / "report.md", md)
+    csv_path = io.write_csv(out_dir / "report.csv", frame)
+    html_path = io.write_text(out_dir / "report.html", page)
+    return Report(markdown=md_path, csv=csv_path, html=html_path,
+                  summary=terminal_summary(evaluations_by_study),
+                  misses=tuple(misses(evaluations_by_study)))
+

@@ -1,0 +1,182 @@
+"""The report files (Markdown, CSV, self-contained HTML) and the exit codes of ``survrepro reproduce``."""
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from test_evaluate import ANALYSIS, FRAME, register  # noqa: E402
+from test_targets import target  # noqa: E402
+from survrepro import cli, paths  # noqa: E402
+from survrepro.audit import audit_register  # noqa: E402
+from survrepro.evaluate import evaluate_register  # noqa: E402
+from survrepro.report import build_report, terminal_summary  # noqa: E402
+
+TARGETS = [
+    target("n_a", "n", 5, arm="a", endpoint="randomization", role="calibrate"),
+    target("m_all", "median", 5.5, decimals=1, role="calibrate"),
+    target("pow", "design_power", 80, decimals=0, scale="percent", quote="80% power"),
+]
+MISSING = target("m_a", "median", 7.0, decimals=1, arm="a")  # arm a's median is 6
+
+
+def _setup(tmp_path, monkeypatch, targets):
+    """A register in tmp_path/example_study.toml with its synthetic data under a temporary data folder."""
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    folder = tmp_path / "data" / "example_study"
+    folder.mkdir(parents=True)
+    FRAME.to_csv(folder / "example_study_synthetic.csv", index=False)
+    return register(tmp_path, targets)
+
+
+def _figure(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(path, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def _build(tmp_path, monkeypatch, targets=TARGETS, out="build"):
+    reg = _setup(tmp_path, monkeypatch, targets)
+    fig = _figure(tmp_path / "figures" / "example_study" / "fig1_synthetic.png")
+    evs = {"example_study": evaluate_register(reg)}
+    audits = {"example_study": audit_register(reg)}
+    report = build_report(evs, audits, {"example_study": [fig]}, tmp_path / out, registers={"example_study": reg})
+    return report, evs
+
+
+def test_files_are_written_with_every_target(tmp_path, monkeypatch):
+    report, evs = _build(tmp_path, monkeypatch)
+    assert {p.name for p in (report.markdown, report.csv, report.html)} == {"report.md", "report.csv", "report.html"}
+    md = report.markdown.read_text(encoding="utf-8")
+    for tid in ("n_a", "m_all", "pow"):
+        assert f"| {tid} |" in md
+    assert "SYNTHETIC DATA" in md and "SYNTHETIC IPD (example_study/example_study_synthetic.csv)" in md
+    assert "### Consistency audit: example_study" in md
+    assert "example_study: 2 match, 0 miss, 1 not attempted of 3 targets" in md
+    assert "design assumption: see the design section" in md
+    assert "estimator=kaplan_meier (assumed)" in md
+    assert "![fig1_synthetic](../figures/example_study/fig1_synthetic.png)" in md
+    assert report.misses == ()
+
+
+def test_csv_columns(tmp_path, monkeypatch):
+    report, _ = _build(tmp_path, monkeypatch)
+    frame = pd.read_csv(report.csv)
+    assert list(frame.columns) == [
+        "study", "id", "endpoint", "quantity", "arms", "role", "published", "reproduced", "reproduced_value",
+        "difference", "tolerance", "tolerance_rule", "status", "reason", "data_source", "settings", "assumed",
+        "details", "source", "quote",
+    ]
+    assert list(frame["id"]) == ["n_a", "m_all", "pow"]
+    assert list(frame["status"]) == ["match", "match", "not attempted"]
+    assert frame.loc[1, "reproduced_value"] == 5.5
+
+
+def test_html_is_self_contained(tmp_path, monkeypatch):
+    report, _ = _build(tmp_path, monkeypatch)
+    page = report.html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    # no resource fetched from anywhere: every src and href is a data: URI or an in-page anchor
+    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page)
+    assert refs and all(r.startswith("data:") or r.startswith("#") for r in refs)
+    assert "<link" not in page and "<script" not in page and "http://" not in page and "https://" not in page
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', page)) == 1
+    assert 'class="synthetic"' in page
+
+
+def test_output_is_deterministic(tmp_path, monkeypatch):
+    first, _ = _build(tmp_path, monkeypatch, out="one")
+    again = build_report(
+        {"example_study": evaluate_register(register(tmp_path, TARGETS))},
+        {"example_study": audit_register(register(tmp_path, TARGETS))},
+        {"example_study": [tmp_path / "figures" / "example_study" / "fig1_synthetic.png"]},
+        tmp_path / "two", registers={"example_study": register(tmp_path, TARGETS)},
+    )
+    for a, b in ((first.markdown, again.markdown), (first.csv, again.csv), (first.html, again.html)):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_terminal_summary_lists_every_miss(tmp_path, monkeypatch):
+    report, evs = _build(tmp_path, monkeypatch, [*TARGETS, MISSING])
+    text = terminal_summary(evs)
+    lines = text.splitlines()
+    assert lines[0] == (
+        "example_study: 2 match, 1 miss, 1 not attempted of 4 targets "
+        "(calibrate: 2 match, 0 miss, 0 not attempted; check: 0 match, 1 miss, 1 not attempted)"
+    )
+    assert lines[1] == (
+        "  MISS example_study:m_a (check) published 7.0, reproduced 6.000: 6.000 does not round to 7.0 at 1 decimals"
+    )
+    assert [e.id for e in report.misses] == ["m_a"]
+
+
+# --------------------------------------------------------------------------- the command
+def test_cli_exit_0_when_everything_matches(tmp_path, monkeypatch, capsys):
+    reg = _setup(tmp_path, monkeypatch, TARGETS)
+    assert cli.main(["reproduce", str(reg.path), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("example_study: 2 match, 0 miss, 1 not attempted")
+    assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_cli_exit_1_on_a_miss_and_names_it(tmp_path, monkeypatch, capsys):
+    reg = _setup(tmp_path, monkeypatch, [*TARGETS, MISSING])
+    assert cli.main(["reproduce", str(reg.path), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "MISS example_study:m_a (check)" in captured.out
+    assert "1 published number(s) not reproduced: example_study:m_a" in captured.err
+
+
+def test_cli_exit_2_on_unknown_study(tmp_path, capsys):
+    assert cli.main(["reproduce", "no_such_study", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown study 'no_such_study'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_exit_2_on_bad_register(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[study\nid = 1\n", encoding="utf-8")
+    assert cli.main(["reproduce", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert "bad.toml: is not valid TOML" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_exit_2_on_missing_data_file_names_the_field(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "DATA", tmp_path / "nowhere")
+    reg = register(tmp_path, TARGETS)
+    assert cli.main(["reproduce", str(reg.path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "[analysis] ipd: no such file" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_exit_2_on_bad_analysis_table(tmp_path, monkeypatch, capsys):
+    _setup(tmp_path, monkeypatch, TARGETS)
+    path = tmp_path / "example_study.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('arm_column = "arm"', 'arm_column = 3'), encoding="utf-8")
+    assert cli.main(["reproduce", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "[analysis]: field 'arm_column' must be non-empty text" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["synthetic", "ipd"])
+def test_synthetic_label_only_for_synthetic_data(tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    folder = tmp_path / "data" / "example_study"
+    folder.mkdir(parents=True)
+    name = "example_study_synthetic.csv" if kind == "synthetic" else "example_study_ipd.csv"
+    FRAME.to_csv(folder / name, index=False)
+    analysis = ANALYSIS.replace("example_study_synthetic.csv", name).replace('"synthetic"', f'"{kind}"')
+    reg = register(tmp_path, TARGETS, analysis)
+    report = build_report({"example_study": evaluate_register(reg)}, {}, {}, tmp_path / "out")
+    md = report.markdown.read_text(encoding="utf-8")
+    assert ("SYNTHETIC" in md) == (kind == "synthetic")
