@@ -1,0 +1,64 @@
+"""Swimmer plot of time on the same systemic therapy after MDRT, one bar per patient, coloured by subtype.
+
+Each bar runs from metastasis-directed radiation therapy (MDRT) to the end of the systemic
+therapy the patient was on (next systemic therapy or death: filled diamond) or to the last
+follow-up still on it (open arrow). Dotted lines mark the landmarks the register counts
+patients at (6 and 12 months).
+
+    python analyses/levee2025/fig_swimmer.py [--register TOML] [--ipd CSV] [--out PNG]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, shared by these scripts
+import _levee2025 as _common  # noqa: E402
+
+from survrepro import io  # noqa: E402
+from survrepro.plotting import add_footnote, plot_swimmer  # noqa: E402
+
+
+def draw(cohort: _common.Cohort):
+    """The swimmer plot (returns its Axes)."""
+    landmarks = cohort.landmarks()
+    frame = cohort.endpoint(landmarks[0].endpoint).copy()
+    frame["subtype"] = frame["arm"].map(cohort.labels)
+    unit = cohort.time_unit
+    ax = plot_swimmer(
+        frame, time="time", event="event", group="subtype",
+        event_label="Next systemic therapy or death", censor_label="On the same therapy at last follow-up",
+        xlabel=f"{unit.capitalize()} on the same systemic therapy after MDRT",
+    )
+    # above the landmark labels
+    ax.set_title("Time on the same systemic therapy after MDRT", loc="left", fontsize=11, pad=16)
+    for lm in landmarks:
+        line = ax.axvline(lm.time, color="0.45", lw=0.8, ls=(0, (1, 2)), zorder=1)
+        line.set_gid(f"landmark:{lm.time:g}")
+        ax.annotate(f"{lm.time:g} {unit}", xy=(lm.time, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8, color="0.3")
+    for note in cohort.footnotes():
+        add_footnote(ax, note)
+    return ax
+
+
+def main(argv=None) -> int:
+    """Command line entry; returns the exit status (2 on a bad input)."""
+    return _common.run("fig_swimmer.py", _main, argv)
+
+
+def _main(argv) -> int:
+    ap = argparse.ArgumentParser(prog="fig_swimmer.py", description=__doc__.splitlines()[0])
+    _common.add_input_arguments(ap)
+    ap.add_argument("--out", type=Path, default=_common.FIGURES / "swimmer.png")
+    args = ap.parse_args(argv)
+    cohort = _common.load(args)
+    ax = draw(cohort)
+    io.save_figure(ax.figure, args.out)
+    print(f"wrote {args.out} ({cohort.source})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
