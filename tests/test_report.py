@@ -180,3 +180,19 @@ def test_synthetic_label_only_for_synthetic_data(tmp_path, monkeypatch, kind):
     report = build_report({"example_study": evaluate_register(reg)}, {}, {}, tmp_path / "out")
     md = report.markdown.read_text(encoding="utf-8")
     assert ("SYNTHETIC" in md) == (kind == "synthetic")
+
+
+def test_sections_and_extra_parts_are_included(tmp_path):
+    from survrepro.report import build_report, markdown_to_html
+
+    sec = tmp_path / "design" / "sections"
+    sec.mkdir(parents=True)
+    (sec / "10_power.md").write_text("# Power\n\nSome `code` and **bold**.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n")
+    rep = build_report({}, {}, figures={}, out_dir=tmp_path / "out",
+                       sections={"design": [sec / "10_power.md"]}, extra_parts=(("design", "Trial design"),))
+    md = rep.markdown.read_text()
+    assert "## Trial design" in md and "### Power" in md  # the section's top heading sits below the part's
+    page = rep.html.read_text()
+    assert "<h3>Power</h3>" in page
+    assert "<td>1</td><td>2</td>" in page and "<li>two</li>" in page
+    assert markdown_to_html("a `x` **y**") == "<p>a <code>x</code> <strong>y</strong></p>"

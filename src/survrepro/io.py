@@ -384,3 +384,11 @@ def read_binary(path) -> bytes:
     if not path.is_file():
         raise InputError(f"{path}: no such file; expected a file to embed.")
     return path.read_bytes()
+
+
+def read_text(path) -> str:
+    """The text of a UTF-8 file (a report section, say), naming the file when it is missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; expected a text file.")
+    return path.read_text(encoding="utf-8")

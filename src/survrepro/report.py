@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,8 @@ import pandas as pd
 from survrepro import io, paths
 from survrepro.evaluate import Evaluation, evaluations_frame, summarize
 
-__all__ = ["Report", "build_report", "find_figures", "render_markdown", "render_html", "study_summary",
-           "terminal_summary", "misses"]
+__all__ = ["Report", "build_report", "find_figures", "find_sections", "markdown_to_html", "render_markdown",
+           "render_html", "study_summary", "terminal_summary", "misses"]
 
 _SYNTHETIC_NOTE = (
     "SYNTHETIC DATA: the reproduced numbers below come from synthetic patient-level data built to "
@@ -92,6 +93,69 @@ def find_figures(study: str, root: Path | None = None) -> list[Path]:
     return sorted(folder.glob("*.png")) if folder.is_dir() else []
 
 
+def find_sections(study: str, root: Path | None = None) -> list[Path]:
+    """Markdown sections written by a study's analysis scripts: ``build/<study>/sections/*.md``, by name."""
+    folder = Path(root if root is not None else paths.BUILD) / study / "sections"
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+
+
+#: Report parts that are not studies of a register: (folder name, heading).
+EXTRA_PARTS = (("design", "Trial design from reproduced evidence"),)
+
+
+def _inline_html(text: str) -> str:
+    """Escape text and render Markdown's inline `code` and **bold**."""
+    out = _e(text)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
+
+
+def markdown_to_html(text: str) -> str:
+    """The small Markdown subset analysis sections use: headings, paragraphs, bullets, pipe tables."""
+    out, para, rows, items = [], [], [], []
+
+    def flush():
+        if para:
+            out.append(f"<p>{_inline_html(' '.join(para))}</p>")
+            para.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+        if rows:
+            cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+            body = [c for c in cells if not all(set(x) <= set(":- ") for x in c)]
+            head, rest = body[0], body[1:]
+            out.append("<table><tr>" + "".join(f"<th>{_inline_html(c)}</th>" for c in head) + "</tr>"
+                       + "".join("<tr>" + "".join(f"<td>{_inline_html(c)}</td>" for c in r) + "</tr>" for r in rest)
+                       + "</table>")
+            rows.clear()
+
+    shift = _heading_shift(text)
+    for line in text.splitlines():
+        stripped = line.strip()
+        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
+        if not stripped or stripped.startswith("!["):  # figures are embedded after the sections
+            flush()
+        elif heading:
+            flush()
+            level = min(len(heading.group(1)) + shift, 6)  # sections sit below the study's heading
+            out.append(f"<h{level}>{_inline_html(heading.group(2))}</h{level}>")
+        elif stripped.startswith("|"):
+            if para or items:
+                flush()
+            rows.append(stripped)
+        elif stripped[:2] in ("- ", "* "):
+            if para or rows:
+                flush()
+            items.append(stripped[2:])
+        else:
+            if rows:
+                flush()
+            para.append(stripped)
+    flush()
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- shared pieces
 def _sources(evaluations) -> list[str]:
     return sorted({e.data_source for e in evaluations if e.data_source})
@@ -145,9 +209,16 @@ def _md_escape(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(evaluations_by_study, audits, figures, *, registers=None, out_dir=None) -> str:
-    """The report as Markdown (figures linked relative to ``out_dir``)."""
+def render_markdown(evaluations_by_study, audits, figures, *, registers=None, out_dir=None,
+                    sections=None, extra_parts=()) -> str:
+    """The report as Markdown (figures linked relative to ``out_dir``).
+
+    ``sections`` maps a study (or an extra part such as ``"design"``) to Markdown files
+    included after its audit; ``extra_parts`` lists ``(name, heading)`` parts rendered
+    after the studies from their sections and figures alone.
+    """
     registers = registers or {}
+    sections = sections or {}
     lines = ["# Reproduction report", "",
              "Every published number of each study, recomputed from data and compared at its printed "
              "precision (or the register's reasoned tolerance). Settings marked (assumed) are not "
@@ -173,14 +244,41 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
         audit = audits.get(study)
         if audit is not None:
             lines += [audit.to_markdown(), ""]
-        figs = list(figures.get(study, ()))
-        if figs:
-            lines += [f"### Figures: {study}", ""]
-            for f in figs:
-                f = Path(f)
-                link = os.path.relpath(f, out_dir) if out_dir is not None else str(f)
-                lines += [f"![{f.stem}]({Path(link).as_posix()})", ""]
+        lines += _sections_markdown(sections.get(study, ()))
+        lines += _figures_markdown(study, figures.get(study, ()), out_dir)
+    for part, heading in extra_parts:
+        lines += [f"## {heading}", ""]
+        lines += _sections_markdown(sections.get(part, ()))
+        lines += _figures_markdown(part, figures.get(part, ()), out_dir)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _sections_markdown(paths_) -> list[str]:
+    lines = []
+    for path in paths_:
+        text = io.read_text(path).strip()
+        shift = _heading_shift(text)
+        text = re.sub(r"^(#{1,6}) ", lambda m: "#" * min(len(m.group(1)) + shift, 6) + " ", text, flags=re.M)
+        lines += [text, ""]
+    return lines
+
+
+def _heading_shift(text: str) -> int:
+    """How many levels to demote a section's headings so the highest sits at level 3."""
+    levels = [len(m.group(1)) for m in re.finditer(r"^(#{1,6}) ", text, flags=re.M)]
+    return max(0, 3 - min(levels)) if levels else 0
+
+
+def _figures_markdown(name, figs, out_dir) -> list[str]:
+    figs = list(figs)
+    if not figs:
+        return []
+    lines = [f"### Figures: {name}", ""]
+    for f in figs:
+        f = Path(f)
+        link = os.path.relpath(f, out_dir) if out_dir is not None else str(f)
+        lines += [f"![{f.stem}]({Path(link).as_posix()})", ""]
+    return lines
 
 
 # --------------------------------------------------------------------------- HTML
@@ -232,15 +330,23 @@ def _audit_html(audit) -> str:
     return "\n".join(out)
 
 
+def _figures_html(name, figs) -> list[str]:
+    figs = list(figs)
+    if not figs:
+        return []
+    return [f"<h3>Figures: {_e(name)}</h3>"] + [_figure_html(Path(f)) for f in figs]
+
+
 def _figure_html(path: Path) -> str:
     data = base64.b64encode(io.read_binary(path)).decode("ascii")
     return (f'<figure><img alt="{_e(path.stem)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{_e(path.name)}</figcaption></figure>")
 
 
-def render_html(evaluations_by_study, audits, figures, *, registers=None) -> str:
+def render_html(evaluations_by_study, audits, figures, *, registers=None, sections=None, extra_parts=()) -> str:
     """The report as one self-contained HTML page (inline CSS, figures as ``data:`` URIs)."""
     registers = registers or {}
+    sections = sections or {}
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              "<title>Reproduction report</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
              "<h1>Reproduction report</h1>",
@@ -266,17 +372,21 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None) -> str
         audit = audits.get(study)
         if audit is not None:
             parts.append(_audit_html(audit))
-        figs = list(figures.get(study, ()))
-        if figs:
-            parts.append(f"<h3>Figures: {_e(study)}</h3>")
-            parts.extend(_figure_html(Path(f)) for f in figs)
+        parts.extend(markdown_to_html(io.read_text(p)) for p in sections.get(study, ()))
+        parts.extend(_figures_html(study, figures.get(study, ())))
+        parts.append("</section>")
+    for part, heading in extra_parts:
+        parts += [f'<section id="{_e(part)}">', f"<h2>{_e(heading)}</h2>"]
+        parts.extend(markdown_to_html(io.read_text(p)) for p in sections.get(part, ()))
+        parts.extend(_figures_html(part, figures.get(part, ())))
         parts.append("</section>")
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 
 # --------------------------------------------------------------------------- entry point
-def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD, *, registers=None) -> Report:
+def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD, *, registers=None,
+                 sections=None, extra_parts=None) -> Report:
     """Write ``report.md``, ``report.csv`` and a self-contained ``report.html`` to ``out_dir``.
 
     Parameters
@@ -293,6 +403,11 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
         Folder of the three files (created when missing).
     registers : dict, optional
         ``{study: Register}``, for the title, citation and data notes of each study.
+    sections : dict, optional
+        ``{study or part: [markdown paths]}``; by default ``build/<name>/sections/*.md``.
+    extra_parts : sequence, optional
+        ``(name, heading)`` parts after the studies; by default those of :data:`EXTRA_PARTS`
+        that have sections or figures.
 
     Returns
     -------
@@ -300,10 +415,17 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
         The paths written, the terminal summary and the misses.
     """
     out_dir = Path(out_dir)
+    if extra_parts is None:
+        extra_parts = tuple((name, h) for name, h in EXTRA_PARTS if find_sections(name) or find_figures(name))
+    names = list(evaluations_by_study) + [name for name, _ in extra_parts]
     if figures is None:
-        figures = {study: find_figures(study) for study in evaluations_by_study}
-    md = render_markdown(evaluations_by_study, audits, figures, registers=registers, out_dir=out_dir)
-    page = render_html(evaluations_by_study, audits, figures, registers=registers)
+        figures = {name: find_figures(name) for name in names}
+    if sections is None:
+        sections = {name: find_sections(name) for name in names}
+    md = render_markdown(evaluations_by_study, audits, figures, registers=registers, out_dir=out_dir,
+                         sections=sections, extra_parts=extra_parts)
+    page = render_html(evaluations_by_study, audits, figures, registers=registers, sections=sections,
+                       extra_parts=extra_parts)
     frame = evaluations_frame([e for evs in evaluations_by_study.values() for e in evs])
     md_path = io.write_text(out_dir / "report.md", md)
     csv_path = io.write_csv(out_dir / "report.csv", frame)

@@ -7,7 +7,7 @@ from pathlib import Path
 from survrepro import paths
 from survrepro.audit import audit_register
 from survrepro.evaluate import evaluate_register
-from survrepro.report import build_report, find_figures
+from survrepro.report import build_report
 from survrepro.targets import list_studies, load_register
 
 
@@ -39,8 +39,7 @@ def run(args) -> int:
         registers[reg.study.id] = reg
     evaluations = {sid: evaluate_register(reg) for sid, reg in registers.items()}
     audits = {sid: audit_register(reg) for sid, reg in registers.items()}
-    figures = {sid: find_figures(sid) for sid in registers}
-    report = build_report(evaluations, audits, figures, args.out, registers=registers)
+    report = build_report(evaluations, audits, out_dir=args.out, registers=registers)
     print(report.summary, end="")
     print(f"wrote {report.markdown}, {report.csv} and {report.html}")
     failing = [e for e in report.misses if e.role in ("calibrate", "check")]
