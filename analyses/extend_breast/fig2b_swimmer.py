@@ -1,0 +1,21 @@
+"""Fig 2B of EXTEND (breast basket): swimmer plot of time to progression or death by arm.
+
+One bar per patient from randomization to progression, death or censoring (the PFS data
+of Fig 2A), longest first within each arm; a filled diamond marks progression or death and
+an open arrow a patient still progression-free at last follow-up.
+
+    python analyses/extend_breast/fig2b_swimmer.py [--register TOML] [--out PNG]
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _extend_breast import run, swimmer_main  # noqa: E402
+
+
+def main(argv=None) -> int:
+    return swimmer_main(__doc__, argv)
+
+
+if __name__ == "__main__":
+    run(main)

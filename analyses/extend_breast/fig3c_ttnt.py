@@ -1,0 +1,21 @@
+"""Fig 3C of EXTEND (breast basket): time to subsequent systemic therapy by arm.
+
+Kaplan–Meier curves of time to the next line of systemic therapy (or death) in the style of Fig 2A: censor marks, numbers
+at risk every 6 months, median lines, and the Cox HR (95% CI) and log-rank P computed
+from the data. The paper states only "all P > .05" for this endpoint; the footnote says so.
+
+    python analyses/extend_breast/fig3c_ttnt.py [--register TOML] [--out PNG]
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _extend_breast import km_main, run  # noqa: E402
+
+
+def main(argv=None) -> int:
+    return km_main("fig3c_ttnt", __doc__, argv)
+
+
+if __name__ == "__main__":
+    run(main)
