@@ -1,0 +1,211 @@
+"""The design exhibits (analyses/design/*.py) run end to end and write what survrepro.design computes.
+
+Each script is run through its ``main(argv)`` into a temporary folder. Expected values are
+computed here directly from the registers and design files with survrepro.design,
+survrepro.audit and survrepro.simulate (the functions those modules' own tests validate
+against R and published tables), never copied from the scripts' outputs.
+"""
+import importlib.util
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survrepro import audit, paths
+from survrepro import design as dz
+from survrepro import simulate as sim
+from survrepro.io import read_toml
+from survrepro.targets import load_register, printed_interval
+
+SCRIPTS = paths.ANALYSES / "design"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"design_exhibit_{name}", SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(name: str, root, capsys, *extra):
+    """Run one exhibit into ``root``/build/design and ``root``/figures/design; return the output paths."""
+    out_dir = root / "build" / "design"
+    figure = root / "figures" / "design" / f"{name}.png"
+    code = _load(name).main(["--out-dir", str(out_dir), "--figure", str(figure), *extra])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    lines = captured.out.splitlines()
+    assert lines and all(line.startswith("wrote ") for line in lines)
+    written = [root / p for p in (line.removeprefix("wrote ") for line in lines)]
+    assert all(p.is_file() for p in written)
+    assert figure in written and any(p.suffix == ".md" and p.parent.name == "sections" for p in written)
+    return out_dir, figure, written
+
+
+def _same_bytes(root_a, root_b, written):
+    for p in written:
+        other = root_b / p.relative_to(root_a)
+        assert other.read_bytes() == p.read_bytes(), f"{p.name} differs between two runs"
+
+
+# --------------------------------------------------------------------------- EXTEND
+def test_extend_events(tmp_path, capsys):
+    out_dir, figure, written = _run("extend_events", tmp_path / "a", capsys)
+    tab = pd.read_csv(out_dir / "extend_events.csv")
+
+    reg = load_register("extend_breast")
+    mc, me = reg.by_id("design_median_control").value, reg.by_id("design_median_experimental").value
+    power = reg.by_id("design_power").value / 100  # printed in percent
+    alpha = reg.by_id("design_alpha").value
+    hr = dz.hazard_ratio_from_medians(mc, me)
+    lo_t, hi_t = reg.by_id("pfs_hr_ci_low"), reg.by_id("pfs_hr_ci_high")
+    n_mdt, n_soc = reg.by_id("n_mdt").value, reg.by_id("n_soc").value
+    frac = n_mdt / (n_mdt + n_soc)
+    # events implied by the CI width, D = 1 / (p (1 - p) SE^2), over the rounding of both limits
+    implied = audit.events_from_ci(lo_t.value, hi_t.value, 0.95, frac)
+    (lo_a, lo_b), (hi_a, hi_b) = printed_interval(lo_t.value, lo_t.decimals), printed_interval(hi_t.value, hi_t.decimals)
+    implied_low = audit.events_from_ci(lo_a, hi_b, 0.95, frac)  # widest interval: fewest events
+    implied_high = audit.events_from_ci(lo_b, hi_a, 0.95, frac)  # narrowest interval: most events
+
+    assert list(tab["sides"]) == [1, 2]
+    assert list(tab["required_events"]) == [38, 52]  # Schoenfeld, HR 0.5, 80%, alpha 0.1 one / two-sided
+    for row in tab.itertuples():
+        req = dz.required_events(hr, power=power, alpha=alpha, sides=row.sides)
+        assert row.required_events_exact == pytest.approx(req.events_exact, rel=1e-12)
+        assert row.required_events == req.events
+        assert row.implied_events == pytest.approx(implied, rel=1e-12)
+        assert row.implied_events_low == pytest.approx(implied_low, rel=1e-9)
+        assert row.implied_events_high == pytest.approx(implied_high, rel=1e-9)
+        for col, d in (("power_at_implied_events", implied), ("power_at_implied_events_low", implied_low),
+                       ("power_at_implied_events_high", implied_high)):
+            assert getattr(row, col) == pytest.approx(dz.power_for_events(hr, d, alpha=alpha, sides=row.sides).power,
+                                                      rel=1e-9)
+        # the detectable hazard ratio gives the target power at the implied events
+        det = dz.power_for_events(row.hr_detectable_at_implied_events, implied, alpha=alpha, sides=row.sides)
+        assert det.power == pytest.approx(power, abs=1e-9)
+        pat = dz.required_patients(hr, median_control=mc, accrual=46, follow_up=6, power=power, alpha=alpha,
+                                   sides=row.sides)  # accrual 2018-09 to 2022-07; 6 months' minimum follow-up
+        assert row.required_patients == pat.patients
+        assert row.patients_randomised == n_mdt + n_soc
+
+    # the audit's own comparison gives the same power
+    finding = {f.values["sides"]: f.values for f in audit.audit_register(reg).by_check("design_events_vs_ci")}
+    for row in tab.itertuples():
+        assert row.power_at_implied_events == pytest.approx(finding[row.sides]["power_at_implied_events"], rel=1e-12)
+
+    text = (out_dir / "sections" / "10_extend_events.md").read_text()
+    assert "](../figures/design/extend_events.png)" in text
+    assert f"{implied:.1f} events" in text and "38 events (1-sided)" in text
+
+    _, _, _ = _run("extend_events", tmp_path / "b", capsys)
+    _same_bytes(tmp_path / "a", tmp_path / "b", written)
+
+
+# --------------------------------------------------------------------------- BOSS
+def test_boss_power(tmp_path, capsys):
+    out_dir, _, written = _run("boss_power", tmp_path / "a", capsys)
+    tab = pd.read_csv(out_dir / "boss_power.csv")
+    curve = pd.read_csv(out_dir / "boss_power_curve.csv")
+
+    spec = read_toml(paths.DESIGNS / "boss.toml")["assumptions"]
+    n, p0, alpha, power = spec["n"]["value"], spec["p0"]["value"], spec["alpha"]["value"], spec["power"]["value"]
+    rate = load_register("levee2025").by_id("on_therapy_6m_pct_all")
+    p1 = rate.numerator / rate.denominator  # 28/47
+
+    given = dz.binomial_design(n, p0, p1, alpha=alpha)
+    row = tab.iloc[0]
+    assert row["n"] == n and row["threshold"] == given.threshold
+    assert row["type_i_error"] == pytest.approx(given.type_i_error, rel=1e-12)
+    assert row["power"] == pytest.approx(given.power, rel=1e-12)
+    search = dz.binomial_sample_size(p0, p1, alpha=alpha, power=power)
+    assert list(tab["n"].iloc[1:3]) == [search.n_smallest, search.n_stable]
+    simon = dz.simon_two_stage(p0, p1, alpha=alpha, power=power)
+    for kind, r in zip(("optimal", "minimax"), tab.iloc[3:].itertuples()):
+        d = simon[kind]
+        assert (r.r1, r.n1, r.threshold - 1, r.n) == (d.r1, d.n1, d.r, d.n)
+        assert r.expected_n_p0 == pytest.approx(d.expected_n_p0, rel=1e-12)
+        assert r.power == pytest.approx(d.power, rel=1e-12)
+
+    ref = dz.binomial_power_curve(n, p0, curve["true_rate"].to_numpy(), alpha=alpha)
+    np.testing.assert_allclose(curve["power"], ref["power"], rtol=1e-12, atol=1e-300)
+    assert (curve["threshold"] == given.threshold).all()
+    at_p0 = curve.loc[np.isclose(curve["true_rate"], p0), "power"].iloc[0]
+    assert at_p0 == pytest.approx(given.type_i_error, rel=1e-12)  # the curve at p0 is the attained alpha
+
+    text = (out_dir / "sections" / "20_boss_power.md").read_text()
+    assert "assumption of this toolkit, not of the trial" in text
+    assert f"at least {given.threshold} reach the endpoint" in text
+
+    _run("boss_power", tmp_path / "b", capsys)
+    _same_bytes(tmp_path / "a", tmp_path / "b", written)
+
+
+# --------------------------------------------------------------------------- EXTEND-OP
+TRIALS = 200  # reduced for speed; the exhibit's default is far larger
+
+
+def test_extend_op_power(tmp_path, capsys):
+    out_dir, _, written = _run("extend_op_power", tmp_path / "a", capsys, "--trials", str(TRIALS), "--workers", "1")
+    tab = pd.read_csv(out_dir / "extend_op_power.csv")
+
+    a = {k: s["value"] for k, s in read_toml(paths.DESIGNS / "extend_op.toml")["assumptions"].items()}
+    control = sim.exponential(median=a["median_control"])
+    expected = sim.power_curve(
+        lambda hr: sim.equal_baskets(a["baskets"], a["n"], control, control.with_hazard_ratio(hr)),
+        a["hazard_ratios"], seed=a["seed"], accrual=a["accrual"], follow_up=a["follow_up"], dropout=a["dropout"],
+        alpha=a["alpha"], sides=a["sides"], n_trials=TRIALS, workers=1)
+    merged = expected.merge(tab, on=["hazard_ratio", "analysis"], suffixes=("", "_got"), validate="one_to_one")
+    assert len(merged) == len(expected) == len(a["hazard_ratios"]) * (len(a["baskets"]) + 2)
+    assert (merged["rejections"] == merged["rejections_got"]).all()
+    np.testing.assert_allclose(merged["power_got"], merged["power"], rtol=0, atol=0)
+    np.testing.assert_allclose(merged["mean_events_got"], merged["mean_events"], rtol=1e-12)
+
+    # expected events and Schoenfeld power of the pooled analysis, from survrepro.design directly
+    lam = math.log(2) / a["median_control"]
+    baskets = sim.equal_baskets(a["baskets"], a["n"], control, control)
+    n_c, n_e = sum(b.n_control for b in baskets), sum(b.n_experimental for b in baskets)
+    assert n_c + n_e == a["n"]
+    for hr in a["hazard_ratios"]:
+        d = (n_c * dz.event_probability(lam, a["accrual"], a["follow_up"], a["dropout"])
+             + n_e * dz.event_probability(lam * hr, a["accrual"], a["follow_up"], a["dropout"]))
+        row = tab[(tab["hazard_ratio"] == hr) & (tab["analysis"] == "pooled, stratified by basket")].iloc[0]
+        assert row["expected_events"] == pytest.approx(d, rel=1e-12)
+        want = a["alpha"] if hr == 1 else dz.power_for_events(hr, d, alpha=a["alpha"], sides=a["sides"]).power
+        assert row["analytic_power"] == pytest.approx(want, rel=1e-12)
+        assert row["analytic_rejection_rate"] >= row["analytic_power"]
+
+        # the mean over baskets pools every basket's rejections
+        baskets = tab[(tab["hazard_ratio"] == hr) & tab["analysis"].isin(a["baskets"])]
+        mean = tab[(tab["hazard_ratio"] == hr) & (tab["analysis"] == "per basket, mean over baskets")].iloc[0]
+        assert mean["trials"] == TRIALS * len(a["baskets"])
+        assert mean["power"] == pytest.approx(baskets["rejections"].sum() / mean["trials"], rel=1e-12)
+
+    text = (out_dir / "sections" / "30_extend_op_power.md").read_text()
+    assert f"{TRIALS:,} trials were simulated per hazard ratio (seed {a['seed']}" in text
+
+    _run("extend_op_power", tmp_path / "b", capsys, "--trials", str(TRIALS), "--workers", "1")
+    _same_bytes(tmp_path / "a", tmp_path / "b", written)
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("name", ["extend_events", "boss_power", "extend_op_power"])
+def test_missing_design_file_is_one_line_and_writes_nothing(tmp_path, capsys, name):
+    missing = tmp_path / "no_such_design.toml"
+    code = _load(name).main(["--design", str(missing), "--out-dir", str(tmp_path / "out"),
+                             "--figure", str(tmp_path / "fig.png")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and str(missing) in err and "no such file" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "fig.png").exists()
+
+
+def test_assumption_without_source_is_refused(tmp_path, capsys):
+    bad = tmp_path / "boss_bad.toml"
+    text = (paths.DESIGNS / "boss.toml").read_text()
+    bad.write_text(text.replace('value = 0.40\nassumed = true', 'value = 0.40'))
+    code = _load("boss_power").main(["--design", str(bad), "--out-dir", str(tmp_path / "out"),
+                                     "--figure", str(tmp_path / "fig.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "'p0'" in err and "neither a source nor assumed = true" in err
+    assert not (tmp_path / "out").exists()
