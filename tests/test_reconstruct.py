@@ -321,3 +321,138 @@ def test_drop_clicked_just_after_table_time_keeps_its_events():
     assert np.sum((arm.time < 10) & (arm.event == 1)) == 5
     assert np.sum((arm.time >= 10) & (arm.event == 1)) == 3
     np.testing.assert_array_equal(arm.at_risk_reconstructed, [100, 95, 92])
+
+
+# --------------------------------------------------------------------------- dp method
+def small_arm(seed, low=6, high=21):
+    """A small synthetic arm: distinct event days 1-59 (further apart than the 1% time
+    tolerance), censorings at half days, the last patient censored at day 60.5."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(low, high))
+    ne = int(rng.integers(n // 3, n))
+    ev_t = rng.choice(np.arange(1, 60), ne, replace=False).astype(float)
+    ce_t = np.concatenate((rng.integers(1, 60, n - ne - 1) + 0.5, [60.5]))
+    time = np.concatenate((ev_t, ce_t))
+    event = np.concatenate((np.ones(ne, int), np.zeros(n - ne, int)))
+    table_t = np.array([0, 10, 20, 30, 40, 50.0])
+    return time, event, table_t, (time[None, :] >= table_t[:, None]).sum(axis=1)
+
+
+def recovered(arm, time, event, table_t):
+    """Same event times, and the same number censored between each pair of consecutive
+    nodes (event times and table times)."""
+    ev_r = np.sort(arm.time[arm.event == 1])
+    if ev_r.size != event.sum() or not np.allclose(ev_r, np.sort(time[event == 1])):
+        return False
+    edges = np.unique(np.concatenate((time[event == 1], table_t, [time.max()])))
+
+    def bins(x):
+        return np.bincount(np.searchsorted(edges, x, side="left"), minlength=edges.size + 1)
+
+    return np.array_equal(bins(arm.time[arm.event == 0]), bins(time[event == 0]))
+
+
+def test_dp_noise_free_round_trip_recovers_small_arm_exactly():
+    # 11 patients: deaths on days 5, 8, 12, 23, 27, 30, 45; censored at 9.5, 16.5, 28.5, 60.5
+    time = np.array([5, 8, 9.5, 12, 16.5, 23, 27, 28.5, 30, 45, 60.5])
+    event = np.array([1, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0])
+    table_t = np.array([0, 10, 20, 30, 40, 50.0])
+    table_n = (time[None, :] >= table_t[:, None]).sum(axis=1)
+    xs, ys = km_clicks(time, event)
+    arm = reconstruct_arm(xs, ys, table_t, table_n, method="dp")
+    assert arm.method == "dp" and arm.n == 11
+    assert recovered(arm, time, event, table_t)
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, table_n)
+    assert arm.max_abs_error < 1e-9
+
+
+def test_dp_noise_free_small_arms_recovered_exactly_unlike_exact():
+    hits = {"dp": 0, "exact": 0}
+    for seed in range(40):
+        time, event, table_t, table_n = small_arm(seed)
+        xs, ys = km_clicks(time, event)
+        for method in hits:
+            arm = reconstruct_arm(xs, ys, table_t, table_n, method=method)
+            hits[method] += recovered(arm, time, event, table_t)
+    # both corners of every drop clicked without noise: dp recovers the patients of all 40
+    # arms (6-20 patients); exact, which spreads censoring evenly over each table interval,
+    # recovers 17 of them
+    assert hits["dp"] == 40
+    assert hits["exact"] < 30
+
+
+def test_dp_matches_total_events_and_deterministic():
+    time, event, table_t, table_n = small_arm(5)
+    xs, ys = km_clicks(time, event)
+    a = reconstruct_arm(xs, ys, table_t, table_n, method="dp", total_events=int(event.sum()))
+    b = reconstruct_arm(xs, ys, table_t, table_n, method="dp", total_events=int(event.sum()))
+    assert a.events == event.sum()
+    np.testing.assert_array_equal(a.time, b.time)
+    np.testing.assert_array_equal(a.event, b.event)
+    np.testing.assert_array_equal(a.at_risk_reconstructed, table_n)
+
+
+def test_auto_uses_dp_for_small_arms_and_exact_for_large(monkeypatch):
+    import survrepro.reconstruct as rec
+
+    time, event, table_t, table_n = small_arm(7)
+    xs, ys = km_clicks(time, event)
+    assert reconstruct_arm(xs, ys, table_t, table_n).method == "dp"
+    monkeypatch.setattr(rec, "DP_AUTO_MAX_N", int(table_n[0]) - 1)
+    assert reconstruct_arm(xs, ys, table_t, table_n).method == "exact"
+
+
+def test_dp_too_large_is_handed_to_exact_with_a_note(monkeypatch):
+    import survrepro.reconstruct as rec
+
+    monkeypatch.setattr(rec, "DP_MAX_CELLS", 10)
+    time, event, table_t, table_n = small_arm(3)
+    xs, ys = km_clicks(time, event)
+    arm = reconstruct_arm(xs, ys, table_t, table_n, method="dp")
+    assert arm.method == "exact"
+    assert any("beyond the size of the dp method" in x for x in arm.notes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(curve_and_table())
+def test_property_dp_n_and_at_risk_when_feasible(data):
+    times, surv, t_tab, counts = data
+    try:
+        arm = reconstruct_arm(times, surv, t_tab, counts, method="dp")
+    except InputError as exc:
+        assert "reached 0" in str(exc)
+        return
+    assert arm.n == counts[0]
+    assert 0 <= arm.events <= counts[0]
+    assert np.all(np.isfinite(arm.time)) and np.all(arm.time >= 0)
+    if not np.array_equal(arm.at_risk_reconstructed, counts):
+        assert any("do not allow" in x for x in arm.notes)
+
+
+@st.composite
+def feasible_curve_and_table(draw):
+    """A curve that stays above 0.1 and a table removing at least as many patients in each
+    interval as the curve has points there, so every table count can be met. Points keep
+    2 time units (more than the 1% time tolerance) away from the table times."""
+    k = draw(st.integers(2, 25))
+    grid = st.floats(0.5, 100).filter(lambda x: min(abs(x - c) for c in (20, 40, 60, 80)) > 2)
+    times = np.sort(np.array(draw(st.lists(grid, min_size=k, max_size=k, unique=True))))
+    drops = np.array(draw(st.lists(st.floats(0, 0.1), min_size=k, max_size=k)))
+    surv = np.maximum(1 - np.cumsum(drops), 0.1)
+    cuts = np.sort(np.array(draw(st.lists(st.sampled_from([20.0, 40, 60, 80]), min_size=0, max_size=4, unique=True))))
+    edges = np.concatenate(([0.0], cuts, [np.inf]))
+    per = np.histogram(times, bins=edges)[0]  # points in each interval
+    extra = draw(st.lists(st.integers(0, 10), min_size=per.size, max_size=per.size))
+    leave = per + np.array(extra)
+    n = int(leave.sum() + draw(st.integers(0, 10)))
+    counts = n - np.concatenate(([0], np.cumsum(leave)[:-1]))
+    return times, surv, np.concatenate(([0.0], cuts)), counts.astype(int)
+
+
+@settings(max_examples=60, deadline=None)
+@given(feasible_curve_and_table())
+def test_property_dp_at_risk_equal_when_feasible(data):
+    times, surv, t_tab, counts = data
+    arm = reconstruct_arm(times, surv, t_tab, counts, method="dp")
+    assert arm.n == counts[0]
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, counts)

@@ -420,7 +420,7 @@ def study_data_from_frame(register: Register, ipd: pd.DataFrame, *, where: str |
 
 def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame, at_risk: pd.DataFrame | None,
                          *, source: str, curve_where: str = "curves", at_risk_where: str = "risk table",
-                         method: str = "exact") -> EndpointData:
+                         method: str = "auto") -> EndpointData:
     """Patients of one endpoint reconstructed from a digitized curve and its risk table.
 
     Uses :func:`survrepro.reconstruct.reconstruct` (the number of patients per arm comes

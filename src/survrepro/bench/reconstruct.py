@@ -9,7 +9,8 @@ holds the true numbers at risk at six regular times (0, T/6, ..., 5T/6, T the la
 follow-up of the trial). The reconstruction is compared with the truth:
 ``|log HR(reconstructed) - log HR(true)|`` (Cox, Efron ties), the absolute difference
 of the medians (as % of the time axis) and the largest vertical distance between the
-reconstructed and the true Kaplan–Meier curves. Both methods run on the same inputs.
+reconstructed and the true Kaplan–Meier curves. Every method (``auto``, ``dp``, ``exact``,
+``guyot``) runs on the same inputs, side by side.
 
 Speed is in-process wall time (median of repeated runs) of the whole per-arm call,
 cleaning and fidelity included. Scale runs use synthetic exponential data.
@@ -27,7 +28,7 @@ import pandas as pd
 from survrepro.cox import cox_ph
 from survrepro.km import kaplan_meier
 from survrepro.paths import TESTS
-from survrepro.reconstruct import reconstruct_arm
+from survrepro.reconstruct import DP_AUTO_MAX_N, METHODS, reconstruct_arm
 
 NOISE_SURVIVAL = 0.003
 NOISE_TIME = 0.002  # fraction of the time axis
@@ -249,9 +250,10 @@ def _median_time(fn, repeat: int) -> float:
     return float(np.median(times))
 
 
-def speed(method: str, repeat: int = 200):
-    """Median time of one two-arm trial (gbsg2 by hormone therapy) and of 300 trials."""
-    name, t, e, g = next(c for c in cases() if c[0] == "gbsg2~horTh")
+def speed(method: str, repeat: int = 200, case: str = "gbsg2~horTh", many: bool = True):
+    """Median time of one two-arm trial (gbsg2 by hormone therapy by default) and of 300
+    trials (all cases, seeds 1-10, in turn)."""
+    name, t, e, g = next(c for c in cases() if c[0] == case)
     arms = make_trial(t, e, g, 1)
     points = [a[0].size for a in arms]
 
@@ -260,6 +262,9 @@ def speed(method: str, repeat: int = 200):
             reconstruct_arm(xs, ys, tt, nr, method=method)
 
     one_trial = _median_time(one, repeat)
+    if not many:
+        return {"method": method, "case": name, "points per arm": points, "one trial (ms)": one_trial * 1e3,
+                "300 trials (s)": np.nan}
     pool = [make_trial(t_, e_, g_, s) for s in range(1, 11) for (_, t_, e_, g_) in cases()]
     pool = (pool * (300 // len(pool) + 1))[:300]
 
@@ -269,7 +274,7 @@ def speed(method: str, repeat: int = 200):
                 reconstruct_arm(xs, ys, tt, nr, method=method)
 
     many_trials = _median_time(many, 3)
-    return {"method": method, "points per arm": points, "one trial (ms)": one_trial * 1e3,
+    return {"method": method, "case": name, "points per arm": points, "one trial (ms)": one_trial * 1e3,
             "300 trials (s)": many_trials}
 
 
@@ -305,8 +310,8 @@ def main() -> None:
     n_cases = len(cases())
     print(f"IPD reconstruction benchmark: {n_cases} two-arm cases x {len(SEEDS)} noise seeds")
     print("(noise sd 0.003 on survival, 0.2% of the time axis on time; risk table at 6 regular times)\n")
-    acc = pd.concat([accuracy("exact"), accuracy("guyot")], ignore_index=True)
-    print("Accuracy against the true IPD")
+    acc = pd.concat([accuracy(m) for m in METHODS], ignore_index=True)
+    print(f"Accuracy against the true IPD (auto: dp for arms of <= {DP_AUTO_MAX_N} patients, exact above)")
     print(summarise(acc).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     floor = time_noise_floor()
     x = floor["abs_dlog_hr"].to_numpy()
@@ -315,8 +320,10 @@ def main() -> None:
           f"runs > 0.15: {int(np.sum(x > 0.15))}")
     print("\nGoals: median |dlogHR| <= 0.010, p95 <= 0.05, none above 0.15.\n")
     print("Speed (in-process, cleaning and fidelity included; median of repeated runs)")
-    print(pd.DataFrame([speed("exact"), speed("guyot", repeat=50)]).to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"))
+    rows = [speed("auto"), speed("exact"), speed("guyot", repeat=50), speed("dp", repeat=20, many=False),
+            speed("auto", repeat=50, case="R:aml~x", many=False),
+            speed("exact", repeat=50, case="R:aml~x", many=False)]
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("\nScale (synthetic data)")
     print(scale("exact").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 

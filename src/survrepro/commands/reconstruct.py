@@ -13,9 +13,10 @@ the first at time 0. Without a risk table give --n. The curve is cleaned first a
 cleaning action is reported. IPD.csv gets time,event[,arm] (one row per patient), ready
 for `survrepro analyze`; --fidelity writes the fit of each arm as JSON (RMSE, mean and max
 absolute error at the digitized points, numbers at risk and events against the published
-ones, cleaning actions and assumptions). Method: Guyot et al., BMC Med Res Methodol
-2012;12:9, solved in closed form per interval (--method guyot runs the published
-algorithm)."""
+ones, cleaning actions and assumptions). Methods: the model of Guyot et al., BMC Med Res Methodol
+2012;12:9, solved by dynamic programming over the numbers at risk that the drops imply
+(dp) or in closed form per interval (exact); --method guyot runs the published
+algorithm. The default, auto, uses dp for arms of at most 150 patients."""
 
 
 def register(subparsers) -> None:
@@ -31,7 +32,8 @@ def register(subparsers) -> None:
     p.add_argument("--scale", choices=SCALES, default="auto", help="survival as fraction or percent (default: auto)")
     p.add_argument("--convert-cumulative", action="store_true",
                    help="the curve is a cumulative incidence F(t): use 1 - F")
-    p.add_argument("--method", choices=METHODS, default="exact", help="reconstruction method (default: exact)")
+    p.add_argument("--method", choices=METHODS, default="auto",
+                   help="reconstruction method (default: auto = dp for arms of at most 150 patients, exact above)")
     p.add_argument("-o", "--output", required=True, metavar="IPD.csv", help="where to write the patients")
     p.add_argument("--fidelity", default=None, metavar="FIDELITY.json", help="where to write the fidelity report")
     p.set_defaults(func=run)
