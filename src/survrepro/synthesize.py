@@ -32,6 +32,11 @@ Method
    times whose median is the published median of the arm (or of the cohort); deaths mostly
    after progression; a data cut-off given by the study or chosen by bisection so that the
    reverse Kaplan–Meier median follow-up is the published one.
+   When a hazard ratio is given with both Wald limits, PFS of the two arms is instead built
+   by its own capped search over times, event flags and event counts so that the log
+   hazard ratio, its standard error (hence the number of events and the balance of the risk
+   sets), the arms' medians and the median follow-up sit at the centre of their printed
+   ranges; it is then kept fixed.
 2. Deterministic local search (seeded simulated annealing with an iteration cap): one
    latent time of one patient is moved at a time, chosen among the patients and times the
    unmet constraints depend on; a move is kept when the total distance to the printed
@@ -807,6 +812,400 @@ def _thin_events(spec, s, group, cutoff, rng, notes):
     )
 
 
+# --------------------------------------------------------------------------- construction of a compared endpoint
+def _hr_region(constraints, endpoint_arms=None):
+    """Centre of the hazard-ratio targets' feasible region in (log HR, SE).
+
+    A printed hazard ratio ``h`` with ``k`` decimals fixes ``beta = log HR`` to
+    ``[log(h - u/2), log(h + u/2))`` (``u = 10**-k``); printed Wald limits fix
+    ``beta - z SE`` and ``beta + z SE`` the same way. The feasible set of ``(beta, SE)`` is
+    scanned on a grid; its centroid is the target and the region shrunk about it by
+    :data:`_SHRINK` the tolerance (see :func:`_hr_outside`), so that the data sit well inside the rounding ranges rather than on an edge.
+
+    Returns ``None`` unless both Wald limits are given for one endpoint and pair of arms;
+    otherwise ``(endpoint, arms, ties, conf_level, (beta, se), bounds, (se_min, se_max))``,
+    with ``(beta, se) = None`` when no pair of values rounds to every printed number and
+    ``bounds`` the log-scale ranges used by :func:`_hr_outside`.
+    """
+    by_q = {c.quantity: c for c in constraints if c.quantity in ("hr", "hr_ci_low", "hr_ci_high")}
+    if "hr_ci_low" not in by_q or "hr_ci_high" not in by_q:
+        return None
+    lo, hi = by_q["hr_ci_low"], by_q["hr_ci_high"]
+    group = [c for c in by_q.values() if c.endpoint == lo.endpoint and c.arms == lo.arms]
+    if len(group) != len(by_q) or hi.conf_level != lo.conf_level or lo.value <= 0:
+        return None
+    z = _z(lo.conf_level)
+
+    def rng_of(c):
+        u = 10.0 ** (-c.decimals) / 2
+        return math.log(max(c.value - u, 1e-12)), math.log(c.value + u)
+
+    (u0, u1), (v0, v1) = rng_of(lo), rng_of(hi)
+    b0, b1 = (u0 + v0) / 2, (u1 + v1) / 2
+    if "hr" in by_q:
+        h0, h1 = rng_of(by_q["hr"])
+        b0, b1 = max(b0, h0), min(b1, h1)
+    s0, s1 = max((v0 - u1) / (2 * z), 1e-6), (v1 - u0) / (2 * z)
+    beta, se = np.meshgrid(np.linspace(b0, b1, 301), np.linspace(s0, s1, 301))
+    def inside(beta, se):
+        ok = (beta - z * se > u0) & (beta - z * se < u1) & (beta + z * se > v0) & (beta + z * se < v1)
+        return ok & (beta > h0) & (beta < h1) if "hr" in by_q else ok
+
+    ok = inside(beta, se)
+    settings = (lo.endpoint, lo.arms, lo.ties, lo.conf_level)
+    if b1 <= b0 or s1 <= s0 or not ok.any():
+        return (*settings, None, None, (s0, s1))
+    centre = (float(beta[ok].mean()), float(se[ok].mean()))
+    bounds = {"z": z, "low": (u0, u1), "high": (v0, v1), "hr": (h0, h1) if "hr" in by_q else None}
+    return (*settings, centre, bounds, (float(se[ok].min()), float(se[ok].max())))
+
+
+#: The construction aims at the feasible (log HR, SE) region shrunk about its centre by this factor.
+_SHRINK = 0.7
+
+
+def _hr_outside(centre, bounds, beta, se, shrink=_SHRINK):
+    """How far ``(beta, se)`` lies outside the feasible region shrunk about ``centre`` by ``shrink``.
+
+    The point is mapped to ``centre + (point - centre) / shrink``; the result sums how far
+    ``beta``, ``beta - z se`` and ``beta + z se`` of the mapped point fall outside their
+    ranges (log scale), so it is 0 exactly on the shrunk region, which lies inside the
+    feasible one (a convex set holding its centre).
+    """
+    b = centre[0] + (beta - centre[0]) / shrink
+    s = centre[1] + (se - centre[1]) / shrink
+    z = bounds["z"]
+    out = 0.0
+    for value, rng_ in ((b - z * s, bounds["low"]), (b + z * s, bounds["high"]), (b, bounds["hr"])):
+        if rng_ is not None:
+            out += max(0.0, rng_[0] - value) + max(0.0, value - rng_[1])
+    return out
+
+
+def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
+    """Build PFS of two compared arms constructively so that the hazard ratio, its Wald
+    limits, the arms' medians and the median follow-up sit at the centre of their ranges.
+
+    The hazard ratio and its Wald limits fix the log hazard ratio and its standard error,
+    hence the Cox information ``sum p(1 - p)`` over events, hence the number of events and
+    how balanced the risk sets are; the medians fix where the events fall. Those constraints
+    depend on the order of events and censorings only, so the search here works on the
+    endpoint itself: per patient a time, an event flag and (for an event) the end of
+    follow-up. Its moves change a time, turn an event into a censoring or back (changing the
+    event count), swap two patients of different arms, or put an event exactly on a
+    published median. The loss measures the distance to the centre of each range; the
+    search is seeded and capped: each event count tried (the fewest the standard error allows
+    and a few more) gets ``max_iter // 8`` annealing steps, restarting from its best state,
+    then at most four times as many evaluations of a deterministic steepest descent.
+
+    A censoring no earlier than the shortest potential follow-up (``cutoff - width``) is
+    administrative: the patient entered ``time`` before the cut-off. An earlier one is a
+    loss to follow-up at that time. Returns the PFS (times, events) it wrote into ``s``, or
+    ``None`` when it did not apply or did not converge (``s`` is then unchanged).
+    """
+    region = _hr_region(spec.constraints)
+    if region is None or region[0] != "pfs":
+        return None
+    endpoint, arms, ties, conf_level, centre, bounds, (se_lo, se_hi) = region
+    sel = np.isin(group, arms)
+    n_sel = int(sel.sum())
+    if centre is None:
+        notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} hazard ratio and limits together.")
+        return None
+    # every event adds at most 1/4 to the Cox information: SE >= 2 / sqrt(events)
+    if 2 / math.sqrt(n_sel) > se_hi:
+        notes.append(
+            f"Conflict: the printed {endpoint} hazard-ratio limits need SE <= {se_hi:.3f}, but {n_sel} patients "
+            f"give at most {n_sel} events and SE >= 2/sqrt({n_sel}) = {2 / math.sqrt(n_sel):.3f}."
+        )
+        return None
+    beta_c, se_c = centre
+    width_lim = bounds["low"][1] - bounds["low"][0]
+    n = group.size
+    idx = np.flatnonzero(sel)
+    x = (group[idx] == arms[0]).astype(int)
+    medians = [c for c in spec.constraints
+               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
+    med_masks = [np.isin(group[idx], c.arms) if c.arms else np.ones(idx.size, bool) for c in medians]
+    fu = [c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if sel.all() else []
+    lo_admin = max(1, int(cutoff - width * 100))
+    targets = [int(round(c.value * 100)) for c in medians]
+
+    def state_loss(t, e, f):
+        tt, ee = t[idx] / 100.0, e[idx]
+        fit = _cox_untied(tt, ee, x)
+        if fit is None:
+            return 1e6
+        b, se = fit
+        # distance from the shrunk region, in units of a fifth of the width of a limit's range
+        loss = _hr_outside(centre, bounds, b, se) / (width_lim / 5)
+        for c, m in zip(medians, med_masks):
+            unit = 10.0 ** (-c.decimals)
+            med = _km_median_untied(tt[m], ee[m])
+            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        for c in fu:
+            unit = 10.0 ** (-c.decimals)
+            med = _km_median_untied(f / 100.0, np.ones(n))
+            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        return loss
+
+    # event counts to try: the fewest the SE allows with balanced risk sets (SE ~ 2/sqrt(events))
+    # and a few more, split in proportion to the arm sizes and one either side
+    least = min(n_sel, int(math.ceil(4 / se_c**2)))
+    sizes = [int((group == a).sum()) for a in arms]
+    candidates = []
+    for total in range(least, min(n_sel, least + 4) + 1):
+        k0 = int(round(total * sizes[0] / n_sel))
+        for k in (k0, k0 + 1, k0 - 1):
+            if 0 < k <= sizes[0] and 0 < total - k <= sizes[1] and (k, total - k) not in candidates:
+                candidates.append((k, total - k))
+    budget = max(1, max_iter // 8)
+    steps = 0
+    for counts in candidates:
+        t, e, f = _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng)
+        t, e, f, loss, used = _anneal_compared(
+            t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, state_loss, rng, budget)
+        steps += used
+        if 0 < loss < 3:
+            t, f, loss, used = _polish_compared(t, e, f, idx, lo_admin, cutoff, state_loss, 4 * budget)
+            steps += used
+        if loss == 0:
+            break
+    if loss > 0:
+        notes.append(
+            f"The construction of {endpoint} for {' vs '.join(arms)} stopped after {steps} steps short of the "
+            "centre of the hazard-ratio and median ranges; the search below starts from the usual construction."
+        )
+        return None
+    # write the endpoint into the latent state
+    pri_death_first = float(spec.priors.get("death_first", 0.1))
+    pps = float(spec.priors.get("post_progression_survival", 24.0))
+    far = 3 * cutoff
+    n_ltfu = 0
+    for i in idx:
+        ti = int(t[i])
+        if e[i] == 1:
+            s["a"][i] = cutoff - int(f[i])
+            s["U"][i] = _NEVER
+            gap = max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
+            if rng.random() < pri_death_first:
+                s["D"][i], s["P"][i] = ti, far + gap
+            else:
+                s["P"][i], s["D"][i] = ti, ti + gap
+        else:
+            if ti >= lo_admin:
+                s["a"][i], s["U"][i] = cutoff - ti, _NEVER
+            else:
+                s["a"][i], s["U"][i] = int(rng.integers(0, int(width * 100) + 1)), ti
+                n_ltfu += 1
+            s["P"][i] = far + int(rng.integers(0, cutoff))
+            s["D"][i] = s["P"][i] + max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
+    b, se = _fast_cox(t[idx] / 100.0, e[idx], x, ties)
+    events = {arm: int(e[group == arm].sum()) for arm in arms}
+    notes.append(
+        f"{endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
+        f"the region of values that round to them, shrunk by {_SHRINK:g} about its centre): log hazard "
+        f"ratio {b:.4f} (centre {beta_c:.4f}) with SE {se:.4f} (centre {se_c:.4f}); "
+        + ", ".join(f"{v} events in {k}" for k, v in events.items())
+        + f". Censorings before the shortest potential follow-up ({lo_admin / 100:.2f} months) are "
+        f"assumed losses to follow-up: {n_ltfu} patients. Entry dates follow from the censoring times "
+        "(a patient censored administratively at t entered t before the cut-off), so accrual is not uniform."
+    )
+    return _derive(s, cutoff)[endpoint]
+
+
+def _cox_untied(t, e, x):
+    """``(beta, se)`` of a Cox fit of one 0/1 covariate when no two times are equal.
+
+    Without ties every tie rule gives the same partial likelihood; the risk sets are
+    suffix counts of the sorted data. Agrees with :func:`_fast_cox` (tested).
+    """
+    o = np.argsort(t)
+    xs, ev = x[o], e[o] == 1
+    n1 = np.cumsum(xs[::-1])[::-1][ev].astype(float)
+    n0 = np.arange(t.size, 0, -1)[ev] - n1
+    d1 = float(xs[ev].sum())
+    if not ev.any() or d1 == 0 or d1 == ev.sum():
+        return None
+    beta = 0.0
+    for _ in range(50):
+        r = math.exp(beta)
+        p = n1 * r / (n0 + n1 * r)
+        info = float((p * (1 - p)).sum())
+        if info <= 0:
+            return None
+        step = (d1 - float(p.sum())) / info
+        beta += step
+        if abs(beta) > 20:
+            return None
+        if abs(step) < 1e-12:
+            break
+    r = math.exp(beta)
+    p = n1 * r / (n0 + n1 * r)
+    return beta, 1.0 / math.sqrt(float((p * (1 - p)).sum()))
+
+
+def _km_median_untied(t, e):
+    """Kaplan–Meier median (R rule) when no two times are equal."""
+    o = np.argsort(t)
+    n_risk = np.arange(t.size, 0, -1)
+    y = 1 - np.cumprod(np.where(e[o] == 1, 1 - 1 / n_risk, 1.0))
+    return _findq(np.concatenate(([0.0], t[o])), np.concatenate(([0.0], y)), 0.5)
+
+
+def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
+    """Starting times of a compared endpoint with ``counts`` events per arm.
+
+    Where an arm's median is published, half its events (rounded up) fall before the median
+    and one exactly on it, and as many censorings are put before it as make the curve cross
+    one half there; the other times come after it.
+    """
+    n = group.size
+    t = np.zeros(n, dtype=np.int64)
+    e = np.zeros(n, dtype=np.int64)
+    for arm, k in zip(arms, counts):
+        m = np.flatnonzero(group == arm)
+        c_n = m.size - k
+        med = _median_of(spec, endpoint, (arm,)) or _median_of(spec, endpoint, ())
+        if med is None:
+            t[m] = np.clip(np.round(rng.exponential(12.0 / math.log(2), m.size) * 100), 1, cutoff)
+            e[m[:k]] = 1
+            continue
+        mc = int(round(med * 100))
+        j = (k + 1) // 2
+        ev = np.concatenate((np.sort(rng.integers(max(1, mc // 6), mc, j - 1)), [mc],
+                             rng.integers(mc + 1, max(mc + 2, int(0.9 * cutoff)), k - j)))
+        early = rng.integers(min(lo_admin, mc - 1), mc, c_n) if c_n else np.zeros(0, np.int64)
+        late = rng.integers(mc + 1, cutoff + 1, c_n) if c_n else np.zeros(0, np.int64)
+        best = None
+        for c in range(c_n + 1):
+            times = np.concatenate((ev, early[:c], late[c:]))
+            flags = np.concatenate((np.ones(k, np.int64), np.zeros(c_n, np.int64)))
+            got = _fast_km_median(times / 100.0, flags, need_ci=False)[0]
+            gap = abs(got - med) if got is not None else math.inf
+            if best is None or gap < best[0]:
+                best = (gap, times, flags)
+        t[m], e[m] = best[1], best[2]
+    sel = np.isin(group, arms)
+    while True:  # no two patients at the same time: move the later of a pair on by 0.01
+        ts = t[sel]
+        o = np.argsort(ts, kind="stable")
+        dup = np.flatnonzero(np.diff(ts[o]) == 0)
+        if dup.size == 0:
+            break
+        t[np.flatnonzero(sel)[o[dup + 1]]] += 1
+    f = t.copy()
+    for i in np.flatnonzero(e == 1):
+        f[i] = int(rng.integers(max(int(t[i]), lo_admin), cutoff + 1))
+    return t, e, f
+
+
+def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, loss_fn, rng,
+                     max_iter, cycle=2000, t0=0.5):
+    """Seeded annealing of a compared endpoint with the events per arm held fixed.
+
+    Moves: swap the times of two patients of different arms with the same status, swap an
+    event's time with a censoring's time in one arm, put an event exactly on a published
+    median, redraw an event's end of follow-up, move one time. Returns the best state, its
+    loss and the steps taken.
+    """
+    loss = loss_fn(t, e, f)
+    best = (t.copy(), e.copy(), f.copy(), loss)
+    steps = 0
+    while steps < max_iter and best[3] > 0:
+        steps += 1
+        phase = (steps - 1) % cycle
+        if phase == 0 and steps > 1:
+            t, e, f, loss = best[0].copy(), best[1].copy(), best[2].copy(), best[3]
+        nt, nf = t.copy(), f.copy()
+        i = int(idx[rng.integers(idx.size)])
+        r = rng.random()
+        if r < 0.15:
+            pool = idx[(group[idx] != group[i]) & (e[idx] == e[i])]
+            if pool.size == 0:
+                continue
+            j = int(pool[rng.integers(pool.size)])
+            nt[[i, j]], nf[[i, j]] = t[[j, i]], f[[j, i]]
+        elif r < 0.3:
+            pool = idx[(group[idx] == group[i]) & (e[idx] != e[i])]
+            if pool.size == 0:
+                continue
+            j = int(pool[rng.integers(pool.size)])
+            nt[[i, j]] = t[[j, i]]
+        elif r < 0.4 and targets:
+            k = int(rng.integers(len(targets)))
+            pool = idx[med_masks[k] & (e[idx] == 1)]
+            if pool.size == 0:
+                continue
+            i = int(pool[rng.integers(pool.size)])
+            nt[i] = targets[k]
+        elif r < 0.55:
+            nf[i] = int(rng.integers(lo_admin, cutoff + 1))
+        else:
+            q = rng.random()
+            if q < 0.4:
+                nt[i] = t[i] + int(rng.integers(-80, 81))
+            elif q < 0.7:
+                nt[i] = int(round(t[i] * math.exp(rng.normal(0, 0.3))))
+            elif e[i] == 0 and q < 0.9:
+                nt[i] = int(rng.integers(lo_admin, cutoff + 1))
+            else:
+                nt[i] = int(rng.integers(1, cutoff + 1))
+            nt[i] = int(np.clip(nt[i], 1, cutoff))
+        if np.unique(nt[idx]).size < idx.size:  # no two patients at the same time
+            continue
+        ev = e == 1
+        nf[~ev] = nt[~ev]
+        nf[ev] = np.clip(nf[ev], np.maximum(nt[ev], lo_admin), cutoff)
+        new_loss = loss_fn(nt, e, nf)
+        temp = t0 * (1 - phase / cycle) ** 2
+        if new_loss <= loss or rng.random() < math.exp(-(new_loss - loss) / max(temp, 1e-9)):
+            t, f, loss = nt, nf, new_loss
+            if loss < best[3]:
+                best = (t.copy(), e.copy(), f.copy(), loss)
+    return (*best, steps)
+
+
+def _polish_compared(t, e, f, idx, lo_admin, cutoff, loss_fn, max_evals):
+    """Deterministic steepest descent on a compared endpoint: each sweep tries every patient's
+    time (and, for an event, end of follow-up) in every gap between the other times and keeps
+    the single best move; stops when no move lowers the loss or after ``max_evals`` evaluations.
+    """
+    loss = loss_fn(t, e, f)
+    evals = 0
+    while loss > 0 and evals < max_evals:
+        best = (loss, None)
+        ts = np.unique(np.concatenate(([0], t[idx], [cutoff + 1])))
+        gaps = ((ts[:-1] + ts[1:]) // 2)[np.diff(ts) > 1]
+        fs = np.unique(np.concatenate(([lo_admin - 1], f, [cutoff + 1])))
+        fgaps = ((fs[:-1] + fs[1:]) // 2)[np.diff(fs) > 1]
+        for i in idx:
+            for g in gaps:
+                if not 1 <= g <= cutoff:
+                    continue
+                nt, nf = t.copy(), f.copy()
+                nt[i] = g
+                nf[i] = g if e[i] == 0 else max(f[i], g, lo_admin)
+                new = loss_fn(nt, e, nf)
+                evals += 1
+                if new < best[0]:
+                    best = (new, (nt, nf))
+            if e[i] == 1:
+                for g in fgaps:
+                    if g < max(t[i], lo_admin) or g > cutoff:
+                        continue
+                    nf = f.copy()
+                    nf[i] = g
+                    new = loss_fn(t, e, nf)
+                    evals += 1
+                    if new < best[0]:
+                        best = (new, (t, nf))
+        if best[1] is None:
+            break
+        loss, (t, f) = best[0], (best[1][0].copy(), best[1][1].copy())
+    return t, f, loss, evals
+
+
 # --------------------------------------------------------------------------- search
 def _time_of_interest(c: Constraint):
     if c.quantity in ("median", "median_ci_low", "median_ci_high"):
@@ -849,11 +1248,12 @@ def _propose(rng, s, var, i, toi, cutoff, width):
     return max(floor, new)
 
 
-def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, t0=2.0):
+def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, t0=2.0, frozen=None):
     """Seeded simulated annealing on single latent times; returns the best state and the steps taken.
 
     The temperature falls within each cycle of ``cycle`` steps; each new cycle restarts from
-    the best state found so far, warm again.
+    the best state found so far, warm again. ``frozen = (endpoint, (times, events))`` keeps
+    an endpoint built constructively as it is: a move that changes it is undone.
     """
     def evaluate_all(state):
         derived = _derive(state, cutoff)
@@ -894,6 +1294,11 @@ def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, 
         for k, v in changes.items():
             s[var][k] = v
         d2 = _derive(s, cutoff)
+        if frozen is not None and not (np.array_equal(d2[frozen[0]][0], frozen[1][0])
+                                       and np.array_equal(d2[frozen[0]][1], frozen[1][1])):
+            for k, v in old.items():
+                s[var][k] = v
+            continue
         touched = {e for e, deps_e in _DEPENDS.items() if var in deps_e}
         new_vals = list(values)
         new_d = dists.copy()
@@ -1018,8 +1423,13 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     s, width = _construct(spec, rng, group, notes)
     fast = _Evaluator(spec, group, engine=False)
     cutoff = _choose_cutoff(spec, s, width, fast, notes)
-    _thin_events(spec, s, group, cutoff, rng, notes)
-    s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter))
+    built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
+    if built is None:
+        _thin_events(spec, s, group, cutoff, rng, notes)
+        frozen = None
+    else:
+        frozen = ("pfs", built)
+    s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
     # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
     df = _frame(spec, s, group, cutoff)
     results = evaluate(df, spec)
