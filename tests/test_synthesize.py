@@ -61,6 +61,12 @@ def test_small_spec_converges_and_csv_reproduces_every_constraint(small, tmp_pat
     assert "SYNTHETIC" in repr(small) and "SYNTHETIC" in small.notes[0]
 
 
+def test_entries_span_the_first_and_last_month_of_the_window(small):
+    # "accrual January 2019 through December 2020" means patients entered in both months.
+    months = pd.to_datetime(small.data["entry_date"]).dt.to_period("M")
+    assert str(months.min()) == "2019-01" and str(months.max()) == "2020-12"
+
+
 def test_endpoints_are_coherent(small):
     d = small.data
     assert (d.pfs_time <= d.os_time).all()

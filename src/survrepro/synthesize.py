@@ -1320,15 +1320,62 @@ def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, 
     return best[0], steps
 
 
+# --------------------------------------------------------------------------- accrual window
+def _entry_date(spec, a) -> _dt.date:
+    return spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * DAYS_PER_MONTH)))
+
+
+def _anchor_accrual(spec, s, cutoff, notes) -> None:
+    """Put one entry in the first and one in the last month of the accrual window.
+
+    A published window such as "September 2018 through July 2022" says that patients
+    entered in both months. Where the search left either month empty, the entry of one
+    patient is moved into it, choosing a patient none of whose analysed times or events
+    change (every endpoint ended by an event before the cut-off, before and after the
+    move), so every other constraint keeps its value. Deterministic; noted when done.
+    """
+    first_month = (spec.accrual_start.year, spec.accrual_start.month)
+    last_month = (spec.accrual_end.year, spec.accrual_end.month)
+    days_to_last = (_dt.date(*last_month, 1) - spec.accrual_start).days
+    targets = (
+        ("first", first_month, int(round(0.5 * 100))),  # mid-month of the first month
+        ("last", last_month, int(round((days_to_last + 14) / DAYS_PER_MONTH * 100))),
+    )
+    before = _derive(s, cutoff)
+    for which, month, a_new in targets:
+        months = [(_entry_date(spec, a).year, _entry_date(spec, a).month) for a in s["a"]]
+        if month in months:
+            continue
+        order = np.argsort(s["a"], kind="stable")
+        if which == "last":
+            order = order[::-1]
+        for i in order:
+            old = s["a"][i]
+            s["a"][i] = a_new
+            after = _derive(s, cutoff)
+            if all(np.array_equal(before[k][0][i], after[k][0][i]) and np.array_equal(before[k][1][i], after[k][1][i])
+                   if isinstance(before[k], tuple) else before[k][i] == after[k][i] for k in before):
+                notes.append(
+                    f"Accrual: no entry fell in the {which} month of the published window "
+                    f"({month[0]}-{month[1]:02d}); the entry of one patient whose every endpoint ended by an "
+                    f"event before the cut-off was moved there ({_entry_date(spec, old)} to "
+                    f"{_entry_date(spec, a_new)}), which changes none of the analysed times."
+                )
+                break
+            s["a"][i] = old
+        else:
+            notes.append(
+                f"Accrual: no entry fell in the {which} month of the published window "
+                f"({month[0]}-{month[1]:02d}), and no patient could be moved there without changing an analysed time."
+            )
+
+
 # --------------------------------------------------------------------------- main entry
 def _frame(spec, s, group, cutoff) -> pd.DataFrame:
     d = _derive(s, cutoff)
     n = group.size
     width = len(str(n))
-    entry = [
-        (spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * DAYS_PER_MONTH)))).isoformat()
-        for a in s["a"]
-    ]
+    entry = [_entry_date(spec, a).isoformat() for a in s["a"]]
     cols = {
         "patient": [f"SYN{i + 1:0{max(3, width)}d}" for i in range(n)],
         spec.group_column: group,
@@ -1430,6 +1477,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     else:
         frozen = ("pfs", built)
     s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
+    _anchor_accrual(spec, s, cutoff, notes)
     # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
     df = _frame(spec, s, group, cutoff)
     results = evaluate(df, spec)
