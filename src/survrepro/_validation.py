@@ -1,6 +1,7 @@
 """Input validation shared by every module: one clear sentence per fault."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -30,6 +31,32 @@ def check_level(level: float, name: str = "confidence level") -> float:
     if not 0.0 < level < 1.0:
         raise InputError(f"{name} must be strictly between 0 and 1; got {level!r}.")
     return level
+
+
+def check_positive(name: str, value, *, integer: bool = False) -> float:
+    """Return ``value`` as a finite number > 0 (an ``int`` when ``integer``)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a positive number; got {value!r}.") from None
+    if not math.isfinite(v) or v <= 0:
+        raise InputError(f"{name} must be a positive number; got {value!r}.")
+    if integer:
+        if not v.is_integer():
+            raise InputError(f"{name} must be a whole number; got {value!r}.")
+        return int(v)
+    return v
+
+
+def check_non_negative(name: str, value) -> float:
+    """Return ``value`` as a finite number >= 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number >= 0; got {value!r}.") from None
+    if not math.isfinite(v) or v < 0:
+        raise InputError(f"{name} must be a number >= 0; got {value!r}.")
+    return v
 
 
 def as_durations(durations, event_observed=None, *, where: str = "input"):

@@ -38,6 +38,8 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, check_choice, check_level
+from survrepro._validation import check_non_negative as _non_negative
+from survrepro._validation import check_positive as _positive
 
 __all__ = [
     "EventsDesign",
@@ -66,28 +68,6 @@ METHODS = ("schoenfeld", "freedman")
 
 
 # --------------------------------------------------------------------------- validation helpers
-def _positive(name: str, value, *, integer: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a positive number; got {value!r}.") from None
-    if not math.isfinite(v) or v <= 0:
-        raise InputError(f"{name} must be a positive number; got {value!r}.")
-    if integer:
-        if not v.is_integer():
-            raise InputError(f"{name} must be a whole number; got {value!r}.")
-        return int(v)
-    return v
-
-
-def _non_negative(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number >= 0; got {value!r}.") from None
-    if not math.isfinite(v) or v < 0:
-        raise InputError(f"{name} must be a number >= 0; got {value!r}.")
-    return v
 
 
 def _hazard_ratio(value) -> float:

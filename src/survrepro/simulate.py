@@ -35,6 +35,8 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_level
+from survrepro._validation import check_non_negative as _non_negative
+from survrepro._validation import check_positive as _positive
 
 __all__ = [
     "SurvivalModel",
@@ -122,24 +124,6 @@ class SurvivalModel:
         return np.exp(-self.hazard_ratio * h)
 
 
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a positive number; got {value!r}.") from None
-    if not math.isfinite(v) or v <= 0:
-        raise InputError(f"{name} must be a positive number; got {value!r}.")
-    return v
-
-
-def _non_negative(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number >= 0; got {value!r}.") from None
-    if not math.isfinite(v) or v < 0:
-        raise InputError(f"{name} must be a number >= 0; got {value!r}.")
-    return v
 
 
 def exponential(*, median: float | None = None, hazard: float | None = None, label: str = "") -> SurvivalModel:
