@@ -456,3 +456,76 @@ def test_property_dp_at_risk_equal_when_feasible(data):
     arm = reconstruct_arm(times, surv, t_tab, counts, method="dp")
     assert arm.n == counts[0]
     np.testing.assert_array_equal(arm.at_risk_reconstructed, counts)
+
+
+def _states(rng, M):
+    """Costs (some unreachable) and curve levels of ``M`` states, for the step tests."""
+    cost = rng.uniform(0, 50, M)
+    cost[rng.random(M) < 0.2] = np.inf
+    cost[-1] = rng.uniform(0, 50)  # the largest state is reachable
+    return cost, np.sort(rng.uniform(0.2, 1.0, M))[::-1].copy()
+
+
+def test_dp_one_dimensional_drop_step_equals_general_step():
+    import survrepro.reconstruct as rec
+
+    rng = np.random.default_rng(11)
+    tab = rec._Tables(60)
+    for _ in range(200):
+        M = int(rng.integers(1, 61))
+        cost, S = _states(rng, M)
+        h = float(rng.choice([rng.uniform(0, 0.03), rng.uniform(0, 0.5), 1.0]))
+        real = bool(h > 0.02)
+        y, ahead = float(rng.uniform(0.1, 1)), float(rng.uniform(0, 20))
+        ev = rng.integers(0, 9, M).astype(float)
+        new, S_new, ev_new, k = rec._dp_drop(cost[None], S[None], ev[None], h, y, real, False, ahead)
+        least, lo, hi = rec._drop_windows(np.array([h]), np.array([real]), 60)
+        D = int(hi[0, M - 1]) + 1
+        per_drop = rec._allowed(least[0], lo[0], hi[0], D, M)
+        all_drops = rec._allowed_all(least, lo, hi, np.array([0]), 10**6)[0][:D]
+        for pen in (per_drop, all_drops):
+            new1, S1, ev1, k1, look = rec._drop_1d(cost, S, ev, tab, pen, y, ahead, 0.5 / rec.DP_NOISE**2)
+            np.testing.assert_array_equal(new1, new[0])
+            np.testing.assert_array_equal(S1, S_new[0])
+            np.testing.assert_array_equal(ev1, ev_new[0])
+            np.testing.assert_array_equal(k1, k[0])
+            np.testing.assert_array_equal(look, (0.5 / rec.DP_NOISE**2) * (S1 - y) ** 2 * ahead)
+
+
+def test_dp_one_dimensional_censor_step_equals_general_step():
+    import survrepro.reconstruct as rec
+
+    rng = np.random.default_rng(12)
+    tab = rec._Tables(60)
+    for _ in range(200):
+        M = int(rng.integers(1, 61))
+        cost, S = _states(rng, M)
+        lam = float(rng.choice([0.0, rng.uniform(0, 0.2)]))
+        gap = float(rng.uniform(0.01, 5))
+        y, ahead = float(rng.uniform(0.1, 1)), float(rng.uniform(0, 20))
+        ev = rng.integers(0, 9, M).astype(float)
+        cmax = int(rng.integers(0, M + 3))
+        mu = np.maximum(lam * np.arange(M) * gap, rec._MU_FLOOR)
+        new, S_new, ev_new, k = rec._dp_censor(cost[None], S[None], ev[None], mu, cmax, y, ahead)
+        look = (0.5 / rec.DP_NOISE**2) * (S - y) ** 2 * ahead
+        C = min(cmax, M - 1) + 1
+        new1, S1, ev1, look1, k1 = rec._censor_1d(cost, S, ev, look, tab, lam, gap, C)
+        np.testing.assert_array_equal(new1, new[0])
+        np.testing.assert_array_equal(S1, S_new[0])
+        np.testing.assert_array_equal(ev1, ev_new[0])
+        np.testing.assert_array_equal(k1, k[0])
+        np.testing.assert_array_equal(look1, (0.5 / rec.DP_NOISE**2) * (S1 - y) ** 2 * ahead)
+
+
+def test_dp_same_patients_with_per_step_event_windows(monkeypatch):
+    import survrepro.reconstruct as rec
+
+    rng = np.random.default_rng(4)
+    time, event, table_t, table_n = small_arm(9)
+    xs, ys = km_clicks(time, event)
+    ys = ys + rng.normal(0, 0.003, ys.size)
+    a = reconstruct_arm(xs, ys, table_t, table_n, method="dp")
+    monkeypatch.setattr(rec, "_allowed_all", lambda *args: None)  # windows built per drop
+    b = reconstruct_arm(xs, ys, table_t, table_n, method="dp")
+    np.testing.assert_array_equal(a.time, b.time)
+    np.testing.assert_array_equal(a.event, b.event)

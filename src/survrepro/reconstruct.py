@@ -52,6 +52,7 @@ BMC Medical Research Methodology 2012;12:9. doi:10.1186/1471-2288-12-9.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -681,6 +682,7 @@ DP_AUTO_MAX_N = 150
 DP_LOOKAHEAD = 1.0
 _MU_FLOOR = 1e-6  # expected censorings in a gap where the censoring rate is 0
 _PENALTY = 1e9  # cost per patient of a published number (at risk, events) that cannot be met
+_INF1 = np.array([np.inf])
 
 
 def _dp_rates(s, h, tau, a, c, total_events, t_stop, notes):
@@ -731,7 +733,9 @@ def _best(key, cand, *sides):
 def _dp_drop(cost, S, ev, h, y, real, track, ahead):
     """Events at one drop: from ``n`` at risk, ``d`` events, ``n - d`` left; cost of the fit.
 
-    Vectorised over the states: candidate ``d`` by arriving state, cheapest kept.
+    Vectorised over the states and the events counts (with events so far as a second
+    state axis once the total of events is tracked): candidate ``d`` by arriving
+    state, cheapest kept.
     """
     E1, M = cost.shape
     n = np.arange(M)
@@ -770,6 +774,146 @@ def _dp_censor(cost, S, ev, mu, cmax, y, ahead):
     return new, S_new, ev_new, k.astype(np.int32)
 
 
+class _Tables:
+    """Lookup tables of the one-dimensional steps of one arm (states ``0..N``).
+
+    ``src[r, n] = n + r`` (the state before a step that removes ``r``; ``src_f`` as
+    floats), ``keep[r, n] = 1 - r / max(n + r, 1)`` (the curve's factor when ``r`` of
+    ``n + r`` have the event), ``count[r] = r``, ``log_fact[r] = log r!`` and
+    ``prior0[r]``, the Poisson cost of ``r`` censored where none are expected;
+    rows are added when a step needs more.
+    """
+
+    def __init__(self, N: int):
+        self.N = N
+        self.count = np.arange(N + 1)[:, None]
+        self.log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, N + 1)))))[:, None]
+        self.prior0 = _MU_FLOOR - self.count * np.log(_MU_FLOOR) + self.log_fact
+        self.rows = 0
+        self._grow(8)
+
+    def _grow(self, rows: int) -> None:
+        r = self.count[: min(max(rows, 2 * self.rows), self.N + 1)]
+        self.src = np.arange(self.N + 1) + r
+        self.src_f = self.src.astype(float)
+        self.keep = 1.0 - r / np.maximum(self.src, 1)
+        self.rows = r.size
+
+    def get(self, rows: int, M: int, base: int = 0):
+        """``src`` (relative to the lowest state) and ``keep`` for states ``base..base+M-1``."""
+        if rows > self.rows:
+            self._grow(rows)
+        return self.src[:rows, :M], self.keep[:rows, base:base + M]
+
+
+def _drop_windows(h, real, N):
+    """Events counts allowed at every drop, by number at risk before it (rows: drops).
+
+    ``d`` events are tried from ``n`` at risk when ``d`` is within :data:`DP_WINDOW` of
+    the closed-form count ``n h`` rounded (and at most ``n``), or is the least count (1
+    at a real drop, 0 elsewhere). Returns the least, lowest and highest count of the
+    window, each non-decreasing in ``n``.
+    """
+    n = np.arange(N + 1)
+    base = np.floor(n * h[:, None] + 0.5)
+    least = np.minimum(real.astype(np.int64)[:, None], n)
+    lo = np.minimum(np.maximum(base - DP_WINDOW, least), n).astype(np.int64)
+    hi = np.where((h > 0)[:, None], np.maximum(np.minimum(base + DP_WINDOW, n), lo), lo).astype(np.int64)
+    return least.astype(np.int32), lo.astype(np.int32), hi.astype(np.int32)
+
+
+def _allowed(least, lo, hi, D, M):
+    """Cost added to ``d`` events leaving ``n`` at risk: 0 when tried, else ``inf`` (one
+    drop's rows of :func:`_drop_windows`, ``d < D``, ``n < M``)."""
+    d = np.arange(D)[:, None]
+    src = np.arange(M) + d
+    inside = src < M
+    src = np.minimum(src, M - 1)
+    ok = inside & (((lo[src] <= d) & (hi[src] >= d)) | (least[src] == d))
+    return np.where(ok, 0.0, np.inf)
+
+
+def _allowed_all(least, lo, hi, drops, limit):
+    """:func:`_allowed` of every drop in ``drops`` for all states, in one pass.
+
+    Returns ``{drop: cost}`` (``cost[d, n]`` for ``n`` in ``0..N``; a state before the
+    drop above ``N`` is not tried), or ``None`` when the tables would exceed ``limit``
+    cells.
+    """
+    N = lo.shape[1] - 1
+    D = hi[drops, N].astype(np.int64) + 1
+    if int(D.sum()) * (N + 1) > limit:
+        return None
+    start = np.concatenate(([0], np.cumsum(D)))
+    d = (np.arange(start[-1]) - np.repeat(start[:-1], D))[:, None]
+    src = np.arange(N + 1) + d
+    inside = src <= N
+    np.minimum(src, N, out=src)
+    src += np.repeat(drops * (N + 1), D)[:, None]  # flat index into the (drops, states) arrays
+    ok = lo.take(src) <= d
+    ok &= hi.take(src) >= d
+    ok |= least.take(src) == d
+    ok &= inside
+    pen = np.where(ok, 0.0, np.inf)
+    return {j: pen[start[i]:start[i + 1]] for i, j in enumerate(drops.tolist())}
+
+
+def _drop_1d(cost, S, ev, tab, pen, y, ahead, half, base=0):
+    """:func:`_dp_drop` with the number at risk as the only state.
+
+    ``pen[d, n]`` (0 or ``inf``; columns ``n >= M`` ignored) says which counts are
+    tried. The same candidates and arithmetic, so the same choices, with far fewer
+    array operations: index and factor tables come from ``tab``, temporaries are
+    updated in place, and a state above the largest (``M - 1``) reads the ``inf`` cost
+    appended. ``half`` is ``0.5 / DP_NOISE**2``. Also returns the look-ahead cost of
+    each state's curve level (used by the censoring step that follows, at the same click).
+    """
+    M = cost.size
+    D = pen.shape[0]
+    src, keep = tab.get(D, M, base)
+    S_new = S.take(src, mode="clip")
+    S_new *= keep
+    fit = S_new - y
+    np.square(fit, out=fit)
+    fit *= half
+    cand = np.concatenate((cost, _INF1)).take(src, mode="clip")
+    cand += fit
+    cand += pen[:, :M]
+    fit *= ahead
+    k = (fit + cand).argmin(0)
+    flat = k * M
+    flat += src[0]
+    ev_new = None if ev is None else ev.take(src[0] + k) + k
+    return cand.take(flat), S_new.take(flat), ev_new, k, fit.take(flat)
+
+
+def _censor_1d(cost, S, ev, look, tab, lam, gap, C, base=0):
+    """:func:`_dp_censor` with the number at risk as the only state: 0 to ``C - 1``
+    censored in a gap of length ``gap`` at censoring hazard ``lam``; ``look`` is the
+    look-ahead cost of each state's curve level at the latest click."""
+    M = cost.size
+    src, _ = tab.get(C, M)
+    if lam > 0:
+        mu = tab.src_f[:C, base:base + M] * lam
+        mu *= gap
+        np.maximum(mu, _MU_FLOOR, out=mu)
+        log_mu = np.log(mu)
+        log_mu *= tab.count[:C]
+        mu -= log_mu
+        mu += tab.log_fact[:C]  # Poisson cost of c censored
+    else:
+        mu = tab.prior0[:C]
+    cand = np.concatenate((cost, _INF1)).take(src, mode="clip")  # more than at risk: inf
+    cand += mu
+    key = look.take(src, mode="clip")
+    key += cand
+    k = key.argmin(0)
+    back = k + src[0]
+    flat = k * M
+    flat += src[0]
+    return cand.take(flat), S.take(back), None if ev is None else ev.take(back), look.take(back), k
+
+
 def _trim(*arrays):
     """Drop the states above the largest reachable one."""
     finite = np.flatnonzero(np.isfinite(arrays[0]).any(axis=0))
@@ -781,7 +925,9 @@ def _dp(t, s, a, c, total_events, tol_t):
     """Integer events and censorings by dynamic programming over the drops.
 
     Returns (times, events, notes), or ``None`` when the table would exceed
-    :data:`DP_MAX_CELLS`.
+    :data:`DP_MAX_CELLS`. The number at risk is the only state until the total of
+    events is tracked (after the last table time, when it is given); the steps then
+    have events so far as a second state axis.
     """
     notes: list[str] = []
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -802,7 +948,6 @@ def _dp(t, s, a, c, total_events, tol_t):
     sq = s**2
     with np.errstate(divide="ignore", invalid="ignore"):
         ahead = np.where(s > 0, (np.cumsum(sq[::-1])[::-1] - sq) / sq, 0.0) * DP_LOOKAHEAD
-    point = 0  # latest click reached
     # nodes in time order: table rows (before drops at the same time), then drops in order
     node_t = np.concatenate((a[1:], tau, [t_stop]))
     kind = np.concatenate((np.zeros(m - 1, int), np.ones(K, int), [2]))
@@ -814,55 +959,122 @@ def _dp(t, s, a, c, total_events, tol_t):
     gap_int = np.searchsorted(a, gap_lo, side="right") - 1
     positive = node_t - gap_lo > 0
     n_gaps = np.bincount(gap_int[positive], minlength=m)
-    cost = np.full((1, N + 1), np.inf)
-    cost[0, N] = 0.0
-    S, ev = np.ones((1, N + 1)), np.zeros((1, N + 1))
-    steps = []
+    least, lo, hi = _drop_windows(h, real, N)
+    masks = _allowed_all(least, lo, hi, np.flatnonzero(h > 0), DP_MAX_CELLS)
+    tab = _Tables(N)
+    ns_all = np.arange(N + 1)
+    # plain floats and ints for the loop (the same values as the arrays)
+    h_, y_, s_, ahead_, lam_ = h.tolist(), y.tolist(), s.tolist(), ahead.tolist(), lam.tolist()
+    c_, n_gaps_ = c.tolist(), n_gaps.tolist()
+    nodes = list(zip(gap_lo.tolist(), node_t.tolist(), gap_int.tolist(), kind.tolist(), idx.tolist()))
+    half = 0.5 / DP_NOISE**2
+    notes_before = list(notes)
 
-    def expand(cost, S, ev):
+    def expand(cost, S, ev, steps):
         """Events from here on become part of the state (rows: events so far)."""
         cost, S, ev = _trim(cost, S, ev)
         pad = np.full((cost.shape[1] - 1, cost.shape[1]), np.inf)
-        steps.append(("expand", None))
+        steps.append(("expand", None, 0))
         return np.vstack((cost, pad)), np.vstack((S, np.zeros_like(pad))), np.vstack((ev, np.zeros_like(pad)))
 
-    expanded = track and m == 1
-    if expanded:
-        cost, S, ev = expand(cost, S, ev)
-    for j in range(node_t.size):
-        lo_t, hi_t, i = gap_lo[j], node_t[j], gap_int[j]
-        if hi_t > lo_t:
-            M = cost.shape[1]
-            ns = np.arange(M)
-            mu = np.maximum(lam[i] * ns * (hi_t - lo_t), _MU_FLOOR)
-            nxt = int(c[i + 1]) if i + 1 < m else 0
-            bound = max(M - 1 - nxt, 0)
-            mu_max = float(mu.max())
-            cap = max(mu_max + 6.0 * np.sqrt(mu_max) + 5.0, np.ceil(bound / max(n_gaps[i], 1)) + 1.0)
-            cost, S, ev, ch = _dp_censor(cost, S, ev, mu, min(bound, cap), s[point], ahead[point])
-            steps.append(("censor", (lo_t, hi_t, ch)))
-        if kind[j] == 0:  # a row of the risk table
-            target = int(c[idx[j]])
-            M = cost.shape[1]
-            if target < M and np.isfinite(cost[:, target]).any():
-                keep = cost[:, target].copy()
-                cost = np.full_like(cost, np.inf)
-                cost[:, target] = keep
-            else:
-                cost = cost + _PENALTY * np.abs(np.arange(M) - target)
-                notes.append(
-                    f"the curve's drops do not allow {target} at risk at time {hi_t:g}; the nearest "
-                    f"feasible number was reconstructed."
-                )
-            if track and not expanded and idx[j] == m - 1:
-                cost, S, ev = expand(cost, S, ev)
-                expanded = True
-        elif kind[j] == 1:
-            k = int(idx[j])
-            cost, S, ev, ch = _dp_drop(cost, S, ev, h[k], y[k], bool(real[k]), track and expanded, ahead[k + 1])
-            point = k + 1
-            steps.append(("drop", (k, ch)))
-        cost, S, ev = _trim(cost, S, ev)
+    def run(prune):
+        """One pass over the nodes. With ``prune``, the one-dimensional states below the
+        next table count are left out (they cannot meet it); ``None`` when that count
+        cannot be met, to be run again without pruning."""
+        # one-dimensional state (numbers at risk base..base+M-1) until the events are tracked
+        base = int(c_[1]) if prune and m > 1 else 0
+        cost = np.full(N + 1 - base, np.inf)
+        cost[-1] = 0.0
+        S = np.ones(N + 1 - base)
+        ev = np.zeros(N + 1 - base) if track else None
+        steps = []
+        flat = True  # states are numbers at risk only
+        if track and m == 1:
+            cost, S, ev = expand(cost[None], S[None], ev[None], steps)
+            flat = False
+        point = 0  # latest click reached
+        # look-ahead cost of each state's curve level at the latest click (one-dimensional steps)
+        look = half * (S - s_[0]) ** 2 * ahead_[0]
+        for lo_t, hi_t, i, kd, j in nodes:
+            if hi_t > lo_t:
+                M = cost.shape[-1] + base  # states 0..M-1 (the lowest ones left out)
+                gap = hi_t - lo_t
+                nxt = int(c_[i + 1]) if i + 1 < m else 0
+                bound = max(M - 1 - nxt, 0)
+                mu_max = max(lam_[i] * (M - 1) * gap, _MU_FLOOR)  # mu grows with the number at risk
+                cap = max(mu_max + 6.0 * math.sqrt(mu_max) + 5.0, math.ceil(bound / max(n_gaps_[i], 1)) + 1.0)
+                if flat:
+                    C = min(int(min(bound, cap)), M - 1, cost.size - 1) + 1
+                    cost, S, ev, look, ch = _censor_1d(cost, S, ev, look, tab, lam_[i], gap, C, base)
+                else:
+                    mu = np.maximum(lam_[i] * ns_all[:M] * gap, _MU_FLOOR)
+                    cost, S, ev, ch = _dp_censor(cost, S, ev, mu, min(bound, cap), s_[point], ahead_[point])
+                steps.append(("censor", (lo_t, hi_t, ch), base))
+                # the largest state stays reachable (no one censored)
+            if kd == 0:  # a row of the risk table
+                target = int(c_[j])
+                M = cost.shape[-1] + base
+                if base and not cost[0] < np.inf:  # base == target: not met, run without pruning
+                    return None
+                if target < M and np.isfinite(cost[..., target - base]).any():
+                    keep = cost[..., target - base].copy()
+                    if flat and prune:
+                        low = int(c_[j + 1]) if j + 1 < m else 0
+                        size = target + 1 - low
+                        cost = np.full(size, np.inf)
+                        cost[-1] = keep
+                        S = np.full(size, S[target - base])
+                        look = np.full(size, look[target - base])
+                        ev = None if ev is None else np.full(size, ev[target - base])
+                        base = low
+                    else:
+                        cost = np.full_like(cost, np.inf)
+                        cost[..., target] = keep
+                else:
+                    cost = cost + _PENALTY * np.abs(np.arange(M) - target)
+                    notes.append(
+                        f"the curve's drops do not allow {target} at risk at time {hi_t:g}; the nearest "
+                        f"feasible number was reconstructed."
+                    )
+                if track and flat and j == m - 1:
+                    cost, S, ev = expand(cost[None], S[None], ev[None], steps)
+                    flat = False
+            elif kd == 1:
+                if not flat:
+                    cost, S, ev, ch = _dp_drop(cost, S, ev, h_[j], y_[j], bool(real[j]), True, ahead_[j + 1])
+                elif h_[j] > 0:
+                    M = cost.size + base
+                    D = int(hi[j, M - 1]) + 1
+                    if masks is not None:
+                        pen = masks[j][:D, base:M]
+                    else:
+                        pen = _allowed(least[j], lo[j], hi[j], D, M)[:, base:]
+                    cost, S, ev, ch, look = _drop_1d(cost, S, ev, tab, pen, y_[j], ahead_[j + 1], half, base)
+                else:  # a flat step: no event, only the fit
+                    fit = S - y_[j]
+                    np.square(fit, out=fit)
+                    fit *= half
+                    cost = cost + fit
+                    look = fit * ahead_[j + 1]
+                    ch = None
+                point = j + 1
+                steps.append(("drop", (j, ch), base))
+            if not flat:
+                cost, S, ev = _trim(cost, S, ev)
+            elif kd == 0 or (kd == 1 and ch is not None):  # the largest state may have gone
+                top = cost.size
+                while top > 1 and cost[top - 1] == np.inf:
+                    top -= 1
+                if top < cost.size:
+                    cost, S, look = cost[:top], S[:top], look[:top]
+                    ev = None if ev is None else ev[:top]
+        return cost, ev, steps, base
+
+    out = run(True)
+    if out is None:
+        notes[:] = notes_before
+        out = run(False)
+    cost, ev, steps, base = out
     # end of the curve: those left are censored at t_stop
     if track:
         target = int(total_events)
@@ -876,26 +1088,40 @@ def _dp(t, s, a, c, total_events, tol_t):
                 f"{target} events in total cannot be matched with the numbers at risk and the curve's "
                 f"drops; {e_best} were reconstructed."
             )
-    e, n = np.unravel_index(int(np.argmin(cost)), cost.shape)
-    e, n = int(e), int(n)
-    ev_times, cen_times = [], [np.full(n, t_stop)]
-    for kind_s, data in reversed(steps):
+    e, n = np.unravel_index(int(np.argmin(cost)), np.atleast_2d(cost).shape)
+    e, n = int(e), int(n) + (base if cost.ndim == 1 else 0)
+    left = n  # still at risk at the end: censored there
+    ev_at, ev_count, cen_lo, cen_hi, cen_count = [], [], [], [], []
+    for kind_s, data, low in reversed(steps):  # low: the lowest state kept at that step
         if kind_s == "drop":
             k, ch = data
-            d = int(ch[e, n])
-            ev_times.append(np.full(d, tau[k]))
+            if ch is None:
+                continue
+            d = int(ch[n - low]) if ch.ndim == 1 else int(ch[e, n])
+            ev_at.append(k)
+            ev_count.append(d)
             n += d
-            if ch.shape[0] > 1:
+            if ch.ndim == 2 and ch.shape[0] > 1:
                 e -= d
         elif kind_s == "censor":
             lo_t, hi_t, ch = data
-            k = int(ch[e, n])
-            cen_times.append(_censor_times(k, lo_t, hi_t))
+            k = int(ch[n - low]) if ch.ndim == 1 else int(ch[e, n])
+            cen_lo.append(lo_t)
+            cen_hi.append(hi_t)
+            cen_count.append(k)
             n += k
         else:
             e = 0
-    ev_all = np.concatenate(ev_times) if ev_times else np.empty(0)
-    cen_all = np.concatenate(cen_times)
+    ev_all = np.repeat(tau[np.asarray(ev_at, dtype=np.int64)], ev_count)
+    # censorings spread evenly over each gap (as _censor_times), then those left at the end
+    count = np.asarray(cen_count, dtype=np.int64)
+    lo_c = np.asarray(cen_lo, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        width = (np.asarray(cen_hi, dtype=float) - lo_c) / count
+    first = np.repeat(np.cumsum(count) - count, count)
+    slot = np.arange(first.size) - first
+    spread = np.repeat(lo_c, count) + (slot + 0.5) * np.repeat(width, count)
+    cen_all = np.concatenate((spread, np.full(left, t_stop)))
     time = np.concatenate((ev_all, cen_all))
     event = np.concatenate((np.ones(ev_all.size, np.int64), np.zeros(cen_all.size, np.int64)))
     return time, event, notes
