@@ -431,6 +431,13 @@ def _check_table(times, counts, where: str, n: int | None):
             f"{where}: entry {i + 1}, number at risk rises from {c[i - 1]} to {c[i]}; "
             f"expected counts that never increase."
         )
+    bad = np.flatnonzero((np.nextafter(a[:-1], np.inf) >= a[1:]) & (np.diff(c) < 0))
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise InputError(
+            f"{where}: entry {i + 1}, time {float(a[i])!r} is too close to {float(a[i - 1])!r} for the "
+            f"{c[i - 1] - c[i]} patient(s) who leave between them; expected times further apart."
+        )
     if a[0] > 0:
         if n is None:
             raise InputError(
@@ -471,7 +478,16 @@ def _censor_times(count: int, lo: float, hi: float) -> np.ndarray:
     """``count`` censoring times spread evenly over ``(lo, hi)`` (midpoints of equal slices)."""
     if count <= 0:
         return np.empty(0)
-    return lo + (np.arange(count) + 0.5) * ((hi - lo) / count)
+    return _inside(lo + (np.arange(count) + 0.5) * ((hi - lo) / count), lo, hi)
+
+
+def _inside(t, lo, hi):
+    """``t`` kept strictly inside ``(lo, hi)`` where that interval holds a float: a midpoint of a
+    width-of-one-ulp interval rounds onto an end, where it would change a number at risk."""
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    room = np.nextafter(lo, np.inf) < hi
+    return np.where(room, np.clip(t, np.nextafter(lo, np.inf), np.nextafter(hi, -np.inf)), t)
 
 
 def _open_interval(N, tau, h, a, t_end, lam):
@@ -658,7 +674,7 @@ def _exact(t, s, a, c, total_events, tol_t):
                 cen_parts.append(np.full(C_int, t_stop))
             else:
                 q = (np.arange(C_int) + 0.5) / C_int * cm[-1]
-                cen_parts.append(np.interp(q, cm, grid))
+                cen_parts.append(_inside(np.interp(q, cm, grid), grid[0], grid[-1]))
         cen_parts.append(np.full(left_int, t_stop))
     ev = np.concatenate(ev_parts) if ev_parts else np.empty(0)
     cen = np.concatenate(cen_parts) if cen_parts else np.empty(0)
@@ -1121,6 +1137,7 @@ def _dp(t, s, a, c, total_events, tol_t):
     first = np.repeat(np.cumsum(count) - count, count)
     slot = np.arange(first.size) - first
     spread = np.repeat(lo_c, count) + (slot + 0.5) * np.repeat(width, count)
+    spread = _inside(spread, np.repeat(lo_c, count), np.repeat(np.asarray(cen_hi, dtype=float), count))
     cen_all = np.concatenate((spread, np.full(left, t_stop)))
     time = np.concatenate((ev_all, cen_all))
     event = np.concatenate((np.ones(ev_all.size, np.int64), np.zeros(cen_all.size, np.int64)))
