@@ -292,7 +292,8 @@ th { background: #eef2f5; }
 tr.match td.status { background: #dff0d8; }
 tr.miss td.status { background: #f2dede; font-weight: bold; }
 tr.not-attempted td.status { background: #f5f5f5; color: #555; }
-td.quote { font-size: 0.9em; color: #444; max-width: 30em; }
+td.quote { font-size: 0.9em; color: #444; min-width: 22em; max-width: 32em; }
+td.status { white-space: nowrap; }
 .synthetic { border: 2px solid #b35900; background: #fff4e5; padding: 0.6em 1em; font-weight: bold; }
 pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
