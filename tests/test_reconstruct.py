@@ -392,6 +392,29 @@ def test_dp_matches_total_events_and_deterministic():
     np.testing.assert_array_equal(a.at_risk_reconstructed, table_n)
 
 
+def test_dp_final_drop_to_zero_is_one_death_after_a_censoring():
+    # 9 patients, 4 at risk at time 10: deaths at 12 and 15, one censored at 18.5, the last
+    # death at 25 takes the curve to 0. The curve alone cannot tell this from two deaths at
+    # 25; with censoring seen before (4.5, 7.5) a censoring and one death is the likelier.
+    time = np.array([3, 4.5, 6, 7.5, 9, 12, 15, 18.5, 25.0])
+    event = np.array([1, 0, 1, 0, 1, 1, 1, 0, 1])
+    table_t = np.array([0, 10.0])
+    table_n = (time[None, :] >= table_t[:, None]).sum(axis=1)
+    xs, ys = km_clicks(time, event)
+    arm = reconstruct_arm(xs, ys, table_t, table_n, method="dp")
+    assert arm.events == 6
+    assert np.sum(arm.time[arm.event == 1] == 25.0) == 1
+    assert np.sum((arm.event == 0) & (arm.time > 15) & (arm.time < 25)) == 1
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, table_n)
+    # without any censoring seen, two deaths at the last instant stay the choice
+    time2 = np.array([3, 6, 9, 12, 15, 25, 25.0])
+    event2 = np.ones(7, int)
+    xs2, ys2 = km_clicks(time2, event2)
+    arm2 = reconstruct_arm(xs2, ys2, table_t, [7, 4], method="dp")
+    assert arm2.events == 7
+    assert np.sum(arm2.time[arm2.event == 1] == 25.0) == 2
+
+
 def test_table_times_without_room_for_leavers_are_refused():
     # no float lies strictly between the two last times, yet one patient must leave there
     t_tab = np.array([0.0, 1.0, np.nextafter(120.0, 0.0), 120.0])
@@ -485,12 +508,15 @@ def test_dp_one_dimensional_drop_step_equals_general_step():
         real = bool(h > 0.02)
         y, ahead = float(rng.uniform(0.1, 1)), float(rng.uniform(0, 20))
         ev = rng.integers(0, 9, M).astype(float)
-        new, S_new, ev_new, k = rec._dp_drop(cost[None], S[None], ev[None], h, y, real, False, ahead)
+        zero = bool(rng.random() < 0.3)  # a drop to 0: ties of deaths costed
+        new, S_new, ev_new, k = rec._dp_drop(cost[None], S[None], ev[None], h, y, real, False, ahead, zero)
         least, lo, hi = rec._drop_windows(np.array([h]), np.array([real]), 60)
         D = int(hi[0, M - 1]) + 1
         per_drop = rec._allowed(least[0], lo[0], hi[0], D, M)
         all_drops = rec._allowed_all(least, lo, hi, np.array([0]), 10**6)[0][:D]
         for pen in (per_drop, all_drops):
+            if zero:
+                pen = pen + rec._zero_ties(D)[:, None]
             new1, S1, ev1, k1, look = rec._drop_1d(cost, S, ev, tab, pen, y, ahead, 0.5 / rec.DP_NOISE**2)
             np.testing.assert_array_equal(new1, new[0])
             np.testing.assert_array_equal(S1, S_new[0])

@@ -35,7 +35,11 @@ Poisson cost of the censorings in each gap (rate of the risk-table interval, as 
 whenever some path meets it, and so is the total number of events (the events after
 the last table time are then part of the state). At each drop the events tried are
 the closed-form count, rounded, plus or minus :data:`DP_WINDOW`, at least one for a drop
-deeper than :data:`DP_REAL_DROP` noise sd. Censorings are placed evenly between the two
+deeper than :data:`DP_REAL_DROP` noise sd. A drop to 0 has the same depth whatever the
+number of deaths, so there each death beyond the first costs as a Poisson count of mean
+:data:`DP_ZERO_TIES` (without it the censorings' cost alone would always make everyone
+left die at the last instant rather than one death after censorings in the gap before
+it). Censorings are placed evenly between the two
 nodes (drops or table times) around them; those left at the end are censored there.
 Each path keeps the curve value of its best history (Viterbi), so the cost is exact
 along the chosen path. It is more accurate than ``exact`` on small arms, where one
@@ -696,6 +700,11 @@ DP_MAX_CELLS = 4_000_000
 #: ``auto`` reconstructs arms of at most this many patients with ``dp``, larger ones with ``exact``.
 DP_AUTO_MAX_N = 150
 DP_LOOKAHEAD = 1.0
+#: A real drop to a level within this many noise sd of 0 is a drop to 0.
+DP_ZERO_LEVEL = 3.0
+#: Expected number of deaths beyond the first at a drop to 0: each further death there
+#: costs as a Poisson count of this mean.
+DP_ZERO_TIES = 0.15
 _MU_FLOOR = 1e-6  # expected censorings in a gap where the censoring rate is 0
 _PENALTY = 1e9  # cost per patient of a published number (at risk, events) that cannot be met
 _INF1 = np.array([np.inf])
@@ -746,12 +755,12 @@ def _best(key, cand, *sides):
     return (k,) + tuple(np.broadcast_to(x, cand.shape).reshape(-1)[flat].reshape(k.shape) for x in (cand,) + sides)
 
 
-def _dp_drop(cost, S, ev, h, y, real, track, ahead):
+def _dp_drop(cost, S, ev, h, y, real, track, ahead, zero=False):
     """Events at one drop: from ``n`` at risk, ``d`` events, ``n - d`` left; cost of the fit.
 
     Vectorised over the states and the events counts (with events so far as a second
     state axis once the total of events is tracked): candidate ``d`` by arriving
-    state, cheapest kept.
+    state, cheapest kept. At a drop to 0 (``zero``) the cost of :func:`_zero_ties` is added.
     """
     E1, M = cost.shape
     n = np.arange(M)
@@ -770,8 +779,23 @@ def _dp_drop(cost, S, ev, h, y, real, track, ahead):
     S_new = S[e_src, src] * (1.0 - d / np.maximum(src, 1))
     fit = (0.5 / DP_NOISE**2) * (S_new - y) ** 2
     cand = np.where(ok, cost[e_src, src] + fit, np.inf)
+    if zero:
+        cand = cand + _zero_ties(int(d[-1, 0, 0]) + 1)[int(d[0, 0, 0]):, None, None]
     k, new, S_new, ev_new = _best(cand + fit * ahead, cand, S_new, ev[e_src, src] + d)
     return new, S_new, ev_new, (k + int(d[0, 0, 0])).astype(np.int32)
+
+
+def _zero_ties(D):
+    """Cost of ``d = 0..D-1`` events at a drop to 0: Poisson(:data:`DP_ZERO_TIES`) cost of
+    the deaths beyond the first.
+
+    A drop to 0 has the same depth whatever the number of deaths, so the curve cannot tell
+    several deaths at the last instant from censorings in the gap before it and one death;
+    without this cost the censorings' Poisson cost alone would always choose the deaths.
+    """
+    k = np.maximum(np.arange(D) - 1, 0)
+    log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, max(D, 1))))))[k]
+    return DP_ZERO_TIES - k * math.log(DP_ZERO_TIES) + log_fact
 
 
 def _dp_censor(cost, S, ev, mu, cmax, y, ahead):
@@ -976,6 +1000,7 @@ def _dp(t, s, a, c, total_events, tol_t):
     positive = node_t - gap_lo > 0
     n_gaps = np.bincount(gap_int[positive], minlength=m)
     least, lo, hi = _drop_windows(h, real, N)
+    zero = real & (y <= DP_ZERO_LEVEL * DP_NOISE)  # drops to 0: ties of deaths are costed
     masks = _allowed_all(least, lo, hi, np.flatnonzero(h > 0), DP_MAX_CELLS)
     tab = _Tables(N)
     ns_all = np.arange(N + 1)
@@ -1057,7 +1082,9 @@ def _dp(t, s, a, c, total_events, tol_t):
                     flat = False
             elif kd == 1:
                 if not flat:
-                    cost, S, ev, ch = _dp_drop(cost, S, ev, h_[j], y_[j], bool(real[j]), True, ahead_[j + 1])
+                    cost, S, ev, ch = _dp_drop(
+                        cost, S, ev, h_[j], y_[j], bool(real[j]), True, ahead_[j + 1], bool(zero[j])
+                    )
                 elif h_[j] > 0:
                     M = cost.size + base
                     D = int(hi[j, M - 1]) + 1
@@ -1065,6 +1092,8 @@ def _dp(t, s, a, c, total_events, tol_t):
                         pen = masks[j][:D, base:M]
                     else:
                         pen = _allowed(least[j], lo[j], hi[j], D, M)[:, base:]
+                    if zero[j]:
+                        pen = pen + _zero_ties(D)[:, None]
                     cost, S, ev, ch, look = _drop_1d(cost, S, ev, tab, pen, y_[j], ahead_[j + 1], half, base)
                 else:  # a flat step: no event, only the fit
                     fit = S - y_[j]
