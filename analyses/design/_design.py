@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 
 from survrepro import design as dz
 from survrepro._validation import InputError
-from survrepro.io import read_toml, write_text
-from survrepro.paths import BUILD, FIGURES, PUBLISHED
+from survrepro.io import read_design, write_text
+from survrepro.paths import BUILD, FIGURES
 from survrepro.plotting import PALETTE, add_footnote
 
 #: Where the design exhibits write their tables and report sections.
@@ -43,17 +43,7 @@ def load_design(path) -> tuple[dict, dict, dict]:
     assumption (published numbers read from ``data/published/<study>.toml``) and the
     registers that were read, keyed by study.
     """
-    doc = read_toml(path)
-    studies = set()
-    for spec in (doc.get("assumptions") or {}).values():
-        if isinstance(spec, Mapping):
-            refs = [spec["target"]] if "target" in spec else list(spec.get("months_between", []))
-            studies.update(str(r).partition(":")[0] for r in refs)
-    registers = {}
-    for study in sorted(studies):
-        reg_path = PUBLISHED / f"{study}.toml"
-        if reg_path.exists():
-            registers[study] = read_toml(reg_path)
+    doc, registers = read_design(path)
     values = dz.resolve_design(doc, registers, where=str(path))
     return doc, values, registers
 

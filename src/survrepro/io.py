@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survrepro import paths
 from survrepro._validation import InputError
 
 if sys.version_info >= (3, 11):
@@ -392,3 +393,25 @@ def read_text(path) -> str:
     if not path.is_file():
         raise InputError(f"{path}: no such file; expected a text file.")
     return path.read_text(encoding="utf-8")
+
+
+def read_design(path) -> tuple[dict, dict]:
+    """A design file (``data/designs/*.toml``) and the published-target registers it cites.
+
+    Assumptions that name a register entry (``target = "study:id"`` or
+    ``months_between = ["study:id", ...]``) are resolved later against the registers
+    returned here, keyed by study id; a cited study without a register is left out, and
+    resolving names it.
+    """
+    doc = read_toml(path)
+    studies = set()
+    for spec in (doc.get("assumptions") or {}).values():
+        if isinstance(spec, dict):
+            refs = [spec["target"]] if "target" in spec else list(spec.get("months_between", []))
+            studies.update(str(r).partition(":")[0] for r in refs)
+    registers = {}
+    for study in sorted(studies):
+        reg_path = paths.PUBLISHED / f"{study}.toml"
+        if reg_path.exists():
+            registers[study] = read_toml(reg_path)
+    return doc, registers

@@ -8,8 +8,7 @@ import pandas as pd
 from survrepro import design as dz
 from survrepro import simulate as sim
 from survrepro._validation import InputError
-from survrepro.io import read_toml
-from survrepro.paths import PUBLISHED
+from survrepro.io import read_design
 
 DESCRIPTION = """\
 Trial design and power. Each subcommand takes its assumptions from options, or from a
@@ -41,20 +40,10 @@ def _load_design(path, kind: str):
     """Read a design file and the registers it refers to; return (file dict, values)."""
     if path is None:
         return None, {}
-    doc = read_toml(path)
+    doc, registers = read_design(path)
     found = (doc.get("design") or {}).get("kind")
     if found != kind:
         raise InputError(f"{path}: [design] kind is {found!r}; expected {kind!r} for `survrepro design {kind}`.")
-    studies = set()
-    for spec in (doc.get("assumptions") or {}).values():
-        if isinstance(spec, dict):
-            refs = [spec["target"]] if "target" in spec else list(spec.get("months_between", []))
-            studies.update(str(r).partition(":")[0] for r in refs)
-    registers = {}
-    for study in sorted(studies):
-        reg_path = PUBLISHED / f"{study}.toml"
-        if reg_path.exists():
-            registers[study] = read_toml(reg_path)
     values = dz.resolve_design(doc, registers, where=str(path))
     return doc, values
 
