@@ -28,10 +28,17 @@ else:  # pragma: no cover
 __all__ = [
     "read_csv",
     "read_ipd",
+    "read_on_therapy",
+    "read_digitized_curve",
+    "read_at_risk",
     "read_toml",
+    "read_design",
+    "read_text",
+    "read_binary",
     "write_text",
     "write_csv",
     "write_json",
+    "save_figure",
     "atomic_path",
 ]
 
