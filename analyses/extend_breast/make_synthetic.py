@@ -76,12 +76,11 @@ def main(argv=None) -> int:
     if [c.achieved for c in checked] != [c.achieved for c in res.constraints]:
         raise SystemExit("the CSV as written does not give the values computed in memory")
     io.write_text(args.notes, notes_text(res, spec, columns=COLUMNS, unconstrained=UNCONSTRAINED))
-    io.write_json(args.json, {"study": STUDY, "synthetic": True, "seed": res.seed, "steps": res.steps,
-                              "converged": res.converged, "cutoff": res.cutoff.isoformat(),
-                              "constraints": res.to_frame().to_dict(orient="records"), "notes": list(res.notes)})
-    print(res)
-    for c in res.unmet:
-        print(f"  unmet: {c.id} target {c.target:g} achieved {c.achieved}", file=sys.stderr)
+    io.write_json(args.json, res.to_dict())
+    first, *unmet = res.summary_lines()
+    print(first)
+    for line in unmet:
+        print(line, file=sys.stderr)
     return 0 if res.converged else 1
 
 

@@ -87,12 +87,11 @@ def main(argv=None) -> int:
         text += ("\n## Why deaths on therapy before a landmark are not evaluable\n\n"
                  + "\n".join(f"- With deaths counted as failures: {m}" for m in conflict) + "\n")
     io.write_text(args.notes, text)
-    io.write_json(args.json, {"study": STUDY, "synthetic": True, "seed": res.seed, "steps": res.steps,
-                              "converged": res.converged, "cutoff": res.cutoff.isoformat(),
-                              "constraints": res.to_frame().to_dict(orient="records"), "notes": list(res.notes)})
-    print(res)
-    for c in res.unmet:
-        print(f"  unmet: {c.id} target {c.target:g} achieved {c.achieved}", file=sys.stderr)
+    io.write_json(args.json, res.to_dict())
+    first, *unmet = res.summary_lines()
+    print(first)
+    for line in unmet:
+        print(line, file=sys.stderr)
     return 0 if res.converged else 1
 
 

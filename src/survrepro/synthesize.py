@@ -326,6 +326,16 @@ class SynthesisResult:
         """Constraints the data do not reproduce."""
         return tuple(c for c in self.constraints if not c.matched)
 
+    def to_dict(self) -> dict:
+        """The calibration record written beside the synthetic data (JSON-ready)."""
+        return {"study": self.study, "synthetic": True, "seed": self.seed, "steps": self.steps,
+                "converged": self.converged, "cutoff": self.cutoff.isoformat(),
+                "constraints": self.to_frame().to_dict(orient="records"), "notes": list(self.notes)}
+
+    def summary_lines(self) -> list[str]:
+        """What a script prints: the result, then one line per unmet constraint."""
+        return [repr(self)] + [f"  unmet: {c.id} target {c.target:g} achieved {c.achieved}" for c in self.unmet]
+
     def to_frame(self) -> pd.DataFrame:
         """One row per constraint: target, achieved value and whether it matches."""
         return pd.DataFrame(
