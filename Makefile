@@ -49,7 +49,7 @@ EB_SECTIONS := build/extend_breast/sections/20_ph_rmst.md
 
 extend_breast: $(EB_FIGS) $(EB_SECTIONS)  ## EXTEND: synthetic IPD, Fig 2A/2B/3B-3D, PH check and RMST
 
-$(EB_IPD): analyses/extend_breast/make_synthetic.py $(EB_REGISTER) src/survrepro/synthesize.py | $(STAMP)
+$(EB_IPD): analyses/extend_breast/make_synthetic.py $(EB_REGISTER) src/survrepro/sources/synthesize.py | $(STAMP)
 	$(RUN) $<
 
 figures/extend_breast/%.png: analyses/extend_breast/%.py analyses/extend_breast/_extend_breast.py $(EB_DATA) | $(STAMP)
@@ -67,7 +67,7 @@ LV_OUT      := figures/levee2025/proportions.png figures/levee2025/km_ttnt.png f
 
 levee2025: $(LV_OUT)  ## LeVee 2025: synthetic cohort, proportions on therapy, KM of TTNT and PFS, swimmer, subtype tests
 
-$(LV_IPD): analyses/levee2025/make_synthetic.py $(LV_REGISTER) src/survrepro/synthesize.py | $(STAMP)
+$(LV_IPD): analyses/levee2025/make_synthetic.py $(LV_REGISTER) src/survrepro/sources/synthesize.py | $(STAMP)
 	$(RUN) $<
 
 figures/levee2025/proportions.png build/levee2025/proportions.csv &: analyses/levee2025/fig_proportions.py $(LV_DATA) | $(STAMP)
@@ -84,7 +84,7 @@ build/levee2025/sections/20_subtype_tests.md: analyses/levee2025/subtype_tests.p
 
 # ----------------------------------------------------------------------------- trial design
 DESIGN_IN  := analyses/design/_design.py data/designs/extend_breast.toml data/designs/boss.toml \
-              data/designs/extend_op.toml $(EB_REGISTER) $(LV_REGISTER) src/survrepro/design.py src/survrepro/simulate.py
+              data/designs/extend_op.toml $(EB_REGISTER) $(LV_REGISTER) src/survrepro/design/designs.py src/survrepro/design/simulate.py
 DESIGN_OUT := figures/design/extend_events.png figures/design/boss_power.png figures/design/extend_op_power.png
 
 design: $(DESIGN_OUT)  ## EXTEND required vs implied events, BOSS power, EXTEND-OP simulated power

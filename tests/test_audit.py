@@ -13,8 +13,8 @@ import pytest
 
 from test_targets import target, write_register
 from survrepro import cli, paths
-from survrepro.audit import audit_register, events_from_ci, wald_p_from_ci
-from survrepro.targets import load_register
+from survrepro.register.audit import audit_register, events_from_ci, wald_p_from_ci
+from survrepro.register.schema import load_register
 
 R = pd.read_csv(paths.TESTS / "validation" / "results" / "audit_reference.csv")
 

@@ -1,4 +1,4 @@
-"""Unit and property tests of survrepro.cox and survrepro.rmst.
+"""Unit and property tests of survrepro.engine.cox and survrepro.engine.rmst.
 
 Numbers against R's survival package live in tests/validation/test_cox_vs_r.py; here:
 input validation, invariances, hand-computed values and an independent check against
@@ -15,8 +15,8 @@ from lifelines import CoxPHFitter
 from lifelines import statistics as ll_stats
 
 from survrepro import InputError
-from survrepro.cox import CoxResult, HazardRatio, cox_ph, hazard_ratio, logrank_test, ph_test
-from survrepro.rmst import rmst
+from survrepro.engine.cox import CoxResult, HazardRatio, cox_ph, hazard_ratio, logrank_test, ph_test
+from survrepro.engine.rmst import rmst
 
 # small data set with tied times in both arms
 TIME = [5, 8, 12, 3, 4, 6, 9, 10, 5, 8, 2, 7]

@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 from scipy import integrate, stats  # noqa: E402
 
 from survrepro import InputError, design as dz, paths  # noqa: E402
-from survrepro import simulate as sim  # noqa: E402
+from survrepro.design import simulate as sim  # noqa: E402
 from survrepro.cli import main  # noqa: E402
 from survrepro.io import read_toml  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Each script is run through its ``main(argv)`` into a temporary folder. Expected values are
 computed here directly from the registers and design files with survrepro.design,
-survrepro.audit and survrepro.simulate (the functions those modules' own tests validate
+survrepro.register.audit and survrepro.design.simulate (the functions those modules' own tests validate
 against R and published tables), never copied from the scripts' outputs.
 """
 import importlib.util
@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survrepro import audit, paths
+from survrepro import paths
+from survrepro.register import audit
 from survrepro import design as dz
-from survrepro import simulate as sim
+from survrepro.design import simulate as sim
 from survrepro.io import read_toml
-from survrepro.targets import load_register, printed_interval
+from survrepro.register.schema import load_register, printed_interval
 
 SCRIPTS = paths.ANALYSES / "design"
 

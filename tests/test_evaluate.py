@@ -18,7 +18,7 @@ from scipy import optimize, stats
 
 from test_targets import STUDY, target, write_register
 from survrepro import InputError, paths
-from survrepro.evaluate import (
+from survrepro.register.evaluate import (
     DAYS_PER_MONTH,
     DESIGN_REASON,
     evaluate_register,
@@ -26,8 +26,8 @@ from survrepro.evaluate import (
     load_study_data,
     summarize,
 )
-from survrepro.km import kaplan_meier
-from survrepro.targets import load_register
+from survrepro.engine.km import kaplan_meier
+from survrepro.register.schema import load_register
 
 # --------------------------------------------------------------------------- the hand-made cohort
 # arm a: PFS 2, 4, 6, 8, 10, all events      -> S = .8 .6 .4 .2 0, median 6

@@ -1,6 +1,6 @@
 """The EXTEND breast-basket exhibits (analyses/extend_breast/): scripts run end to end, the
 figures are deterministic, and what they print is what the engine computes from the data
-the report uses (survrepro.evaluate.load_study_data)."""
+the report uses (survrepro.register.evaluate.load_study_data)."""
 from __future__ import annotations
 
 import importlib.util
@@ -14,12 +14,12 @@ import pytest
 
 from survrepro import paths
 from survrepro._validation import InputError
-from survrepro.cox import hazard_ratio, logrank_test, ph_test
-from survrepro.evaluate import load_study_data
-from survrepro.km import kaplan_meier
-from survrepro.plotting import SYNTHETIC_NOTE
-from survrepro.rmst import rmst
-from survrepro.targets import load_register
+from survrepro.engine.cox import hazard_ratio, logrank_test, ph_test
+from survrepro.register.evaluate import load_study_data
+from survrepro.engine.km import kaplan_meier
+from survrepro.report.plotting import SYNTHETIC_NOTE
+from survrepro.engine.rmst import rmst
+from survrepro.register.schema import load_register
 
 HERE = paths.ANALYSES / "extend_breast"
 FIGURES = ("fig2a_pfs", "fig2b_swimmer", "fig3b_os", "fig3c_ttnt", "fig3d_new_lesion")

@@ -1,7 +1,7 @@
 """The LeVee et al. 2025 exhibit scripts (analyses/levee2025/), run end to end.
 
 Expected values are computed here, independently of the scripts, from the study's
-patient-level file with :mod:`survrepro.proportion` and :mod:`survrepro.contingency`
+patient-level file with :mod:`survrepro.engine.proportion` and :mod:`survrepro.engine.contingency`
 (both validated against R in tests/test_proportion.py and tests/validation/); the
 published p and the landmark rule are read from data/published/levee2025.toml.
 """
@@ -18,9 +18,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from survrepro import io, paths  # noqa: E402
-from survrepro.contingency import which_reproduce  # noqa: E402
-from survrepro.proportion import proportion_on_therapy_frame  # noqa: E402
-from survrepro.targets import load_register  # noqa: E402
+from survrepro.engine.contingency import which_reproduce  # noqa: E402
+from survrepro.engine.proportion import proportion_on_therapy_frame  # noqa: E402
+from survrepro.register.schema import load_register  # noqa: E402
 
 SCRIPTS = paths.ANALYSES / "levee2025"
 

@@ -1,6 +1,6 @@
 """Structural tests of the figures: what is drawn, not how the pixels look.
 
-The expected values come from :mod:`survrepro.km` (itself validated against R's survival
+The expected values come from :mod:`survrepro.engine.km` (itself validated against R's survival
 package in tests/validation), so these tests check that the figures show those numbers.
 """
 import matplotlib
@@ -18,8 +18,8 @@ from matplotlib.text import Text  # noqa: E402
 
 from survrepro import InputError  # noqa: E402
 from survrepro.io import save_figure  # noqa: E402
-from survrepro.km import kaplan_meier, km_by_group  # noqa: E402
-from survrepro.plotting import (  # noqa: E402
+from survrepro.engine.km import kaplan_meier, km_by_group  # noqa: E402
+from survrepro.report.plotting import (  # noqa: E402
     PALETTE,
     SYNTHETIC_NOTE,
     add_footnote,

@@ -1,4 +1,4 @@
-"""Unit and property tests of survrepro.proportion, survrepro.contingency and `survrepro proportion`.
+"""Unit and property tests of survrepro.engine.proportion, survrepro.engine.contingency and `survrepro proportion`.
 
 Comparisons with R are in tests/validation/test_proportion_vs_r.py. Here: the status and
 evaluability rules on small hand-checked cohorts, properties against a plain-Python
@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-import survrepro.contingency as contingency
+import survrepro.engine.contingency as contingency
 from survrepro import InputError
 from survrepro.cli import main
-from survrepro.contingency import contingency_tests, fisher_exact_rxc, p_matches, which_reproduce
-from survrepro.proportion import (
+from survrepro.engine.contingency import contingency_tests, fisher_exact_rxc, p_matches, which_reproduce
+from survrepro.engine.proportion import (
     ProportionResult,
     binomial_ci,
     landmark_status,

@@ -1,4 +1,4 @@
-"""Unit, property and regression tests of survrepro.reconstruct (all data synthetic)."""
+"""Unit, property and regression tests of survrepro.sources.reconstruct (all data synthetic)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +8,9 @@ from hypothesis import given, settings, strategies as st
 
 from survrepro import InputError
 from survrepro.io import read_at_risk, read_digitized_curve
-from survrepro.km import kaplan_meier
+from survrepro.engine.km import kaplan_meier
 from survrepro.paths import TESTS
-from survrepro.reconstruct import clean_curve, reconstruct, reconstruct_arm
+from survrepro.sources.reconstruct import clean_curve, reconstruct, reconstruct_arm
 
 DATA = TESTS / "data" / "reconstruct"
 
@@ -300,7 +300,7 @@ def test_regression_at_risk_beyond_curve():
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=60),
        st.lists(st.floats(-1, 35), min_size=1, max_size=20))
 def test_fidelity_km_equals_kaplan_meier(data, at):
-    from survrepro.reconstruct import _km_survival_at
+    from survrepro.sources.reconstruct import _km_survival_at
 
     time = np.array([d[0] for d in data], float) / 2
     event = np.array([d[1] for d in data])
@@ -423,7 +423,7 @@ def test_table_times_without_room_for_leavers_are_refused():
 
 
 def test_auto_uses_dp_for_small_arms_and_exact_for_large(monkeypatch):
-    import survrepro.reconstruct as rec
+    import survrepro.sources.reconstruct as rec
 
     time, event, table_t, table_n = small_arm(7)
     xs, ys = km_clicks(time, event)
@@ -433,7 +433,7 @@ def test_auto_uses_dp_for_small_arms_and_exact_for_large(monkeypatch):
 
 
 def test_dp_too_large_is_handed_to_exact_with_a_note(monkeypatch):
-    import survrepro.reconstruct as rec
+    import survrepro.sources.reconstruct as rec
 
     monkeypatch.setattr(rec, "DP_MAX_CELLS", 10)
     time, event, table_t, table_n = small_arm(3)
@@ -497,7 +497,7 @@ def _states(rng, M):
 
 
 def test_dp_one_dimensional_drop_step_equals_general_step():
-    import survrepro.reconstruct as rec
+    import survrepro.sources.reconstruct as rec
 
     rng = np.random.default_rng(11)
     tab = rec._Tables(60)
@@ -526,7 +526,7 @@ def test_dp_one_dimensional_drop_step_equals_general_step():
 
 
 def test_dp_one_dimensional_censor_step_equals_general_step():
-    import survrepro.reconstruct as rec
+    import survrepro.sources.reconstruct as rec
 
     rng = np.random.default_rng(12)
     tab = rec._Tables(60)
@@ -551,7 +551,7 @@ def test_dp_one_dimensional_censor_step_equals_general_step():
 
 
 def test_dp_same_patients_with_per_step_event_windows(monkeypatch):
-    import survrepro.reconstruct as rec
+    import survrepro.sources.reconstruct as rec
 
     rng = np.random.default_rng(4)
     time, event, table_t, table_n = small_arm(9)

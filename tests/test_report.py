@@ -13,9 +13,9 @@ import pytest  # noqa: E402
 from test_evaluate import ANALYSIS, FRAME, register  # noqa: E402
 from test_targets import target  # noqa: E402
 from survrepro import cli, paths  # noqa: E402
-from survrepro.audit import audit_register  # noqa: E402
-from survrepro.evaluate import evaluate_register  # noqa: E402
-from survrepro.report import build_report, terminal_summary  # noqa: E402
+from survrepro.register.audit import audit_register  # noqa: E402
+from survrepro.register.evaluate import evaluate_register  # noqa: E402
+from survrepro.report.build import build_report, terminal_summary  # noqa: E402
 
 TARGETS = [
     target("n_a", "n", 5, arm="a", endpoint="randomization", role="calibrate"),
@@ -183,7 +183,7 @@ def test_synthetic_label_only_for_synthetic_data(tmp_path, monkeypatch, kind):
 
 
 def test_sections_and_extra_parts_are_included(tmp_path):
-    from survrepro.report import build_report, markdown_to_html
+    from survrepro.report.build import build_report, markdown_to_html
 
     sec = tmp_path / "design" / "sections"
     sec.mkdir(parents=True)

@@ -12,8 +12,8 @@ import functools
 
 import pytest
 
-from survrepro.evaluate import DESIGN_REASON, evaluate_register
-from survrepro.targets import list_studies, load_register
+from survrepro.register.evaluate import DESIGN_REASON, evaluate_register
+from survrepro.register.schema import list_studies, load_register
 
 pytestmark = pytest.mark.reproduction
 

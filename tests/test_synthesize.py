@@ -1,7 +1,7 @@
-"""Tests of survrepro.synthesize: calibration, coherence, determinism, honest failure.
+"""Tests of survrepro.sources.synthesize: calibration, coherence, determinism, honest failure.
 
-Expected values come from the project's engine (survrepro.km, survrepro.cox,
-survrepro.proportion), itself validated against R survival in tests/validation; the
+Expected values come from the project's engine (survrepro.engine.km, survrepro.engine.cox,
+survrepro.engine.proportion), itself validated against R survival in tests/validation; the
 synthesizer's fast search-time evaluators are checked against that engine here.
 """
 import datetime as dt
@@ -14,14 +14,14 @@ from hypothesis import given, settings, strategies as st
 
 from survrepro import InputError, io, paths
 from survrepro.cli import main
-from survrepro.cox import hazard_ratio, logrank_test
-from survrepro.km import kaplan_meier
-from survrepro.proportion import proportion_on_therapy
-from survrepro.synthesize import (
+from survrepro.engine.cox import hazard_ratio, logrank_test
+from survrepro.engine.km import kaplan_meier
+from survrepro.engine.proportion import proportion_on_therapy
+from survrepro.sources.synthesize import (
     Constraint, Group, SynthesisSpec, _cox_untied, _fast_cox, _fast_km_median, _fast_logrank_p,
     _hr_outside, _hr_region, _km_median_untied, _landmark_counts, evaluate, landmark_conflicts, rounds_to, spec_from_register, synthesize,
 )
-from survrepro.targets import load_register, matches
+from survrepro.register.schema import load_register, matches
 
 # An invented two-arm summary (not any real study).
 SMALL = SynthesisSpec(

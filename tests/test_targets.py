@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survrepro import InputError
-from survrepro.targets import (
+from survrepro.register.schema import (
     QUANTITIES,
     Target,
     list_studies,

@@ -23,7 +23,7 @@ from survrepro import design as dz
 from survrepro._validation import InputError
 from survrepro.io import read_design, write_text
 from survrepro.paths import BUILD, FIGURES
-from survrepro.plotting import PALETTE, add_footnote
+from survrepro.report.plotting import PALETTE, add_footnote
 
 #: Where the design exhibits write their tables and report sections.
 OUT_DIR = BUILD / "design"

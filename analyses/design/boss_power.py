@@ -33,7 +33,7 @@ import _design as C  # noqa: E402
 from survrepro import design as dz  # noqa: E402
 from survrepro.io import save_figure, write_csv  # noqa: E402
 from survrepro.paths import DESIGNS, PUBLISHED  # noqa: E402
-from survrepro.targets import load_register  # noqa: E402
+from survrepro.register.schema import load_register  # noqa: E402
 
 STEM = "boss_power"
 SECTION = "20_boss_power.md"

@@ -29,10 +29,10 @@ from scipy import optimize  # noqa: E402
 import _design as C  # noqa: E402
 from survrepro import design as dz  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
-from survrepro.audit import audit_register  # noqa: E402
+from survrepro.register.audit import audit_register  # noqa: E402
 from survrepro.io import save_figure, write_csv  # noqa: E402
 from survrepro.paths import DESIGNS, PUBLISHED  # noqa: E402
-from survrepro.targets import load_register  # noqa: E402
+from survrepro.register.schema import load_register  # noqa: E402
 
 STEM = "extend_events"
 SECTION = "10_extend_events.md"

@@ -3,7 +3,7 @@
 EXTEND-OP (NCT06367972) registers its enrolment and its seven histologies and publishes
 no power assumptions. Every survival, accrual and test assumption is read from
 ``data/designs/extend_op.toml``, where each is marked invented by this toolkit. Trials
-are simulated with :func:`survrepro.simulate.power_curve` (exponential PFS, uniform
+are simulated with :func:`survrepro.design.simulate.power_curve` (exponential PFS, uniform
 accrual, administrative censoring, exponential dropout) and analysed by the vectorised
 log-rank test: each basket alone, and all baskets pooled, stratified by basket and
 unstratified. Crossover at progression does not enter: PFS ends at that progression.
@@ -35,7 +35,7 @@ from scipy import stats  # noqa: E402
 
 import _design as C  # noqa: E402
 from survrepro import design as dz  # noqa: E402
-from survrepro import simulate as sim  # noqa: E402
+from survrepro.design import simulate as sim  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
 from survrepro.io import save_figure, write_csv  # noqa: E402
 from survrepro.paths import DESIGNS  # noqa: E402

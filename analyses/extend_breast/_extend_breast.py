@@ -1,7 +1,7 @@
 """Shared code of the EXTEND breast-basket exhibits (Reddy et al., IJROBP 2025).
 
 Every figure script loads one endpoint's patient-level data through the report's loader
-(:func:`survrepro.evaluate.load_endpoint`: synthetic IPD, or IPD reconstructed from
+(:func:`survrepro.register.evaluate.load_endpoint`: synthetic IPD, or IPD reconstructed from
 digitized curves when those exist), so the figures and the report show the same data
 under the same source label. Hazard ratios, P values and medians printed on a figure are
 computed here from those data by the engine, under the settings the register states.
@@ -19,10 +19,10 @@ import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import InputError
-from survrepro.cox import hazard_ratio, logrank_test
-from survrepro.km import kaplan_meier
-from survrepro.plotting import SYNTHETIC_NOTE, add_footnote, plot_km, plot_swimmer
-from survrepro.targets import load_register, round_half_away
+from survrepro.engine.cox import hazard_ratio, logrank_test
+from survrepro.engine.km import kaplan_meier
+from survrepro.report.plotting import SYNTHETIC_NOTE, add_footnote, plot_km, plot_swimmer
+from survrepro.register.schema import load_register, round_half_away
 
 STUDY = "extend_breast"
 #: Spacing of the numbers-at-risk table and of the x ticks, in months.
@@ -75,11 +75,11 @@ class EndpointData:
 def load(register, endpoint: str, study_data=None) -> EndpointData:
     """The patient data of ``endpoint`` as the report uses them, with register arm labels.
 
-    ``study_data`` is what :func:`survrepro.evaluate.load_study_data` returns for the
+    ``study_data`` is what :func:`survrepro.register.evaluate.load_study_data` returns for the
     register (read here when omitted): the IPD the register's ``[analysis]`` table names, or
     patients reconstructed from digitized curves for the endpoints that have them.
     """
-    from survrepro.evaluate import evaluate_register, load_study_data
+    from survrepro.register.evaluate import evaluate_register, load_study_data
 
     sd = load_study_data(register) if study_data is None else study_data
     got = sd.endpoints.get(endpoint)

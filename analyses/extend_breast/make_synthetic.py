@@ -13,8 +13,8 @@ import argparse
 import sys
 
 from survrepro import io, paths
-from survrepro.synthesize import evaluate, notes_text, spec_from_register, synthesize
-from survrepro.targets import load_register
+from survrepro.sources.synthesize import evaluate, notes_text, spec_from_register, synthesize
+from survrepro.register.schema import load_register
 
 STUDY = "extend_breast"
 #: Seed and step cap of the shipped data set.

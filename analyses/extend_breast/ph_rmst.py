@@ -33,10 +33,10 @@ from _extend_breast import STUDY, compare, fmt2, format_p, load, parser, run  # 
 
 from survrepro import io, paths  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
-from survrepro.cox import ph_test  # noqa: E402
-from survrepro.km import kaplan_meier  # noqa: E402
-from survrepro.rmst import rmst  # noqa: E402
-from survrepro.targets import load_register, round_half_away  # noqa: E402
+from survrepro.engine.cox import ph_test  # noqa: E402
+from survrepro.engine.km import kaplan_meier  # noqa: E402
+from survrepro.engine.rmst import rmst  # noqa: E402
+from survrepro.register.schema import load_register, round_half_away  # noqa: E402
 
 SECTION = "20_ph_rmst"
 _TEST_NAMES = {"logrank": "log-rank", "wald": "Wald", "likelihood_ratio": "likelihood-ratio", "score": "score"}

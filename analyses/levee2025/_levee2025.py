@@ -1,6 +1,6 @@
 """What the LeVee et al. 2025 exhibit scripts share: the cohort, its subtypes and its landmarks.
 
-The patient data come from :func:`survrepro.evaluate.load_study_data`, the loader the
+The patient data come from :func:`survrepro.register.evaluate.load_study_data`, the loader the
 report uses, so the figures, the tables and the report are computed from the same
 patients with the same source label. Which file that is, which columns hold each
 endpoint and the landmark rule (who is evaluable, whether a death on therapy counts as a
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from survrepro import io, paths
 from survrepro._validation import InputError
-from survrepro.evaluate import StudyData, load_study_data, study_data_from_frame
-from survrepro.plotting import SYNTHETIC_NOTE
-from survrepro.proportion import ProportionResult, proportion_on_therapy
-from survrepro.targets import Register, Target, load_register
+from survrepro.register.evaluate import StudyData, load_study_data, study_data_from_frame
+from survrepro.report.plotting import SYNTHETIC_NOTE
+from survrepro.engine.proportion import ProportionResult, proportion_on_therapy
+from survrepro.register.schema import Register, Target, load_register
 
 STUDY = "levee2025"
 REGISTER = paths.PUBLISHED / f"{STUDY}.toml"

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, s
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
-from survrepro.km import CONF_TYPES, kaplan_meier  # noqa: E402
-from survrepro.plotting import add_footnote, plot_km  # noqa: E402
-from survrepro.targets import matches  # noqa: E402
+from survrepro.engine.km import CONF_TYPES, kaplan_meier  # noqa: E402
+from survrepro.report.plotting import add_footnote, plot_km  # noqa: E402
+from survrepro.register.schema import matches  # noqa: E402
 
 #: Endpoints drawn: register endpoint -> (title, y axis label).
 ENDPOINTS = {

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, s
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
-from survrepro.plotting import add_footnote, plot_proportions  # noqa: E402
+from survrepro.report.plotting import add_footnote, plot_proportions  # noqa: E402
 
 ALL = "All patients"
 
@@ -30,7 +30,7 @@ ALL = "All patients"
 def proportion_table(cohort: _common.Cohort) -> pd.DataFrame:
     """One row per landmark and group (all patients first, then subtypes in register order).
 
-    Columns are those :func:`survrepro.plotting.plot_proportions` reads (``group``,
+    Columns are those :func:`survrepro.report.plotting.plot_proportions` reads (``group``,
     ``landmark``, ``numerator``, ``denominator``, ``proportion``, ``low``, ``high`` = exact
     CI, ``km``, ``km_low``, ``km_high``) and the rest of each estimate's ``to_frame()``.
     """

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, s
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
-from survrepro.plotting import add_footnote, plot_swimmer  # noqa: E402
+from survrepro.report.plotting import add_footnote, plot_swimmer  # noqa: E402
 
 
 def draw(cohort: _common.Cohort):

@@ -23,8 +23,8 @@ import argparse
 import sys
 
 from survrepro import io, paths
-from survrepro.synthesize import evaluate, landmark_conflicts, notes_text, spec_from_register, synthesize
-from survrepro.targets import load_register
+from survrepro.sources.synthesize import evaluate, landmark_conflicts, notes_text, spec_from_register, synthesize
+from survrepro.register.schema import load_register
 
 STUDY = "levee2025"
 #: Seed of the shipped data set.

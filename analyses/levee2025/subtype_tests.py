@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, s
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
-from survrepro.contingency import contingency_tests, which_reproduce  # noqa: E402
+from survrepro.engine.contingency import contingency_tests, which_reproduce  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
-from survrepro.proportion import STATUSES, landmark_status  # noqa: E402
+from survrepro.engine.proportion import STATUSES, landmark_status  # noqa: E402
 
-#: Readable names of the tests, in :data:`survrepro.contingency.TEST_NAMES` order.
+#: Readable names of the tests, in :data:`survrepro.engine.contingency.TEST_NAMES` order.
 TEST_TITLES = {
     "pearson": "Pearson chi-square (no continuity correction)",
     "pearson_yates": "Pearson chi-square with Yates' correction",

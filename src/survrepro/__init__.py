@@ -1,34 +1,59 @@
 """survrepro: reproduce published survival analyses of oncology trials.
 
-The calculation modules take arrays or DataFrames and return frozen result
-objects with ``to_frame()`` and an HTML representation for Jupyter; only
-:mod:`survrepro.io` reads or writes files.
+The package is layered; each layer imports only those below it:
+
+* :mod:`survrepro.engine`: the statistics (Kaplan-Meier, Cox, log-rank, RMST,
+  proportions, contingency tests), arrays or DataFrames in, frozen results out;
+* :mod:`survrepro.sources`: where patient data come from (reconstruction from
+  digitized curves, synthesis from published summaries);
+* :mod:`survrepro.register`: the published-number registers, their audit and their
+  evaluation from data;
+* :mod:`survrepro.design`: trial designs, power and simulation;
+* :mod:`survrepro.report`: figures and the reproduction report;
+* :mod:`survrepro.cli`: the ``survrepro`` command.
+
+Only :mod:`survrepro.io` reads or writes files; :mod:`survrepro.paths` names every path.
+The names below are imported on first use, so ``import survrepro`` is cheap.
 
 >>> from survrepro import kaplan_meier, cox_ph, logrank_test, analyze
 """
-from survrepro._validation import InputError
-from survrepro.analysis import AnalysisResult, analyze
-from survrepro.cox import CoxResult, LogRankResult, cox_ph, hazard_ratio, logrank_test, ph_test
-from survrepro.km import KaplanMeierResult, kaplan_meier, km_by_group, median_followup
-from survrepro.rmst import RMSTResult, rmst
+from __future__ import annotations
+
+import importlib
+
+from survrepro.errors import InputError
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AnalysisResult",
-    "CoxResult",
-    "InputError",
-    "KaplanMeierResult",
-    "LogRankResult",
-    "RMSTResult",
-    "analyze",
-    "cox_ph",
-    "hazard_ratio",
-    "kaplan_meier",
-    "km_by_group",
-    "logrank_test",
-    "median_followup",
-    "ph_test",
-    "rmst",
-    "__version__",
-]
+_EXPORTS = {
+    "AnalysisResult": "survrepro.engine.analysis",
+    "analyze": "survrepro.engine.analysis",
+    "CoxResult": "survrepro.engine.cox",
+    "cox_ph": "survrepro.engine.cox",
+    "hazard_ratio": "survrepro.engine.cox",
+    "ph_test": "survrepro.engine.cox",
+    "LogRankResult": "survrepro.engine.cox",
+    "logrank_test": "survrepro.engine.cox",
+    "KaplanMeierResult": "survrepro.engine.km",
+    "kaplan_meier": "survrepro.engine.km",
+    "km_by_group": "survrepro.engine.km",
+    "median_followup": "survrepro.engine.km",
+    "RMSTResult": "survrepro.engine.rmst",
+    "rmst": "survrepro.engine.rmst",
+}
+
+__all__ = sorted([*_EXPORTS, "InputError", "__version__"])
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'survrepro' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -6,12 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-
-class InputError(ValueError):
-    """A bad input, described in one sentence that names where it is and what was expected.
-
-    The command line prints the message on stderr and exits with status 2.
-    """
+from survrepro.errors import InputError
 
 
 def check_choice(name: str, value, allowed: Iterable) -> None:

@@ -249,7 +249,7 @@ def read_digitized_curve(path) -> pd.DataFrame:
     ``arm``; or the headerless two-column export of WebPlotDigitizer (``x,y`` per line),
     including its locale variant with ``;`` as separator and a decimal comma
     (``12,5; 0,87``). A third headerless column is read as the arm. Survival is returned
-    as given (fraction or percent: see :func:`survrepro.reconstruct.clean_curve`).
+    as given (fraction or percent: see :func:`survrepro.sources.reconstruct.clean_curve`).
 
     Returns
     -------

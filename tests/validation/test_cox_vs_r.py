@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from survrepro.cox import cox_ph, logrank_test, ph_test
-from survrepro.rmst import rmst
+from survrepro.engine.cox import cox_ph, logrank_test, ph_test
+from survrepro.engine.rmst import rmst
 
 pytestmark = pytest.mark.validation
 HERE = Path(__file__).parent

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survrepro.km import kaplan_meier, median_followup
+from survrepro.engine.km import kaplan_meier, median_followup
 
 pytestmark = pytest.mark.validation
 HERE = Path(__file__).parent

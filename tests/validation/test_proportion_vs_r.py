@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survrepro.contingency import contingency_tests, fisher_exact_rxc
+from survrepro.engine.contingency import contingency_tests, fisher_exact_rxc
 from survrepro.io import read_on_therapy
-from survrepro.proportion import binomial_ci, proportion_on_therapy
+from survrepro.engine.proportion import binomial_ci, proportion_on_therapy
 
 pytestmark = pytest.mark.validation
 RESULTS = Path(__file__).parent / "results"

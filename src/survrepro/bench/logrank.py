@@ -3,8 +3,8 @@
 Simulates 10,000 two-arm trials of 400 patients (200 per arm, exponential survival,
 hazard ratio 0.7, uniform accrual, administrative censoring) and times
 
-* the vectorised analysis (:func:`survrepro.simulate.logrank_many`) of all trials in one process;
-* simulation plus analysis (:func:`survrepro.simulate.simulate_power`) on 2 worker processes;
+* the vectorised analysis (:func:`survrepro.design.simulate.logrank_many`) of all trials in one process;
+* simulation plus analysis (:func:`survrepro.design.simulate.simulate_power`) on 2 worker processes;
 * ``lifelines.statistics.logrank_test`` called once per trial on a subsample of the
   same trials, extrapolated per trial,
 
@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from survrepro.simulate import Basket, exponential, logrank_many, simulate_power, simulate_trials
+from survrepro.design.simulate import Basket, exponential, logrank_many, simulate_power, simulate_trials
 
 N_TRIALS = 10_000
 N_PER_ARM = 200

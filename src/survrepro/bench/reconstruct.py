@@ -25,10 +25,10 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from survrepro.cox import cox_ph
-from survrepro.km import kaplan_meier
+from survrepro.engine.cox import cox_ph
+from survrepro.engine.km import kaplan_meier
 from survrepro.paths import TESTS
-from survrepro.reconstruct import DP_AUTO_MAX_N, METHODS, reconstruct_arm
+from survrepro.sources.reconstruct import DP_AUTO_MAX_N, METHODS, reconstruct_arm
 
 NOISE_SURVIVAL = 0.003
 NOISE_TIME = 0.002  # fraction of the time axis

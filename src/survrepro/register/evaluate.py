@@ -1,10 +1,10 @@
 """Evaluate every published target of a register from patient-level data.
 
-For each target of a study's register (:mod:`survrepro.targets`) the number is recomputed
-from the study's patient-level data with the project's engine (:mod:`survrepro.km`,
-:mod:`survrepro.cox`, :mod:`survrepro.proportion`, :mod:`survrepro.contingency`,
-:mod:`survrepro.rmst`) under the method settings the register states, and compared with
-the printed value by :func:`survrepro.targets.matches`. Every target gets exactly one
+For each target of a study's register (:mod:`survrepro.register.schema`) the number is recomputed
+from the study's patient-level data with the project's engine (:mod:`survrepro.engine.km`,
+:mod:`survrepro.engine.cox`, :mod:`survrepro.engine.proportion`, :mod:`survrepro.engine.contingency`,
+:mod:`survrepro.engine.rmst`) under the method settings the register states, and compared with
+the printed value by :func:`survrepro.register.schema.matches`. Every target gets exactly one
 :class:`Evaluation` with a status:
 
 * ``"match"``: the reproduced value prints as the published one (or lies within the
@@ -17,7 +17,7 @@ Where the patient data come from is the register's ``[analysis]`` table: the fil
 (``synthetic``, ``reconstructed``, ``ipd``), the arm column, the entry-date column and the
 columns of each endpoint. When digitized curves of an endpoint are listed there and exist,
 that endpoint is evaluated on patients reconstructed from them
-(:func:`survrepro.reconstruct.reconstruct`) and each number says which source it came from.
+(:func:`survrepro.sources.reconstruct.reconstruct`) and each number says which source it came from.
 
 Settings a target does not state are taken from R's defaults (log CI transform, Efron ties,
 log-rank test for a survival comparison, Pearson chi-square for a table, reverse
@@ -25,8 +25,8 @@ Kaplan–Meier follow-up) and are marked as assumed in the result.
 
 Examples
 --------
->>> from survrepro.targets import load_register
->>> from survrepro.evaluate import evaluate_register
+>>> from survrepro.register.schema import load_register
+>>> from survrepro.register.evaluate import evaluate_register
 >>> evaluations = evaluate_register(load_register("extend_breast"))    # doctest: +SKIP
 >>> [(e.target.id, e.status) for e in evaluations][:2]                  # doctest: +SKIP
 [('allocation_ratio', 'match'), ('n_mdt', 'match')]
@@ -44,12 +44,12 @@ import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import InputError
-from survrepro.contingency import TEST_NAMES as TABLE_TESTS
-from survrepro.cox import cox_ph, logrank_test
-from survrepro.km import kaplan_meier, median_followup, natural_order
-from survrepro.proportion import binomial_ci, proportion_on_therapy
-from survrepro.rmst import rmst
-from survrepro.targets import Register, Target, matches
+from survrepro.engine.contingency import TEST_NAMES as TABLE_TESTS
+from survrepro.engine.cox import cox_ph, logrank_test
+from survrepro.engine.km import kaplan_meier, median_followup, natural_order
+from survrepro.engine.proportion import binomial_ci, proportion_on_therapy
+from survrepro.engine.rmst import rmst
+from survrepro.register.schema import Register, Target, matches
 
 __all__ = [
     "STATUSES",
@@ -423,7 +423,7 @@ def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame
                          method: str = "auto") -> EndpointData:
     """Patients of one endpoint reconstructed from a digitized curve and its risk table.
 
-    Uses :func:`survrepro.reconstruct.reconstruct` (the number of patients per arm comes
+    Uses :func:`survrepro.sources.reconstruct.reconstruct` (the number of patients per arm comes
     from the register's arm sizes when there is no risk table). The curve's ``arm`` column
     must hold the study's arm ids.
 
@@ -432,7 +432,7 @@ def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame
     EndpointData
         ``time``, ``event``, ``arm`` per reconstructed patient; ``fidelity`` per arm.
     """
-    from survrepro.reconstruct import reconstruct
+    from survrepro.sources.reconstruct import reconstruct
 
     known = [a.id for a in register.study.arms]
     if "arm" not in curves.columns:
@@ -970,7 +970,7 @@ def evaluate_register(register: Register, data=None) -> list[Evaluation]:
     Parameters
     ----------
     register : Register
-        As returned by :func:`survrepro.targets.load_register`.
+        As returned by :func:`survrepro.register.schema.load_register`.
     data : None, DataFrame or StudyData
         ``None`` reads the files the register's ``[analysis]`` table names (reconstructing
         digitized endpoints whose curves exist); a DataFrame is taken as the IPD file's

@@ -12,7 +12,7 @@ fault; :func:`matches` decides whether a reproduced number matches a printed one
 
 Examples
 --------
->>> from survrepro.targets import load_register, matches
+>>> from survrepro.register.schema import load_register, matches
 >>> reg = load_register("extend_breast")            # doctest: +SKIP
 >>> matches(reg.by_id("pfs_median_mdt"), 15.63)     # doctest: +SKIP
 (True, 0.03...)
@@ -287,7 +287,7 @@ class EndpointColumns:
 
     ``landmark`` (a time), ``death``, ``evaluable`` and ``death_is_failure`` apply to an
     endpoint counted at a landmark (on the same therapy at 6 months, say): see
-    :func:`survrepro.proportion.proportion_on_therapy`.
+    :func:`survrepro.engine.proportion.proportion_on_therapy`.
     """
 
     endpoint: str

@@ -13,7 +13,7 @@ Two families of designs are covered.
   and Simon's (1989) optimal and minimax two-stage designs.
 
 Simulation of whole trials, for what the formulas miss, lives in
-:mod:`survrepro.simulate`. Every function here takes numbers and returns frozen
+:mod:`survrepro.design.simulate`. Every function here takes numbers and returns frozen
 result objects with ``to_frame()``; nothing reads or writes files.
 
 References
@@ -64,7 +64,7 @@ __all__ = [
     "plot_power_by_hazard_ratio",
 ]
 
-METHODS = ("schoenfeld", "freedman")
+from survrepro.options import DESIGN_METHODS as METHODS
 
 
 # --------------------------------------------------------------------------- validation helpers

@@ -49,7 +49,7 @@ Death (``death_is_failure``)
 Beside the proportion, the Kaplan–Meier estimate of remaining on therapy at the landmark
 (EXTEND-OP, NCT06367972, treats duration on same-line systemic therapy as a
 time-to-event endpoint) uses every patient, censored ones up to their censoring time,
-with R's conventions (:func:`survrepro.km.kaplan_meier`).
+with R's conventions (:func:`survrepro.engine.km.kaplan_meier`).
 
 References
 ----------
@@ -74,8 +74,8 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
-from survrepro.contingency import ContingencyTests, contingency_tests
-from survrepro.km import CONF_TYPES, kaplan_meier, natural_order
+from survrepro.engine.contingency import ContingencyTests, contingency_tests
+from survrepro.engine.km import CONF_TYPES, kaplan_meier, natural_order
 
 __all__ = [
     "CI_METHODS",

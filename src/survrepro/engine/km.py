@@ -44,7 +44,7 @@ __all__ = [
     "natural_order",
 ]
 
-CONF_TYPES = ("log", "log-log", "plain")
+from survrepro.options import CONF_TYPES
 #: Tolerance R's quantile.survfit uses to decide that the curve sits exactly at a level.
 QUANTILE_TOL = float(np.sqrt(np.finfo(float).eps))
 

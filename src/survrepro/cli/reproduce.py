@@ -5,10 +5,6 @@ import sys
 from pathlib import Path
 
 from survrepro import paths
-from survrepro.audit import audit_register
-from survrepro.evaluate import evaluate_register
-from survrepro.report import build_report
-from survrepro.targets import list_studies, load_register
 
 
 def register(subparsers) -> None:
@@ -32,6 +28,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from survrepro.register.audit import audit_register
+    from survrepro.register.evaluate import evaluate_register
+    from survrepro.register.schema import list_studies, load_register
+    from survrepro.report.build import build_report
+
     names = list(args.studies) or list_studies()
     registers = {}
     for name in names:  # load and validate every register before computing anything

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import json
 
-from survrepro.audit import audit_register
-from survrepro.targets import load_register
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -28,6 +25,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from survrepro.register.audit import audit_register
+    from survrepro.register.schema import load_register
+
     report = audit_register(load_register(args.study))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))

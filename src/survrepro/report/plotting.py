@@ -37,7 +37,7 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from survrepro._validation import InputError, as_durations, check_choice
-from survrepro.km import KaplanMeierResult, natural_order
+from survrepro.engine.km import KaplanMeierResult, natural_order
 
 __all__ = [
     "PALETTE",
@@ -255,8 +255,8 @@ def plot_km(
     Parameters
     ----------
     curves : dict
-        Label -> :class:`~survrepro.km.KaplanMeierResult`, drawn in the dict's order
-        (:func:`~survrepro.km.km_by_group` returns labels in natural order).
+        Label -> :class:`~survrepro.engine.km.KaplanMeierResult`, drawn in the dict's order
+        (:func:`~survrepro.engine.km.km_by_group` returns labels in natural order).
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when omitted.
     risk_times : sequence of float, optional
@@ -302,7 +302,7 @@ def plot_km(
 
     Examples
     --------
-    >>> from survrepro.km import km_by_group
+    >>> from survrepro.engine.km import km_by_group
     >>> curves = km_by_group([3, 5, 8, 12, 4, 9, 14, 20], [1, 1, 0, 1, 1, 0, 1, 0], list("AAAABBBB"))
     >>> ax = plot_km(curves, risk_times=[0, 6, 12, 18])
     >>> ax.get_legend().get_texts()[0].get_text()
@@ -318,7 +318,7 @@ def plot_km(
         if not isinstance(res, KaplanMeierResult):
             raise InputError(
                 f"plot_km: curve {key!r} is a {type(res).__name__}; expected a KaplanMeierResult "
-                "(from survrepro.km.kaplan_meier)."
+                "(from survrepro.engine.km.kaplan_meier)."
             )
     check_choice("y_format", y_format, Y_FORMATS)
     labels = [str(k) for k in curves]

@@ -44,7 +44,7 @@ Method
    every constraint rounds to its printed value, or at the cap, and then reports the
    constraints it could not meet.
 3. Every achieved value is recomputed from the final data with the project's engine
-   (:mod:`survrepro.km`, :mod:`survrepro.cox`, :mod:`survrepro.proportion`).
+   (:mod:`survrepro.engine.km`, :mod:`survrepro.engine.cox`, :mod:`survrepro.engine.proportion`).
 
 A constraint printed with ``k`` decimals is met when the achieved value, rounded to ``k``
 decimals (halves away from zero), equals it; a count is met when equal.
@@ -73,10 +73,10 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, check_choice
-from survrepro.cox import hazard_ratio, logrank_test
-from survrepro.km import _findq, kaplan_meier, median_followup
-from survrepro.proportion import proportion_on_therapy
-from survrepro.targets import round_half_away
+from survrepro.engine.cox import hazard_ratio, logrank_test
+from survrepro.engine.km import _findq, kaplan_meier, median_followup
+from survrepro.engine.proportion import proportion_on_therapy
+from survrepro.register.schema import round_half_away
 
 __all__ = [
     "ENDPOINTS",
@@ -95,7 +95,7 @@ __all__ = [
 ]
 
 #: Endpoints of the patient model.
-ENDPOINTS = ("pfs", "os", "ttnt", "new_lesion")
+from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 #: Quantities a constraint may fix.
 CONSTRAINT_QUANTITIES = (
     "median", "median_ci_low", "median_ci_high",
@@ -161,7 +161,7 @@ class Constraint:
     landmark : float
         Landmark time of an ``evaluable``/``remaining`` count.
     evaluable_rule : str
-        ``"followed"`` or ``"all"`` (see :mod:`survrepro.proportion`).
+        ``"followed"`` or ``"all"`` (see :mod:`survrepro.engine.proportion`).
     death_is_failure : bool
         Whether a death on therapy before the landmark is a failure.
     comparator : str
@@ -410,7 +410,7 @@ def _derive(s: dict, cutoff: int) -> dict:
 def _fast_cox(t, e, x, ties="efron"):
     """Cox fit of one 0/1 covariate by Newton–Raphson from counts at each event time.
 
-    Returns ``(beta, se)``; agrees with :func:`survrepro.cox.cox_ph` (tested).
+    Returns ``(beta, se)``; agrees with :func:`survrepro.engine.cox.cox_ph` (tested).
     """
     ev = e == 1
     if not ev.any() or x[ev].min() == x[ev].max() and (x == x[ev][0]).all():
@@ -468,7 +468,7 @@ def _z(conf_level: float) -> float:
 
 
 def _fast_km_median(t, e, conf_type="log", conf_level=0.95, need_ci=True):
-    """Kaplan–Meier median and its limits, the rules of :mod:`survrepro.km` without input checks."""
+    """Kaplan–Meier median and its limits, the rules of :mod:`survrepro.engine.km` without input checks."""
     time, inverse = np.unique(t, return_inverse=True)
     n_event = np.bincount(inverse, weights=e, minlength=time.size)
     n_total = np.bincount(inverse, minlength=time.size)
@@ -529,7 +529,7 @@ def _fast_logrank_p(t, e, x):
 
 
 def _landmark_counts(t, e, death, landmark, rule, death_is_failure):
-    """(evaluable, remaining) at a landmark, as :func:`survrepro.proportion.proportion_on_therapy`."""
+    """(evaluable, remaining) at a landmark, as :func:`survrepro.engine.proportion.proportion_on_therapy`."""
     before = t < landmark
     remaining = int((~before).sum())
     unknown = before & (e == 0)
@@ -1608,7 +1608,7 @@ def notes_text(result: SynthesisResult, spec: SynthesisSpec, *, columns: dict, u
     lines = [
         f"# SYNTHETIC patient-level data: {spec.study}",
         "",
-        "These are NOT patient data. They are synthetic data built by `survrepro.synthesize` to",
+        "These are NOT patient data. They are synthetic data built by `survrepro.sources.synthesize` to",
         "reproduce the study's published `calibrate` targets at their printed precision; `check`",
         "targets were not read when building them.",
         "",

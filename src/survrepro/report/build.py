@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from survrepro import io, paths
-from survrepro.evaluate import Evaluation, evaluations_frame, summarize
+from survrepro.register.evaluate import Evaluation, evaluations_frame, summarize
 
 __all__ = ["Report", "build_report", "find_figures", "find_sections", "markdown_to_html", "render_markdown",
            "render_html", "study_summary", "terminal_summary", "misses"]
@@ -393,10 +393,10 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
     Parameters
     ----------
     evaluations_by_study : dict
-        ``{study: [Evaluation, ...]}`` as from :func:`survrepro.evaluate.evaluate_register`,
+        ``{study: [Evaluation, ...]}`` as from :func:`survrepro.register.evaluate.evaluate_register`,
         in the order the studies are to appear.
     audits : dict
-        ``{study: AuditReport}`` (:func:`survrepro.audit.audit_register`); a study without
+        ``{study: AuditReport}`` (:func:`survrepro.register.audit.audit_register`); a study without
         one has no audit section.
     figures : dict, optional
         ``{study: [png paths]}``; by default the PNG files in ``figures/<study>/``.

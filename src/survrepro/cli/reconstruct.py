@@ -1,9 +1,9 @@
 """``survrepro reconstruct``: patient-level data from a digitized Kaplan–Meier curve."""
 from __future__ import annotations
 
-from survrepro._validation import InputError
-from survrepro.io import read_at_risk, read_digitized_curve, write_csv, write_json
-from survrepro.reconstruct import METHODS, SCALES, reconstruct
+from survrepro.errors import InputError
+from survrepro.options import CURVE_SCALES as SCALES
+from survrepro.options import RECONSTRUCT_METHODS as METHODS
 
 DESCRIPTION = """\
 Reconstruct patient-level data from a digitized Kaplan-Meier curve. CURVE.csv has columns
@@ -58,6 +58,9 @@ def _counts(text: str, option: str):
 
 
 def run(args) -> int:
+    from survrepro.io import read_at_risk, read_digitized_curve, write_csv, write_json
+    from survrepro.sources.reconstruct import reconstruct
+
     if args.at_risk is None and args.n is None:
         raise InputError("--at-risk or --n is required: the numbers at risk or the number of patients.")
     curve = read_digitized_curve(args.curve)

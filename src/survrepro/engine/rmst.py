@@ -31,8 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_level
-from survrepro.cox import _prepare
-from survrepro.km import kaplan_meier
+from survrepro.engine.cox import _prepare
+from survrepro.engine.km import kaplan_meier
 
 __all__ = ["RMSTResult", "rmst"]
 

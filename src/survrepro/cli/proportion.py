@@ -5,10 +5,7 @@ import argparse
 import json
 import math
 
-import pandas as pd
-
-from survrepro.io import read_on_therapy
-from survrepro.proportion import ProportionResult, check_landmark, proportion_on_therapy
+from survrepro.options import CONF_TYPES
 
 DESCRIPTION = """\
 Proportion of patients remaining on the same therapy at a landmark. IPD.csv has one row
@@ -44,13 +41,16 @@ def register(subparsers) -> None:
     p.add_argument("--evaluable", choices=("followed", "all"), default="followed", help=EVALUABLE_HELP)
     p.add_argument("--death-is-failure", action=argparse.BooleanOptionalAction, default=True, help=DEATH_HELP)
     p.add_argument("--conf-level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--ci", choices=("log", "log-log", "plain"), default="log",
+    p.add_argument("--ci", choices=CONF_TYPES, default="log",
                    help="Kaplan-Meier confidence transform (default: log, as R survfit; SAS LIFETEST uses log-log)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from survrepro.engine.proportion import check_landmark
+    from survrepro.engine.proportion import proportion_on_therapy
+    from survrepro.io import read_on_therapy
     check_landmark(args.landmark)
     data = read_on_therapy(args.ipd, by=args.by)
     res = proportion_on_therapy(
@@ -83,7 +83,8 @@ def _ci(low, high) -> str:
 
 
 def to_text(res: ProportionResult, source: str) -> str:
-    """Readable report of a :class:`~survrepro.proportion.ProportionResult`."""
+    """Readable report of a :class:`~survrepro.engine.proportion.ProportionResult`."""
+    import pandas as pd
     level = f"{res.conf_level:.0%}"
     lines = [
         f"Remaining on the same therapy at {res.landmark:g} months: {source}",

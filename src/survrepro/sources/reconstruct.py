@@ -64,7 +64,7 @@ import pandas as pd
 from scipy.optimize import brentq, isotonic_regression
 
 from survrepro._validation import InputError, check_choice
-from survrepro.km import natural_order
+from survrepro.engine.km import natural_order
 
 __all__ = [
     "CleanCurve",
@@ -77,8 +77,8 @@ __all__ = [
     "SCALES",
 ]
 
-METHODS = ("auto", "dp", "exact", "guyot")
-SCALES = ("auto", "fraction", "percent")
+from survrepro.options import CURVE_SCALES as SCALES
+from survrepro.options import RECONSTRUCT_METHODS as METHODS
 
 #: Survival may exceed 1 (or fall below 0) by this much before it is an error (fraction scale).
 SURVIVAL_TOLERANCE = 0.02
@@ -1445,7 +1445,7 @@ class Reconstruction:
 def _km_survival_at(times, events, at):
     """Kaplan–Meier survival of sorted ``(times, events)`` at ``at`` (right-continuous).
 
-    The same product-limit values as :func:`survrepro.km.kaplan_meier` without its
+    The same product-limit values as :func:`survrepro.engine.km.kaplan_meier` without its
     variance and confidence band, which the fidelity measures do not need.
     """
     if times.size == 0:

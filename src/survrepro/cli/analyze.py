@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 
-from survrepro._validation import InputError
-from survrepro.analysis import analyze
-from survrepro.io import read_ipd
+from survrepro.errors import InputError
+from survrepro.options import CONF_TYPES, TIES
 
 DESCRIPTION = """\
 Analyse patient-level data: IPD.csv has columns time, event (1 = event, 0 = censored)
@@ -18,10 +17,10 @@ p and the log-rank test."""
 def register(subparsers) -> None:
     p = subparsers.add_parser("analyze", help="Kaplan-Meier, Cox and log-rank for an IPD file", description=DESCRIPTION)
     p.add_argument("ipd", metavar="IPD.csv", help="patient-level data (time,event[,arm])")
-    p.add_argument("--ci", choices=("log", "log-log", "plain"), default="log",
+    p.add_argument("--ci", choices=CONF_TYPES, default="log",
                    help="KM confidence transform (default: log, as R survfit; SAS LIFETEST uses log-log)")
     p.add_argument("--conf-level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--ties", choices=("efron", "breslow"), default="efron",
+    p.add_argument("--ties", choices=TIES, default="efron",
                    help="Cox tie handling (default: efron, as R coxph; SAS PHREG uses breslow)")
     p.add_argument("--landmarks", default="", metavar="T1,T2,...", help="times for survival and numbers at risk")
     p.add_argument("--reference", default=None, metavar="ARM", help="reference arm (default: first in natural order)")
@@ -41,6 +40,9 @@ def _landmarks(text: str) -> list[float]:
 
 
 def run(args) -> int:
+    from survrepro.engine.analysis import analyze
+    from survrepro.io import read_ipd
+
     landmarks = _landmarks(args.landmarks)
     data = read_ipd(args.ipd, extra=(args.strata,) if args.strata else ())
     res = analyze(

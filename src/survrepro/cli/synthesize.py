@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from survrepro import io
-from survrepro.synthesize import ENDPOINTS, spec_from_register, synthesize
-from survrepro.targets import load_register
+from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 _MAP = {"followup": "os", "time_to_new_lesion": "new_lesion", "on_therapy": "ttnt"}
 
@@ -32,6 +30,10 @@ def register(subparsers):
 
 
 def run(args) -> int:
+    from survrepro import io
+    from survrepro.register.schema import load_register
+    from survrepro.sources.synthesize import spec_from_register, synthesize
+
     reg = load_register(args.study)
     endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
     group_column = "arm" if reg.study.design == "randomized" else "group"

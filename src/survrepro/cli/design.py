@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 
-from survrepro import design as dz
-from survrepro import simulate as sim
-from survrepro._validation import InputError
-from survrepro.io import read_design
+from survrepro.errors import InputError
+from survrepro.options import DESIGN_METHODS
 
 DESCRIPTION = """\
 Trial design and power. Each subcommand takes its assumptions from options, or from a
@@ -38,6 +35,8 @@ def _sides(text: str) -> list[int]:
 
 def _load_design(path, kind: str):
     """Read a design file and the registers it refers to; return (file dict, values)."""
+    from survrepro import design as dz
+    from survrepro.io import read_design
     if path is None:
         return None, {}
     doc, registers = read_design(path)
@@ -86,6 +85,8 @@ def _notes(doc) -> list[str]:
 
 # --------------------------------------------------------------------------- events
 def run_events(args) -> int:
+    from survrepro import design as dz
+    import pandas as pd
     doc, v = _load_design(args.design, "events")
     if args.hr is not None:
         hr = args.hr
@@ -131,6 +132,8 @@ def run_events(args) -> int:
 
 # --------------------------------------------------------------------------- binomial
 def run_binomial(args) -> int:
+    from survrepro import design as dz
+    import pandas as pd
     doc, v = _load_design(args.design, "binomial")
     n = _pick(args.n, v, "n")
     p0 = _pick(args.p0, v, "p0")
@@ -162,6 +165,8 @@ def run_binomial(args) -> int:
 
 # --------------------------------------------------------------------------- simon
 def run_simon(args) -> int:
+    from survrepro import design as dz
+    import pandas as pd
     doc, v = _load_design(args.design, "binomial") if args.design else (None, {})
     p0 = _pick(args.p0, v, "p0")
     p1 = _pick(args.p1, v, "p1")
@@ -180,6 +185,7 @@ def run_simon(args) -> int:
 
 # --------------------------------------------------------------------------- simulate
 def run_simulate(args) -> int:
+    from survrepro.design import simulate as sim
     doc, v = _load_design(args.design, "simulate")
     n = _pick(args.n, v, "n")
     names = v.get("baskets")
@@ -262,7 +268,7 @@ def register(subparsers) -> None:
     e.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
     e.add_argument("--sides", default=None, help="1, 2 or both (default 2)")
     e.add_argument("--allocation", type=float, default=None, help="experimental per control patient (default 1)")
-    e.add_argument("--method", choices=dz.METHODS, default=None, help="default schoenfeld")
+    e.add_argument("--method", choices=DESIGN_METHODS, default=None, help="default schoenfeld")
     e.add_argument("--events", type=float, default=None, help="power for this number of events instead")
     e.add_argument("--accrual", type=float, default=None, help="accrual duration (unit of the medians)")
     e.add_argument("--follow-up", type=float, default=None, help="minimum follow-up after the last entry")

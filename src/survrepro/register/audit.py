@@ -42,8 +42,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro import contingency, design
-from survrepro.targets import Register, Target, matches, printed_interval, round_half_away
+from survrepro import design
+from survrepro.engine import contingency
+from survrepro.register.schema import Register, Target, matches, printed_interval, round_half_away
 
 __all__ = [
     "STATUSES",
@@ -738,7 +739,7 @@ def audit_register(register: Register) -> AuditReport:
     Parameters
     ----------
     register : Register
-        As returned by :func:`survrepro.targets.load_register`.
+        As returned by :func:`survrepro.register.schema.load_register`.
 
     Returns
     -------
@@ -749,7 +750,7 @@ def audit_register(register: Register) -> AuditReport:
 
     Examples
     --------
-    >>> from survrepro.targets import load_register
+    >>> from survrepro.register.schema import load_register
     >>> report = audit_register(load_register("levee2025"))   # doctest: +SKIP
     >>> report.counts["inconsistent"]                         # doctest: +SKIP
     0

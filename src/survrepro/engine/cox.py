@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
-from survrepro.km import kaplan_meier, natural_order
+from survrepro.engine.km import kaplan_meier, natural_order
 
 __all__ = [
     "PH_TRANSFORMS",
@@ -61,8 +61,7 @@ __all__ = [
     "ph_test",
 ]
 
-TIES = ("efron", "breslow")
-PH_TRANSFORMS = ("km", "identity", "rank", "log")
+from survrepro.options import PH_TRANSFORMS, TIES
 #: R coxph.control(): eps (relative change of the log partial likelihood) and iter.max.
 EPS = 1e-9
 ITER_MAX = 20

@@ -1,6 +1,6 @@
 """The ``survrepro`` command.
 
-Each subcommand lives in its own module under :mod:`survrepro.commands` and exposes
+Each subcommand lives in its own module under :mod:`survrepro.cli` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a function taking
 the parsed arguments and returning an exit status. Modules are found automatically.
 
@@ -16,8 +16,7 @@ import pkgutil
 import sys
 
 from survrepro import __version__
-from survrepro._validation import InputError
-import survrepro.commands as _commands
+from survrepro.errors import InputError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,10 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"survrepro {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for info in sorted(pkgutil.iter_modules(_commands.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"survrepro.commands.{info.name}")
+        module = importlib.import_module(f"survrepro.cli.{info.name}")
         module.register(sub)
     return parser
 

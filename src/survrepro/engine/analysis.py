@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from survrepro._validation import InputError, check_choice, check_level
-from survrepro.cox import TIES, cox_ph, logrank_test
-from survrepro.km import CONF_TYPES, kaplan_meier, natural_order
+from survrepro.engine.cox import TIES, cox_ph, logrank_test
+from survrepro.engine.km import CONF_TYPES, kaplan_meier, natural_order
 
 __all__ = ["AnalysisResult", "analyze"]
 

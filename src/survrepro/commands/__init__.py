@@ -1,1 +1,0 @@
-"""Subcommands of ``survrepro``; each module exposes ``register(subparsers)``."""
