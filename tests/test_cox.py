@@ -15,7 +15,8 @@ from lifelines import CoxPHFitter
 from lifelines import statistics as ll_stats
 
 from survrepro import InputError
-from survrepro.engine.cox import CoxResult, HazardRatio, cox_ph, hazard_ratio, logrank_test, ph_test
+from survrepro.engine.cox import CoxResult, HazardRatio, cox_ph, hazard_ratio, ph_test
+from survrepro.engine.logrank import logrank_test
 from survrepro.engine.rmst import rmst
 
 # small data set with tied times in both arms

@@ -14,7 +14,8 @@ import pytest
 
 from survrepro import paths
 from survrepro._validation import InputError
-from survrepro.engine.cox import hazard_ratio, logrank_test, ph_test
+from survrepro.engine.cox import hazard_ratio, ph_test
+from survrepro.engine.logrank import logrank_test
 from survrepro.register.evaluate import load_study_data
 from survrepro.engine.km import kaplan_meier
 from survrepro.report.plotting import SYNTHETIC_NOTE

@@ -5,7 +5,8 @@ from hypothesis import given, settings, strategies as st
 from lifelines import KaplanMeierFitter
 
 from survrepro import InputError
-from survrepro.engine.km import kaplan_meier, km_by_group, median_followup, natural_order
+from survrepro.engine.km import kaplan_meier, km_by_group, median_followup
+from survrepro.engine.groups import natural_order
 
 samples = st.lists(
     st.tuples(st.integers(0, 30).map(float), st.integers(0, 1)), min_size=1, max_size=60

@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 
 from survrepro import InputError, io, paths
 from survrepro.cli import main
-from survrepro.engine.cox import hazard_ratio, logrank_test
+from survrepro.engine.cox import hazard_ratio
+from survrepro.engine.logrank import logrank_test
 from survrepro.engine.km import kaplan_meier
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.sources.synthesize import (

@@ -19,7 +19,8 @@ import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import InputError
-from survrepro.engine.cox import hazard_ratio, logrank_test
+from survrepro.engine.cox import hazard_ratio
+from survrepro.engine.logrank import logrank_test
 from survrepro.engine.km import kaplan_meier
 from survrepro.report.plotting import SYNTHETIC_NOTE, add_footnote, plot_km, plot_swimmer
 from survrepro.register.schema import load_register, round_half_away

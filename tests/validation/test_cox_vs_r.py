@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from survrepro.engine.cox import cox_ph, logrank_test, ph_test
+from survrepro.engine.cox import cox_ph, ph_test
+from survrepro.engine.logrank import logrank_test
 from survrepro.engine.rmst import rmst
 
 pytestmark = pytest.mark.validation

@@ -40,6 +40,7 @@ from scipy import stats
 from survrepro._validation import InputError, check_choice, check_level
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
+from survrepro.options import DESIGN_METHODS as METHODS
 
 __all__ = [
     "EventsDesign",
@@ -64,7 +65,6 @@ __all__ = [
     "plot_power_by_hazard_ratio",
 ]
 
-from survrepro.options import DESIGN_METHODS as METHODS
 
 
 # --------------------------------------------------------------------------- validation helpers

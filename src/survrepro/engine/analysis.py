@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from survrepro._validation import InputError, check_choice, check_level
-from survrepro.engine.cox import TIES, cox_ph, logrank_test
-from survrepro.engine.km import CONF_TYPES, kaplan_meier, natural_order
+from survrepro.engine.cox import TIES, cox_ph
+from survrepro.engine.logrank import logrank_test
+from survrepro.engine.km import CONF_TYPES, kaplan_meier
+from survrepro.engine.groups import natural_order
 
 __all__ = ["AnalysisResult", "analyze"]
 

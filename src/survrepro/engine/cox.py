@@ -46,90 +46,25 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
-from survrepro.engine.km import kaplan_meier, natural_order
+from survrepro.engine.groups import GroupedData, prepare_groups
+from survrepro.engine.km import kaplan_meier
+from survrepro.options import PH_TRANSFORMS, TIES
+
 
 __all__ = [
     "PH_TRANSFORMS",
     "TIES",
     "CoxResult",
     "HazardRatio",
-    "LogRankResult",
     "PHTestResult",
     "cox_ph",
     "hazard_ratio",
-    "logrank_test",
     "ph_test",
 ]
 
-from survrepro.options import PH_TRANSFORMS, TIES
 #: R coxph.control(): eps (relative change of the log partial likelihood) and iter.max.
 EPS = 1e-9
 ITER_MAX = 20
-
-
-# ---------------------------------------------------------------------- input handling
-def _name(values, default: str) -> str:
-    name = getattr(values, "name", None) if isinstance(values, pd.Series) else None
-    return str(name) if name is not None else default
-
-
-def _labels(values, n: int, name: str) -> np.ndarray:
-    """Labels of a categorical column as strings, one per observation, none missing."""
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-    arr = arr.ravel()
-    if arr.size != n:
-        raise InputError(f"{n} times but {arr.size} values of {name}; expected one each.")
-    missing = np.flatnonzero(pd.isna(arr))
-    if missing.size:
-        raise InputError(
-            f"{name} at position {missing[0] + 1} is missing; drop or fill rows without a {name} first."
-        )
-    return arr.astype(str)
-
-
-def _codes(labels: np.ndarray, levels) -> np.ndarray:
-    """Position of each label in ``levels``."""
-    uniq, inverse = np.unique(labels, return_inverse=True)
-    position = {lab: i for i, lab in enumerate(levels)}
-    return np.array([position[u] for u in uniq], dtype=int)[inverse]
-
-
-@dataclass(frozen=True)
-class _Data:
-    time: np.ndarray
-    event: np.ndarray
-    codes: np.ndarray  # group level index per observation (0 = reference / first level)
-    levels: tuple
-    group_name: str
-    strata_codes: np.ndarray
-    strata_levels: tuple | None
-    strata_name: str | None
-
-
-def _prepare(time, event, group, strata, reference=None, *, min_levels=2) -> _Data:
-    t, e = as_durations(time, event)
-    group_name = _name(group, "group")
-    g = _labels(group, t.size, group_name)
-    levels = natural_order(g)
-    if reference is not None:
-        ref = str(reference)
-        if ref not in levels:
-            listed = ", ".join(repr(x) for x in levels)
-            raise InputError(f"reference {reference!r} is not a level of {group_name}; levels are {listed}.")
-        levels = [ref] + [x for x in levels if x != ref]
-    if len(levels) < min_levels:
-        raise InputError(
-            f"{group_name} has a single level ({levels[0]!r}); expected at least two groups to compare."
-        )
-    codes = _codes(g, levels)
-    if strata is None:
-        s_codes, s_levels, s_name = np.zeros(t.size, dtype=int), None, None
-    else:
-        s_name = _name(strata, "strata")
-        s = _labels(strata, t.size, s_name)
-        s_levels = tuple(natural_order(s))
-        s_codes = _codes(s, s_levels)
-    return _Data(t, e, codes, tuple(levels), group_name, s_codes, s_levels, s_name)
 
 
 def _check_control(eps, iter_max) -> tuple[float, int]:
@@ -162,7 +97,7 @@ class _Stratum:
     frac: np.ndarray  # Efron weight k/d of each event (0 under Breslow)
 
 
-def _risk_sets(data: _Data, ties: str) -> list[_Stratum]:
+def _risk_sets(data: GroupedData, ties: str) -> list[_Stratum]:
     out = []
     for code in range(len(data.strata_levels or (None,))):
         idx = np.flatnonzero(data.strata_codes == code)
@@ -229,7 +164,7 @@ def _derivatives(strata: list[_Stratum], x: np.ndarray, beta: np.ndarray, gtime=
     return loglik, u, imat, u2, i12, i22
 
 
-def _solve(imat: np.ndarray, u: np.ndarray, data: _Data) -> np.ndarray:
+def _solve(imat: np.ndarray, u: np.ndarray, data: GroupedData) -> np.ndarray:
     try:
         np.linalg.cholesky(imat)
     except np.linalg.LinAlgError:
@@ -252,7 +187,7 @@ class _Fit:
     converged: bool
 
 
-def _newton(strata: list[_Stratum], x: np.ndarray, data: _Data, eps: float, iter_max: int) -> _Fit:
+def _newton(strata: list[_Stratum], x: np.ndarray, data: GroupedData, eps: float, iter_max: int) -> _Fit:
     """Newton–Raphson with step halving, step for step as R's coxfit6."""
     p = x.shape[1]
     beta = np.zeros(p)
@@ -507,7 +442,7 @@ class HazardRatio:
 def _fit(time, event, group, strata, ties, reference, eps, iter_max):
     check_choice("ties", ties, TIES)
     eps, iter_max = _check_control(eps, iter_max)
-    data = _prepare(time, event, group, strata, reference)
+    data = prepare_groups(time, event, group, strata, reference)
     if data.event.sum() == 0:
         raise InputError("there are no events; a Cox model needs at least one.")
     x = _design(data.codes, len(data.levels))
@@ -633,147 +568,6 @@ def hazard_ratio(
     return res.comparison()
 
 
-# ---------------------------------------------------------------------- log-rank
-@dataclass(frozen=True, eq=False, repr=False)
-class LogRankResult:
-    """k-group log-rank test, as R's ``survdiff`` (``rho = 0``), stratified if asked.
-
-    Attributes
-    ----------
-    levels : tuple of str
-        Groups in natural order.
-    n, observed, expected : ndarray
-        Patients, observed and expected events per group (summed over strata).
-    variance : ndarray
-        Variance matrix of ``observed - expected`` (hypergeometric at tied times),
-        summed over strata.
-    chisq, df, p : float, int, float
-        Test statistic, its degrees of freedom (groups with expected events, minus one)
-        and p value.
-    observed_by_stratum, expected_by_stratum : ndarray, shape (n_strata, k)
-        Per-stratum counts (a single row when unstratified).
-    """
-
-    levels: tuple
-    group: str
-    n: np.ndarray
-    observed: np.ndarray
-    expected: np.ndarray
-    variance: np.ndarray
-    chisq: float
-    df: int
-    strata: str | None
-    strata_levels: tuple | None
-    observed_by_stratum: np.ndarray
-    expected_by_stratum: np.ndarray
-
-    @property
-    def p(self) -> float:
-        return float(stats.chi2.sf(self.chisq, self.df)) if self.df > 0 else 1.0
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per group, the columns R prints for ``survdiff``."""
-        oe = self.observed - self.expected
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return pd.DataFrame(
-                {
-                    "group": list(self.levels),
-                    "n": self.n,
-                    "observed": self.observed,
-                    "expected": self.expected,
-                    "o_minus_e": oe,
-                    "oe2_over_e": oe**2 / self.expected,
-                    "oe2_over_v": oe**2 / np.diag(self.variance),
-                }
-            )
-
-    @property
-    def test(self) -> pd.DataFrame:
-        """The test as a one-row table."""
-        return pd.DataFrame([{"chisq": self.chisq, "df": self.df, "p": self.p, "strata": self.strata}])
-
-    def __repr__(self) -> str:
-        strata = f", strata={self.strata!r}" if self.strata else ""
-        return f"LogRankResult {self.group}: chisq={self.chisq:.4g} on {self.df} df, p={self.p:.3g}{strata}"
-
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
-
-
-def logrank_test(time, event, group, *, strata=None) -> LogRankResult:
-    """Log-rank test of two or more groups, as R's ``survdiff`` (``rho = 0``).
-
-    With ``strata`` the observed-minus-expected counts and their variances are computed
-    within each stratum and summed, as ``survdiff(Surv(time, event) ~ group + strata(s))``.
-
-    Parameters
-    ----------
-    time, event : array_like
-        Follow-up times (>= 0) and event indicators (1 event, 0 censored).
-    group : array_like
-        Group label per observation (two or more levels).
-    strata : array_like, optional
-        Stratum per observation.
-
-    Returns
-    -------
-    LogRankResult
-
-    Examples
-    --------
-    >>> res = logrank_test([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
-    ...                    ["A", "A", "A", "A", "B", "B", "B", "B"])
-    >>> round(res.chisq, 4), res.df
-    (0.0198, 1)
-    """
-    data = _prepare(time, event, group, strata)
-    k = len(data.levels)
-    n_strata = len(data.strata_levels or (None,))
-    obs = np.zeros((n_strata, k))
-    exp = np.zeros((n_strata, k))
-    var = np.zeros((k, k))
-    for s in range(n_strata):
-        sel = data.strata_codes == s
-        _, inverse = np.unique(data.time[sel], return_inverse=True)
-        g, e = data.codes[sel], data.event[sel]
-        n_times = inverse.max() + 1
-        at_time = np.zeros((n_times, k))
-        np.add.at(at_time, (inverse, g), 1.0)
-        dead = np.zeros((n_times, k))
-        np.add.at(dead, (inverse, g), e)
-        risk = np.cumsum(at_time[::-1], axis=0)[::-1]  # at risk per group, time >= t
-        n_risk = risk.sum(axis=1)
-        d = dead.sum(axis=1)
-        obs[s] = dead.sum(axis=0)
-        exp[s] = (d / n_risk) @ risk
-        keep = (d > 0) & (n_risk > 1)
-        rk, nk, dk = risk[keep], n_risk[keep], d[keep]
-        f = dk * (nk - dk) / (nk * (nk - 1))
-        var += np.diag(f @ rk) - np.einsum("j,jg,jh->gh", f / nk, rk, rk)
-    observed, expected = obs.sum(axis=0), exp.sum(axis=0)
-    used = np.flatnonzero(expected > 0)
-    if used.size < 2:
-        chisq = 0.0
-    else:
-        kept = used[1:]
-        diff = (observed - expected)[kept]
-        chisq = float(diff @ np.linalg.solve(var[np.ix_(kept, kept)], diff))
-    return LogRankResult(
-        levels=data.levels,
-        group=data.group_name,
-        n=np.bincount(data.codes, minlength=k),
-        observed=observed,
-        expected=expected,
-        variance=var,
-        chisq=chisq,
-        df=int(used.size - 1),
-        strata=data.strata_name,
-        strata_levels=data.strata_levels,
-        observed_by_stratum=obs,
-        expected_by_stratum=exp,
-    )
-
-
 # ---------------------------------------------------------------------- PH check
 @dataclass(frozen=True, eq=False, repr=False)
 class PHTestResult:
@@ -818,7 +612,7 @@ class PHTestResult:
         return f"<p><code>{self!r}</code></p>" + self.table._repr_html_()
 
 
-def _time_transform(data: _Data, transform: str) -> np.ndarray:
+def _time_transform(data: GroupedData, transform: str) -> np.ndarray:
     t = data.time
     if transform == "identity":
         return t.copy()

@@ -24,7 +24,6 @@ Control Clin Trials 1996;17:343-346.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -33,6 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
+from survrepro.engine.groups import natural_order
+from survrepro.options import CONF_TYPES
 
 __all__ = [
     "CONF_TYPES",
@@ -41,10 +42,8 @@ __all__ = [
     "kaplan_meier",
     "km_by_group",
     "median_followup",
-    "natural_order",
 ]
 
-from survrepro.options import CONF_TYPES
 #: Tolerance R's quantile.survfit uses to decide that the curve sits exactly at a level.
 QUANTILE_TOL = float(np.sqrt(np.finfo(float).eps))
 
@@ -341,19 +340,6 @@ def kaplan_meier(
     )
 
 
-def natural_order(labels) -> list[str]:
-    """Distinct labels in natural order: numeric order when all are numbers, else
-    text with embedded numbers compared as numbers (``"arm2" < "arm10"``)."""
-    uniq = list(dict.fromkeys(str(x) for x in labels))
-    try:
-        return sorted(uniq, key=float)
-    except ValueError:
-        pass
-
-    def key(s):
-        return [(0, float(tok), "") if tok.isdigit() else (1, 0.0, tok.lower()) for tok in re.split(r"(\d+)", s) if tok]
-
-    return sorted(uniq, key=key)
 
 
 def km_by_group(durations, event_observed, group, **kwargs) -> dict[str, KaplanMeierResult]:

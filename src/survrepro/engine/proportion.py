@@ -75,7 +75,8 @@ from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
 from survrepro.engine.contingency import ContingencyTests, contingency_tests
-from survrepro.engine.km import CONF_TYPES, kaplan_meier, natural_order
+from survrepro.engine.km import CONF_TYPES, kaplan_meier
+from survrepro.engine.groups import natural_order
 
 __all__ = [
     "CI_METHODS",

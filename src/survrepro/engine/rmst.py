@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_level
-from survrepro.engine.cox import _prepare
+from survrepro.engine.groups import prepare_groups
 from survrepro.engine.km import kaplan_meier
 
 __all__ = ["RMSTResult", "rmst"]
@@ -178,7 +178,7 @@ def rmst(time, event, group=None, *, tau, conf_level: float = 0.95, reference=No
             raise InputError("reference was given but no group; pass the group to compare arms.")
         group_name, levels, codes = None, ("all",), np.zeros(t.size, dtype=int)
     else:
-        data = _prepare(t, e, group, None, reference, min_levels=1)
+        data = prepare_groups(t, e, group, None, reference, min_levels=1)
         group_name, levels, codes = data.group_name, data.levels, data.codes
     arms = [np.flatnonzero(codes == i) for i in range(len(levels))]
     est = np.array([_rmst_one(t[a], e[a], tau) for a in arms])

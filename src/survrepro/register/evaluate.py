@@ -45,8 +45,10 @@ import pandas as pd
 from survrepro import io, paths
 from survrepro._validation import InputError
 from survrepro.engine.contingency import TEST_NAMES as TABLE_TESTS
-from survrepro.engine.cox import cox_ph, logrank_test
-from survrepro.engine.km import kaplan_meier, median_followup, natural_order
+from survrepro.engine.cox import cox_ph
+from survrepro.engine.logrank import logrank_test
+from survrepro.engine.km import kaplan_meier, median_followup
+from survrepro.engine.groups import natural_order
 from survrepro.engine.proportion import binomial_ci, proportion_on_therapy
 from survrepro.engine.rmst import rmst
 from survrepro.register.schema import Register, Target, matches

@@ -37,7 +37,8 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from survrepro._validation import InputError, as_durations, check_choice
-from survrepro.engine.km import KaplanMeierResult, natural_order
+from survrepro.engine.km import KaplanMeierResult
+from survrepro.engine.groups import natural_order
 
 __all__ = [
     "PALETTE",

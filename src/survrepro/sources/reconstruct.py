@@ -64,7 +64,9 @@ import pandas as pd
 from scipy.optimize import brentq, isotonic_regression
 
 from survrepro._validation import InputError, check_choice
-from survrepro.engine.km import natural_order
+from survrepro.engine.groups import natural_order
+from survrepro.options import CURVE_SCALES as SCALES
+from survrepro.options import RECONSTRUCT_METHODS as METHODS
 
 __all__ = [
     "CleanCurve",
@@ -77,8 +79,6 @@ __all__ = [
     "SCALES",
 ]
 
-from survrepro.options import CURVE_SCALES as SCALES
-from survrepro.options import RECONSTRUCT_METHODS as METHODS
 
 #: Survival may exceed 1 (or fall below 0) by this much before it is an error (fraction scale).
 SURVIVAL_TOLERANCE = 0.02

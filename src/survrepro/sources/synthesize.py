@@ -73,10 +73,12 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, check_choice
-from survrepro.engine.cox import hazard_ratio, logrank_test
+from survrepro.engine.cox import hazard_ratio
+from survrepro.engine.logrank import logrank_test
 from survrepro.engine.km import _findq, kaplan_meier, median_followup
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.register.schema import round_half_away
+from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
     "ENDPOINTS",
@@ -95,7 +97,6 @@ __all__ = [
 ]
 
 #: Endpoints of the patient model.
-from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 #: Quantities a constraint may fix.
 CONSTRAINT_QUANTITIES = (
     "median", "median_ci_low", "median_ci_high",

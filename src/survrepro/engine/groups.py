@@ -1,0 +1,97 @@
+"""Group and stratum labels, defined once for every statistic.
+
+Labels are compared as strings; :func:`natural_order` sorts them as R prints factor levels
+of a numeric column (numbers numerically, text alphabetically with embedded numbers
+compared as numbers). :func:`prepare_groups` turns (time, event, group[, strata]) into the
+integer codes the Cox, log-rank and RMST calculations use.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survrepro._validation import InputError, as_durations
+
+__all__ = ["GroupedData", "column_name", "group_labels", "level_codes", "natural_order", "prepare_groups"]
+
+
+def natural_order(labels) -> list[str]:
+    """Distinct labels in natural order: numeric order when all are numbers, else
+    text with embedded numbers compared as numbers (``"arm2" < "arm10"``)."""
+    uniq = list(dict.fromkeys(str(x) for x in labels))
+    try:
+        return sorted(uniq, key=float)
+    except ValueError:
+        pass
+
+    def key(s):
+        return [(0, float(tok), "") if tok.isdigit() else (1, 0.0, tok.lower()) for tok in re.split(r"(\d+)", s) if tok]
+
+    return sorted(uniq, key=key)
+
+
+def column_name(values, default: str) -> str:
+    name = getattr(values, "name", None) if isinstance(values, pd.Series) else None
+    return str(name) if name is not None else default
+
+
+def group_labels(values, n: int, name: str) -> np.ndarray:
+    """Labels of a categorical column as strings, one per observation, none missing."""
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    arr = arr.ravel()
+    if arr.size != n:
+        raise InputError(f"{n} times but {arr.size} values of {name}; expected one each.")
+    missing = np.flatnonzero(pd.isna(arr))
+    if missing.size:
+        raise InputError(
+            f"{name} at position {missing[0] + 1} is missing; drop or fill rows without a {name} first."
+        )
+    return arr.astype(str)
+
+
+def level_codes(labels: np.ndarray, levels) -> np.ndarray:
+    """Position of each label in ``levels``."""
+    uniq, inverse = np.unique(labels, return_inverse=True)
+    position = {lab: i for i, lab in enumerate(levels)}
+    return np.array([position[u] for u in uniq], dtype=int)[inverse]
+
+
+@dataclass(frozen=True)
+class GroupedData:
+    time: np.ndarray
+    event: np.ndarray
+    codes: np.ndarray  # group level index per observation (0 = reference / first level)
+    levels: tuple
+    group_name: str
+    strata_codes: np.ndarray
+    strata_levels: tuple | None
+    strata_name: str | None
+
+
+def prepare_groups(time, event, group, strata, reference=None, *, min_levels=2) -> GroupedData:
+    t, e = as_durations(time, event)
+    group_name = column_name(group, "group")
+    g = group_labels(group, t.size, group_name)
+    levels = natural_order(g)
+    if reference is not None:
+        ref = str(reference)
+        if ref not in levels:
+            listed = ", ".join(repr(x) for x in levels)
+            raise InputError(f"reference {reference!r} is not a level of {group_name}; levels are {listed}.")
+        levels = [ref] + [x for x in levels if x != ref]
+    if len(levels) < min_levels:
+        raise InputError(
+            f"{group_name} has a single level ({levels[0]!r}); expected at least two groups to compare."
+        )
+    codes = level_codes(g, levels)
+    if strata is None:
+        s_codes, s_levels, s_name = np.zeros(t.size, dtype=int), None, None
+    else:
+        s_name = column_name(strata, "strata")
+        s = group_labels(strata, t.size, s_name)
+        s_levels = tuple(natural_order(s))
+        s_codes = level_codes(s, s_levels)
+    return GroupedData(t, e, codes, tuple(levels), group_name, s_codes, s_levels, s_name)
