@@ -84,7 +84,7 @@ build/levee2025/sections/20_subtype_tests.md: analyses/levee2025/subtype_tests.p
 
 # ----------------------------------------------------------------------------- trial design
 DESIGN_IN  := analyses/design/_design.py data/designs/extend_breast.toml data/designs/boss.toml \
-              data/designs/extend_op.toml $(EB_REGISTER) $(LV_REGISTER) src/survrepro/design/designs.py src/survrepro/design/simulate.py
+              data/designs/extend_op.toml $(EB_REGISTER) $(LV_REGISTER) $(wildcard src/survrepro/design/*.py) src/survrepro/design/simulate.py
 DESIGN_OUT := figures/design/extend_events.png figures/design/boss_power.png figures/design/extend_op_power.png
 
 design: $(DESIGN_OUT)  ## EXTEND required vs implied events, BOSS power, EXTEND-OP simulated power
