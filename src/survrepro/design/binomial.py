@@ -105,7 +105,39 @@ def binomial_design(n: int, p0: float, p1: float, *, alpha: float = 0.05) -> Bin
 
 
 def binomial_power_curve(n: int, p0: float, p1_grid, *, alpha: float = 0.05) -> pd.DataFrame:
-    """Exact power over alternative rates for fixed ``n``, ``p0`` and ``alpha`` (plotting-ready table)."""
+    """Exact power over alternative rates for fixed ``n``, ``p0`` and ``alpha``.
+
+    The rejection threshold is that of :func:`binomial_design` (the smallest number of
+    successes whose one-sided exact type I error is at most ``alpha``); power at each
+    alternative ``p1`` is ``P(X >= threshold | n, p1)``.
+
+    Parameters
+    ----------
+    n : int
+        Patients.
+    p0 : float
+        Null rate.
+    p1_grid : array_like
+        Alternative rates.
+    alpha : float
+        One-sided type I error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``n, p0, alpha, threshold, p1, power``, one row per rate (plotting-ready).
+
+    References
+    ----------
+    A'Hern RP. (2001). Sample size tables for exact single-stage phase II designs.
+    *Statistics in Medicine* 20:859-866.
+
+    Examples
+    --------
+    >>> c = binomial_power_curve(30, 0.2, [0.2, 0.4])
+    >>> int(c["threshold"].iloc[0]), c["power"].round(4).tolist()
+    (11, [0.0256, 0.7085])
+    """
     base = binomial_design(n, p0, max(float(np.max(p1_grid)), p0 + 1e-9), alpha=alpha)
     grid = np.asarray(p1_grid, dtype=float)
     return pd.DataFrame({
@@ -160,13 +192,36 @@ def binomial_sample_size(p0: float, p1: float, *, alpha: float = 0.05, power: fl
                          n_max: int = 1000) -> SampleSizeSearch:
     """Smallest ``n`` for an exact one-sided binomial design, plain and saw-tooth-safe.
 
-    ``curve`` holds ``n, threshold, type_i_error, power`` for every ``n`` from 1 to ``n_max``.
+    Exact power is not monotone in ``n``: ``n_smallest`` is the first ``n`` reaching
+    ``power``, ``n_stable`` the first from which every larger ``n`` up to ``n_max``
+    reaches it too.
+
+    Parameters
+    ----------
+    p0, p1 : float
+        Null and alternative rates (``p0 < p1``).
+    alpha : float
+        One-sided type I error.
+    power : float
+        Target power.
+    n_max : int
+        Largest ``n`` searched.
+
+    Returns
+    -------
+    SampleSizeSearch
+        ``curve`` holds ``n, threshold, type_i_error, power`` for every ``n`` from 1 to ``n_max``.
+
+    References
+    ----------
+    A'Hern RP. (2001). Sample size tables for exact single-stage phase II designs.
+    *Statistics in Medicine* 20:859-866.
 
     Examples
     --------
-    >>> s = binomial_sample_size(0.4, 0.6, alpha=0.05, power=0.8)
-    >>> s.n_smallest <= s.n_stable
-    True
+    >>> s = binomial_sample_size(0.2, 0.4, alpha=0.05, power=0.8)
+    >>> s.n_smallest, s.n_stable
+    (35, 38)
     """
     p0, p1 = _check_rates(p0, p1)
     alpha = proportion_value("alpha", alpha)

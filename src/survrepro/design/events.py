@@ -145,6 +145,33 @@ def power_for_events(
 
     The inverse of :func:`required_events` (same formulas, same conventions).
 
+    Parameters
+    ----------
+    hazard_ratio : float
+        Hazard of the experimental arm over the control arm (not 1).
+    events : float
+        Number of events at the analysis (> 0).
+    alpha : float
+        Type I error; split over both tails when ``sides=2``.
+    sides : {1, 2}
+        One- or two-sided test.
+    allocation : float
+        Patients on the experimental arm per patient on the control arm.
+    method : {"schoenfeld", "freedman"}
+        The formula, as in :func:`required_events`.
+
+    Returns
+    -------
+    EventsDesign
+        ``power`` is the power reached; ``events_exact`` the events given.
+
+    References
+    ----------
+    Schoenfeld D. (1983). Sample-size formula for the proportional-hazards regression
+    model. *Biometrics* 39:499-503.
+    Freedman LS. (1982). Tables of the number of patients required in clinical trials
+    using the logrank test. *Statistics in Medicine* 1:121-129.
+
     Examples
     --------
     >>> round(power_for_events(0.5, 52, alpha=0.1, sides=2).power, 3)
@@ -166,7 +193,20 @@ def power_for_events(
 
 
 def hazard_ratio_from_medians(median_control: float, median_experimental: float) -> float:
-    """Hazard ratio implied by two medians under exponential survival: ``m_control / m_experimental``.
+    """Hazard ratio implied by two medians under exponential survival.
+
+    With exponential survival the hazard is ``log(2) / median``, so the ratio of the
+    experimental hazard to the control hazard is ``median_control / median_experimental``.
+
+    Parameters
+    ----------
+    median_control, median_experimental : float
+        Medians of the two arms (> 0, same unit).
+
+    Returns
+    -------
+    float
+        Experimental over control hazard.
 
     Examples
     --------
@@ -189,6 +229,34 @@ def event_probability(hazard: float, accrual: float, follow_up: float, dropout: 
     ``P = hazard / g * (1 - (exp(-g F) - exp(-g (A + F))) / (g A))``
 
     (``P = hazard / g * (1 - exp(-g F))`` when ``accrual`` is 0).
+
+    Parameters
+    ----------
+    hazard : float
+        Exponential event hazard (> 0), per unit of time.
+    accrual : float
+        Accrual duration ``A`` (>= 0).
+    follow_up : float
+        Minimum follow-up ``F`` after the last entry (>= 0; ``A`` and ``F`` not both 0).
+    dropout : float
+        Exponential loss-to-follow-up hazard (>= 0).
+
+    Returns
+    -------
+    float
+        The probability, in [0, 1].
+
+    References
+    ----------
+    Schoenfeld D. (1983). Sample-size formula for the proportional-hazards regression
+    model. *Biometrics* 39:499-503.
+
+    Examples
+    --------
+    >>> round(event_probability(0.0385, 46, 6), 4)
+    0.6281
+    >>> round(event_probability(0.0385, 46, 6, dropout=0.01), 4)
+    0.5564
     """
     lam = _positive("hazard", hazard)
     a = _non_negative("accrual duration", accrual)
@@ -254,12 +322,37 @@ def required_patients(
     """Patients needed for the events of :func:`required_events`.
 
     Control survival is exponential with median ``median_control``; the experimental
-    hazard is ``hazard_ratio`` times the control hazard. ``accrual`` and
-    ``follow_up`` (minimum follow-up after the last entry) are in the unit of the
-    median; ``dropout`` is an exponential loss-to-follow-up hazard in the same unit.
-    The total is the required events over the allocation-weighted event probability,
+    hazard is ``hazard_ratio`` times the control hazard. The total is the required
+    events over the allocation-weighted event probability (:func:`event_probability`),
     rounded up, and then rounded up again so the arms split in whole patients at
-    the allocation ratio when it is 1.
+    the allocation ratio.
+
+    Parameters
+    ----------
+    hazard_ratio : float
+        Hazard of the experimental arm over the control arm (not 1).
+    median_control : float
+        Median of the control arm, in the unit of ``accrual`` and ``follow_up``.
+    accrual : float
+        Accrual duration (uniform entry).
+    follow_up : float
+        Minimum follow-up after the last entry.
+    power, alpha, sides, allocation, method
+        As in :func:`required_events`.
+    dropout : float
+        Exponential loss-to-follow-up hazard in the same unit.
+
+    Returns
+    -------
+    PatientsDesign
+        Events, event probabilities per arm and pooled, and patients in all and per arm.
+
+    References
+    ----------
+    Schoenfeld D. (1983). Sample-size formula for the proportional-hazards regression
+    model. *Biometrics* 39:499-503.
+    Freedman LS. (1982). Tables of the number of patients required in clinical trials
+    using the logrank test. *Statistics in Medicine* 1:121-129.
 
     Examples
     --------
@@ -288,7 +381,37 @@ def required_patients(
 
 def events_table(hazard_ratios, *, powers=(0.8,), alphas=(0.05,), sides=(1, 2), allocation=1.0,
                  method: str = "schoenfeld") -> pd.DataFrame:
-    """Required events over a grid of hazard ratios, powers, alphas and sidedness (tidy table)."""
+    """Required events over a grid of hazard ratios, powers, alphas and sidedness.
+
+    Parameters
+    ----------
+    hazard_ratios : array_like
+        Hazard ratios (experimental over control).
+    powers, alphas, sides : sequence
+        Grid values; every combination gets one row.
+    allocation : float
+        Patients on the experimental arm per patient on the control arm.
+    method : {"schoenfeld", "freedman"}
+        The formula, as in :func:`required_events`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per combination, the columns of :meth:`EventsDesign.to_dict`.
+
+    References
+    ----------
+    Schoenfeld D. (1983). Sample-size formula for the proportional-hazards regression
+    model. *Biometrics* 39:499-503.
+    Freedman LS. (1982). Tables of the number of patients required in clinical trials
+    using the logrank test. *Statistics in Medicine* 1:121-129.
+
+    Examples
+    --------
+    >>> t = events_table([0.5, 0.7], alphas=(0.1,), sides=(1, 2))
+    >>> t["events"].tolist()
+    [38, 52, 142, 195]
+    """
     rows = [
         required_events(hr, power=pw, alpha=a, sides=s, allocation=allocation, method=method).to_dict()
         for hr in np.atleast_1d(hazard_ratios)

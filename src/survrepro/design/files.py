@@ -64,16 +64,33 @@ def resolve_design(design: Mapping, registers: Mapping[str, Mapping], *, where: 
     * ``target = "study:target_id"``: the ``value`` of that entry of the published-target
       register (``data/published/<study>.toml``), so a published number is typed once;
       ``fraction = true`` takes ``numerator / denominator`` instead (counts, or ids of
-      the register's count entries), and a value the
-      register prints in percent is divided by 100;
+      the register's count entries), and a value the register prints in percent is
+      divided by 100;
     * ``months_between = ["study:start_id", "study:end_id"]``: months between two
       register dates (``YYYY-MM``).
 
-    ``registers`` maps study names to loaded register files (dicts).
+    Parameters
+    ----------
+    design : Mapping
+        The design file as read (a dict with an ``[assumptions]`` table).
+    registers : Mapping[str, Mapping]
+        Study name to its register as read (a dict).
+    where : str
+        Name of the design file, for messages.
 
     Returns
     -------
-    dict mapping assumption names to values.
+    dict
+        Assumption name to value.
+
+    Examples
+    --------
+    >>> reg = {"targets": [{"id": "n_total", "value": 40}, {"id": "start", "value": "2019-03"},
+    ...                    {"id": "end", "value": "2021-01"}]}
+    >>> doc = {"assumptions": {"n": {"target": "trial:n_total"},
+    ...                        "accrual": {"months_between": ["trial:start", "trial:end"]}}}
+    >>> resolve_design(doc, {"trial": reg})
+    {'n': 40, 'accrual': 22.0}
     """
     if "assumptions" not in design or not isinstance(design["assumptions"], Mapping):
         raise InputError(f"{where}: has no [assumptions] table; expected one entry per design assumption.")
@@ -124,7 +141,27 @@ def resolve_design(design: Mapping, registers: Mapping[str, Mapping], *, where: 
 
 
 def assumptions_table(design: Mapping, values: Mapping) -> pd.DataFrame:
-    """One row per assumption of a design file: name, value, where it comes from, note (for reports)."""
+    """One row per assumption of a design file, for reports.
+
+    Parameters
+    ----------
+    design : Mapping
+        The design file as read (a dict with an ``[assumptions]`` table).
+    values : Mapping
+        The resolved values, as :func:`resolve_design` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``assumption, value, origin, note``; ``origin`` says which register entry,
+        quote or assumption each value comes from.
+
+    Examples
+    --------
+    >>> doc = {"assumptions": {"hr": {"value": 0.5, "assumed": True, "note": "design HR"}}}
+    >>> assumptions_table(doc, resolve_design(doc, {})).to_dict("records")
+    [{'assumption': 'hr', 'value': 0.5, 'origin': 'assumed', 'note': 'design HR'}]
+    """
     rows = []
     for name, spec in design.get("assumptions", {}).items():
         if "target" in spec:

@@ -18,10 +18,32 @@ __all__ = [
 def plot_events_by_hazard_ratio(ax, hazard_ratios=None, *, power: float = 0.8, alpha: float = 0.1,
                                 sides=(1, 2), method: str = "schoenfeld", implied_events=None,
                                 design_hr: float | None = None):
-    """Required events against the hazard ratio, one line per sidedness; returns ``ax``.
+    """Required events against the hazard ratio, one line per sidedness.
 
-    ``implied_events`` (a number or ``(label, number)``) draws a horizontal line for
-    the events a study had, for comparison.
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    hazard_ratios : array_like, optional
+        Hazard ratios on the x axis (default 0.30 to 0.85 by 0.01).
+    power, alpha, sides, method
+        As in :func:`~survrepro.design.events.required_events`.
+    implied_events : float or (str, float), optional
+        The events a study had, drawn as a horizontal line (with its label).
+    design_hr : float, optional
+        The design hazard ratio, drawn as a vertical line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_events_by_hazard_ratio(Figure().subplots(), implied_events=("events seen", 30))
+    >>> ax.get_yscale()
+    'log'
     """
     if hazard_ratios is None:
         hazard_ratios = np.linspace(0.3, 0.85, 56)
@@ -41,9 +63,34 @@ def plot_events_by_hazard_ratio(ax, hazard_ratios=None, *, power: float = 0.8, a
 
 
 def plot_binomial_power(ax, n: int, p0: float, p1_grid=None, *, alpha: float = 0.05, mark=None):
-    """Exact power of a single-arm design against the true landmark rate; returns ``ax``.
+    """Exact power of a single-arm design against the true landmark rate.
 
-    ``mark`` is an optional ``(label, rate)`` drawn as a vertical line (an assumed rate).
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    n : int
+        Patients.
+    p0 : float
+        Null rate.
+    p1_grid : array_like, optional
+        Alternative rates on the x axis (default ``p0`` to ``p0 + 0.45``).
+    alpha : float
+        One-sided type I error.
+    mark : (str, float), optional
+        A rate drawn as a vertical line with its label (an assumed rate).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_binomial_power(Figure().subplots(), 30, 0.2)
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'n = 30, positive if >= 11/30'
     """
     if p1_grid is None:
         p1_grid = np.linspace(p0, min(1.0, p0 + 0.45), 91)
@@ -62,9 +109,34 @@ def plot_binomial_power(ax, n: int, p0: float, p1_grid=None, *, alpha: float = 0
 
 def plot_power_by_hazard_ratio(ax, table: pd.DataFrame, *, x: str = "hazard_ratio", y: str = "power",
                                by: str | None = "analysis", se: str | None = "mc_se"):
-    """Power against the hazard ratio from a tidy table (simulated or analytic); returns ``ax``.
+    """Power against the hazard ratio from a tidy table (simulated or analytic).
 
-    Error bars show ``1.96 * se`` when the column ``se`` is present (Monte Carlo error).
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    table : pandas.DataFrame
+        One row per hazard ratio (and analysis).
+    x, y : str
+        Columns of the hazard ratio and the power.
+    by : str, optional
+        Column whose values get one line each.
+    se : str, optional
+        Column of the Monte Carlo standard error; error bars show ``1.96 * se``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> tab = pd.DataFrame({"hazard_ratio": [0.5, 0.7], "power": [0.9, 0.5], "analysis": "pooled"})
+    >>> ax = plot_power_by_hazard_ratio(Figure().subplots(), tab, se=None)
+    >>> [float(v) for v in ax.get_ylim()]
+    [0.0, 1.0]
     """
     groups = table.groupby(by, sort=False) if by and by in table.columns else [("power", table)]
     for label, sub in groups:
