@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from survrepro import design as dz
-from survrepro._validation import InputError
+from survrepro.errors import InputError, in_file
 from survrepro.io import read_design, write_text
 from survrepro.paths import BUILD, FIGURES
 from survrepro.report.plotting import PALETTE, add_footnote
@@ -44,7 +44,8 @@ def load_design(path) -> tuple[dict, dict, dict]:
     registers that were read, keyed by study.
     """
     doc, registers = read_design(path)
-    values = dz.resolve_design(doc, registers, where=str(path))
+    with in_file(path):
+        values = dz.resolve_design(doc, registers)
     return doc, values, registers
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 
-from survrepro.errors import InputError
+from survrepro.errors import InputError, in_file
 from survrepro.options import DESIGN_METHODS
 
 DESCRIPTION = """\
@@ -43,7 +43,8 @@ def _load_design(path, kind: str):
     found = (doc.get("design") or {}).get("kind")
     if found != kind:
         raise InputError(f"{path}: [design] kind is {found!r}; expected {kind!r} for `survrepro design {kind}`.")
-    values = dz.resolve_design(doc, registers, where=str(path))
+    with in_file(path):
+        values = dz.resolve_design(doc, registers)
     return doc, values
 
 

@@ -32,30 +32,30 @@ def _find_target(register: Mapping, target_id: str):
     return None
 
 
-def _register_entry(ref: str, name: str, registers: Mapping, where: str) -> Mapping:
+def _register_entry(ref: str, name: str, registers: Mapping) -> Mapping:
     study, _, tid = str(ref).partition(":")
     if not tid:
-        raise InputError(f"{where}: assumption {name!r} target {ref!r} must read 'study:target_id'.")
+        raise InputError(f"assumption {name!r} target {ref!r} must read 'study:target_id'.")
     if study not in registers:
         raise InputError(
-            f"{where}: assumption {name!r} refers to register {study!r}, which is not available "
+            f"assumption {name!r} refers to register {study!r}, which is not available "
             f"(expected data/published/{study}.toml)."
         )
     entry = _find_target(registers[study], tid)
     if entry is None:
-        raise InputError(f"{where}: assumption {name!r} refers to {ref!r}, which the register does not hold.")
+        raise InputError(f"assumption {name!r} refers to {ref!r}, which the register does not hold.")
     return entry
 
 
-def _months(date: str, ref: str, name: str, where: str) -> int:
+def _months(date: str, ref: str, name: str) -> int:
     try:
         year, month = (int(x) for x in str(date).split("-")[:2])
     except ValueError:
-        raise InputError(f"{where}: assumption {name!r}: {ref!r} is {date!r}; expected a date YYYY-MM.") from None
+        raise InputError(f"assumption {name!r}: {ref!r} is {date!r}; expected a date YYYY-MM.") from None
     return 12 * year + month
 
 
-def resolve_design(design: Mapping, registers: Mapping[str, Mapping], *, where: str = "design file") -> dict:
+def resolve_design(design: Mapping, registers: Mapping[str, Mapping]) -> dict:
     """Values of a design file's ``[assumptions]``, published numbers read from their registers.
 
     Each assumption is a table holding one of
@@ -75,13 +75,17 @@ def resolve_design(design: Mapping, registers: Mapping[str, Mapping], *, where: 
         The design file as read (a dict with an ``[assumptions]`` table).
     registers : Mapping[str, Mapping]
         Study name to its register as read (a dict).
-    where : str
-        Name of the design file, for messages.
 
     Returns
     -------
     dict
         Assumption name to value.
+
+    Raises
+    ------
+    InputError
+        An assumption without a usable value; the message names the assumption, and the
+        caller that read the file adds its name (:func:`survrepro.errors.in_file`).
 
     Examples
     --------
@@ -93,30 +97,30 @@ def resolve_design(design: Mapping, registers: Mapping[str, Mapping], *, where: 
     {'n': 40, 'accrual': 22.0}
     """
     if "assumptions" not in design or not isinstance(design["assumptions"], Mapping):
-        raise InputError(f"{where}: has no [assumptions] table; expected one entry per design assumption.")
+        raise InputError("the design has no [assumptions] table; expected one entry per design assumption.")
     out = {}
     for name, spec in design["assumptions"].items():
         if not isinstance(spec, Mapping):
-            raise InputError(f"{where}: assumption {name!r} must be a table with value or target and its source.")
+            raise InputError(f"assumption {name!r} must be a table with value or target and its source.")
         if "target" in spec:
-            entry = _register_entry(spec["target"], name, registers, where)
+            entry = _register_entry(spec["target"], name, registers)
             if spec.get("fraction"):
                 study = str(spec["target"]).partition(":")[0]
                 try:
                     # numerator and denominator are counts, or ids of the register's count entries
                     num, den = (
-                        _register_entry(f"{study}:{x}", name, registers, where)["value"] if isinstance(x, str) else x
+                        _register_entry(f"{study}:{x}", name, registers)["value"] if isinstance(x, str) else x
                         for x in (entry["numerator"], entry["denominator"])
                     )
                     value = float(num) / float(den)
                 except (KeyError, TypeError, ValueError, ZeroDivisionError):
                     raise InputError(
-                        f"{where}: assumption {name!r}: register entry {spec['target']!r} has no usable "
+                        f"assumption {name!r}: register entry {spec['target']!r} has no usable "
                         "numerator and denominator."
                     ) from None
             else:
                 if "value" not in entry:
-                    raise InputError(f"{where}: assumption {name!r}: register entry {spec['target']!r} has no value.")
+                    raise InputError(f"assumption {name!r}: register entry {spec['target']!r} has no value.")
                 value = entry["value"]
                 if entry.get("scale") == "percent":
                     value = value / 100.0  # designs use fractions
@@ -124,18 +128,18 @@ def resolve_design(design: Mapping, registers: Mapping[str, Mapping], *, where: 
         elif "months_between" in spec:
             refs = spec["months_between"]
             if not isinstance(refs, list) or len(refs) != 2:
-                raise InputError(f"{where}: assumption {name!r}: months_between needs two register references.")
-            a, b = (_months(_register_entry(r, name, registers, where).get("value"), r, name, where) for r in refs)
+                raise InputError(f"assumption {name!r}: months_between needs two register references.")
+            a, b = (_months(_register_entry(r, name, registers).get("value"), r, name) for r in refs)
             out[name] = float(b - a)
         elif "value" in spec:
             if not (spec.get("source") or spec.get("assumed")):
                 raise InputError(
-                    f"{where}: assumption {name!r} has a value but neither a source nor assumed = true."
+                    f"assumption {name!r} has a value but neither a source nor assumed = true."
                 )
             out[name] = spec["value"]
         else:
             raise InputError(
-                f"{where}: assumption {name!r} needs a value (with its source), a register target or months_between."
+                f"assumption {name!r} needs a value (with its source), a register target or months_between."
             )
     return out
 
