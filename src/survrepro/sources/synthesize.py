@@ -73,9 +73,9 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, check_choice
-from survrepro.engine.cox import hazard_ratio
-from survrepro.engine.logrank import logrank_test
-from survrepro.engine.km import _findq, kaplan_meier, median_followup
+from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_ratio_untied
+from survrepro.engine.km import kaplan_meier, km_median, median_followup
+from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.register.schema import round_half_away
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
@@ -369,7 +369,6 @@ class SynthesisResult:
 
 
 # --------------------------------------------------------------------------- patient model
-_VARS = ("a", "P", "D", "gC", "gN", "U")
 # latent variables each endpoint depends on (entry and loss to follow-up act through F)
 _DEPENDS = {
     "pfs": ("P", "D", "a", "U"),
@@ -408,57 +407,6 @@ def _derive(s: dict, cutoff: int) -> dict:
 
 
 # --------------------------------------------------------------------------- fast evaluators used by the search
-def _fast_cox(t, e, x, ties="efron"):
-    """Cox fit of one 0/1 covariate by Newton–Raphson from counts at each event time.
-
-    Returns ``(beta, se)``; agrees with :func:`survrepro.engine.cox.cox_ph` (tested).
-    """
-    ev = e == 1
-    if not ev.any() or x[ev].min() == x[ev].max() and (x == x[ev][0]).all():
-        return None
-    times = np.unique(t[ev])
-    order = np.sort(t)
-    n_at = t.size - np.searchsorted(order, times, side="left")
-    t1 = np.sort(t[x == 1])
-    n1 = t1.size - np.searchsorted(t1, times, side="left")
-    n0 = n_at - n1
-    idx = np.searchsorted(times, t[ev])
-    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
-    d = np.bincount(idx, minlength=times.size).astype(float)
-    d0 = d - d1
-    dmax = int(d.max())
-    # fraction l/d for l = 0..d-1 (Efron); Breslow uses 0
-    ls = np.arange(dmax)[None, :]
-    valid = ls < d[:, None]
-    frac = np.where(valid, ls / d[:, None], 0.0) if ties == "efron" else np.zeros((times.size, dmax))
-    beta = 0.0
-    loglik_old = None
-    for _ in range(30):
-        r = math.exp(beta)
-        a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
-        a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = np.where(valid, a1 / a0, 0.0)
-            loglik = beta * d1.sum() - np.where(valid, np.log(a0), 0.0).sum()
-        u = d1.sum() - m.sum()
-        info = np.where(valid, m - m * m, 0.0).sum()
-        if info <= 0:
-            return None
-        if loglik_old is not None and abs(loglik - loglik_old) <= 1e-9 * abs(loglik):
-            break
-        loglik_old = loglik
-        beta += u / info
-        if abs(beta) > 20:
-            return None
-    r = math.exp(beta)
-    a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
-    a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.where(valid, a1 / a0, 0.0)
-    info = np.where(valid, m - m * m, 0.0).sum()
-    return beta, 1.0 / math.sqrt(info)
-
-
 _Z = {}
 
 
@@ -468,65 +416,10 @@ def _z(conf_level: float) -> float:
     return _Z[conf_level]
 
 
-def _fast_km_median(t, e, conf_type="log", conf_level=0.95, need_ci=True):
-    """Kaplan–Meier median and its limits, the rules of :mod:`survrepro.engine.km` without input checks."""
-    time, inverse = np.unique(t, return_inverse=True)
-    n_event = np.bincount(inverse, weights=e, minlength=time.size)
-    n_total = np.bincount(inverse, minlength=time.size)
-    n_risk = t.size - np.concatenate(([0], np.cumsum(n_total)[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - n_event / n_risk)
-    x = np.concatenate(([0.0], time))
-    est = _findq(x, np.concatenate(([0.0], 1 - survival)), 0.5)
-    if not need_ci:
-        return est, None, None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-        se = np.sqrt(np.cumsum(terms))
-        z = _z(conf_level)
-        if conf_type == "plain":
-            half = z * se * survival
-            lower, upper = np.maximum(survival - half, 0.0), np.minimum(survival + half, 1.0)
-            undefined = ~np.isfinite(half)
-        elif conf_type == "log":
-            lower, upper = survival * np.exp(-z * se), np.minimum(survival * np.exp(z * se), 1.0)
-            undefined = survival == 0
-        else:
-            logs = np.log(survival)
-            shift = z * se / logs
-            loglog = np.log(-logs)
-            lower, upper = np.exp(-np.exp(loglog - shift)), np.exp(-np.exp(loglog + shift))
-            undefined = (survival == 0) | (survival == 1)
-    lower = np.where(undefined, np.nan, lower)
-    upper = np.where(undefined, np.nan, upper)
-    return (
-        est,
-        _findq(x, np.concatenate(([0.0], 1 - lower)), 0.5),
-        _findq(x, np.concatenate(([0.0], 1 - upper)), 0.5),
-    )
-
-
-def _fast_logrank_p(t, e, x):
-    """Two-sided log-rank p of two groups (R survdiff, rho = 0)."""
-    ev = e == 1
-    if not ev.any():
-        return None
-    times = np.unique(t[ev])
-    order = np.sort(t)
-    n = (t.size - np.searchsorted(order, times, side="left")).astype(float)
-    t1 = np.sort(t[x == 1])
-    n1 = (t1.size - np.searchsorted(t1, times, side="left")).astype(float)
-    idx = np.searchsorted(times, t[ev])
-    d = np.bincount(idx, minlength=times.size).astype(float)
-    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
-    expected = d * n1 / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = np.where(n > 1, d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1), 0.0)
-    v = var.sum()
-    if v <= 0:
-        return None
-    chi = (d1.sum() - expected.sum()) ** 2 / v
-    return float(stats.chi2.sf(chi, 1))
+def _logrank_p(t, e, x):
+    """Two-sided log-rank p of group 1 against group 0; ``None`` without information (no events)."""
+    res = logrank_batch(t, e, x)
+    return float(res.p_value[0]) if res.variance[0] > 0 else None
 
 
 def _landmark_counts(t, e, death, landmark, rule, death_is_failure):
@@ -588,13 +481,13 @@ class _Evaluator:
             if c.quantity == "median_followup":
                 if self.engine:
                     return median_followup(t[m], e[m]).estimate
-                return _fast_km_median(t[m], 1 - e[m], need_ci=False)[0]
+                return km_median(t[m], 1 - e[m], conf_int=False)[0]
             key = ("km", c.endpoint, c.arms, c.conf_type, c.conf_level)
             if key not in cache:
                 if self.engine:
                     cache[key] = tuple(kaplan_meier(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level).quantile(0.5))
                 else:
-                    cache[key] = _fast_km_median(t[m], e[m], c.conf_type, c.conf_level, self.need_ci)
+                    cache[key] = km_median(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level, conf_int=self.need_ci)
             q = cache[key]
             return q[("median", "median_ci_low", "median_ci_high").index(c.quantity)]
         if c.is_count:
@@ -616,7 +509,7 @@ class _Evaluator:
                 if e[m].sum() == 0:
                     return None
                 return float(logrank_test(t[m], e[m], np.where(x == 1, exp_arm, ref_arm)).p)
-            return _fast_logrank_p(t[m], e[m], x)
+            return _logrank_p(t[m], e[m], x)
         # hazard ratio of exp_arm over ref_arm
         key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
         if key in cache:
@@ -630,7 +523,7 @@ class _Evaluator:
                 return None
             cache[key] = {"hr": hr.hr, "hr_ci_low": hr.hr_ci[0], "hr_ci_high": hr.hr_ci[1]}
             return cache[key][c.quantity]
-        fit = _fast_cox(t[m], e[m], x, c.ties)
+        fit = log_hazard_ratio(t[m], e[m], x, ties=c.ties)
         if fit is None:
             cache[key] = dict.fromkeys(("hr", "hr_ci_low", "hr_ci_high"))
         else:
@@ -944,7 +837,7 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
 
     def state_loss(t, e, f):
         tt, ee = t[idx] / 100.0, e[idx]
-        fit = _cox_untied(tt, ee, x)
+        fit = log_hazard_ratio_untied(tt, ee, x)
         if fit is None:
             return 1e6
         b, se = fit
@@ -952,11 +845,11 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
         loss = _hr_outside(centre, bounds, b, se) / (width_lim / 5)
         for c, m in zip(medians, med_masks):
             unit = 10.0 ** (-c.decimals)
-            med = _km_median_untied(tt[m], ee[m])
+            med = km_median(tt[m], ee[m], conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         for c in fu:
             unit = 10.0 ** (-c.decimals)
-            med = _km_median_untied(f / 100.0, np.ones(n))
+            med = km_median(f / 100.0, np.ones(n), conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         return loss
 
@@ -1011,7 +904,7 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
                 n_ltfu += 1
             s["P"][i] = far + int(rng.integers(0, cutoff))
             s["D"][i] = s["P"][i] + max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
-    b, se = _fast_cox(t[idx] / 100.0, e[idx], x, ties)
+    b, se = log_hazard_ratio(t[idx] / 100.0, e[idx], x, ties=ties)
     events = {arm: int(e[group == arm].sum()) for arm in arms}
     notes.append(
         f"{endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
@@ -1023,45 +916,6 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
         "(a patient censored administratively at t entered t before the cut-off), so accrual is not uniform."
     )
     return _derive(s, cutoff)[endpoint]
-
-
-def _cox_untied(t, e, x):
-    """``(beta, se)`` of a Cox fit of one 0/1 covariate when no two times are equal.
-
-    Without ties every tie rule gives the same partial likelihood; the risk sets are
-    suffix counts of the sorted data. Agrees with :func:`_fast_cox` (tested).
-    """
-    o = np.argsort(t)
-    xs, ev = x[o], e[o] == 1
-    n1 = np.cumsum(xs[::-1])[::-1][ev].astype(float)
-    n0 = np.arange(t.size, 0, -1)[ev] - n1
-    d1 = float(xs[ev].sum())
-    if not ev.any() or d1 == 0 or d1 == ev.sum():
-        return None
-    beta = 0.0
-    for _ in range(50):
-        r = math.exp(beta)
-        p = n1 * r / (n0 + n1 * r)
-        info = float((p * (1 - p)).sum())
-        if info <= 0:
-            return None
-        step = (d1 - float(p.sum())) / info
-        beta += step
-        if abs(beta) > 20:
-            return None
-        if abs(step) < 1e-12:
-            break
-    r = math.exp(beta)
-    p = n1 * r / (n0 + n1 * r)
-    return beta, 1.0 / math.sqrt(float((p * (1 - p)).sum()))
-
-
-def _km_median_untied(t, e):
-    """Kaplan–Meier median (R rule) when no two times are equal."""
-    o = np.argsort(t)
-    n_risk = np.arange(t.size, 0, -1)
-    y = 1 - np.cumprod(np.where(e[o] == 1, 1 - 1 / n_risk, 1.0))
-    return _findq(np.concatenate(([0.0], t[o])), np.concatenate(([0.0], y)), 0.5)
 
 
 def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
@@ -1092,7 +946,7 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
         for c in range(c_n + 1):
             times = np.concatenate((ev, early[:c], late[c:]))
             flags = np.concatenate((np.ones(k, np.int64), np.zeros(c_n, np.int64)))
-            got = _fast_km_median(times / 100.0, flags, need_ci=False)[0]
+            got = km_median(times / 100.0, flags, conf_int=False).estimate
             gap = abs(got - med) if got is not None else math.inf
             if best is None or gap < best[0]:
                 best = (gap, times, flags)
