@@ -795,127 +795,216 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     how balanced the risk sets are; the medians fix where the events fall. Those constraints
     depend on the order of events and censorings only, so the search here works on the
     endpoint itself: per patient a time, an event flag and (for an event) the end of
-    follow-up. Its moves change a time, turn an event into a censoring or back (changing the
-    event count), swap two patients of different arms, or put an event exactly on a
-    published median. The loss measures the distance to the centre of each range; the
-    search is seeded and capped: each event count tried (the fewest the standard error allows
-    and a few more) gets ``max_iter // 8`` annealing steps, restarting from its best state,
-    then at most four times as many evaluations of a deterministic steepest descent.
+    follow-up. In four steps:
+
+    1. :func:`_compared_target`: the centre of the printed ranges and the patients concerned,
+       or a note on why no data can reach it;
+    2. :func:`_search_compared`: for each event count tried (the fewest the standard error
+       allows and a few more), a seeded start, ``max_iter // 8`` annealing steps and, when
+       close, at most four times as many evaluations of a deterministic steepest descent,
+       until the loss (:meth:`_ComparedTarget.loss`) is 0;
+    3. :func:`_write_compared`: the latent times that give the endpoint found;
+    4. :func:`_compared_note`: what was built, in the notes.
 
     A censoring no earlier than the shortest potential follow-up (``cutoff - width``) is
     administrative: the patient entered ``time`` before the cut-off. An earlier one is a
     loss to follow-up at that time. Returns the PFS (times, events) it wrote into ``s``, or
     ``None`` when it did not apply or did not converge (``s`` is then unchanged).
     """
-    region = _hr_region(spec.constraints)
-    if region is None or region[0] != "pfs":
+    target = _compared_target(spec, group, cutoff, width, notes)
+    if target is None:
         return None
-    endpoint, arms, ties, conf_level, centre, bounds, (se_lo, se_hi) = region
-    sel = np.isin(group, arms)
-    n_sel = int(sel.sum())
-    if centre is None:
-        notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} hazard ratio and limits together.")
-        return None
-    # every event adds at most 1/4 to the Cox information: SE >= 2 / sqrt(events)
-    if 2 / math.sqrt(n_sel) > se_hi:
+    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter)
+    if found is None:
         notes.append(
-            f"Conflict: the printed {endpoint} hazard-ratio limits need SE <= {se_hi:.3f}, but {n_sel} patients "
-            f"give at most {n_sel} events and SE >= 2/sqrt({n_sel}) = {2 / math.sqrt(n_sel):.3f}."
+            f"The construction of {target.endpoint} for {' vs '.join(target.arms)} stopped after {steps} steps short "
+            "of the centre of the hazard-ratio and median ranges; the search below starts from the usual construction."
         )
         return None
-    beta_c, se_c = centre
-    width_lim = bounds["low"][1] - bounds["low"][0]
-    n = group.size
-    idx = np.flatnonzero(sel)
-    x = (group[idx] == arms[0]).astype(int)
-    medians = [c for c in spec.constraints
-               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
-    med_masks = [np.isin(group[idx], c.arms) if c.arms else np.ones(idx.size, bool) for c in medians]
-    fu = [c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if sel.all() else []
-    lo_admin = max(1, int(cutoff - width * 100))
-    targets = [int(round(c.value * 100)) for c in medians]
+    losses_to_follow_up = _write_compared(spec, s, target, found, cutoff, width, rng)
+    notes.append(_compared_note(target, found, group, steps, losses_to_follow_up))
+    return _derive(s, cutoff)[target.endpoint]
 
-    def state_loss(t, e, f):
-        tt, ee = t[idx] / 100.0, e[idx]
-        fit = log_hazard_ratio_untied(tt, ee, x)
+
+@dataclass(frozen=True, eq=False)
+class _ComparedTarget:
+    """What the construction of a compared endpoint aims at, and the patients it concerns.
+
+    Times are in hundredths of a month. ``patients`` indexes the patients of the two arms;
+    ``in_first_arm``, ``median_masks`` are per patient of ``patients``.
+    """
+
+    endpoint: str
+    arms: tuple  # (numerator, denominator) of the hazard ratio
+    ties: str
+    centre: tuple  # (log HR, SE) at the centre of the feasible region
+    bounds: dict  # log-scale ranges of each printed number (see _hr_outside)
+    limit_width: float  # width of the range of the printed lower limit, log scale
+    patients: np.ndarray
+    in_first_arm: np.ndarray  # 1 for a patient of arms[0], 0 for arms[1]
+    medians: list  # median constraints on the endpoint within the two arms
+    median_masks: list  # the patients each median describes
+    median_times: list  # each median in hundredths: where an event may be put
+    followup: list  # median follow-up constraints (when the two arms are everybody)
+    shortest_followup: int  # the earliest administrative censoring
+    n: int  # patients in the study
+
+    def loss(self, times, events, ends) -> float:
+        """Distance of a state from the centre of every printed range; 0 when it sits there.
+
+        ``times`` and ``events`` are the endpoint of every patient, ``ends`` the end of
+        follow-up (hundredths of a month). The hazard ratio counts its distance from the shrunk
+        feasible region in fifths of the width of a limit's range; a median its distance
+        beyond a quarter of its last printed digit, in that digit (5 when not reached).
+        """
+        tt, ee = times[self.patients] / 100.0, events[self.patients]
+        fit = log_hazard_ratio_untied(tt, ee, self.in_first_arm)
         if fit is None:
             return 1e6
         b, se = fit
-        # distance from the shrunk region, in units of a fifth of the width of a limit's range
-        loss = _hr_outside(centre, bounds, b, se) / (width_lim / 5)
-        for c, m in zip(medians, med_masks):
+        loss = _hr_outside(self.centre, self.bounds, b, se) / (self.limit_width / 5)
+        for c, m in zip(self.medians, self.median_masks):
             unit = 10.0 ** (-c.decimals)
             med = km_median(tt[m], ee[m], conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
-        for c in fu:
+        for c in self.followup:
             unit = 10.0 ** (-c.decimals)
-            med = km_median(f / 100.0, np.ones(n), conf_int=False).estimate
+            med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         return loss
 
-    # event counts to try: the fewest the SE allows with balanced risk sets (SE ~ 2/sqrt(events))
-    # and a few more, split in proportion to the arm sizes and one either side
-    least = min(n_sel, int(math.ceil(4 / se_c**2)))
-    sizes = [int((group == a).sum()) for a in arms]
+
+def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | None:
+    """The target of the construction of a compared PFS, or ``None`` when there is none.
+
+    There is one when both Wald limits of a PFS hazard ratio are printed. When no log hazard
+    ratio and standard error round to the printed numbers, or the arms are too small for the
+    standard error they need (every event adds at most 1/4 to the Cox information, so
+    ``SE >= 2 / sqrt(events)``), a note says so and the result is ``None``.
+    """
+    region = _hr_region(spec.constraints)
+    if region is None or region[0] != "pfs":
+        return None
+    endpoint, arms, ties, _, centre, bounds, (_, se_max) = region
+    in_arms = np.isin(group, arms)
+    n_compared = int(in_arms.sum())
+    if centre is None:
+        notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} hazard ratio and limits together.")
+        return None
+    if 2 / math.sqrt(n_compared) > se_max:
+        notes.append(
+            f"Conflict: the printed {endpoint} hazard-ratio limits need SE <= {se_max:.3f}, but {n_compared} patients "
+            f"give at most {n_compared} events and SE >= 2/sqrt({n_compared}) = {2 / math.sqrt(n_compared):.3f}."
+        )
+        return None
+    patients = np.flatnonzero(in_arms)
+    medians = [c for c in spec.constraints
+               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
+    return _ComparedTarget(
+        endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
+        limit_width=bounds["low"][1] - bounds["low"][0],
+        patients=patients,
+        in_first_arm=(group[patients] == arms[0]).astype(int),
+        medians=medians,
+        median_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in medians],
+        median_times=[int(round(c.value * 100)) for c in medians],
+        followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if in_arms.all() else [],
+        shortest_followup=max(1, int(cutoff - width * 100)),
+        n=group.size,
+    )
+
+
+def _event_count_candidates(group, target: _ComparedTarget) -> list[tuple[int, int]]:
+    """Events per arm to try: the fewest the standard error allows with balanced risk sets
+    (``SE ~ 2 / sqrt(events)``) and up to four more, each total split in proportion to the
+    arm sizes and one either side."""
+    n_compared = target.patients.size
+    least = min(n_compared, int(math.ceil(4 / target.centre[1] ** 2)))
+    sizes = [int((group == a).sum()) for a in target.arms]
     candidates = []
-    for total in range(least, min(n_sel, least + 4) + 1):
-        k0 = int(round(total * sizes[0] / n_sel))
+    for total in range(least, min(n_compared, least + 4) + 1):
+        k0 = int(round(total * sizes[0] / n_compared))
         for k in (k0, k0 + 1, k0 - 1):
             if 0 < k <= sizes[0] and 0 < total - k <= sizes[1] and (k, total - k) not in candidates:
                 candidates.append((k, total - k))
+    return candidates
+
+
+def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter):
+    """The first state at the centre of every range, over the candidate event counts.
+
+    Returns ``((times, events, ends), steps)``, or ``(None, steps)`` when no candidate
+    reaches a loss of 0 within its budget.
+    """
     budget = max(1, max_iter // 8)
     steps = 0
-    for counts in candidates:
-        t, e, f = _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng)
-        t, e, f, loss, used = _anneal_compared(
-            t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, state_loss, rng, budget)
+    for counts in _event_count_candidates(group, target):
+        times, events, ends = _initial_compared(
+            spec, group, target.arms, counts, target.endpoint, cutoff, target.shortest_followup, rng)
+        times, events, ends, loss, used = _anneal_compared(
+            times, events, ends, target.patients, group, target.median_times, target.median_masks,
+            target.shortest_followup, cutoff, target.loss, rng, budget)
         steps += used
         if 0 < loss < 3:
-            t, f, loss, used = _polish_compared(t, e, f, idx, lo_admin, cutoff, state_loss, 4 * budget)
+            times, ends, loss, used = _polish_compared(
+                times, events, ends, target.patients, target.shortest_followup, cutoff, target.loss, 4 * budget)
             steps += used
         if loss == 0:
-            break
-    if loss > 0:
-        notes.append(
-            f"The construction of {endpoint} for {' vs '.join(arms)} stopped after {steps} steps short of the "
-            "centre of the hazard-ratio and median ranges; the search below starts from the usual construction."
-        )
-        return None
-    # write the endpoint into the latent state
-    pri_death_first = float(spec.priors.get("death_first", 0.1))
-    pps = float(spec.priors.get("post_progression_survival", 24.0))
+            return (times, events, ends), steps
+    return None, steps
+
+
+def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng) -> int:
+    """Latent times of the compared patients that give the endpoint ``found``.
+
+    An event is a progression (or, for a fraction ``death_first``, a death) at its time,
+    with entry set by its end of follow-up; a censoring at or after the shortest potential
+    follow-up is administrative (entry ``time`` before the cut-off), an earlier one a loss to
+    follow-up at that time after a random entry; progression and death of a censored patient
+    come after every cut-off. Returns the number of losses to follow-up.
+    """
+    times, events, ends = found
+    death_first = float(spec.priors.get("death_first", 0.1))
+    post_progression = float(spec.priors.get("post_progression_survival", 24.0))
     far = 3 * cutoff
-    n_ltfu = 0
-    for i in idx:
-        ti = int(t[i])
-        if e[i] == 1:
-            s["a"][i] = cutoff - int(f[i])
+    losses_to_follow_up = 0
+    for i in target.patients:
+        time = int(times[i])
+        if events[i] == 1:
+            s["a"][i] = cutoff - int(ends[i])
             s["U"][i] = _NEVER
-            gap = max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
-            if rng.random() < pri_death_first:
-                s["D"][i], s["P"][i] = ti, far + gap
+            gap = max(1, int(round(rng.exponential(post_progression / math.log(2)) * 100)))
+            if rng.random() < death_first:
+                s["D"][i], s["P"][i] = time, far + gap
             else:
-                s["P"][i], s["D"][i] = ti, ti + gap
+                s["P"][i], s["D"][i] = time, time + gap
         else:
-            if ti >= lo_admin:
-                s["a"][i], s["U"][i] = cutoff - ti, _NEVER
+            if time >= target.shortest_followup:
+                s["a"][i], s["U"][i] = cutoff - time, _NEVER
             else:
-                s["a"][i], s["U"][i] = int(rng.integers(0, int(width * 100) + 1)), ti
-                n_ltfu += 1
+                s["a"][i], s["U"][i] = int(rng.integers(0, int(width * 100) + 1)), time
+                losses_to_follow_up += 1
             s["P"][i] = far + int(rng.integers(0, cutoff))
-            s["D"][i] = s["P"][i] + max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
-    b, se = log_hazard_ratio(t[idx] / 100.0, e[idx], x, ties=ties)
-    events = {arm: int(e[group == arm].sum()) for arm in arms}
-    notes.append(
-        f"{endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
+            s["D"][i] = s["P"][i] + max(1, int(round(rng.exponential(post_progression / math.log(2)) * 100)))
+    return losses_to_follow_up
+
+
+def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follow_up) -> str:
+    """The note on a compared endpoint built constructively: its fit, events and assumptions."""
+    times, events, _ = found
+    patients = target.patients
+    b, se = log_hazard_ratio(times[patients] / 100.0, events[patients], target.in_first_arm, ties=target.ties)
+    beta_centre, se_centre = target.centre
+    by_arm = {arm: int(events[group == arm].sum()) for arm in target.arms}
+    return (
+        f"{target.endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
         f"the region of values that round to them, shrunk by {_SHRINK:g} about its centre): log hazard "
-        f"ratio {b:.4f} (centre {beta_c:.4f}) with SE {se:.4f} (centre {se_c:.4f}); "
-        + ", ".join(f"{v} events in {k}" for k, v in events.items())
-        + f". Censorings before the shortest potential follow-up ({lo_admin / 100:.2f} months) are "
-        f"assumed losses to follow-up: {n_ltfu} patients. Entry dates follow from the censoring times "
+        f"ratio {b:.4f} (centre {beta_centre:.4f}) with SE {se:.4f} (centre {se_centre:.4f}); "
+        + ", ".join(f"{v} events in {k}" for k, v in by_arm.items())
+        + f". Censorings before the shortest potential follow-up ({target.shortest_followup / 100:.2f} months) are "
+        f"assumed losses to follow-up: {losses_to_follow_up} patients. Entry dates follow from the censoring times "
         "(a patient censored administratively at t entered t before the cut-off), so accrual is not uniform."
     )
-    return _derive(s, cutoff)[endpoint]
 
 
 def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
