@@ -412,14 +412,30 @@ def simulate_power(
         raise InputError(f"sides must be 1 or 2; got {sides!r}.")
     n_trials = int(n_trials)
     batch_size = int(_positive("batch size", batch_size))
-    sizes = [batch_size] * (n_trials // batch_size) + ([n_trials % batch_size] if n_trials % batch_size else [])
-    seeds = np.random.SeedSequence(int(seed)).spawn(len(sizes))
-    tasks = [(baskets, s, a, f, eta, alpha, sides, ss, pooled_unstratified) for s, ss in zip(sizes, seeds)]
+    tasks = _batch_tasks(baskets, n_trials, batch_size, int(seed), (a, f, eta, alpha, sides, pooled_unstratified))
     if workers is None:
         workers = os.cpu_count() or 1
     workers = max(1, min(int(workers), len(tasks)))
     if progress is None:
         progress = sys.stderr.isatty() and n_trials >= 10_000
+    totals = _run_tasks(tasks, workers, n_trials, progress)
+    return SimulationResult(n_trials, int(seed), alpha, sides, batch_size, _power_table(totals))
+
+
+def _batch_tasks(baskets, n_trials: int, batch_size: int, seed: int, design: tuple) -> list[tuple]:
+    """One task per batch of at most ``batch_size`` trials, batch ``i`` seeded by
+    ``SeedSequence(seed).spawn(n_batches)[i]``; ``design`` is ``(accrual, follow_up, dropout,
+    alpha, sides, pooled_unstratified)``."""
+    accrual, follow_up, dropout, alpha, sides, pooled_unstratified = design
+    sizes = [batch_size] * (n_trials // batch_size) + ([n_trials % batch_size] if n_trials % batch_size else [])
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    return [(baskets, size, accrual, follow_up, dropout, alpha, sides, seed_seq, pooled_unstratified)
+            for size, seed_seq in zip(sizes, seeds)]
+
+
+def _run_tasks(tasks: list[tuple], workers: int, n_trials: int, progress: bool) -> dict[str, dict]:
+    """Run the batches (in this process or on ``workers`` processes) and add up, per
+    analysis, their counts and sums in task order."""
     totals: dict[str, dict] = {}
     done = 0
 
@@ -439,6 +455,12 @@ def simulate_power(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for part in pool.map(_run_batch, tasks):
                 add(part)
+    return totals
+
+
+def _power_table(totals: dict[str, dict]) -> pd.DataFrame:
+    """One row per analysis: rejection rate with its Monte Carlo standard error, events and
+    the mean Peto log hazard ratio, from the summed batch results."""
     rows = []
     for name, v in totals.items():
         p = v["rejections"] / v["trials"]
@@ -454,7 +476,7 @@ def simulate_power(
             "mean_peto_log_hr": v["log_hr_sum"] / max(v["trials"] - v["no_events"], 1),
             "trials_without_events": v["no_events"],
         })
-    return SimulationResult(n_trials, int(seed), alpha, sides, batch_size, pd.DataFrame(rows))
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- scenarios
