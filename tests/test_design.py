@@ -1,12 +1,14 @@
-"""Trial design and power: analytic designs, vectorised log-rank, simulation, CLI.
+"""Trial design and power: analytic designs, simulation, CLI.
 
 Reference values come from
 * the formulas themselves evaluated independently here (scipy.stats.norm/binom, scipy.integrate);
 * base R 4.2.2: tests/validation/results/design_reference.R wrote
   design_binomial_reference.csv (qbinom/pbinom) and design_events_reference.csv (qnorm);
 * Simon R. (1989) Optimal two-stage designs for phase II clinical trials.
-  Controlled Clinical Trials 10:1-10, Table 1 (alpha = 0.05, beta = 0.20);
-* lifelines.statistics.logrank_test for the log-rank statistic.
+  Controlled Clinical Trials 10:1-10, Table 1 (alpha = 0.05, beta = 0.20).
+
+The vectorised log-rank test the simulation runs (survrepro.engine.logrank.logrank_batch) is
+checked against R, lifelines and logrank_test in tests/test_kernels.py.
 """
 import json
 import math
@@ -138,39 +140,6 @@ def test_simon_matches_published_table(p0, p1):
             assert check(rej)
 
 
-# --------------------------------------------------------------------------- vectorised log-rank
-def test_logrank_many_equals_lifelines_with_ties():
-    from lifelines.statistics import logrank_test
-
-    rng = np.random.default_rng(7)
-    n_sets, n = 30, 60
-    group = np.repeat([0, 1], n // 2)
-    time = np.ceil(rng.exponential(5, (n_sets, n)) * (1 + 0.5 * group))  # whole units: many ties
-    event = (rng.random((n_sets, n)) < 0.7).astype(int)
-    res = sim.logrank_many(time, event, group)
-    a = group == 0
-    for i in range(n_sets):
-        ref = logrank_test(time[i, a], time[i, ~a], event[i, a], event[i, ~a]).test_statistic
-        assert abs(res.chisq[i] - ref) < 1e-10
-    # 2-D group (a different split per row) gives the same as analysing rows one by one
-    g2 = rng.permuted(np.tile(group, (n_sets, 1)), axis=1)
-    both = sim.logrank_many(time, event, g2)
-    one = [sim.logrank_many(time[i:i + 1], event[i:i + 1], g2[i]).chisq[0] for i in range(n_sets)]
-    np.testing.assert_allclose(both.chisq, one, rtol=1e-12)
-
-
-def test_logrank_chunking_and_survdiff_small_case():
-    # R 4.2.2, survival 3.5-3: survdiff(Surv(c(1,2,3,4), rep(1,4)) ~ c(0,0,1,1))$chisq -> 2.88235294117647
-    assert sim.logrank_many([[1, 2, 3, 4]], [[1, 1, 1, 1]], [0, 0, 1, 1]).chisq[0] == pytest.approx(2.88235294117647, rel=1e-12)
-    rng = np.random.default_rng(3)
-    t = rng.exponential(size=(600, 20))
-    e = np.ones((600, 20), int)
-    g = np.repeat([0, 1], 10)
-    whole = sim.logrank_many(t, e, g)  # analysed in chunks of 250 rows
-    parts = np.concatenate([sim.logrank_many(t[i:i + 100], e[i:i + 100], g).chisq for i in range(0, 600, 100)])
-    np.testing.assert_array_equal(whole.chisq, parts)
-
-
 # --------------------------------------------------------------------------- simulation
 def test_simulated_power_agrees_with_schoenfeld():
     control = sim.exponential(median=10)
@@ -235,7 +204,6 @@ def test_survival_models():
     (lambda: sim.piecewise_exponential([6], [0.1]), "1 breaks need 2 hazards"),
     (lambda: sim.exponential(), "exactly one of median or hazard"),
     (lambda: sim.resampled([1, 2], [0, 0]), "no events"),
-    (lambda: sim.logrank_many([[1, 2]], [[1]], [0, 1]), "event has shape"),
 ])
 def test_input_errors(call, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):

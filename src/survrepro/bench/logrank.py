@@ -3,7 +3,7 @@
 Simulates 10,000 two-arm trials of 400 patients (200 per arm, exponential survival,
 hazard ratio 0.7, uniform accrual, administrative censoring) and times
 
-* the vectorised analysis (:func:`survrepro.design.simulate.logrank_many`) of all trials in one process;
+* the vectorised analysis (:func:`survrepro.engine.logrank.logrank_batch`) of all trials in one process;
 * simulation plus analysis (:func:`survrepro.design.simulate.simulate_power`) on 2 worker processes;
 * ``lifelines.statistics.logrank_test`` called once per trial on a subsample of the
   same trials, extrapolated per trial,
@@ -22,7 +22,8 @@ import warnings
 
 import numpy as np
 
-from survrepro.design.simulate import Basket, exponential, logrank_many, simulate_power, simulate_trials
+from survrepro.design.simulate import Basket, exponential, simulate_power, simulate_trials
+from survrepro.engine.logrank import logrank_batch
 
 N_TRIALS = 10_000
 N_PER_ARM = 200
@@ -56,8 +57,8 @@ def run(n_trials: int = N_TRIALS, subsample: int = 200, repeats: int = 5, worker
     experimental = control.with_hazard_ratio(HR)
     t, e, g = simulate_trials(control, experimental, n_control=N_PER_ARM, n_experimental=N_PER_ARM,
                               accrual=ACCRUAL, follow_up=FOLLOW_UP, n_trials=n_trials, seed=seed)
-    logrank_many(t[:100], e[:100], g)  # warm-up
-    vec = _median_time(lambda: logrank_many(t, e, g), repeats)
+    logrank_batch(t[:100], e[:100], g)  # warm-up
+    vec = _median_time(lambda: logrank_batch(t, e, g), repeats)
 
     basket = Basket("all", control, experimental, N_PER_ARM, N_PER_ARM)
     sim = _median_time(lambda: simulate_power(basket, accrual=ACCRUAL, follow_up=FOLLOW_UP, n_trials=n_trials,
@@ -73,7 +74,7 @@ def run(n_trials: int = N_TRIALS, subsample: int = 200, repeats: int = 5, worker
     diffs = []
     for tt in (ts, np.ceil(ts)):
         ref = _lifelines_loop(tt, es, g)
-        diffs.append(float(np.max(np.abs(logrank_many(tt, es, g).chisq - ref))))
+        diffs.append(float(np.max(np.abs(logrank_batch(tt, es, g).chisq - ref))))
     return {
         "trials": n_trials,
         "patients_per_trial": 2 * N_PER_ARM,

@@ -3,9 +3,10 @@
 A trial is simulated from a survival model per arm (exponential, piecewise
 exponential, resampled from patient-level data, or progression followed by death
 with optional crossover), uniform accrual, administrative censoring at the analysis
-and optional exponential dropout. Many trials are analysed at once: the log-rank
-statistics of a whole batch are computed with array operations, with tied times
-handled exactly as R's ``survival::survdiff`` does (hypergeometric variance).
+and optional exponential dropout. Many trials are analysed at once by
+:func:`survrepro.engine.logrank.logrank_batch`: the log-rank statistics of a whole batch
+are computed with array operations, with tied times handled exactly as R's
+``survival::survdiff`` does (hypergeometric variance).
 
 Runs are deterministic for a seed and do not depend on the number of worker
 processes: trials are simulated in batches of fixed size, batch ``i`` drawing from
@@ -32,11 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_level
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
+from survrepro.engine.logrank import LogRankBatch, logrank_batch
 
 __all__ = [
     "SurvivalModel",
@@ -46,8 +47,6 @@ __all__ = [
     "resampled",
     "progression_then_death",
     "Basket",
-    "LogrankBatch",
-    "logrank_many",
     "simulate_trials",
     "SimulationResult",
     "simulate_power",
@@ -56,7 +55,6 @@ __all__ = [
 ]
 
 LN2 = math.log(2.0)
-_CHUNK = 250  # rows analysed at once by logrank_many
 
 
 # --------------------------------------------------------------------------- survival models
@@ -216,133 +214,6 @@ def progression_then_death(progression: SurvivalModel, post_progression: Surviva
     return ProgressionDeath(progression, post_progression, c, _positive("crossover hazard ratio", crossover_hr), label)
 
 
-# --------------------------------------------------------------------------- vectorised log-rank
-@dataclass(frozen=True, repr=False)
-class LogrankBatch:
-    """Log-rank statistics of many two-arm data sets, one entry per data set.
-
-    ``o_minus_e`` is observed minus expected events in group 1, ``variance`` its
-    hypergeometric variance (``survdiff``), ``chisq = o_minus_e**2 / variance`` and
-    ``z = o_minus_e / sqrt(variance)`` (negative when group 1 has fewer events than
-    expected). ``events`` counts the events per data set.
-    """
-
-    o_minus_e: np.ndarray
-    variance: np.ndarray
-    events: np.ndarray
-
-    def __repr__(self) -> str:
-        return f"LogrankBatch({self.o_minus_e.size} data sets)"
-
-    @property
-    def chisq(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.o_minus_e**2 / self.variance
-
-    @property
-    def z(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.o_minus_e / np.sqrt(self.variance)
-
-    @property
-    def p_value(self) -> np.ndarray:
-        """Two-sided p-value from the chi-square distribution with 1 degree of freedom."""
-        return stats.chi2.sf(self.chisq, 1)
-
-    def reject(self, alpha: float, sides: int = 2) -> np.ndarray:
-        """Rejections at level ``alpha``; one-sided tests reject when group 1 does better (z < 0)."""
-        z = self.z
-        if sides == 1:
-            return z < -stats.norm.isf(alpha)
-        return np.abs(z) > stats.norm.isf(alpha / 2)
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"o_minus_e": self.o_minus_e, "variance": self.variance, "chisq": self.chisq,
-                             "z": self.z, "p_value": self.p_value, "events": self.events})
-
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
-
-
-def logrank_many(time, event, group) -> LogrankBatch:
-    """Log-rank test of group 1 against group 0 in each row of ``time``/``event``.
-
-    Parameters
-    ----------
-    time : array_like, shape (n_sets, n_patients)
-        Follow-up times, one data set per row.
-    event : array_like, same shape
-        1 for an event, 0 for censoring.
-    group : array_like, shape (n_patients,) or same shape as ``time``
-        0 or 1; a 1-D ``group`` applies to every row.
-
-    Returns
-    -------
-    LogrankBatch
-
-    Notes
-    -----
-    Each row is sorted once; for each distinct time with events, ``d`` events of
-    which ``d1`` in group 1, ``n`` at risk of which ``n1`` in group 1, it adds
-    ``d1 - d n1 / n`` to observed minus expected and
-    ``d (n1 / n) (1 - n1 / n) (n - d) / (n - 1)`` to the variance, as
-    ``survdiff`` does. Rows are analysed in chunks of 250, so the working memory beyond the input is
-    about 12 arrays of 250 rows.
-
-    Examples
-    --------
-    >>> res = logrank_many([[1, 2, 3, 4]], [[1, 1, 1, 1]], [0, 0, 1, 1])
-    >>> round(float(res.chisq[0]), 4)  # R: survdiff(Surv(1:4, rep(1, 4)) ~ c(0, 0, 1, 1))
-    2.8824
-    """
-    time = np.atleast_2d(np.asarray(time, dtype=float))
-    event = np.atleast_2d(np.asarray(event))
-    group = np.asarray(group)
-    if event.shape != time.shape:
-        raise InputError(f"log-rank: event has shape {event.shape}; expected the shape of time {time.shape}.")
-    if group.ndim == 1 and group.size != time.shape[1] or group.ndim == 2 and group.shape != time.shape:
-        raise InputError(f"log-rank: group has shape {group.shape}; expected ({time.shape[1]},) or {time.shape}.")
-    if time.shape[0] > _CHUNK:  # bounded memory and cache-friendly: analyse in row chunks
-        g_rows = (lambda i: group) if group.ndim == 1 else (lambda i: group[i:i + _CHUNK])
-        parts = [logrank_many(time[i:i + _CHUNK], event[i:i + _CHUNK], g_rows(i))
-                 for i in range(0, time.shape[0], _CHUNK)]
-        return LogrankBatch(*(np.concatenate([getattr(p, k) for p in parts])
-                              for k in ("o_minus_e", "variance", "events")))
-    n_sets, n = time.shape
-    order = np.argsort(time, axis=1)
-    t = np.take_along_axis(time, order, axis=1)
-    e = np.take_along_axis(event, order, axis=1).astype(np.int32)
-    g = (group[order] if group.ndim == 1 else np.take_along_axis(group, order, axis=1)).astype(np.int32)
-    n1_total = g.sum(axis=1, keepdims=True)
-
-    first = np.empty(t.shape, dtype=bool)  # first position of a run of tied times
-    first[:, 0] = True
-    np.not_equal(t[:, 1:], t[:, :-1], out=first[:, 1:])
-    last = np.empty_like(first)  # last position of a run
-    last[:, :-1] = first[:, 1:]
-    last[:, -1] = True
-
-    cum_e = np.cumsum(e, axis=1)
-    cum_e1 = np.cumsum(e * g, axis=1)
-    # Counts before the first position of each run (exclusive cumulative sums, carried forward;
-    # they never decrease, so a running maximum carries them).
-    idx = np.arange(n, dtype=np.int32)
-    start = np.maximum.accumulate(np.where(first, idx, 0), axis=1)
-    e_before = np.maximum.accumulate(np.where(first, cum_e - e, 0), axis=1)
-    e1_before = np.maximum.accumulate(np.where(first, cum_e1 - e * g, 0), axis=1)
-    g_before = np.maximum.accumulate(np.where(first, np.cumsum(g, axis=1) - g, 0), axis=1)
-
-    d = np.where(last, cum_e - e_before, 0).astype(float)
-    d1 = np.where(last, cum_e1 - e1_before, 0)
-    at_risk = (n - start).astype(float)
-    frac1 = (n1_total - g_before) / at_risk
-    o_minus_e = (d1 - d * frac1).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = d * frac1 * (1.0 - frac1) * (at_risk - d) / (at_risk - 1.0)
-    variance = np.where(at_risk > 1.0, v, 0.0).sum(axis=1)
-    return LogrankBatch(o_minus_e, variance, cum_e[:, -1].astype(np.int64))
-
-
 # --------------------------------------------------------------------------- trials
 @dataclass(frozen=True)
 class Basket:
@@ -412,7 +283,7 @@ def _run_batch(task):
         t = np.hstack([t0, t1])
         e = np.hstack([e0, e1])
         g = np.concatenate([np.zeros(b.n_control, np.int8), np.ones(b.n_experimental, np.int8)])
-        res = logrank_many(t, e, g)
+        res = logrank_batch(t, e, g)
         out[b.name] = _summarise(res, alpha, sides)
         oe_sum += res.o_minus_e
         var_sum += res.variance
@@ -420,16 +291,16 @@ def _run_batch(task):
             all_t.append(t), all_e.append(e), all_g.append(g)
     if len(baskets) > 1:
         out["pooled, stratified by basket"] = _summarise(
-            LogrankBatch(oe_sum, var_sum, sum(v["_events"] for v in out.values())), alpha, sides)
+            LogRankBatch(oe_sum, var_sum, sum(v["_events"] for v in out.values())), alpha, sides)
         if pooled_unstratified:
-            res = logrank_many(np.hstack(all_t), np.hstack(all_e), np.concatenate(all_g))
+            res = logrank_batch(np.hstack(all_t), np.hstack(all_e), np.concatenate(all_g))
             out["pooled, unstratified"] = _summarise(res, alpha, sides)
     for v in out.values():
         v.pop("_events")
     return out
 
 
-def _summarise(res: LogrankBatch, alpha: float, sides: int) -> dict:
+def _summarise(res: LogRankBatch, alpha: float, sides: int) -> dict:
     ok = res.variance > 0
     rej = res.reject(alpha, sides) & ok
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -541,14 +412,30 @@ def simulate_power(
         raise InputError(f"sides must be 1 or 2; got {sides!r}.")
     n_trials = int(n_trials)
     batch_size = int(_positive("batch size", batch_size))
-    sizes = [batch_size] * (n_trials // batch_size) + ([n_trials % batch_size] if n_trials % batch_size else [])
-    seeds = np.random.SeedSequence(int(seed)).spawn(len(sizes))
-    tasks = [(baskets, s, a, f, eta, alpha, sides, ss, pooled_unstratified) for s, ss in zip(sizes, seeds)]
+    tasks = _batch_tasks(baskets, n_trials, batch_size, int(seed), (a, f, eta, alpha, sides, pooled_unstratified))
     if workers is None:
         workers = os.cpu_count() or 1
     workers = max(1, min(int(workers), len(tasks)))
     if progress is None:
         progress = sys.stderr.isatty() and n_trials >= 10_000
+    totals = _run_tasks(tasks, workers, n_trials, progress)
+    return SimulationResult(n_trials, int(seed), alpha, sides, batch_size, _power_table(totals))
+
+
+def _batch_tasks(baskets, n_trials: int, batch_size: int, seed: int, design: tuple) -> list[tuple]:
+    """One task per batch of at most ``batch_size`` trials, batch ``i`` seeded by
+    ``SeedSequence(seed).spawn(n_batches)[i]``; ``design`` is ``(accrual, follow_up, dropout,
+    alpha, sides, pooled_unstratified)``."""
+    accrual, follow_up, dropout, alpha, sides, pooled_unstratified = design
+    sizes = [batch_size] * (n_trials // batch_size) + ([n_trials % batch_size] if n_trials % batch_size else [])
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    return [(baskets, size, accrual, follow_up, dropout, alpha, sides, seed_seq, pooled_unstratified)
+            for size, seed_seq in zip(sizes, seeds)]
+
+
+def _run_tasks(tasks: list[tuple], workers: int, n_trials: int, progress: bool) -> dict[str, dict]:
+    """Run the batches (in this process or on ``workers`` processes) and add up, per
+    analysis, their counts and sums in task order."""
     totals: dict[str, dict] = {}
     done = 0
 
@@ -568,6 +455,12 @@ def simulate_power(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for part in pool.map(_run_batch, tasks):
                 add(part)
+    return totals
+
+
+def _power_table(totals: dict[str, dict]) -> pd.DataFrame:
+    """One row per analysis: rejection rate with its Monte Carlo standard error, events and
+    the mean Peto log hazard ratio, from the summed batch results."""
     rows = []
     for name, v in totals.items():
         p = v["rejections"] / v["trials"]
@@ -583,7 +476,7 @@ def simulate_power(
             "mean_peto_log_hr": v["log_hr_sum"] / max(v["trials"] - v["no_events"], 1),
             "trials_without_events": v["no_events"],
         })
-    return SimulationResult(n_trials, int(seed), alpha, sides, batch_size, pd.DataFrame(rows))
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- scenarios

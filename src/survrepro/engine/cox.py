@@ -675,3 +675,190 @@ def ph_test(
         index=pd.Index([data.group_name, "GLOBAL"], name="term"),
     )
     return PHTestResult(table, transform, ties, data.strata_name, data.levels[0])
+
+
+# ============================================================================ fast paths
+# Two-arm Cox fits from counts at each event time, without input checks or result objects,
+# for callers that fit thousands of data sets (the synthesizer's search). tests/test_kernels.py
+# checks each against cox_ph.
+import math  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+__all__ += ["LogHazardRatio", "log_hazard_ratio", "log_hazard_ratio_untied"]
+
+
+class LogHazardRatio(NamedTuple):
+    """Log hazard ratio of group 1 against group 0 and its standard error."""
+
+    coef: float
+    se: float
+
+
+def log_hazard_ratio(time, event, group, *, ties: str = "efron") -> LogHazardRatio | None:
+    """Cox log hazard ratio of group 1 against group 0, by Newton–Raphson on counts.
+
+    The fast path of ``cox_ph(time, event, group, ties=ties)`` for a two-arm comparison:
+    the same partial likelihood (Efron or Breslow ties) computed from the numbers at risk and
+    the events of each arm at each distinct event time, so one fit costs a few array
+    operations. Use it instead of :func:`cox_ph` or :func:`hazard_ratio` where a hazard ratio
+    is refitted thousands of times (a search over data sets); it checks nothing and has no
+    step halving, so use the reference functions everywhere else.
+
+    Parameters
+    ----------
+    time : ndarray
+        Follow-up times (finite, >= 0; not checked).
+    event : ndarray
+        1 for an event, 0 for censoring (not checked).
+    group : ndarray
+        1 for the compared arm, 0 for the reference arm.
+    ties : {"efron", "breslow"}
+        Handling of tied event times (not checked; anything but ``"efron"`` is Breslow).
+
+    Returns
+    -------
+    LogHazardRatio or None
+        ``(coef, se)`` at convergence (relative change of the log partial likelihood at
+        most ``1e-9``, as R's ``coxph``; at most 30 iterations); ``None`` when there is no
+        event, everybody is in one arm, the information is not positive or the coefficient
+        runs past 20 in absolute value. With events in one arm only the true estimate is
+        infinite: the result is ``None``, or a coefficient near 20 in absolute value with an
+        enormous standard error when the log partial likelihood levels off first (as
+        :func:`cox_ph`, which then notes that the coefficient may be infinite).
+
+    See Also
+    --------
+    cox_ph, hazard_ratio : the reference implementation.
+
+    References
+    ----------
+    Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
+    Efron B. The efficiency of Cox's likelihood function for censored data.
+    J Am Stat Assoc 1977;72:557-565.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = log_hazard_ratio(np.array([5., 8, 12, 3, 4, 6, 9, 10]), np.array([1, 1, 0, 1, 1, 1, 0, 1]),
+    ...                        np.array([0, 0, 0, 0, 1, 1, 1, 1]))
+    >>> round(math.exp(fit.coef), 4)  # cox_ph of the same data: HR 0.8912
+    0.8912
+    """
+    t, e, x = time, event, group
+    ev = e == 1
+    if not ev.any() or x.min() == x.max():
+        return None
+    times = np.unique(t[ev])
+    # numbers at risk (time >= each event time), in all and in group 1; events at each time
+    order = np.sort(t)
+    n_at = t.size - np.searchsorted(order, times, side="left")
+    t1 = np.sort(t[x == 1])
+    n1 = t1.size - np.searchsorted(t1, times, side="left")
+    n0 = n_at - n1
+    idx = np.searchsorted(times, t[ev])
+    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
+    d = np.bincount(idx, minlength=times.size).astype(float)
+    d0 = d - d1
+    dmax = int(d.max())
+    # Efron: the l-th of d tied events (l = 0..d-1) removes a fraction l/d of them from the
+    # risk set; Breslow removes none
+    ls = np.arange(dmax)[None, :]
+    valid = ls < d[:, None]
+    frac = np.where(valid, ls / d[:, None], 0.0) if ties == "efron" else np.zeros((times.size, dmax))
+    beta = 0.0
+    loglik_old = None
+    for _ in range(30):
+        r = math.exp(beta)
+        a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
+        a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.where(valid, a1 / a0, 0.0)
+            loglik = beta * d1.sum() - np.where(valid, np.log(a0), 0.0).sum()
+        u = d1.sum() - m.sum()
+        info = np.where(valid, m - m * m, 0.0).sum()
+        if info <= 0:
+            return None
+        if loglik_old is not None and abs(loglik - loglik_old) <= 1e-9 * abs(loglik):
+            break
+        loglik_old = loglik
+        beta += u / info
+        if abs(beta) > 20:
+            return None
+    r = math.exp(beta)
+    a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
+    a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(valid, a1 / a0, 0.0)
+    info = np.where(valid, m - m * m, 0.0).sum()
+    return LogHazardRatio(beta, 1.0 / math.sqrt(info))
+
+
+def log_hazard_ratio_untied(time, event, group) -> LogHazardRatio | None:
+    """Cox log hazard ratio of group 1 against group 0 when no two times are equal.
+
+    Without ties every tie rule gives the same partial likelihood and the risk sets are
+    suffix counts of the sorted data, so a fit is a few cumulative sums: about three times
+    faster than :func:`log_hazard_ratio`. Use it only on data with distinct times (the
+    synthesizer's construction of a compared endpoint keeps every time distinct); on tied
+    data it is wrong.
+
+    It is kept beside :func:`log_hazard_ratio`, not merged into it, because its stopping
+    rule differs (a Newton step below ``1e-12``, at most 50 iterations, against a relative
+    change of the log partial likelihood of ``1e-9``, at most 30): the two agree closely on
+    the coefficient (tests/test_kernels.py) but not bit for bit, and the synthesizer's
+    construction of a compared endpoint compares losses computed from these fits exactly.
+    With :func:`log_hazard_ratio` in its place the EXTEND construction takes another path,
+    misses the centre of the printed ranges and the shipped synthetic data change (the search
+    then stops at its cap without meeting the hazard ratio).
+
+    Parameters
+    ----------
+    time : ndarray
+        Distinct follow-up times (not checked).
+    event : ndarray
+        1 for an event, 0 for censoring.
+    group : ndarray
+        1 for the compared arm, 0 for the reference arm.
+
+    Returns
+    -------
+    LogHazardRatio or None
+        ``(coef, se)``; ``None`` when there is no event, the events are all in one arm (an
+        infinite estimate), the information is not positive or the coefficient runs past 20
+        in absolute value.
+
+    See Also
+    --------
+    log_hazard_ratio, cox_ph
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = log_hazard_ratio_untied(np.array([5., 8, 12, 3, 4, 6, 9, 10]),
+    ...                               np.array([1, 1, 0, 1, 1, 1, 0, 1]), np.array([0, 0, 0, 0, 1, 1, 1, 1]))
+    >>> round(math.exp(fit.coef), 4)
+    0.8912
+    """
+    o = np.argsort(time)
+    xs, ev = group[o], event[o] == 1
+    n1 = np.cumsum(xs[::-1])[::-1][ev].astype(float)
+    n0 = np.arange(time.size, 0, -1)[ev] - n1
+    d1 = float(xs[ev].sum())
+    if not ev.any() or d1 == 0 or d1 == ev.sum():
+        return None
+    beta = 0.0
+    for _ in range(50):
+        r = math.exp(beta)
+        p = n1 * r / (n0 + n1 * r)
+        info = float((p * (1 - p)).sum())
+        if info <= 0:
+            return None
+        step = (d1 - float(p.sum())) / info
+        beta += step
+        if abs(beta) > 20:
+            return None
+        if abs(step) < 1e-12:
+            break
+    r = math.exp(beta)
+    p = n1 * r / (n0 + n1 * r)
+    return LogHazardRatio(beta, 1.0 / math.sqrt(float((p * (1 - p)).sum())))

@@ -73,9 +73,9 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, check_choice
-from survrepro.engine.cox import hazard_ratio
-from survrepro.engine.logrank import logrank_test
-from survrepro.engine.km import _findq, kaplan_meier, median_followup
+from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_ratio_untied
+from survrepro.engine.km import kaplan_meier, km_median, median_followup
+from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.register.schema import round_half_away
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
@@ -369,7 +369,6 @@ class SynthesisResult:
 
 
 # --------------------------------------------------------------------------- patient model
-_VARS = ("a", "P", "D", "gC", "gN", "U")
 # latent variables each endpoint depends on (entry and loss to follow-up act through F)
 _DEPENDS = {
     "pfs": ("P", "D", "a", "U"),
@@ -408,57 +407,6 @@ def _derive(s: dict, cutoff: int) -> dict:
 
 
 # --------------------------------------------------------------------------- fast evaluators used by the search
-def _fast_cox(t, e, x, ties="efron"):
-    """Cox fit of one 0/1 covariate by Newton–Raphson from counts at each event time.
-
-    Returns ``(beta, se)``; agrees with :func:`survrepro.engine.cox.cox_ph` (tested).
-    """
-    ev = e == 1
-    if not ev.any() or x[ev].min() == x[ev].max() and (x == x[ev][0]).all():
-        return None
-    times = np.unique(t[ev])
-    order = np.sort(t)
-    n_at = t.size - np.searchsorted(order, times, side="left")
-    t1 = np.sort(t[x == 1])
-    n1 = t1.size - np.searchsorted(t1, times, side="left")
-    n0 = n_at - n1
-    idx = np.searchsorted(times, t[ev])
-    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
-    d = np.bincount(idx, minlength=times.size).astype(float)
-    d0 = d - d1
-    dmax = int(d.max())
-    # fraction l/d for l = 0..d-1 (Efron); Breslow uses 0
-    ls = np.arange(dmax)[None, :]
-    valid = ls < d[:, None]
-    frac = np.where(valid, ls / d[:, None], 0.0) if ties == "efron" else np.zeros((times.size, dmax))
-    beta = 0.0
-    loglik_old = None
-    for _ in range(30):
-        r = math.exp(beta)
-        a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
-        a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = np.where(valid, a1 / a0, 0.0)
-            loglik = beta * d1.sum() - np.where(valid, np.log(a0), 0.0).sum()
-        u = d1.sum() - m.sum()
-        info = np.where(valid, m - m * m, 0.0).sum()
-        if info <= 0:
-            return None
-        if loglik_old is not None and abs(loglik - loglik_old) <= 1e-9 * abs(loglik):
-            break
-        loglik_old = loglik
-        beta += u / info
-        if abs(beta) > 20:
-            return None
-    r = math.exp(beta)
-    a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
-    a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.where(valid, a1 / a0, 0.0)
-    info = np.where(valid, m - m * m, 0.0).sum()
-    return beta, 1.0 / math.sqrt(info)
-
-
 _Z = {}
 
 
@@ -468,65 +416,10 @@ def _z(conf_level: float) -> float:
     return _Z[conf_level]
 
 
-def _fast_km_median(t, e, conf_type="log", conf_level=0.95, need_ci=True):
-    """Kaplan–Meier median and its limits, the rules of :mod:`survrepro.engine.km` without input checks."""
-    time, inverse = np.unique(t, return_inverse=True)
-    n_event = np.bincount(inverse, weights=e, minlength=time.size)
-    n_total = np.bincount(inverse, minlength=time.size)
-    n_risk = t.size - np.concatenate(([0], np.cumsum(n_total)[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - n_event / n_risk)
-    x = np.concatenate(([0.0], time))
-    est = _findq(x, np.concatenate(([0.0], 1 - survival)), 0.5)
-    if not need_ci:
-        return est, None, None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-        se = np.sqrt(np.cumsum(terms))
-        z = _z(conf_level)
-        if conf_type == "plain":
-            half = z * se * survival
-            lower, upper = np.maximum(survival - half, 0.0), np.minimum(survival + half, 1.0)
-            undefined = ~np.isfinite(half)
-        elif conf_type == "log":
-            lower, upper = survival * np.exp(-z * se), np.minimum(survival * np.exp(z * se), 1.0)
-            undefined = survival == 0
-        else:
-            logs = np.log(survival)
-            shift = z * se / logs
-            loglog = np.log(-logs)
-            lower, upper = np.exp(-np.exp(loglog - shift)), np.exp(-np.exp(loglog + shift))
-            undefined = (survival == 0) | (survival == 1)
-    lower = np.where(undefined, np.nan, lower)
-    upper = np.where(undefined, np.nan, upper)
-    return (
-        est,
-        _findq(x, np.concatenate(([0.0], 1 - lower)), 0.5),
-        _findq(x, np.concatenate(([0.0], 1 - upper)), 0.5),
-    )
-
-
-def _fast_logrank_p(t, e, x):
-    """Two-sided log-rank p of two groups (R survdiff, rho = 0)."""
-    ev = e == 1
-    if not ev.any():
-        return None
-    times = np.unique(t[ev])
-    order = np.sort(t)
-    n = (t.size - np.searchsorted(order, times, side="left")).astype(float)
-    t1 = np.sort(t[x == 1])
-    n1 = (t1.size - np.searchsorted(t1, times, side="left")).astype(float)
-    idx = np.searchsorted(times, t[ev])
-    d = np.bincount(idx, minlength=times.size).astype(float)
-    d1 = np.bincount(idx, weights=x[ev], minlength=times.size)
-    expected = d * n1 / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = np.where(n > 1, d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1), 0.0)
-    v = var.sum()
-    if v <= 0:
-        return None
-    chi = (d1.sum() - expected.sum()) ** 2 / v
-    return float(stats.chi2.sf(chi, 1))
+def _logrank_p(t, e, x):
+    """Two-sided log-rank p of group 1 against group 0; ``None`` without information (no events)."""
+    res = logrank_batch(t, e, x)
+    return float(res.p_value[0]) if res.variance[0] > 0 else None
 
 
 def _landmark_counts(t, e, death, landmark, rule, death_is_failure):
@@ -588,13 +481,13 @@ class _Evaluator:
             if c.quantity == "median_followup":
                 if self.engine:
                     return median_followup(t[m], e[m]).estimate
-                return _fast_km_median(t[m], 1 - e[m], need_ci=False)[0]
+                return km_median(t[m], 1 - e[m], conf_int=False)[0]
             key = ("km", c.endpoint, c.arms, c.conf_type, c.conf_level)
             if key not in cache:
                 if self.engine:
                     cache[key] = tuple(kaplan_meier(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level).quantile(0.5))
                 else:
-                    cache[key] = _fast_km_median(t[m], e[m], c.conf_type, c.conf_level, self.need_ci)
+                    cache[key] = km_median(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level, conf_int=self.need_ci)
             q = cache[key]
             return q[("median", "median_ci_low", "median_ci_high").index(c.quantity)]
         if c.is_count:
@@ -616,7 +509,7 @@ class _Evaluator:
                 if e[m].sum() == 0:
                     return None
                 return float(logrank_test(t[m], e[m], np.where(x == 1, exp_arm, ref_arm)).p)
-            return _fast_logrank_p(t[m], e[m], x)
+            return _logrank_p(t[m], e[m], x)
         # hazard ratio of exp_arm over ref_arm
         key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
         if key in cache:
@@ -630,7 +523,7 @@ class _Evaluator:
                 return None
             cache[key] = {"hr": hr.hr, "hr_ci_low": hr.hr_ci[0], "hr_ci_high": hr.hr_ci[1]}
             return cache[key][c.quantity]
-        fit = _fast_cox(t[m], e[m], x, c.ties)
+        fit = log_hazard_ratio(t[m], e[m], x, ties=c.ties)
         if fit is None:
             cache[key] = dict.fromkeys(("hr", "hr_ci_low", "hr_ci_high"))
         else:
@@ -902,166 +795,216 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     how balanced the risk sets are; the medians fix where the events fall. Those constraints
     depend on the order of events and censorings only, so the search here works on the
     endpoint itself: per patient a time, an event flag and (for an event) the end of
-    follow-up. Its moves change a time, turn an event into a censoring or back (changing the
-    event count), swap two patients of different arms, or put an event exactly on a
-    published median. The loss measures the distance to the centre of each range; the
-    search is seeded and capped: each event count tried (the fewest the standard error allows
-    and a few more) gets ``max_iter // 8`` annealing steps, restarting from its best state,
-    then at most four times as many evaluations of a deterministic steepest descent.
+    follow-up. In four steps:
+
+    1. :func:`_compared_target`: the centre of the printed ranges and the patients concerned,
+       or a note on why no data can reach it;
+    2. :func:`_search_compared`: for each event count tried (the fewest the standard error
+       allows and a few more), a seeded start, ``max_iter // 8`` annealing steps and, when
+       close, at most four times as many evaluations of a deterministic steepest descent,
+       until the loss (:meth:`_ComparedTarget.loss`) is 0;
+    3. :func:`_write_compared`: the latent times that give the endpoint found;
+    4. :func:`_compared_note`: what was built, in the notes.
 
     A censoring no earlier than the shortest potential follow-up (``cutoff - width``) is
     administrative: the patient entered ``time`` before the cut-off. An earlier one is a
     loss to follow-up at that time. Returns the PFS (times, events) it wrote into ``s``, or
     ``None`` when it did not apply or did not converge (``s`` is then unchanged).
     """
-    region = _hr_region(spec.constraints)
-    if region is None or region[0] != "pfs":
+    target = _compared_target(spec, group, cutoff, width, notes)
+    if target is None:
         return None
-    endpoint, arms, ties, conf_level, centre, bounds, (se_lo, se_hi) = region
-    sel = np.isin(group, arms)
-    n_sel = int(sel.sum())
-    if centre is None:
-        notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} hazard ratio and limits together.")
-        return None
-    # every event adds at most 1/4 to the Cox information: SE >= 2 / sqrt(events)
-    if 2 / math.sqrt(n_sel) > se_hi:
+    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter)
+    if found is None:
         notes.append(
-            f"Conflict: the printed {endpoint} hazard-ratio limits need SE <= {se_hi:.3f}, but {n_sel} patients "
-            f"give at most {n_sel} events and SE >= 2/sqrt({n_sel}) = {2 / math.sqrt(n_sel):.3f}."
+            f"The construction of {target.endpoint} for {' vs '.join(target.arms)} stopped after {steps} steps short "
+            "of the centre of the hazard-ratio and median ranges; the search below starts from the usual construction."
         )
         return None
-    beta_c, se_c = centre
-    width_lim = bounds["low"][1] - bounds["low"][0]
-    n = group.size
-    idx = np.flatnonzero(sel)
-    x = (group[idx] == arms[0]).astype(int)
-    medians = [c for c in spec.constraints
-               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
-    med_masks = [np.isin(group[idx], c.arms) if c.arms else np.ones(idx.size, bool) for c in medians]
-    fu = [c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if sel.all() else []
-    lo_admin = max(1, int(cutoff - width * 100))
-    targets = [int(round(c.value * 100)) for c in medians]
+    losses_to_follow_up = _write_compared(spec, s, target, found, cutoff, width, rng)
+    notes.append(_compared_note(target, found, group, steps, losses_to_follow_up))
+    return _derive(s, cutoff)[target.endpoint]
 
-    def state_loss(t, e, f):
-        tt, ee = t[idx] / 100.0, e[idx]
-        fit = _cox_untied(tt, ee, x)
+
+@dataclass(frozen=True, eq=False)
+class _ComparedTarget:
+    """What the construction of a compared endpoint aims at, and the patients it concerns.
+
+    Times are in hundredths of a month. ``patients`` indexes the patients of the two arms;
+    ``in_first_arm``, ``median_masks`` are per patient of ``patients``.
+    """
+
+    endpoint: str
+    arms: tuple  # (numerator, denominator) of the hazard ratio
+    ties: str
+    centre: tuple  # (log HR, SE) at the centre of the feasible region
+    bounds: dict  # log-scale ranges of each printed number (see _hr_outside)
+    limit_width: float  # width of the range of the printed lower limit, log scale
+    patients: np.ndarray
+    in_first_arm: np.ndarray  # 1 for a patient of arms[0], 0 for arms[1]
+    medians: list  # median constraints on the endpoint within the two arms
+    median_masks: list  # the patients each median describes
+    median_times: list  # each median in hundredths: where an event may be put
+    followup: list  # median follow-up constraints (when the two arms are everybody)
+    shortest_followup: int  # the earliest administrative censoring
+    n: int  # patients in the study
+
+    def loss(self, times, events, ends) -> float:
+        """Distance of a state from the centre of every printed range; 0 when it sits there.
+
+        ``times`` and ``events`` are the endpoint of every patient, ``ends`` the end of
+        follow-up (hundredths of a month). The hazard ratio counts its distance from the shrunk
+        feasible region in fifths of the width of a limit's range; a median its distance
+        beyond a quarter of its last printed digit, in that digit (5 when not reached).
+        """
+        tt, ee = times[self.patients] / 100.0, events[self.patients]
+        fit = log_hazard_ratio_untied(tt, ee, self.in_first_arm)
         if fit is None:
             return 1e6
         b, se = fit
-        # distance from the shrunk region, in units of a fifth of the width of a limit's range
-        loss = _hr_outside(centre, bounds, b, se) / (width_lim / 5)
-        for c, m in zip(medians, med_masks):
+        loss = _hr_outside(self.centre, self.bounds, b, se) / (self.limit_width / 5)
+        for c, m in zip(self.medians, self.median_masks):
             unit = 10.0 ** (-c.decimals)
-            med = _km_median_untied(tt[m], ee[m])
+            med = km_median(tt[m], ee[m], conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
-        for c in fu:
+        for c in self.followup:
             unit = 10.0 ** (-c.decimals)
-            med = _km_median_untied(f / 100.0, np.ones(n))
+            med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         return loss
 
-    # event counts to try: the fewest the SE allows with balanced risk sets (SE ~ 2/sqrt(events))
-    # and a few more, split in proportion to the arm sizes and one either side
-    least = min(n_sel, int(math.ceil(4 / se_c**2)))
-    sizes = [int((group == a).sum()) for a in arms]
+
+def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | None:
+    """The target of the construction of a compared PFS, or ``None`` when there is none.
+
+    There is one when both Wald limits of a PFS hazard ratio are printed. When no log hazard
+    ratio and standard error round to the printed numbers, or the arms are too small for the
+    standard error they need (every event adds at most 1/4 to the Cox information, so
+    ``SE >= 2 / sqrt(events)``), a note says so and the result is ``None``.
+    """
+    region = _hr_region(spec.constraints)
+    if region is None or region[0] != "pfs":
+        return None
+    endpoint, arms, ties, _, centre, bounds, (_, se_max) = region
+    in_arms = np.isin(group, arms)
+    n_compared = int(in_arms.sum())
+    if centre is None:
+        notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} hazard ratio and limits together.")
+        return None
+    if 2 / math.sqrt(n_compared) > se_max:
+        notes.append(
+            f"Conflict: the printed {endpoint} hazard-ratio limits need SE <= {se_max:.3f}, but {n_compared} patients "
+            f"give at most {n_compared} events and SE >= 2/sqrt({n_compared}) = {2 / math.sqrt(n_compared):.3f}."
+        )
+        return None
+    patients = np.flatnonzero(in_arms)
+    medians = [c for c in spec.constraints
+               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
+    return _ComparedTarget(
+        endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
+        limit_width=bounds["low"][1] - bounds["low"][0],
+        patients=patients,
+        in_first_arm=(group[patients] == arms[0]).astype(int),
+        medians=medians,
+        median_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in medians],
+        median_times=[int(round(c.value * 100)) for c in medians],
+        followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if in_arms.all() else [],
+        shortest_followup=max(1, int(cutoff - width * 100)),
+        n=group.size,
+    )
+
+
+def _event_count_candidates(group, target: _ComparedTarget) -> list[tuple[int, int]]:
+    """Events per arm to try: the fewest the standard error allows with balanced risk sets
+    (``SE ~ 2 / sqrt(events)``) and up to four more, each total split in proportion to the
+    arm sizes and one either side."""
+    n_compared = target.patients.size
+    least = min(n_compared, int(math.ceil(4 / target.centre[1] ** 2)))
+    sizes = [int((group == a).sum()) for a in target.arms]
     candidates = []
-    for total in range(least, min(n_sel, least + 4) + 1):
-        k0 = int(round(total * sizes[0] / n_sel))
+    for total in range(least, min(n_compared, least + 4) + 1):
+        k0 = int(round(total * sizes[0] / n_compared))
         for k in (k0, k0 + 1, k0 - 1):
             if 0 < k <= sizes[0] and 0 < total - k <= sizes[1] and (k, total - k) not in candidates:
                 candidates.append((k, total - k))
+    return candidates
+
+
+def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter):
+    """The first state at the centre of every range, over the candidate event counts.
+
+    Returns ``((times, events, ends), steps)``, or ``(None, steps)`` when no candidate
+    reaches a loss of 0 within its budget.
+    """
     budget = max(1, max_iter // 8)
     steps = 0
-    for counts in candidates:
-        t, e, f = _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng)
-        t, e, f, loss, used = _anneal_compared(
-            t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, state_loss, rng, budget)
+    for counts in _event_count_candidates(group, target):
+        times, events, ends = _initial_compared(
+            spec, group, target.arms, counts, target.endpoint, cutoff, target.shortest_followup, rng)
+        times, events, ends, loss, used = _anneal_compared(
+            times, events, ends, target.patients, group, target.median_times, target.median_masks,
+            target.shortest_followup, cutoff, target.loss, rng, budget)
         steps += used
         if 0 < loss < 3:
-            t, f, loss, used = _polish_compared(t, e, f, idx, lo_admin, cutoff, state_loss, 4 * budget)
+            times, ends, loss, used = _polish_compared(
+                times, events, ends, target.patients, target.shortest_followup, cutoff, target.loss, 4 * budget)
             steps += used
         if loss == 0:
-            break
-    if loss > 0:
-        notes.append(
-            f"The construction of {endpoint} for {' vs '.join(arms)} stopped after {steps} steps short of the "
-            "centre of the hazard-ratio and median ranges; the search below starts from the usual construction."
-        )
-        return None
-    # write the endpoint into the latent state
-    pri_death_first = float(spec.priors.get("death_first", 0.1))
-    pps = float(spec.priors.get("post_progression_survival", 24.0))
+            return (times, events, ends), steps
+    return None, steps
+
+
+def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng) -> int:
+    """Latent times of the compared patients that give the endpoint ``found``.
+
+    An event is a progression (or, for a fraction ``death_first``, a death) at its time,
+    with entry set by its end of follow-up; a censoring at or after the shortest potential
+    follow-up is administrative (entry ``time`` before the cut-off), an earlier one a loss to
+    follow-up at that time after a random entry; progression and death of a censored patient
+    come after every cut-off. Returns the number of losses to follow-up.
+    """
+    times, events, ends = found
+    death_first = float(spec.priors.get("death_first", 0.1))
+    post_progression = float(spec.priors.get("post_progression_survival", 24.0))
     far = 3 * cutoff
-    n_ltfu = 0
-    for i in idx:
-        ti = int(t[i])
-        if e[i] == 1:
-            s["a"][i] = cutoff - int(f[i])
+    losses_to_follow_up = 0
+    for i in target.patients:
+        time = int(times[i])
+        if events[i] == 1:
+            s["a"][i] = cutoff - int(ends[i])
             s["U"][i] = _NEVER
-            gap = max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
-            if rng.random() < pri_death_first:
-                s["D"][i], s["P"][i] = ti, far + gap
+            gap = max(1, int(round(rng.exponential(post_progression / math.log(2)) * 100)))
+            if rng.random() < death_first:
+                s["D"][i], s["P"][i] = time, far + gap
             else:
-                s["P"][i], s["D"][i] = ti, ti + gap
+                s["P"][i], s["D"][i] = time, time + gap
         else:
-            if ti >= lo_admin:
-                s["a"][i], s["U"][i] = cutoff - ti, _NEVER
+            if time >= target.shortest_followup:
+                s["a"][i], s["U"][i] = cutoff - time, _NEVER
             else:
-                s["a"][i], s["U"][i] = int(rng.integers(0, int(width * 100) + 1)), ti
-                n_ltfu += 1
+                s["a"][i], s["U"][i] = int(rng.integers(0, int(width * 100) + 1)), time
+                losses_to_follow_up += 1
             s["P"][i] = far + int(rng.integers(0, cutoff))
-            s["D"][i] = s["P"][i] + max(1, int(round(rng.exponential(pps / math.log(2)) * 100)))
-    b, se = _fast_cox(t[idx] / 100.0, e[idx], x, ties)
-    events = {arm: int(e[group == arm].sum()) for arm in arms}
-    notes.append(
-        f"{endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
+            s["D"][i] = s["P"][i] + max(1, int(round(rng.exponential(post_progression / math.log(2)) * 100)))
+    return losses_to_follow_up
+
+
+def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follow_up) -> str:
+    """The note on a compared endpoint built constructively: its fit, events and assumptions."""
+    times, events, _ = found
+    patients = target.patients
+    b, se = log_hazard_ratio(times[patients] / 100.0, events[patients], target.in_first_arm, ties=target.ties)
+    beta_centre, se_centre = target.centre
+    by_arm = {arm: int(events[group == arm].sum()) for arm in target.arms}
+    return (
+        f"{target.endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
         f"the region of values that round to them, shrunk by {_SHRINK:g} about its centre): log hazard "
-        f"ratio {b:.4f} (centre {beta_c:.4f}) with SE {se:.4f} (centre {se_c:.4f}); "
-        + ", ".join(f"{v} events in {k}" for k, v in events.items())
-        + f". Censorings before the shortest potential follow-up ({lo_admin / 100:.2f} months) are "
-        f"assumed losses to follow-up: {n_ltfu} patients. Entry dates follow from the censoring times "
+        f"ratio {b:.4f} (centre {beta_centre:.4f}) with SE {se:.4f} (centre {se_centre:.4f}); "
+        + ", ".join(f"{v} events in {k}" for k, v in by_arm.items())
+        + f". Censorings before the shortest potential follow-up ({target.shortest_followup / 100:.2f} months) are "
+        f"assumed losses to follow-up: {losses_to_follow_up} patients. Entry dates follow from the censoring times "
         "(a patient censored administratively at t entered t before the cut-off), so accrual is not uniform."
     )
-    return _derive(s, cutoff)[endpoint]
-
-
-def _cox_untied(t, e, x):
-    """``(beta, se)`` of a Cox fit of one 0/1 covariate when no two times are equal.
-
-    Without ties every tie rule gives the same partial likelihood; the risk sets are
-    suffix counts of the sorted data. Agrees with :func:`_fast_cox` (tested).
-    """
-    o = np.argsort(t)
-    xs, ev = x[o], e[o] == 1
-    n1 = np.cumsum(xs[::-1])[::-1][ev].astype(float)
-    n0 = np.arange(t.size, 0, -1)[ev] - n1
-    d1 = float(xs[ev].sum())
-    if not ev.any() or d1 == 0 or d1 == ev.sum():
-        return None
-    beta = 0.0
-    for _ in range(50):
-        r = math.exp(beta)
-        p = n1 * r / (n0 + n1 * r)
-        info = float((p * (1 - p)).sum())
-        if info <= 0:
-            return None
-        step = (d1 - float(p.sum())) / info
-        beta += step
-        if abs(beta) > 20:
-            return None
-        if abs(step) < 1e-12:
-            break
-    r = math.exp(beta)
-    p = n1 * r / (n0 + n1 * r)
-    return beta, 1.0 / math.sqrt(float((p * (1 - p)).sum()))
-
-
-def _km_median_untied(t, e):
-    """Kaplan–Meier median (R rule) when no two times are equal."""
-    o = np.argsort(t)
-    n_risk = np.arange(t.size, 0, -1)
-    y = 1 - np.cumprod(np.where(e[o] == 1, 1 - 1 / n_risk, 1.0))
-    return _findq(np.concatenate(([0.0], t[o])), np.concatenate(([0.0], y)), 0.5)
 
 
 def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
@@ -1092,7 +1035,7 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
         for c in range(c_n + 1):
             times = np.concatenate((ev, early[:c], late[c:]))
             flags = np.concatenate((np.ones(k, np.int64), np.zeros(c_n, np.int64)))
-            got = _fast_km_median(times / 100.0, flags, need_ci=False)[0]
+            got = km_median(times / 100.0, flags, conf_int=False).estimate
             gap = abs(got - med) if got is not None else math.inf
             if best is None or gap < best[0]:
                 best = (gap, times, flags)
