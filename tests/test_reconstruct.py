@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import event, given, settings, strategies as st
 
 from survrepro import InputError
 from survrepro.io import read_at_risk, read_digitized_curve
@@ -113,6 +113,9 @@ def test_deterministic():
 # --------------------------------------------------------------------------- properties
 @st.composite
 def curve_and_table(draw):
+    """A non-increasing curve (it may reach 0) and a risk table it allows: no one at risk
+    after the time the curve reaches 0, and a float between table times where patients
+    leave, so every example is a valid input."""
     n = draw(st.integers(1, 150))
     k = draw(st.integers(2, 40))
     times = np.sort(np.array(draw(st.lists(st.floats(0.01, 100), min_size=k, max_size=k))))
@@ -120,8 +123,14 @@ def curve_and_table(draw):
     surv = np.clip(1 - np.cumsum(drops), 0, 1)
     m = draw(st.integers(0, 6))
     t_tab = np.sort(np.unique(np.array(draw(st.lists(st.floats(0.5, 120), min_size=m, max_size=m)))))
+    t_tab = t_tab[np.concatenate(([True], np.nextafter(t_tab[:-1], np.inf) < t_tab[1:]))[: t_tab.size]]  # room
     dec = np.array(draw(st.lists(st.integers(0, max(n // 3, 1)), min_size=t_tab.size, max_size=t_tab.size)))
     counts = np.maximum(n - np.cumsum(dec), 0)
+    reaches_zero = bool(surv[-1] <= 0)
+    if reaches_zero:  # the curve ends at its first 0: no one is at risk after it
+        counts[t_tab > times[np.argmax(surv <= 0)]] = 0
+    event(f"curve reaches 0: {reaches_zero}")
+    event(f"risk-table rows after time 0: {t_tab.size > 0}")
     return times, surv, np.concatenate(([0.0], t_tab)), np.concatenate(([n], counts)).astype(int)
 
 
@@ -129,11 +138,7 @@ def curve_and_table(draw):
 @given(curve_and_table(), st.sampled_from(["exact", "guyot"]))
 def test_property_n_events_and_at_risk(data, method):
     times, surv, t_tab, counts = data
-    try:
-        arm = reconstruct_arm(times, surv, t_tab, counts, method=method)
-    except InputError as exc:  # only a table with patients after the curve reached 0
-        assert "reached 0" in str(exc) or "too close" in str(exc)
-        return
+    arm = reconstruct_arm(times, surv, t_tab, counts, method=method)
     assert arm.n == counts[0]
     assert 0 <= arm.events <= counts[0]
     assert np.all(np.isfinite(arm.time)) and np.all(arm.time >= 0)
@@ -145,12 +150,8 @@ def test_property_n_events_and_at_risk(data, method):
 @given(curve_and_table(), st.integers(0, 200))
 def test_property_total_events_matched_when_feasible(data, total):
     times, surv, t_tab, counts = data
-    try:
-        arm = reconstruct_arm(times, surv, t_tab, counts, total_events=total)
-        free = reconstruct_arm(times, surv, t_tab[:-1], counts[:-1]) if t_tab.size > 1 else None
-    except InputError as exc:
-        assert "reached 0" in str(exc) or "too close" in str(exc)
-        return
+    arm = reconstruct_arm(times, surv, t_tab, counts, total_events=total)
+    free = reconstruct_arm(times, surv, t_tab[:-1], counts[:-1]) if t_tab.size > 1 else None
     assert arm.n == counts[0]
     before = int(np.sum((arm.time < t_tab[-1]) & (arm.event == 1)))
     if before <= total <= before + counts[-1] and not any("cannot be matched" in x for x in arm.notes):
@@ -300,7 +301,7 @@ def test_regression_at_risk_beyond_curve():
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=60),
        st.lists(st.floats(-1, 35), min_size=1, max_size=20))
 def test_fidelity_km_equals_kaplan_meier(data, at):
-    from survrepro.sources.reconstruct import _km_survival_at
+    from survrepro.sources.reconstruct.fidelity import _km_survival_at
 
     time = np.array([d[0] for d in data], float) / 2
     event = np.array([d[1] for d in data])
@@ -415,6 +416,13 @@ def test_dp_final_drop_to_zero_is_one_death_after_a_censoring():
     assert np.sum(arm2.time[arm2.event == 1] == 25.0) == 2
 
 
+@pytest.mark.parametrize("method", ["auto", "dp", "exact", "guyot"])
+def test_patients_at_risk_after_the_curve_reached_zero_are_refused(method):
+    with pytest.raises(InputError, match=r"^risk table: 3 at risk at time 12, after the curve reached 0 at time 8; "
+                                         r"expected no one at risk then\.$"):
+        reconstruct_arm([0, 4, 4, 8, 8], [1, 1, 0.5, 0.5, 0], [0, 6, 12], [10, 5, 3], method=method)
+
+
 def test_table_times_without_room_for_leavers_are_refused():
     # no float lies strictly between the two last times, yet one patient must leave there
     t_tab = np.array([0.0, 1.0, np.nextafter(120.0, 0.0), 120.0])
@@ -423,7 +431,7 @@ def test_table_times_without_room_for_leavers_are_refused():
 
 
 def test_auto_uses_dp_for_small_arms_and_exact_for_large(monkeypatch):
-    import survrepro.sources.reconstruct as rec
+    import survrepro.sources.reconstruct.api as rec
 
     time, event, table_t, table_n = small_arm(7)
     xs, ys = km_clicks(time, event)
@@ -433,7 +441,7 @@ def test_auto_uses_dp_for_small_arms_and_exact_for_large(monkeypatch):
 
 
 def test_dp_too_large_is_handed_to_exact_with_a_note(monkeypatch):
-    import survrepro.sources.reconstruct as rec
+    import survrepro.sources.reconstruct.dp as rec
 
     monkeypatch.setattr(rec, "DP_MAX_CELLS", 10)
     time, event, table_t, table_n = small_arm(3)
@@ -447,11 +455,7 @@ def test_dp_too_large_is_handed_to_exact_with_a_note(monkeypatch):
 @given(curve_and_table())
 def test_property_dp_n_and_at_risk_when_feasible(data):
     times, surv, t_tab, counts = data
-    try:
-        arm = reconstruct_arm(times, surv, t_tab, counts, method="dp")
-    except InputError as exc:
-        assert "reached 0" in str(exc) or "too close" in str(exc)
-        return
+    arm = reconstruct_arm(times, surv, t_tab, counts, method="dp")
     assert arm.n == counts[0]
     assert 0 <= arm.events <= counts[0]
     assert np.all(np.isfinite(arm.time)) and np.all(arm.time >= 0)
@@ -497,7 +501,7 @@ def _states(rng, M):
 
 
 def test_dp_one_dimensional_drop_step_equals_general_step():
-    import survrepro.sources.reconstruct as rec
+    import survrepro.sources.reconstruct.dp as rec
 
     rng = np.random.default_rng(11)
     tab = rec._Tables(60)
@@ -526,7 +530,7 @@ def test_dp_one_dimensional_drop_step_equals_general_step():
 
 
 def test_dp_one_dimensional_censor_step_equals_general_step():
-    import survrepro.sources.reconstruct as rec
+    import survrepro.sources.reconstruct.dp as rec
 
     rng = np.random.default_rng(12)
     tab = rec._Tables(60)
@@ -551,7 +555,7 @@ def test_dp_one_dimensional_censor_step_equals_general_step():
 
 
 def test_dp_same_patients_with_per_step_event_windows(monkeypatch):
-    import survrepro.sources.reconstruct as rec
+    import survrepro.sources.reconstruct.dp as rec
 
     rng = np.random.default_rng(4)
     time, event, table_t, table_n = small_arm(9)
