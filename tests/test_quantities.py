@@ -6,8 +6,12 @@ readings the audit has, and its constraint is one the synthesizer knows.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
+from test_evaluate import one
 from test_targets import target, write_register
 from survrepro import InputError, paths
 from survrepro.register import audit, schema
@@ -158,3 +162,68 @@ def test_landmark_count_needs_a_landmark_name(tmp_path):
         f"{path}: target 'ev': a landmark count needs an endpoint named <name>_<months>m "
         "(on_therapy_6m, say); got 'on_therapy'."
     )
+
+
+# --------------------------------------------------------------------------- n_at_risk
+# on the hand-made cohort of test_evaluate, and on R's datasets against survfit
+VALIDATION = Path(__file__).parent / "validation"
+R_LANDMARKS = pd.read_csv(VALIDATION / "results" / "km_landmarks.csv", dtype={"group": str})
+R_GROUP = {"lung": "sex", "veteran": "trt", "aml": "x", "ovarian": "rx"}
+
+
+@pytest.mark.parametrize(
+    "arm, time, expected",
+    [
+        ("a", 4, 4),     # arm a PFS 2, 4, 6, 8, 10: 4, 6, 8, 10 are at risk at 4
+        ("a", 5, 3),     # between times: 6, 8, 10
+        ("b", 9, 1),     # arm b: the patient censored at 9 is at risk at 9
+        (None, 5, 6),    # both arms: 6, 8, 10 and 5, 7, 9
+        (None, 0, 10),
+        ("a", 12, 0),    # after the last time nobody is at risk
+    ],
+)
+def test_n_at_risk_counts_the_risk_set(tmp_path, arm, time, expected):
+    kw = {"arm": arm} if arm else {}
+    ev = one(tmp_path, target("risk", "n_at_risk", expected, time=time, **kw))
+    assert (ev.status, ev.reproduced, ev.tolerance_rule) == ("match", expected, "exact count")
+    assert ("time", time, False) in ev.settings
+
+
+def test_n_at_risk_miss_and_faults(tmp_path):
+    ev = one(tmp_path, target("risk", "n_at_risk", 5, arm="a", time=4))
+    assert (ev.status, ev.reason) == ("miss", "4 instead of 5")
+    path = tmp_path / "bad.toml"
+    write_register(path, [target("risk", "n_at_risk", 5, arm="a")])
+    with pytest.raises(InputError, match=r"target 'risk'.*quantity 'n_at_risk' needs field 'time'"):
+        load_register(path)
+    write_register(path, [target("risk", "n_at_risk", 5.5, arm="a", time=4, quote="5.5")])
+    with pytest.raises(InputError, match=r"target 'risk'.*whole number"):
+        load_register(path)
+    write_register(path, [target("risk", "n_at_risk", 5, arms=["a", "b"], time=4)])
+    with pytest.raises(InputError, match=r"target 'risk'.*describes one arm or the whole study"):
+        load_register(path)
+
+
+@pytest.mark.parametrize("dataset", sorted(R_GROUP))
+def test_n_at_risk_matches_r(tmp_path, dataset):
+    # R: summary(survfit(Surv(time, event) ~ 1, data = dd), times = landmarks, extend = TRUE)$n.risk
+    data = pd.read_csv(VALIDATION / "data" / f"{dataset}.csv")
+    groups = sorted(data[R_GROUP[dataset]].astype(str).unique())
+    arm_id = {g: f"g{i}" for i, g in enumerate(groups)}
+    frame = pd.DataFrame({"arm": data[R_GROUP[dataset]].astype(str).map(arm_id),
+                          "t": data["time"], "e": data["event"]})
+    rows = R_LANDMARKS[(R_LANDMARKS.dataset == dataset) & (R_LANDMARKS.conf_type == "log")]
+    targets = [target(f"risk_{i}", "n_at_risk", int(r.n_at_risk), arm=arm_id[r.group], time=float(r.time))
+               for i, r in enumerate(rows.itertuples())]
+    study = {"id": dataset, "title": dataset, "citation": "R survival", "doi": "none", "time_unit": "days",
+             "design": "cohort", "sources": ["example_source.txt"],
+             "arms": [{"id": a, "label": g} for g, a in arm_id.items()], "data": "R's dataset."}
+    path = tmp_path / f"{dataset}.toml"
+    write_register(path, targets, study=study)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[analysis]\nipd = "{dataset}/{dataset}.csv"\nipd_kind = "ipd"\narm_column = "arm"\n'
+                 '\n[analysis.endpoints.pfs]\ntime = "t"\nevent = "e"\n')
+    evs = evaluate_register(load_register(path), frame)
+    assert len(evs) == len(rows) > 0
+    assert [e.reproduced for e in evs] == [int(x) for x in rows.n_at_risk]
+    assert {e.status for e in evs} == {"match"}

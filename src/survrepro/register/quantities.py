@@ -452,6 +452,13 @@ def _evaluate_rmst(ctx, t):
                     [("se", round(float(res.se[0]), 4))])
 
 
+def _evaluate_n_at_risk(ctx, t):
+    """Patients still at risk at ``time``: those whose time is >= it (R's ``summary(survfit, times)$n.risk``)."""
+    fit, source = km(ctx, t, t.arms)
+    settings = [("time", t.time, False), ("at risk", "time >= the time asked (R summary.survfit n.risk)", False)]
+    return Computed(int(fit.n_at_risk([t.time])[0]), source, settings, [("n", fit.n)])
+
+
 def _evaluate_followup(ctx, t):
     method, assumed = setting(t, "followup_method", "reverse_km", ("reverse_km",))
     ep = ctx.endpoint(t)
@@ -571,6 +578,7 @@ _ENTRIES = (
     Quantity("design_hr", "design", _evaluate_design, arms="pair", range="ratio", audit={"design": "hr"}),
     Quantity("design_n", "design", _evaluate_design, kind="integer"),
     Quantity("design_events", "design", _evaluate_design, kind="integer"),
+    Quantity("n_at_risk", "n_at_risk", _evaluate_n_at_risk, kind="integer", required=("time",)),
 )
 
 #: Every quantity a target may state, by name, in the order the schema lists them.
