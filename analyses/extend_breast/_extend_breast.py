@@ -1,8 +1,8 @@
 """Shared code of the EXTEND breast-basket exhibits (Reddy et al., IJROBP 2025).
 
 Every figure script loads one endpoint's patient-level data through the report's loader
-(:func:`survrepro.register.evaluate.load_endpoint`: synthetic IPD, or IPD reconstructed from
-digitized curves when those exist), so the figures and the report show the same data
+(:func:`load`, through :func:`survrepro.register.evaluate.load_study_data`: synthetic IPD, or
+IPD reconstructed from digitized curves when those exist), so the figures and the report show the same data
 under the same source label. Hazard ratios, P values and medians printed on a figure are
 computed here from those data by the engine, under the settings the register states.
 """

@@ -44,10 +44,13 @@ from scipy import stats
 
 from survrepro import design
 from survrepro.engine import contingency
-from survrepro.register.schema import Register, Target, matches, printed_interval, round_half_away
+from survrepro.register.matching import matches, printed_interval, round_half_away
+from survrepro.register.quantities import QUANTITIES
+from survrepro.register.schema import Register, Target
 
 __all__ = [
     "STATUSES",
+    "READINGS",
     "Finding",
     "AuditReport",
     "audit_register",
@@ -241,14 +244,6 @@ def _abs_log_range(lo: float, hi: float) -> tuple[float, float]:
     return min(abs(a), abs(b)), max(abs(a), abs(b))
 
 
-def _fmt(x, digits: int = 4) -> str:
-    return f"{x:.{digits}g}"
-
-
-def _pfmt(p) -> str:
-    return "n/a" if p is None else f"{p:.4f}"
-
-
 def _num(x):
     """JSON-ready number."""
     if x is None:
@@ -271,12 +266,40 @@ def _level(*targets: Target) -> tuple[float, str]:
     return 0.95, " (confidence level not given; 95% assumed)"
 
 
+# --------------------------------------------------------------------------- readings
+#: The readings of the audit: which targets each check takes, by the role a quantity plays
+#: in it (each :class:`~survrepro.register.quantities.Quantity` lists its roles in ``audit``).
+READINGS = {
+    "percent_vs_counts": "a percentage ('proportion') against its numerator and denominator",
+    "subgroup_sum": "counts by arm against their total: patients ('patients'), counts of one kind "
+                    "('count'), the numerators and denominators written into proportions ('parts')",
+    "count_within_n": "counts of patients ('count') against the arm sizes; those a proportion ('parts') "
+                      "uses as its numerator are left out",
+    "hr_ci": "a hazard ratio ('estimate') and its limits ('low', 'high'), with its p-value ('p' or "
+             "'p_bound') and events ('count' of events): hr_ci_symmetry, hr_ci_p_value, hr_ci_events "
+             "and design_events_vs_ci",
+    "contingency_p_value": "a p-value ('p' or 'p_bound') over the arms' proportions ('row')",
+    "allocation": "the allocation ratio ('ratio'), used when the arm sizes are not printed",
+    "design": "a design statement: 'power', 'alpha', 'hr', 'median_control', 'median_experimental'",
+    "estimate_within_ci": "an estimate ('estimate') and its limits ('low', 'high')",
+    "date_order": "the accrual start ('start'), accrual end ('end') and data cut-off ('cutoff')",
+}
+
+
+def _reading(reg: Register, reading: str) -> list[tuple[str, Target]]:
+    """(role, target) of every target a reading takes, in register order."""
+    out = []
+    for t in reg.targets:
+        role = QUANTITIES[t.quantity].audit.get(reading)
+        if role:
+            out.append((role, t))
+    return out
+
+
 # --------------------------------------------------------------------------- checks
 def _check_percentages(reg: Register) -> list[Finding]:
     out = []
-    for t in reg.targets:
-        if t.quantity != "proportion":
-            continue
+    for _, t in _reading(reg, "percent_vs_counts"):
         num, den = t.numerator, t.denominator
         value = t.scale_factor * num / den
         ok, _ = matches(t, value)
@@ -304,14 +327,17 @@ def _check_percentages(reg: Register) -> list[Finding]:
 
 
 def _count_facts(reg: Register):
-    """(endpoint, what) -> {arms: (value, target ids)} for counts and literal proportion parts."""
+    """(endpoint, what) -> {arms: (value, target ids)} for counts and literal proportion parts.
+
+    Patients are keyed ``(None, "patients")``.
+    """
     facts: dict = defaultdict(dict)
-    for t in reg.targets:
-        if t.quantity == "n":
-            facts[("n", "patients")][t.arms] = (int(t.value), (t.id,))
-        elif t.quantity == "count":
+    for role, t in _reading(reg, "subgroup_sum"):
+        if role == "patients":
+            facts[(None, "patients")][t.arms] = (int(t.value), (t.id,))
+        elif role == "count":
             facts[(t.endpoint, t.count_of)][t.arms] = (int(t.value), (t.id,))
-        elif t.quantity == "proportion":
+        elif role == "parts":
             if t.numerator_ref is None:
                 facts[(t.endpoint, "numerator")][t.arms] = (t.numerator, (t.id,))
             if t.denominator_ref is None:
@@ -320,11 +346,13 @@ def _count_facts(reg: Register):
 
 
 def _arm_sizes(reg: Register) -> tuple[dict, tuple[int | None, tuple[str, ...]]]:
-    sizes = {}
+    sizes, total = {}, []
     for t in reg.targets:
-        if t.quantity == "n" and len(t.arms) == 1:
-            sizes[t.arms[0]] = (int(t.value), (t.id,))
-    total = [t for t in reg.targets if t.quantity == "n" and not t.arms]
+        if QUANTITIES[t.quantity].arm_size:
+            if len(t.arms) == 1:
+                sizes[t.arms[0]] = (int(t.value), (t.id,))
+            elif not t.arms:
+                total.append(t)
     if total:
         return sizes, (int(total[0].value), (total[0].id,))
     if sizes and len(sizes) == len(reg.study.arms):
@@ -346,7 +374,7 @@ def _check_sums(reg: Register) -> list[Finding]:
         s = sum(v for _, v, _ in parts)
         terms = " + ".join(f"{v} ({label[a]})" for a, v, _ in parts)
         ids = tuple(i for _, _, ids in parts for i in ids) + total_ids
-        name = "patients" if endpoint == "n" else f"{endpoint} {what}"
+        name = what if endpoint is None else f"{endpoint} {what}"
         if len(parts) == len(arm_ids):
             status = "consistent" if s == total else "inconsistent"
             text = f"{name}: {terms} = {s}; the total printed is {total}."
@@ -366,10 +394,11 @@ def _check_within_n(reg: Register) -> list[Finding]:
     """Counts of patients (not used as a proportion's numerator) against the arm sizes."""
     sizes, (total, total_ids) = _arm_sizes(reg)
     label = {a.id: a.label for a in reg.study.arms}
-    numerators = {t.numerator_ref for t in reg.targets if t.quantity == "proportion"}
+    reading = _reading(reg, "count_within_n")
+    numerators = {t.numerator_ref for role, t in reading if role == "parts"}
     groups: dict = defaultdict(list)
-    for t in reg.targets:
-        if t.quantity == "count" and t.id not in numerators:
+    for role, t in reading:
+        if role == "count" and t.id not in numerators:
             groups[(t.endpoint, t.count_of)].append(t)
     out = []
     for (endpoint, what), ts in groups.items():
@@ -394,12 +423,14 @@ def _check_within_n(reg: Register) -> list[Finding]:
     return out
 
 
+# --------------------------------------------------------------------------- hazard ratio and its CI
 def _hr_groups(reg: Register) -> dict:
+    """(endpoint, arms) -> {role: target} of every hazard ratio printed with both limits."""
     groups: dict = defaultdict(dict)
-    for t in reg.targets:
-        if t.quantity in ("hr", "hr_ci_low", "hr_ci_high", "p_value", "p_value_bound") and len(t.arms) == 2:
-            groups[(t.endpoint, t.arms)][t.quantity] = t
-    return {k: g for k, g in groups.items() if {"hr", "hr_ci_low", "hr_ci_high"} <= set(g)}
+    for role, t in _reading(reg, "hr_ci"):
+        if role != "count" and len(t.arms) == 2:
+            groups[(t.endpoint, t.arms)][role] = t
+    return {k: g for k, g in groups.items() if {"estimate", "low", "high"} <= set(g)}
 
 
 def _fraction(reg: Register, arms: tuple[str, str]) -> tuple[float, str]:
@@ -408,7 +439,7 @@ def _fraction(reg: Register, arms: tuple[str, str]) -> tuple[float, str]:
     if arms[0] in sizes and arms[1] in sizes:
         a, b = sizes[arms[0]][0], sizes[arms[1]][0]
         return a / (a + b), f"p = {a}/{a + b} from the arm sizes"
-    ratio = [t for t in reg.targets if t.quantity == "allocation_ratio" and set(t.arms) == set(arms)]
+    ratio = [t for _, t in _reading(reg, "allocation") if set(t.arms) == set(arms)]
     if ratio:
         r = float(ratio[0].value)
         r = r if ratio[0].arms == arms else 1.0 / r
@@ -416,134 +447,171 @@ def _fraction(reg: Register, arms: tuple[str, str]) -> tuple[float, str]:
     return 0.5, "p = 0.5 (allocation not printed; 1:1 assumed)"
 
 
+def _se_range(lo_t: Target, hi_t: Target, z: float) -> tuple[float, float]:
+    """Range of SE(log HR) over the rounding of both printed limits."""
+    lo_r, hi_r = _rounding(lo_t), _rounding(hi_t)
+    return ((math.log(hi_r[0]) - math.log(lo_r[1])) / (2 * z), (math.log(hi_r[1]) - math.log(lo_r[0])) / (2 * z))
+
+
+@dataclass(frozen=True)
+class _LogSE:
+    """SE(log HR) implied by a printed interval, its range over the rounding, and the sentence."""
+
+    se: float
+    low: float
+    high: float
+    text: str
+
+
+def _log_se(g: dict) -> _LogSE:
+    lo_t, hi_t = g["low"], g["high"]
+    level, level_note = _level(lo_t, hi_t)
+    z = _z(level)
+    se = ci_log_se(float(lo_t.value), float(hi_t.value), level)
+    se_r = _se_range(lo_t, hi_t, z)
+    text = (
+        f"SE(log HR) = (log {hi_t.printed} - log {lo_t.printed})/(2 × {z:.4f}) = {se:.4f} "
+        f"(from {se_r[0]:.4f} to {se_r[1]:.4f} over the rounding of both limits){level_note}"
+    )
+    return _LogSE(se, se_r[0], se_r[1], text)
+
+
+def _hr_symmetry(endpoint: str, g: dict) -> Finding:
+    """On the log scale a Wald estimate is the midpoint of its interval."""
+    hr_t, lo_t, hi_t = g["estimate"], g["low"], g["high"]
+    h, lo, hi = float(hr_t.value), float(lo_t.value), float(hi_t.value)
+    h_r, lo_r, hi_r = _rounding(hr_t), _rounding(lo_t), _rounding(hi_t)
+    log_h = (math.log(h_r[0]), math.log(h_r[1]))
+    mid = ((math.log(lo_r[0]) + math.log(hi_r[0])) / 2, (math.log(lo_r[1]) + math.log(hi_r[1])) / 2)
+    gm = math.sqrt(lo * hi)
+    overlap = log_h[0] <= mid[1] and mid[0] <= log_h[1]
+    within = lo <= h <= hi
+    text = (
+        f"{endpoint} HR {hr_t.printed} (95% CI {lo_t.printed}-{hi_t.printed}): log HR = {math.log(h):.4f} "
+        f"(from {log_h[0]:.4f} to {log_h[1]:.4f} over the rounding of the HR, {h_r[0]:g}-{h_r[1]:g}); "
+        f"midpoint of the log CI = (log {lo_t.printed} + log {hi_t.printed})/2 = {math.log(gm):.4f} "
+        f"(from {mid[0]:.4f} to {mid[1]:.4f} over the rounding of both limits), i.e. HR = "
+        f"sqrt({lo_t.printed} × {hi_t.printed}) = {gm:.4f}. The ranges "
+        f"{'overlap' if overlap else 'do not overlap'}"
+        + ("" if within else "; the HR lies outside its own interval") + "."
+    )
+    return Finding(
+        "hr_ci_symmetry", (hr_t.id, lo_t.id, hi_t.id), "consistent" if overlap and within else "inconsistent", text,
+        (("log_hr", math.log(h)), ("log_hr_low", log_h[0]), ("log_hr_high", log_h[1]),
+         ("log_ci_mid", math.log(gm)), ("log_ci_mid_low", mid[0]), ("log_ci_mid_high", mid[1]),
+         ("hr_from_ci", gm)),
+    )
+
+
+def _hr_p_value(g: dict, ids: tuple, se: _LogSE) -> Finding | None:
+    """The Wald p-value the interval implies against the printed p (or bound)."""
+    p_t = g.get("p") or g.get("p_bound")
+    if p_t is None:
+        return None
+    hr_t, lo_t, hi_t = g["estimate"], g["low"], g["high"]
+    h = float(hr_t.value)
+    level, _ = _level(lo_t, hi_t)
+    p = wald_p_from_ci(h, float(lo_t.value), float(hi_t.value), level)
+    a_lo, a_hi = _abs_log_range(*_rounding(hr_t))
+    p_r = (float(2 * stats.norm.sf(a_hi / se.low)), float(2 * stats.norm.sf(a_lo / se.high)))
+    if not QUANTITIES[p_t.quantity].bound:
+        pr = _rounding(p_t)
+        ok_point = matches(p_t, p)[0]
+        overlap = p_r[0] <= pr[1] and pr[0] <= p_r[1]
+        status = "consistent" if overlap else "inconsistent"
+        verdict = (
+            f"the printed P = {p_t.printed} stands for {pr[0]:g} to {pr[1]:g}; the ranges "
+            f"{'overlap' if overlap else 'do not overlap'}"
+            + ("" if ok_point else f" (at the printed values the Wald p prints as {round_half_away(p, p_t.decimals):.{p_t.decimals}f})")
+        )
+    else:
+        holds = [matches(p_t, x)[0] for x in p_r]
+        status = "consistent" if all(holds) else ("inconsistent" if not any(holds) else "cannot tell")
+        verdict = f"the bound P {p_t.comparator} {p_t.value:g} holds for {'all' if all(holds) else ('none' if not any(holds) else 'part')} of that range"
+    text = (
+        f"{se.text}; z = |log HR|/SE = {abs(math.log(h)) / se.se:.4f}; Wald p = 2(1 - Φ(z)) = {p:.4f} "
+        f"(from {p_r[0]:.4f} to {p_r[1]:.4f} over the rounding of HR and CI); {verdict}. "
+        f"The register's p comes from: {p_t.settings.get('test', 'test not stated')}."
+    )
+    return Finding(
+        "hr_ci_p_value", ids + (p_t.id,), status, text,
+        (("se", se.se), ("se_low", se.low), ("se_high", se.high), ("wald_p", p),
+         ("wald_p_low", p_r[0]), ("wald_p_high", p_r[1]), ("printed_p", p_t.value)),
+    )
+
+
+def _published_events(reg: Register, endpoint: str, arms) -> tuple[int | None, list[Target]]:
+    """The printed number of events of a comparison (in total or summed over its two arms)."""
+    events = [t for role, t in _reading(reg, "hr_ci")
+              if role == "count" and t.count_of == "events" and t.endpoint == endpoint]
+    if len(events) == 1 and not events[0].arms:
+        return int(events[0].value), events
+    if {t.arms for t in events} == {(a,) for a in arms}:
+        return sum(int(t.value) for t in events), events
+    return None, events
+
+
+def _hr_events(reg: Register, endpoint: str, arms, ids: tuple, se: _LogSE) -> Finding:
+    """The events the width of the interval implies against the printed events or patients."""
+    frac, frac_text = _fraction(reg, arms)
+    d = 1.0 / (frac * (1 - frac) * se.se**2)
+    d_r = (1.0 / (frac * (1 - frac) * se.high ** 2), 1.0 / (frac * (1 - frac) * se.low ** 2))
+    sizes, _ = _arm_sizes(reg)
+    n_pair = [sizes.get(a, (None, ()))[0] for a in arms]
+    n_pat = sum(n_pair) if None not in n_pair else None
+    pub_events, events = _published_events(reg, endpoint, arms)
+    text = (
+        f"{se.text}; events D = 1/(p(1-p) SE²) with {frac_text}: D = {d:.1f} "
+        f"(from {d_r[0]:.1f} to {d_r[1]:.1f} over the rounding)."
+    )
+    if pub_events is not None:
+        inside = math.floor(d_r[0]) <= pub_events <= math.ceil(d_r[1])
+        status = "consistent" if inside else "cannot tell"
+        text += (
+            f" The printed number of events is {pub_events}, "
+            + ("inside that range." if inside else "outside that range; the formula is an approximation, so this alone does not settle it.")
+        )
+    elif n_pat is not None:
+        status = "consistent" if d_r[0] <= n_pat else "inconsistent"
+        text += (
+            f" No event count is printed; the {n_pat} patients of the two arms "
+            + ("can have had that many events." if d_r[0] <= n_pat else "could not have had that many first events.")
+        )
+    else:
+        status = "cannot tell"
+        text += " Neither the events nor the arm sizes are printed."
+    return Finding(
+        "hr_ci_events", ids + tuple(t.id for t in events), status, text,
+        (("fraction_first_arm", frac), ("events", d), ("events_low", d_r[0]), ("events_high", d_r[1]),
+         ("patients", n_pat), ("published_events", pub_events)),
+    )
+
+
 def _check_hr(reg: Register) -> list[Finding]:
+    """A hazard ratio against its interval: log-symmetry, the implied p-value and events."""
     out = []
     for (endpoint, arms), g in _hr_groups(reg).items():
-        hr_t, lo_t, hi_t = g["hr"], g["hr_ci_low"], g["hr_ci_high"]
-        ids = (hr_t.id, lo_t.id, hi_t.id)
-        h, lo, hi = float(hr_t.value), float(lo_t.value), float(hi_t.value)
-        h_r, lo_r, hi_r = _rounding(hr_t), _rounding(lo_t), _rounding(hi_t)
-        level, level_note = _level(lo_t, hi_t)
-        z = _z(level)
-
-        # log-symmetry
-        log_h = (math.log(h_r[0]), math.log(h_r[1]))
-        mid = ((math.log(lo_r[0]) + math.log(hi_r[0])) / 2, (math.log(lo_r[1]) + math.log(hi_r[1])) / 2)
-        gm = math.sqrt(lo * hi)
-        overlap = log_h[0] <= mid[1] and mid[0] <= log_h[1]
-        within = lo <= h <= hi
-        text = (
-            f"{endpoint} HR {hr_t.printed} (95% CI {lo_t.printed}-{hi_t.printed}): log HR = {math.log(h):.4f} "
-            f"(from {log_h[0]:.4f} to {log_h[1]:.4f} over the rounding of the HR, {h_r[0]:g}-{h_r[1]:g}); "
-            f"midpoint of the log CI = (log {lo_t.printed} + log {hi_t.printed})/2 = {math.log(gm):.4f} "
-            f"(from {mid[0]:.4f} to {mid[1]:.4f} over the rounding of both limits), i.e. HR = "
-            f"sqrt({lo_t.printed} × {hi_t.printed}) = {gm:.4f}. The ranges "
-            f"{'overlap' if overlap else 'do not overlap'}"
-            + ("" if within else "; the HR lies outside its own interval") + "."
-        )
-        out.append(
-            Finding(
-                "hr_ci_symmetry", ids, "consistent" if overlap and within else "inconsistent", text,
-                (("log_hr", math.log(h)), ("log_hr_low", log_h[0]), ("log_hr_high", log_h[1]),
-                 ("log_ci_mid", math.log(gm)), ("log_ci_mid_low", mid[0]), ("log_ci_mid_high", mid[1]),
-                 ("hr_from_ci", gm)),
-            )
-        )
-
-        # standard error and its rounding range
-        se = ci_log_se(lo, hi, level)
-        se_r = ((math.log(hi_r[0]) - math.log(lo_r[1])) / (2 * z), (math.log(hi_r[1]) - math.log(lo_r[0])) / (2 * z))
-        se_text = (
-            f"SE(log HR) = (log {hi_t.printed} - log {lo_t.printed})/(2 × {z:.4f}) = {se:.4f} "
-            f"(from {se_r[0]:.4f} to {se_r[1]:.4f} over the rounding of both limits){level_note}"
-        )
-
-        # p-value implied by the CI
-        p_t = g.get("p_value") or g.get("p_value_bound")
-        if p_t is not None:
-            p = wald_p_from_ci(h, lo, hi, level)
-            a_lo, a_hi = _abs_log_range(*h_r)
-            p_r = (float(2 * stats.norm.sf(a_hi / se_r[0])), float(2 * stats.norm.sf(a_lo / se_r[1])))
-            if p_t.quantity == "p_value":
-                pr = _rounding(p_t)
-                ok_point = matches(p_t, p)[0]
-                overlap = p_r[0] <= pr[1] and pr[0] <= p_r[1]
-                status = "consistent" if overlap else "inconsistent"
-                verdict = (
-                    f"the printed P = {p_t.printed} stands for {pr[0]:g} to {pr[1]:g}; the ranges "
-                    f"{'overlap' if overlap else 'do not overlap'}"
-                    + ("" if ok_point else f" (at the printed values the Wald p prints as {round_half_away(p, p_t.decimals):.{p_t.decimals}f})")
-                )
-            else:
-                holds = [matches(p_t, x)[0] for x in p_r]
-                status = "consistent" if all(holds) else ("inconsistent" if not any(holds) else "cannot tell")
-                verdict = f"the bound P {p_t.comparator} {p_t.value:g} holds for {'all' if all(holds) else ('none' if not any(holds) else 'part')} of that range"
-            text = (
-                f"{se_text}; z = |log HR|/SE = {abs(math.log(h)) / se:.4f}; Wald p = 2(1 - Φ(z)) = {p:.4f} "
-                f"(from {p_r[0]:.4f} to {p_r[1]:.4f} over the rounding of HR and CI); {verdict}. "
-                f"The register's p comes from: {p_t.settings.get('test', 'test not stated')}."
-            )
-            out.append(
-                Finding(
-                    "hr_ci_p_value", ids + (p_t.id,), status, text,
-                    (("se", se), ("se_low", se_r[0]), ("se_high", se_r[1]), ("wald_p", p),
-                     ("wald_p_low", p_r[0]), ("wald_p_high", p_r[1]), ("printed_p", p_t.value)),
-                )
-            )
-
-        # events implied by the CI width
-        frac, frac_text = _fraction(reg, arms)
-        d = 1.0 / (frac * (1 - frac) * se**2)
-        d_r = (1.0 / (frac * (1 - frac) * se_r[1] ** 2), 1.0 / (frac * (1 - frac) * se_r[0] ** 2))
-        sizes, (total, total_ids) = _arm_sizes(reg)
-        n_pair = [sizes.get(a, (None, ()))[0] for a in arms]
-        n_pat = sum(n_pair) if None not in n_pair else None
-        events = [t for t in reg.targets if t.quantity == "count" and t.count_of == "events" and t.endpoint == endpoint]
-        pub_events = None
-        if len(events) == 1 and not events[0].arms:
-            pub_events = int(events[0].value)
-        elif {t.arms for t in events} == {(a,) for a in arms}:
-            pub_events = sum(int(t.value) for t in events)
-        text = (
-            f"{se_text}; events D = 1/(p(1-p) SE²) with {frac_text}: D = {d:.1f} "
-            f"(from {d_r[0]:.1f} to {d_r[1]:.1f} over the rounding)."
-        )
-        ev_ids = ids + tuple(t.id for t in events)
-        if pub_events is not None:
-            inside = math.floor(d_r[0]) <= pub_events <= math.ceil(d_r[1])
-            status = "consistent" if inside else "cannot tell"
-            text += (
-                f" The printed number of events is {pub_events}, "
-                + ("inside that range." if inside else "outside that range; the formula is an approximation, so this alone does not settle it.")
-            )
-        elif n_pat is not None:
-            status = "consistent" if d_r[0] <= n_pat else "inconsistent"
-            text += (
-                f" No event count is printed; the {n_pat} patients of the two arms "
-                + ("can have had that many events." if d_r[0] <= n_pat else "could not have had that many first events.")
-            )
-        else:
-            status = "cannot tell"
-            text += " Neither the events nor the arm sizes are printed."
-        out.append(
-            Finding(
-                "hr_ci_events", ev_ids, status, text,
-                (("fraction_first_arm", frac), ("events", d), ("events_low", d_r[0]), ("events_high", d_r[1]),
-                 ("patients", n_pat), ("published_events", pub_events)),
-            )
-        )
+        ids = (g["estimate"].id, g["low"].id, g["high"].id)
+        se = _log_se(g)
+        out.append(_hr_symmetry(endpoint, g))
+        p_finding = _hr_p_value(g, ids, se)
+        if p_finding is not None:
+            out.append(p_finding)
+        out.append(_hr_events(reg, endpoint, arms, ids, se))
     return out
 
 
+# --------------------------------------------------------------------------- contingency tables
 def _proportion_for(reg: Register, endpoint: str, arm: str) -> Target | None:
-    props = [t for t in reg.targets if t.quantity == "proportion" and t.endpoint == endpoint and t.arms == (arm,)]
+    props = [t for role, t in _reading(reg, "contingency_p_value")
+             if role == "row" and t.endpoint == endpoint and t.arms == (arm,)]
     return props[0] if len(props) == 1 else None
 
 
 def _check_contingency(reg: Register) -> list[Finding]:
     out = []
-    for p_t in reg.targets:
-        if p_t.quantity not in ("p_value", "p_value_bound") or len(p_t.arms) < 2:
+    for role, p_t in _reading(reg, "contingency_p_value"):
+        if role not in ("p", "p_bound") or len(p_t.arms) < 2:
             continue
         props = [_proportion_for(reg, p_t.endpoint, a) for a in p_t.arms]
         if any(p is None for p in props):
@@ -562,7 +630,7 @@ def _check_contingency(reg: Register) -> list[Finding]:
             if ok:
                 good.append(test.name)
             stat = "" if test.statistic is None else f"statistic {test.statistic:.4f} on {test.df} df, "
-            if p_t.quantity == "p_value":
+            if role == "p":
                 shown = f"prints as {round_half_away(test.p_value, p_t.decimals):.{p_t.decimals}f}"
             else:
                 shown = "satisfies the bound" if ok else "does not satisfy the bound"
@@ -590,61 +658,119 @@ def _check_contingency(reg: Register) -> list[Finding]:
     return out
 
 
-def _check_design(reg: Register) -> list[Finding]:
-    out = []
-    endpoints = sorted({t.endpoint for t in reg.targets if t.quantity.startswith("design_")})
-    hr_groups = _hr_groups(reg)
-    for endpoint in endpoints:
-        def one(q):
-            ts = [t for t in reg.targets if t.quantity == q and t.endpoint == endpoint]
-            return ts[0] if ts else None
+# --------------------------------------------------------------------------- design statements
+@dataclass(frozen=True)
+class _Design:
+    """The design statements of one endpoint, ready for Schoenfeld's formula."""
 
-        power_t, alpha_t = one("design_power"), one("design_alpha")
-        hr_t, mc_t, me_t = one("design_hr"), one("design_median_control"), one("design_median_experimental")
-        if power_t is None or alpha_t is None or (hr_t is None and (mc_t is None or me_t is None)):
+    power: float
+    alpha: float
+    hr: float
+    hr_text: str
+    used: tuple[Target, ...]
+    sides: tuple[int, ...]
+    sided_note: str
+    allocation: float
+    allocation_text: str
+
+
+def _design_hr(one) -> tuple[float, str, tuple, str | None, str | None] | None:
+    """(hazard ratio, its wording, targets used, experimental arm, control arm) of a design.
+
+    ``one(role)`` is the endpoint's design target of that role, or None. The hazard ratio is
+    the one printed, else the ratio of the two medians.
+    """
+    hr_t, mc_t, me_t = one("hr"), one("median_control"), one("median_experimental")
+    if hr_t is None and (mc_t is None or me_t is None):
+        return None
+    ctl_arm = mc_t.arm if mc_t is not None else (hr_t.arms[1] if hr_t is not None else None)
+    if hr_t is not None:
+        return float(hr_t.value), f"HR {hr_t.printed}", (hr_t,), hr_t.arms[0], ctl_arm
+    hr = design.hazard_ratio_from_medians(float(mc_t.value), float(me_t.value))
+    hr_text = (
+        f"HR = {mc_t.printed}/{me_t.printed} = {hr:.4g} (median control over median experimental, "
+        f"exponential survival assumed)"
+    )
+    return hr, hr_text, (mc_t, me_t), me_t.arm, ctl_arm
+
+
+def _design_for(reg: Register, endpoint: str) -> _Design | None:
+    """The endpoint's design (power, alpha, HR or medians, allocation), or None when incomplete."""
+    by_role: dict = {}
+    for role, t in _reading(reg, "design"):
+        if t.endpoint == endpoint:
+            by_role.setdefault(role, t)
+    power_t, alpha_t = by_role.get("power"), by_role.get("alpha")
+    hr = _design_hr(by_role.get) if power_t is not None and alpha_t is not None else None
+    if hr is None:
+        return None
+    hr_value, hr_text, used, exp_arm, ctl_arm = hr
+    used = (power_t, alpha_t) + used
+    sided = alpha_t.settings.get("sided", "not reported")
+    # allocation: experimental over control
+    if exp_arm and ctl_arm:
+        frac, frac_text = _fraction(reg, (exp_arm, ctl_arm))
+    else:
+        frac, frac_text = 0.5, "p = 0.5 (arms of the design not given; 1:1 assumed)"
+    ratio_t = [t for _, t in _reading(reg, "allocation")]
+    if ratio_t:
+        r = float(ratio_t[0].value)
+        if ctl_arm and ratio_t[0].arms == (ctl_arm, exp_arm):
+            r = 1.0 / r
+        alloc, alloc_text = r, f"allocation {ratio_t[0].printed}:1 as printed"
+        used += (ratio_t[0],)
+    else:
+        alloc, alloc_text = frac / (1 - frac), f"allocation from {frac_text}"
+    return _Design(
+        power=float(power_t.value) / power_t.scale_factor, alpha=float(alpha_t.value) / alpha_t.scale_factor,
+        hr=hr_value, hr_text=hr_text, used=used,
+        sides={"one-sided": (1,), "two-sided": (2,)}.get(sided, (1, 2)),
+        sided_note="" if sided in ("one-sided", "two-sided") else " (sidedness not stated: both are reported)",
+        allocation=alloc, allocation_text=alloc_text,
+    )
+
+
+def _design_vs_ci(reg: Register, dz: _Design, s: int, req, base: str, ids: tuple, g: dict) -> Finding:
+    """The events a printed HR interval implies against the events the design requires."""
+    lo_t, hi_t, hrp_t = g["low"], g["high"], g["estimate"]
+    level, _ = _level(lo_t, hi_t)
+    se_r = _se_range(lo_t, hi_t, _z(level))
+    f2, _ = _fraction(reg, (hrp_t.arms[0], hrp_t.arms[1]))
+    d = events_from_ci(float(lo_t.value), float(hi_t.value), level, f2)
+    d_r = (1 / (f2 * (1 - f2) * se_r[1] ** 2), 1 / (f2 * (1 - f2) * se_r[0] ** 2))
+    pw = design.power_for_events(dz.hr, d, alpha=dz.alpha, sides=s, allocation=dz.allocation).power
+    ok = d_r[1] >= req.events
+    return Finding(
+        "design_events_vs_ci", ids + (lo_t.id, hi_t.id),
+        "consistent" if ok else "inconsistent",
+        base + f"; the printed CI {lo_t.printed}-{hi_t.printed} implies {d:.1f} events "
+        f"({d_r[0]:.1f} to {d_r[1]:.1f} over its rounding), "
+        + ("as many as the design requires" if ok else "fewer than the design requires")
+        + f"; with {d:.1f} events the design's power against {dz.hr_text.split(' (')[0]} is {100 * pw:.0f}%.",
+        (("sides", s), ("hazard_ratio", dz.hr), ("required_events", req.events),
+         ("implied_events", d), ("implied_events_low", d_r[0]), ("implied_events_high", d_r[1]),
+         ("power_at_implied_events", pw)),
+    )
+
+
+def _check_design(reg: Register) -> list[Finding]:
+    """A design statement against the patients the study had and the events its CI implies."""
+    out = []
+    hr_groups = _hr_groups(reg)
+    _, (n_total, n_ids) = _arm_sizes(reg)
+    for endpoint in sorted({t.endpoint for _, t in _reading(reg, "design")}):
+        dz = _design_for(reg, endpoint)
+        if dz is None:
             continue
-        power = float(power_t.value) / power_t.scale_factor
-        alpha = float(alpha_t.value) / alpha_t.scale_factor
-        if hr_t is not None:
-            hr, hr_text, used = float(hr_t.value), f"HR {hr_t.printed}", (hr_t,)
-            exp_arm = hr_t.arms[0]
-        else:
-            hr = design.hazard_ratio_from_medians(float(mc_t.value), float(me_t.value))
-            hr_text = (
-                f"HR = {mc_t.printed}/{me_t.printed} = {hr:.4g} (median control over median experimental, "
-                f"exponential survival assumed)"
-            )
-            used = (mc_t, me_t)
-            exp_arm = me_t.arm
-        used = (power_t, alpha_t) + used
-        sided = alpha_t.settings.get("sided", "not reported")
-        sides = {"one-sided": (1,), "two-sided": (2,)}.get(sided, (1, 2))
-        # allocation: experimental over control
-        ctl_arm = mc_t.arm if mc_t is not None else (hr_t.arms[1] if hr_t is not None else None)
-        if exp_arm and ctl_arm:
-            frac, frac_text = _fraction(reg, (exp_arm, ctl_arm))
-        else:
-            frac, frac_text = 0.5, "p = 0.5 (arms of the design not given; 1:1 assumed)"
-        ratio_t = [t for t in reg.targets if t.quantity == "allocation_ratio"]
-        if ratio_t:
-            r = float(ratio_t[0].value)
-            if ctl_arm and ratio_t[0].arms == (ctl_arm, exp_arm):
-                r = 1.0 / r
-            alloc, alloc_text = r, f"allocation {ratio_t[0].printed}:1 as printed"
-            used += (ratio_t[0],)
-        else:
-            alloc, alloc_text = frac / (1 - frac), f"allocation from {frac_text}"
-        _, (n_total, n_ids) = _arm_sizes(reg)
         groups = [g for (ep, _), g in hr_groups.items() if ep == endpoint]
-        sided_note = "" if sided in ("one-sided", "two-sided") else " (sidedness not stated: both are reported)"
-        for s in sides:
-            req = design.required_events(hr, power=power, alpha=alpha, sides=s, allocation=alloc)
+        ids = tuple(t.id for t in dz.used)
+        for s in dz.sides:
+            req = design.required_events(dz.hr, power=dz.power, alpha=dz.alpha, sides=s, allocation=dz.allocation)
             base = (
-                f"Schoenfeld: D = (z(1-α/{s}) + z(power))² / (p(1-p) log(HR)²) with {hr_text}, power "
-                f"{power:g}, α {alpha:g} {'one' if s == 1 else 'two'}-sided{sided_note}, {alloc_text}: "
-                f"D = {req.events_exact:.2f}, i.e. {req.events} events"
+                f"Schoenfeld: D = (z(1-α/{s}) + z(power))² / (p(1-p) log(HR)²) with {dz.hr_text}, power "
+                f"{dz.power:g}, α {dz.alpha:g} {'one' if s == 1 else 'two'}-sided{dz.sided_note}, "
+                f"{dz.allocation_text}: D = {req.events_exact:.2f}, i.e. {req.events} events"
             )
-            ids = tuple(t.id for t in used)
             if n_total is not None:
                 ok = req.events <= n_total
                 out.append(
@@ -653,47 +779,24 @@ def _check_design(reg: Register) -> list[Finding]:
                         base + f"; the study had {n_total} patients, "
                         + ("enough to observe them only if " + f"{100 * req.events / n_total:.0f}% have an event." if ok
                            else "fewer than the events required."),
-                        (("sides", s), ("hazard_ratio", hr), ("required_events", req.events),
+                        (("sides", s), ("hazard_ratio", dz.hr), ("required_events", req.events),
                          ("required_events_exact", req.events_exact), ("patients", n_total)),
                     )
                 )
-            for g in groups:
-                lo_t, hi_t, hrp_t = g["hr_ci_low"], g["hr_ci_high"], g["hr"]
-                level, _ = _level(lo_t, hi_t)
-                z = _z(level)
-                lo_r, hi_r = _rounding(lo_t), _rounding(hi_t)
-                se_r = ((math.log(hi_r[0]) - math.log(lo_r[1])) / (2 * z), (math.log(hi_r[1]) - math.log(lo_r[0])) / (2 * z))
-                f2, _ = _fraction(reg, (hrp_t.arms[0], hrp_t.arms[1]))
-                d = events_from_ci(float(lo_t.value), float(hi_t.value), level, f2)
-                d_r = (1 / (f2 * (1 - f2) * se_r[1] ** 2), 1 / (f2 * (1 - f2) * se_r[0] ** 2))
-                pw = design.power_for_events(hr, d, alpha=alpha, sides=s, allocation=alloc).power
-                ok = d_r[1] >= req.events
-                out.append(
-                    Finding(
-                        "design_events_vs_ci", ids + (lo_t.id, hi_t.id),
-                        "consistent" if ok else "inconsistent",
-                        base + f"; the printed CI {lo_t.printed}-{hi_t.printed} implies {d:.1f} events "
-                        f"({d_r[0]:.1f} to {d_r[1]:.1f} over its rounding), "
-                        + ("as many as the design requires" if ok else "fewer than the design requires")
-                        + f"; with {d:.1f} events the design's power against {hr_text.split(' (')[0]} is {100 * pw:.0f}%.",
-                        (("sides", s), ("hazard_ratio", hr), ("required_events", req.events),
-                         ("implied_events", d), ("implied_events_low", d_r[0]), ("implied_events_high", d_r[1]),
-                         ("power_at_implied_events", pw)),
-                    )
-                )
+            out.extend(_design_vs_ci(reg, dz, s, req, base, ids, g) for g in groups)
     return out
 
 
+# --------------------------------------------------------------------------- sanity checks
 def _check_estimate_within_ci(reg: Register) -> list[Finding]:
     out = []
     groups: dict = defaultdict(dict)
-    for t in reg.targets:
-        if t.quantity in ("median", "median_ci_low", "median_ci_high"):
-            groups[(t.endpoint, t.arms)][t.quantity] = t
+    for role, t in _reading(reg, "estimate_within_ci"):
+        groups[(t.endpoint, t.arms)][role] = t
     for (endpoint, arms), g in groups.items():
         if len(g) < 3:
             continue
-        m, lo, hi = g["median"], g["median_ci_low"], g["median_ci_high"]
+        m, lo, hi = g["estimate"], g["low"], g["high"]
         ok = lo.value <= m.value <= hi.value
         out.append(
             Finding(
@@ -707,8 +810,8 @@ def _check_estimate_within_ci(reg: Register) -> list[Finding]:
 
 
 def _check_dates(reg: Register) -> list[Finding]:
-    order = ("accrual_start", "accrual_end", "data_cutoff")
-    ts = [t for q in order for t in reg.targets if t.quantity == q]
+    reading = _reading(reg, "date_order")
+    ts = [t for step in ("start", "end", "cutoff") for role, t in reading if role == step]
     if len(ts) < 2:
         return []
     ok = all(a.value <= b.value for a, b in zip(ts, ts[1:]))

@@ -8,7 +8,9 @@ sentence and a role (``calibrate``: used to build synthetic data; ``check``: hel
 The schema is documented in ``data/published/README.md``.
 
 :func:`load_register` validates every entry and names the file and the entry on any
-fault; :func:`matches` decides whether a reproduced number matches a printed one.
+fault; what each quantity requires is its entry in :mod:`survrepro.register.quantities`.
+:func:`matches` (from :mod:`survrepro.register.matching`) decides whether a reproduced
+number matches a printed one.
 
 Examples
 --------
@@ -19,17 +21,17 @@ Examples
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import InputError
+from survrepro.register.matching import DATE, format_value, matches, parse_date, printed_interval, round_half_away
+from survrepro.register.quantities import QUANTITIES
 
 __all__ = [
     "QUANTITIES",
@@ -56,43 +58,6 @@ SCALES = ("fraction", "percent")
 COMPARATORS = (">", ">=", "<", "<=")
 DESIGNS = ("randomized", "single_arm", "cohort", "case_control", "registry", "other")
 
-# quantity -> (kind, extra fields required, extra fields allowed, arms rule)
-#   kind: "integer" (a whole count, decimals 0), "number", "date" (YYYY-MM or YYYY-MM-DD)
-#   arms rule: "pair" (exactly two arms, `arms`), "any" (none, `arm` or `arms`), "single" (none or `arm`)
-_Q = {
-    "n": ("integer", (), (), "single"),
-    "count": ("integer", ("count_of",), (), "single"),
-    "median": ("number", (), (), "single"),
-    "median_ci_low": ("number", (), (), "single"),
-    "median_ci_high": ("number", (), (), "single"),
-    "hr": ("number", (), (), "pair"),
-    "hr_ci_low": ("number", (), (), "pair"),
-    "hr_ci_high": ("number", (), (), "pair"),
-    "p_value": ("number", (), (), "any"),
-    "p_value_bound": ("number", ("comparator",), (), "any"),
-    "proportion": ("number", ("numerator", "denominator", "scale"), (), "single"),
-    "proportion_ci_low": ("number", ("scale",), (), "single"),
-    "proportion_ci_high": ("number", ("scale",), (), "single"),
-    "survival_at": ("number", ("time", "scale"), (), "single"),
-    "survival_ci_low": ("number", ("time", "scale"), (), "single"),
-    "survival_ci_high": ("number", ("time", "scale"), (), "single"),
-    "rmst": ("number", ("time",), (), "single"),
-    "median_followup": ("number", (), (), "single"),
-    "accrual_start": ("date", (), (), "single"),
-    "accrual_end": ("date", (), (), "single"),
-    "data_cutoff": ("date", (), (), "single"),
-    "allocation_ratio": ("number", (), (), "pair"),
-    "design_power": ("number", (), ("scale",), "any"),
-    "design_alpha": ("number", (), ("scale",), "any"),
-    "design_median_control": ("number", (), (), "single"),
-    "design_median_experimental": ("number", (), (), "single"),
-    "design_hr": ("number", (), (), "pair"),
-    "design_n": ("integer", (), (), "single"),
-    "design_events": ("integer", (), (), "single"),
-}
-#: The quantities a target may state, each with the fields it needs.
-QUANTITIES = tuple(_Q)
-
 #: Method settings a target may carry, with their allowed values (None: free text).
 METHOD_SETTINGS = {
     "ci_transform": ("log", "log-log", "plain", "not reported"),
@@ -116,51 +81,13 @@ METHOD_SETTINGS = {
 _STUDY_REQUIRED = ("id", "title", "citation", "doi", "time_unit", "design", "sources", "arms", "data")
 _STUDY_ALLOWED = set(_STUDY_REQUIRED) | {"registry", "url"}
 _TARGET_REQUIRED = ("id", "endpoint", "quantity", "value", "quote", "source", "role")
-_TARGET_ALLOWED = set(_TARGET_REQUIRED) | {
+#: Target fields whose use depends on the quantity (see :attr:`Quantity.required <survrepro.register.quantities.Quantity>`).
+_QUANTITY_FIELDS = ("scale", "numerator", "denominator", "comparator", "time", "count_of")
+_TARGET_ALLOWED = set(_TARGET_REQUIRED) | set(_QUANTITY_FIELDS) | {
     "arm", "arms", "decimals", "tolerance", "tolerance_reason", "method", "description",
-    "scale", "numerator", "denominator", "comparator", "time", "count_of",
 }
 IPD_KINDS = ("synthetic", "reconstructed", "ipd")
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
-_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-
-
-# --------------------------------------------------------------------------- rounding
-def _decimal(x) -> Decimal:
-    """Decimal of a float that ignores binary artefacts beyond 12 significant digits.
-
-    ``0.125`` stays ``0.125`` and ``0.30000000000000004`` becomes ``0.3``; a value that
-    differs from a half-way point only in the 13th significant digit counts as that point.
-    """
-    return Decimal(format(float(x), ".12g"))
-
-
-def round_half_away(x: float, decimals: int) -> float:
-    """Round ``x`` to ``decimals`` decimals, halves away from zero (as numbers are printed).
-
-    Examples
-    --------
-    >>> round_half_away(0.125, 2), round_half_away(-0.125, 2), round_half_away(2.675, 2)
-    (0.13, -0.13, 2.68)
-    """
-    q = Decimal(1).scaleb(-int(decimals))
-    return float(_decimal(x).quantize(q, rounding=ROUND_HALF_UP))
-
-
-def printed_interval(value: float, decimals: int) -> tuple[float, float]:
-    """The interval of true values that print as ``value`` at ``decimals`` decimals.
-
-    Examples
-    --------
-    >>> printed_interval(0.91, 2)
-    (0.905, 0.915)
-    """
-    half = 0.5 * 10.0 ** (-int(decimals))
-    return (float(value) - half, float(value) + half)
-
-
-def _format_value(value: float, decimals: int) -> str:
-    return f"{float(value):.{int(decimals)}f}"
 
 
 # --------------------------------------------------------------------------- data classes
@@ -265,7 +192,7 @@ class Target:
         """The value as printed (``15.6``, ``0.86``, ``> 0.05``, ``2018-09``)."""
         if isinstance(self.value, str):
             return self.value
-        text = _format_value(self.value, self.decimals or 0)
+        text = format_value(self.value, self.decimals or 0)
         if self.scale == "percent":
             text += "%"
         if self.comparator:
@@ -524,9 +451,9 @@ def _parse(raw: dict, path: Path) -> Register:
     # Arm sizes: from the arm table or from the `n` target of the arm; both must agree.
     arms = []
     for a in study.arms:
-        n_targets = [t for t in targets if t.quantity == "n" and t.arms == (a.id,)]
+        n_targets = [t for t in targets if QUANTITIES[t.quantity].arm_size and t.arms == (a.id,)]
         if len(n_targets) > 1:
-            w.fail(f"arm {a.id!r}", f"has {len(n_targets)} 'n' targets; expected at most one.")
+            w.fail(f"arm {a.id!r}", f"has {len(n_targets)} {n_targets[0].quantity!r} targets; expected at most one.")
         n = a.n
         if n_targets:
             tn = int(n_targets[0].value)
@@ -683,115 +610,21 @@ def _parse_study(w: _Where, s: dict) -> Study:
 
 
 def _parse_target(w: _Where, study: Study, e: dict, i: int, by_id: dict) -> Target:
+    """One ``[[target]]`` entry, validated step by step (the first fault found is reported)."""
     tid = e["id"]
     where = f"target {tid!r} (entry {i})"
-    _unknown_keys(w, where, e, _TARGET_ALLOWED)
-    for key in _TARGET_REQUIRED:
-        if key not in e:
-            w.fail(where, f"missing field {key!r}.")
-    endpoint = _text(w, where, e, "endpoint")
-    if not _SNAKE.match(endpoint):
-        w.fail(where, f"endpoint must be snake_case text; got {endpoint!r}.")
-    quantity = e["quantity"]
-    if quantity not in _Q:
-        w.fail(where, f"unknown quantity {quantity!r}; expected one of {', '.join(QUANTITIES)}.")
-    kind, required, optional, arms_rule = _Q[quantity]
-    role = e["role"]
-    if role not in ROLES:
-        w.fail(where, f"role must be 'calibrate' or 'check'; got {role!r}.")
-    quote = _text(w, where, e, "quote")
-    source = _text(w, where, e, "source")
-    if source not in study.sources:
-        w.fail(where, f"source {source!r} is not among the study's sources ({', '.join(study.sources)}).")
-
-    # fields that belong to other quantities
-    specific = {"scale", "numerator", "denominator", "comparator", "time", "count_of"}
-    for key in sorted(specific & set(e)):
-        if key not in required and key not in optional:
-            w.fail(where, f"field {key!r} does not apply to quantity {quantity!r}.")
-    for key in required:
-        if key not in e:
-            w.fail(where, f"quantity {quantity!r} needs field {key!r}.")
-
-    arms = _parse_arms(w, where, study, e, quantity, arms_rule)
-
-    # value and decimals
-    value = e["value"]
-    decimals = e.get("decimals")
-    scale = e.get("scale", "fraction" if "scale" in optional else None)
-    if scale is not None and scale not in SCALES:
-        w.fail(where, f"scale must be 'fraction' or 'percent'; got {scale!r}.")
-    if kind == "date":
-        if not isinstance(value, str) or not _DATE.match(value):
-            w.fail(where, f"value must be a date written 'YYYY-MM' or 'YYYY-MM-DD'; got {value!r}.")
-        try:
-            _parse_date(value)
-        except ValueError:
-            w.fail(where, f"value {value!r} is not a calendar date.")
-        if decimals is not None or "tolerance" in e:
-            w.fail(where, "a date takes neither decimals nor tolerance; its precision is how it is written.")
-    else:
-        value = _number(w, where, "value", value)
-        if kind == "integer":
-            if not value.is_integer() or value < 0:
-                w.fail(where, f"value of a {quantity!r} must be a whole number >= 0; got {e['value']!r}.")
-            if decimals not in (None, 0):
-                w.fail(where, f"decimals of a whole count must be 0; got {decimals!r}.")
-            decimals = 0
-        elif decimals is None:
-            w.fail(where, "missing field 'decimals' (how many decimals the value was printed with).")
-        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10:
-            w.fail(where, f"decimals must be a whole number from 0 to 10; got {decimals!r}.")
-        _check_range(w, where, quantity, value, scale)
-        _check_value_in_quote(w, where, value, decimals, quote)
-
-    tolerance = e.get("tolerance")
-    reason = ""
-    if tolerance is not None:
-        tolerance = _number(w, where, "tolerance", tolerance)
-        reason = _text(w, where, e, "tolerance_reason", required=False)
-        if not reason:
-            w.fail(where, "tolerance is given without tolerance_reason; say why printing precision is not enough.")
-        half = 0.5 * 10.0 ** (-decimals)
-        if tolerance < half:
-            w.fail(
-                where,
-                f"tolerance {tolerance:g} is narrower than the printed precision allows ({half:g}); "
-                "leave it out to match at the printed precision.",
-            )
-        if quantity == "p_value_bound":
-            w.fail(where, "a p-value bound takes no tolerance; it matches when the bound holds.")
-    elif "tolerance_reason" in e:
-        w.fail(where, "tolerance_reason is given without a tolerance.")
-
+    endpoint, q, role, quote, source = _target_basics(w, where, study, e)
+    _check_quantity_fields(w, where, e, q)
+    arms = _parse_arms(w, where, study, e, q)
+    value, decimals, scale = _parse_value(w, where, e, q, quote)
+    tolerance, reason = _parse_tolerance(w, where, e, q, decimals)
     method = _parse_method(w, where, e.get("method", {}))
-
-    numerator = denominator = None
-    num_ref = den_ref = None
-    if quantity == "proportion":
-        numerator, num_ref = _count_field(w, where, e, "numerator", by_id)
-        denominator, den_ref = _count_field(w, where, e, "denominator", by_id)
-        if denominator == 0 or numerator > denominator:
-            w.fail(where, f"numerator {numerator} and denominator {denominator}: expected 0 <= numerator <= denominator > 0.")
-    comparator = e.get("comparator")
-    if quantity == "p_value_bound" and comparator not in COMPARATORS:
-        w.fail(where, f"comparator must be one of {', '.join(map(repr, COMPARATORS))}; got {comparator!r}.")
-    time = None
-    if "time" in e:
-        time = _number(w, where, "time", e["time"])
-        if time < 0:
-            w.fail(where, f"time must be >= 0; got {e['time']!r}.")
-    count_of = None
-    if quantity == "count":
-        count_of = _text(w, where, e, "count_of")
-        if not _SNAKE.match(count_of):
-            w.fail(where, f"count_of must be snake_case text (what is counted); got {count_of!r}.")
-
+    specific = _parse_specific_fields(w, where, e, q, by_id)
     return Target(
         study=study.id,
         id=tid,
         endpoint=endpoint,
-        quantity=quantity,
+        quantity=q.name,
         arms=arms,
         value=value,
         decimals=decimals,
@@ -803,17 +636,43 @@ def _parse_target(w: _Where, study: Study, e: dict, i: int, by_id: dict) -> Targ
         method=method,
         description=_text(w, where, e, "description", required=False),
         scale=scale,
-        numerator=numerator,
-        denominator=denominator,
-        numerator_ref=num_ref,
-        denominator_ref=den_ref,
-        comparator=comparator,
-        time=time,
-        count_of=count_of,
+        **specific,
     )
 
 
-def _parse_arms(w, where, study, e, quantity, rule) -> tuple[str, ...]:
+def _target_basics(w, where, study, e):
+    """The fields every target has: (endpoint, quantity, role, quote, source)."""
+    _unknown_keys(w, where, e, _TARGET_ALLOWED)
+    for key in _TARGET_REQUIRED:
+        if key not in e:
+            w.fail(where, f"missing field {key!r}.")
+    endpoint = _text(w, where, e, "endpoint")
+    if not _SNAKE.match(endpoint):
+        w.fail(where, f"endpoint must be snake_case text; got {endpoint!r}.")
+    q = QUANTITIES.get(e["quantity"]) if isinstance(e["quantity"], str) else None
+    if q is None:
+        w.fail(where, f"unknown quantity {e['quantity']!r}; expected one of {', '.join(QUANTITIES)}.")
+    role = e["role"]
+    if role not in ROLES:
+        w.fail(where, f"role must be 'calibrate' or 'check'; got {role!r}.")
+    quote = _text(w, where, e, "quote")
+    source = _text(w, where, e, "source")
+    if source not in study.sources:
+        w.fail(where, f"source {source!r} is not among the study's sources ({', '.join(study.sources)}).")
+    return endpoint, q, role, quote, source
+
+
+def _check_quantity_fields(w, where, e, q) -> None:
+    """Fields of other quantities are refused; the quantity's required fields must be there."""
+    for key in sorted(set(_QUANTITY_FIELDS) & set(e)):
+        if key not in q.fields:
+            w.fail(where, f"field {key!r} does not apply to quantity {q.name!r}.")
+    for key in q.required:
+        if key not in e:
+            w.fail(where, f"quantity {q.name!r} needs field {key!r}.")
+
+
+def _parse_arms(w, where, study, e, q) -> tuple[str, ...]:
     if "arm" in e and "arms" in e:
         w.fail(where, "give either 'arm' (one arm) or 'arms' (a comparison), not both.")
     if "arm" in e:
@@ -834,30 +693,100 @@ def _parse_arms(w, where, study, e, quantity, rule) -> tuple[str, ...]:
     for a in arms:
         if a not in known:
             w.fail(where, f"arm {a!r} is not an arm of the study; expected one of {', '.join(known)}.")
-    if rule == "pair" and len(arms) != 2:
-        w.fail(where, f"quantity {quantity!r} compares two arms; expected arms = [experimental, reference].")
-    if rule == "single" and len(arms) > 1:
-        w.fail(where, f"quantity {quantity!r} describes one arm or the whole study; expected 'arm' or none.")
+    problem = q.arms_error(arms)
+    if problem:
+        w.fail(where, problem)
     return arms
 
 
-def _check_range(w, where, quantity, value, scale) -> None:
-    top = 100.0 if scale == "percent" else 1.0
-    if quantity in ("p_value", "p_value_bound"):
-        ok, expect = 0.0 <= value <= 1.0, "a p-value in [0, 1]"
-    elif scale is not None:
-        ok, expect = 0.0 <= value <= top, f"a {scale} in [0, {top:g}]"
-    elif quantity in ("hr", "hr_ci_low", "hr_ci_high", "design_hr", "allocation_ratio"):
-        ok, expect = value > 0, "a ratio > 0"
-    else:
-        ok, expect = value >= 0, "a number >= 0"
+def _parse_value(w, where, e, q, quote):
+    """(value, decimals, scale): a date as written, or a number in range shown in the quote."""
+    value = e["value"]
+    decimals = e.get("decimals")
+    scale = e.get("scale", q.default_scale)
+    if scale is not None and scale not in SCALES:
+        w.fail(where, f"scale must be 'fraction' or 'percent'; got {scale!r}.")
+    if q.kind == "date":
+        _check_date(w, where, e, value, decimals)
+        return value, decimals, scale
+    value = _number(w, where, "value", value)
+    if q.kind == "integer":
+        if not value.is_integer() or value < 0:
+            w.fail(where, f"value of a {q.name!r} must be a whole number >= 0; got {e['value']!r}.")
+        if decimals not in (None, 0):
+            w.fail(where, f"decimals of a whole count must be 0; got {decimals!r}.")
+        decimals = 0
+    elif decimals is None:
+        w.fail(where, "missing field 'decimals' (how many decimals the value was printed with).")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10:
+        w.fail(where, f"decimals must be a whole number from 0 to 10; got {decimals!r}.")
+    ok, expect = q.in_range(value, scale)
     if not ok:
         w.fail(where, f"value {value:g} is out of range; expected {expect}.")
+    _check_value_in_quote(w, where, value, decimals, quote)
+    return value, decimals, scale
+
+
+def _check_date(w, where, e, value, decimals) -> None:
+    if not isinstance(value, str) or not DATE.match(value):
+        w.fail(where, f"value must be a date written 'YYYY-MM' or 'YYYY-MM-DD'; got {value!r}.")
+    try:
+        parse_date(value)
+    except ValueError:
+        w.fail(where, f"value {value!r} is not a calendar date.")
+    if decimals is not None or "tolerance" in e:
+        w.fail(where, "a date takes neither decimals nor tolerance; its precision is how it is written.")
+
+
+def _parse_tolerance(w, where, e, q, decimals) -> tuple[float | None, str]:
+    """(tolerance, reason): a reasoned window at least as wide as the printed precision."""
+    tolerance = e.get("tolerance")
+    if tolerance is None:
+        if "tolerance_reason" in e:
+            w.fail(where, "tolerance_reason is given without a tolerance.")
+        return None, ""
+    tolerance = _number(w, where, "tolerance", tolerance)
+    reason = _text(w, where, e, "tolerance_reason", required=False)
+    if not reason:
+        w.fail(where, "tolerance is given without tolerance_reason; say why printing precision is not enough.")
+    half = 0.5 * 10.0 ** (-decimals)
+    if tolerance < half:
+        w.fail(
+            where,
+            f"tolerance {tolerance:g} is narrower than the printed precision allows ({half:g}); "
+            "leave it out to match at the printed precision.",
+        )
+    if q.bound:
+        w.fail(where, "a p-value bound takes no tolerance; it matches when the bound holds.")
+    return tolerance, reason
+
+
+def _parse_specific_fields(w, where, e, q, by_id) -> dict:
+    """The quantity-specific fields of a target, as :class:`Target` keywords."""
+    out = {}
+    if "numerator" in q.required:
+        out["numerator"], out["numerator_ref"] = _count_field(w, where, e, "numerator", by_id)
+        out["denominator"], out["denominator_ref"] = _count_field(w, where, e, "denominator", by_id)
+        if out["denominator"] == 0 or out["numerator"] > out["denominator"]:
+            w.fail(where, f"numerator {out['numerator']} and denominator {out['denominator']}: "
+                          "expected 0 <= numerator <= denominator > 0.")
+    out["comparator"] = e.get("comparator")
+    if q.bound and out["comparator"] not in COMPARATORS:
+        w.fail(where, f"comparator must be one of {', '.join(map(repr, COMPARATORS))}; got {out['comparator']!r}.")
+    if "time" in e:
+        out["time"] = _number(w, where, "time", e["time"])
+        if out["time"] < 0:
+            w.fail(where, f"time must be >= 0; got {e['time']!r}.")
+    if "count_of" in q.required:
+        out["count_of"] = _text(w, where, e, "count_of")
+        if not _SNAKE.match(out["count_of"]):
+            w.fail(where, f"count_of must be snake_case text (what is counted); got {out['count_of']!r}.")
+    return out
 
 
 def _check_value_in_quote(w, where, value, decimals, quote) -> None:
     """The value, as printed, must appear in the quote (catches typing slips)."""
-    text = _format_value(value, decimals)
+    text = format_value(value, decimals)
     forms = {text, f"{value:,.{decimals}f}"}
     if text.startswith("0."):
         forms.add(text[1:])  # "P = .86"
@@ -871,8 +800,10 @@ def _count_field(w, where, e, key, by_id) -> tuple[int, str | None]:
         ref = by_id.get(val)
         if ref is None:
             w.fail(where, f"{key} names target {val!r}, which is not in the register.")
-        if ref.get("quantity") not in ("n", "count"):
-            w.fail(where, f"{key} names target {val!r}, which is a {ref.get('quantity')!r}; expected an 'n' or 'count' target.")
+        ref_q = QUANTITIES.get(ref.get("quantity")) if isinstance(ref.get("quantity"), str) else None
+        if ref_q is None or not ref_q.patient_count:
+            counts = " or ".join(repr(q.name) for q in QUANTITIES.values() if q.patient_count)
+            w.fail(where, f"{key} names target {val!r}, which is a {ref.get('quantity')!r}; expected an {counts} target.")
         val_num = ref.get("value")
         if isinstance(val_num, bool) or not isinstance(val_num, (int, float)) or not float(val_num).is_integer():
             w.fail(where, f"{key} names target {val!r}, whose value {val_num!r} is not a whole number.")
@@ -908,83 +839,3 @@ def _parse_method(w, where, m) -> tuple[tuple[str, object], ...]:
         )
     order = list(METHOD_SETTINGS)
     return tuple(sorted(m.items(), key=lambda kv: order.index(kv[0])))
-
-
-# --------------------------------------------------------------------------- matching
-def _parse_date(text: str) -> _dt.date:
-    parts = [int(p) for p in text.split("-")]
-    return _dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
-
-
-def _as_date_text(value, precision: int) -> str | None:
-    """Reproduced date as ``YYYY-MM`` (precision 2) or ``YYYY-MM-DD`` (3)."""
-    if isinstance(value, str):
-        if not _DATE.match(value.strip()):
-            return None
-        d = _parse_date(value.strip())
-    elif isinstance(value, (_dt.date, pd.Timestamp)):
-        d = value
-    else:
-        return None
-    return f"{d.year:04d}-{d.month:02d}" if precision == 2 else f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
-
-
-def matches(target: Target, reproduced_value) -> tuple[bool, float]:
-    """Whether a reproduced value matches a published target, and the difference.
-
-    Rules
-    -----
-    * A number printed with ``k`` decimals matches when the reproduced value, rounded
-      to ``k`` decimals (halves away from zero, ignoring binary artefacts beyond 12
-      significant digits), equals it.
-    * When the register gives a ``tolerance`` (with its reason), the number matches
-      when ``|reproduced - published| <= tolerance`` instead.
-    * A p-value bound (``P > .05``) matches when the reproduced p satisfies it.
-    * A date matches at the precision it was written with (month or day).
-
-    Parameters
-    ----------
-    target : Target
-    reproduced_value : float, str or date
-        On the scale the target is printed in: a percentage for ``scale = "percent"``
-        (see :attr:`Target.scale_factor`).
-
-    Returns
-    -------
-    (bool, float)
-        Whether it matches, and ``reproduced - published`` (in months for dates;
-        NaN when nothing was reproduced).
-
-    Examples
-    --------
-    >>> t = Target("s", "m", "pfs", "median", (), 15.6, 1, "median PFS 15.6 months", "x", "check")
-    >>> matches(t, 15.64)[0], matches(t, 15.55)[0], matches(t, 15.65)[0]
-    (True, True, False)
-    """
-    if reproduced_value is None:
-        return False, math.nan
-    if isinstance(target.value, str):  # a date
-        precision = len(target.value.split("-"))
-        got = _as_date_text(reproduced_value, precision)
-        if got is None:
-            return False, math.nan
-        a, b = _parse_date(got), _parse_date(target.value)
-        months = (a.year - b.year) * 12 + (a.month - b.month)
-        return got == target.value, float(months)
-    try:
-        x = float(reproduced_value)
-    except (TypeError, ValueError):
-        return False, math.nan
-    if not math.isfinite(x):
-        return False, math.nan
-    diff = x - float(target.value)
-    if target.quantity == "p_value_bound":
-        ok = {">": x > target.value, ">=": x >= target.value, "<": x < target.value, "<=": x <= target.value}
-        return bool(ok[target.comparator]), diff
-    if target.tolerance is not None:
-        return bool(abs(diff) <= target.tolerance * (1 + 1e-12)), diff
-    try:
-        ok = round_half_away(x, target.decimals) == round_half_away(target.value, target.decimals)
-    except InvalidOperation:  # pragma: no cover - absurdly large values
-        ok = False
-    return bool(ok), diff

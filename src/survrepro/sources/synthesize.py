@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +76,7 @@ from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_rati
 from survrepro.engine.km import kaplan_meier, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
+from survrepro.register.quantities import PARTS, QUANTITIES
 from survrepro.register.schema import round_half_away
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
@@ -473,12 +473,13 @@ class _Evaluator:
         """Achieved value of ``c`` on derived data ``d``; ``cache`` shares fits between constraints."""
         if cache is None:
             cache = {}
-        fu_ep = self.spec.followup_endpoint if c.quantity == "median_followup" else c.endpoint
+        q = None if c.is_count else QUANTITIES[c.quantity]
+        fu_ep = self.spec.followup_endpoint if q is not None and q.statistic == "followup" else c.endpoint
         t_c, e = d[fu_ep]
         t = t_c / 100.0
-        if c.quantity.startswith("median"):
+        if q is not None and q.statistic in ("median", "followup"):
             m = self.masks[c.arms]
-            if c.quantity == "median_followup":
+            if q.statistic == "followup":
                 if self.engine:
                     return median_followup(t[m], e[m]).estimate
                 return km_median(t[m], 1 - e[m], conf_int=False)[0]
@@ -488,8 +489,7 @@ class _Evaluator:
                     cache[key] = tuple(kaplan_meier(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level).quantile(0.5))
                 else:
                     cache[key] = km_median(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level, conf_int=self.need_ci)
-            q = cache[key]
-            return q[("median", "median_ci_low", "median_ci_high").index(c.quantity)]
+            return cache[key][PARTS.index(q.part)]
         if c.is_count:
             m = self.masks[c.arms]
             if self.engine:
@@ -504,7 +504,7 @@ class _Evaluator:
         exp_arm, ref_arm = c.arms
         m = self.masks[(exp_arm,)] | self.masks[(ref_arm,)]
         x = (self.group[m] == exp_arm).astype(int)
-        if c.quantity == "p_value_bound":
+        if q.bound:
             if self.engine:
                 if e[m].sum() == 0:
                     return None
@@ -513,7 +513,7 @@ class _Evaluator:
         # hazard ratio of exp_arm over ref_arm
         key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
         if key in cache:
-            return cache[key][c.quantity]
+            return cache[key][q.part]
         if self.engine:
             try:
                 with np.errstate(all="ignore"):  # a degenerate fit gives None below, not a warning
@@ -521,17 +521,17 @@ class _Evaluator:
                                       reference=ref_arm, conf_level=c.conf_level)
             except InputError:
                 return None
-            cache[key] = {"hr": hr.hr, "hr_ci_low": hr.hr_ci[0], "hr_ci_high": hr.hr_ci[1]}
-            return cache[key][c.quantity]
+            cache[key] = {"estimate": hr.hr, "low": hr.hr_ci[0], "high": hr.hr_ci[1]}
+            return cache[key][q.part]
         fit = log_hazard_ratio(t[m], e[m], x, ties=c.ties)
         if fit is None:
-            cache[key] = dict.fromkeys(("hr", "hr_ci_low", "hr_ci_high"))
+            cache[key] = dict.fromkeys(PARTS)
         else:
             beta, se = fit
             z = _z(c.conf_level)
-            cache[key] = {"hr": math.exp(beta), "hr_ci_low": math.exp(beta - z * se),
-                          "hr_ci_high": math.exp(beta + z * se)}
-        return cache[key][c.quantity]
+            cache[key] = {"estimate": math.exp(beta), "low": math.exp(beta - z * se),
+                          "high": math.exp(beta + z * se)}
+        return cache[key][q.part]
 
 
 def _settings_text(c: Constraint) -> str:
@@ -1454,9 +1454,6 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
 
 
 # --------------------------------------------------------------------------- from a register
-_LANDMARK = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<t>\d+(?:p\d+)?)m$")
-
-
 def _date(text: str, end: bool = False) -> _dt.date:
     parts = [int(x) for x in text.split("-")]
     if len(parts) == 3:
@@ -1474,7 +1471,9 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
                        priors: dict | None = None) -> SynthesisSpec:
     """A :class:`SynthesisSpec` from a register's ``calibrate`` targets only.
 
-    ``check`` targets are never read. Register endpoints are mapped to model endpoints by
+    ``check`` targets are never read; each target constrains the data as its quantity says
+    (:attr:`Quantity.constraint <survrepro.register.quantities.Quantity>`). Register
+    endpoints are mapped to model endpoints by
     ``endpoint_map`` (``{"time_to_new_lesion": "new_lesion", "followup": "os"}``, say); a
     landmark count's endpoint is written ``<name>_<L>m`` (``on_therapy_6m``: landmark 6)
     and ``<name>`` is mapped the same way. Settings a target does not state come from the
@@ -1499,38 +1498,21 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
             raise InputError(f"{register.path}: no calibrate target with quantity {q!r}; the synthesizer needs the accrual window.")
     constraints = []
     for t in cal:
-        q = t.quantity
-        s = t.settings
-        common = dict(id=t.id, value=float(t.value) if not isinstance(t.value, str) else t.value,
+        constrain = QUANTITIES[t.quantity].constraint
+        try:
+            c = constrain(t) if constrain is not None else None
+        except InputError as exc:
+            raise InputError(f"{register.path}: {exc}") from None
+        if c is None:
+            continue  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
+        fields = dict(c.settings, id=t.id, value=float(t.value) if not isinstance(t.value, str) else t.value,
                       decimals=int(t.decimals or 0), arms=tuple(t.arms),
-                      conf_level=float(s.get("confidence_level", 0.95)))
-        if q in ("median", "median_ci_low", "median_ci_high"):
-            ct = s.get("ci_transform", "log")
-            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, t.endpoint),
-                                          conf_type="log" if ct == "not reported" else ct, **common))
-        elif q in ("hr", "hr_ci_low", "hr_ci_high"):
-            ties = s.get("ties", "efron")
-            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, t.endpoint),
-                                          ties="efron" if ties == "not reported" else ties, **common))
-        elif q == "median_followup":
-            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, "os"), **common))
-        elif q == "p_value_bound":
-            constraints.append(Constraint(quantity=q, endpoint=endpoint_map.get(t.endpoint, t.endpoint),
-                                          comparator=t.comparator, **common))
-        elif q == "count" and t.count_of in ("evaluable", "on_same_therapy"):
-            m = _LANDMARK.match(t.endpoint)
-            if not m:
-                raise InputError(
-                    f"{register.path}: target {t.id!r}: a landmark count needs an endpoint named "
-                    f"<name>_<months>m (on_therapy_6m, say); got {t.endpoint!r}."
-                )
-            base = m.group("base")
-            constraints.append(Constraint(
-                quantity="evaluable" if t.count_of == "evaluable" else "remaining",
-                endpoint=endpoint_map.get(base, base), landmark=float(m.group("t").replace("p", ".")),
-                evaluable_rule=rule["evaluable"], death_is_failure=bool(rule["death_is_failure"]), **common,
-            ))
-        # n, allocation ratio and dates are structural; other quantities do not constrain IPD
+                      conf_level=float(t.settings.get("confidence_level", 0.95)))
+        if c.landmark is not None:
+            fields.update(landmark=c.landmark, evaluable_rule=rule["evaluable"],
+                          death_is_failure=bool(rule["death_is_failure"]))
+        endpoint = endpoint_map.get(c.endpoint, c.fallback or c.endpoint)
+        constraints.append(Constraint(quantity=c.quantity, endpoint=endpoint, **fields))
     return SynthesisSpec(
         study=register.study.id,
         groups=tuple(groups),
