@@ -18,7 +18,8 @@ from survrepro.register import audit, schema
 from survrepro.register.evaluate import DESIGN_REASON, evaluate_register
 from survrepro.register.quantities import PARTS, QUANTITIES, Calibration, Quantity
 from survrepro.register.schema import Target, load_register
-from survrepro.sources.synthesize import CONSTRAINT_QUANTITIES, spec_from_register
+from survrepro.sources.synthesize import CONSTRAINT_QUANTITIES
+from survrepro.register.synthesis import spec_from_register
 
 QUANTITY_FIELDS = {"scale", "numerator", "denominator", "comparator", "time", "count_of"}
 

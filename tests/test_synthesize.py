@@ -20,8 +20,9 @@ from survrepro.engine.km import kaplan_meier
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.sources.synthesize import (
     Constraint, Group, SynthesisSpec, _hr_outside, _hr_region, _landmark_counts, evaluate, landmark_conflicts,
-    rounds_to, spec_from_register, synthesize,
+    rounds_to, synthesize,
 )
+from survrepro.register.synthesis import spec_from_register
 from survrepro.register.schema import load_register, matches
 
 # An invented two-arm summary (not any real study).

@@ -13,7 +13,8 @@ import argparse
 import sys
 
 from survrepro import io, paths
-from survrepro.sources.synthesize import evaluate, notes_text, spec_from_register, synthesize
+from survrepro.sources.synthesize import evaluate, notes_text, synthesize
+from survrepro.register.synthesis import spec_from_register
 from survrepro.register.schema import load_register
 
 STUDY = "extend_breast"

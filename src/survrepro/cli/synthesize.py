@@ -32,7 +32,8 @@ def register(subparsers):
 def run(args) -> int:
     from survrepro import io
     from survrepro.register.schema import load_register
-    from survrepro.sources.synthesize import spec_from_register, synthesize
+    from survrepro.sources.synthesize import synthesize
+    from survrepro.register.synthesis import spec_from_register
 
     reg = load_register(args.study)
     endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())

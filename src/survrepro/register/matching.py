@@ -16,66 +16,16 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 import pandas as pd
+
+from survrepro.rounding import printed_interval, round_half_away
 
 __all__ = ["round_half_away", "printed_interval", "matches", "format_value", "parse_date", "DATE"]
 
 #: A date as registers write it: ``YYYY-MM`` or ``YYYY-MM-DD``.
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-
-
-# --------------------------------------------------------------------------- rounding
-def _decimal(x) -> Decimal:
-    """Decimal of a float that ignores binary artefacts beyond 12 significant digits.
-
-    ``0.125`` stays ``0.125`` and ``0.30000000000000004`` becomes ``0.3``; a value that
-    differs from a half-way point only in the 13th significant digit counts as that point.
-    """
-    return Decimal(format(float(x), ".12g"))
-
-
-def round_half_away(x: float, decimals: int) -> float:
-    """Round ``x`` to ``decimals`` decimals, halves away from zero (as numbers are printed).
-
-    Parameters
-    ----------
-    x : float
-    decimals : int
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> round_half_away(0.125, 2), round_half_away(-0.125, 2), round_half_away(2.675, 2)
-    (0.13, -0.13, 2.68)
-    """
-    q = Decimal(1).scaleb(-int(decimals))
-    return float(_decimal(x).quantize(q, rounding=ROUND_HALF_UP))
-
-
-def printed_interval(value: float, decimals: int) -> tuple[float, float]:
-    """The interval of true values that print as ``value`` at ``decimals`` decimals.
-
-    Parameters
-    ----------
-    value : float
-    decimals : int
-
-    Returns
-    -------
-    (float, float)
-
-    Examples
-    --------
-    >>> printed_interval(0.91, 2)
-    (0.905, 0.915)
-    """
-    half = 0.5 * 10.0 ** (-int(decimals))
-    return (float(value) - half, float(value) + half)
 
 
 def format_value(value: float, decimals: int) -> str:

@@ -12,7 +12,7 @@ package knows about one kind of published number, in one place:
 * which consistency checks of :mod:`survrepro.register.audit` read it, and in what role
   (its ``audit`` table; the checks are listed in :data:`survrepro.register.audit.READINGS`);
 * how a ``calibrate`` target of it constrains synthetic data (its ``constraint``
-  function, called by :func:`survrepro.sources.synthesize.spec_from_register`).
+  function, called by :func:`survrepro.register.synthesis.spec_from_register`).
 
 :data:`QUANTITIES` holds them by name, in the order the register schema lists them.
 Adding a quantity is adding one entry to ``_ENTRIES`` below (and its row to the table
@@ -97,7 +97,7 @@ class Calibration:
         :data:`survrepro.sources.synthesize.CONSTRAINT_QUANTITIES`).
     endpoint : str
         The register endpoint it constrains; ``endpoint_map`` of
-        :func:`~survrepro.sources.synthesize.spec_from_register` maps it to a model endpoint.
+        :func:`~survrepro.register.synthesis.spec_from_register` maps it to a model endpoint.
     fallback : str or None
         The model endpoint when ``endpoint_map`` does not name it (None: the same name).
     settings : tuple of (name, value)

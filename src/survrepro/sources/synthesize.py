@@ -76,8 +76,7 @@ from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_rati
 from survrepro.engine.km import kaplan_meier, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
-from survrepro.register.quantities import PARTS, QUANTITIES
-from survrepro.register.schema import round_half_away
+from survrepro.rounding import round_half_away
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -92,19 +91,22 @@ __all__ = [
     "evaluate",
     "rounds_to",
     "landmark_conflicts",
-    "spec_from_register",
     "notes_text",
 ]
 
 #: Endpoints of the patient model.
 #: Quantities a constraint may fix.
-CONSTRAINT_QUANTITIES = (
-    "median", "median_ci_low", "median_ci_high",
-    "hr", "hr_ci_low", "hr_ci_high",
-    "median_followup",
-    "evaluable", "remaining",
-    "p_value_bound",
-)
+#: Each constraint quantity: the statistic it is a part of, and which part.
+CONSTRAINT_KINDS = {
+    "median": ("median", "estimate"), "median_ci_low": ("median", "low"), "median_ci_high": ("median", "high"),
+    "hr": ("hr", "estimate"), "hr_ci_low": ("hr", "low"), "hr_ci_high": ("hr", "high"),
+    "median_followup": ("followup", "estimate"),
+    "evaluable": ("count", "estimate"), "remaining": ("count", "estimate"),
+    "p_value_bound": ("p", "bound"),
+}
+CONSTRAINT_QUANTITIES = tuple(CONSTRAINT_KINDS)
+#: The parts of a statistic, in the order the fast evaluators return them.
+PARTS = ("estimate", "low", "high")
 DAYS_PER_MONTH = 365.25 / 12
 _NEVER = 10**8  # hundredths of a month: "does not happen"
 _CAP = 100.0  # largest distance one constraint contributes to the search's loss
@@ -473,13 +475,13 @@ class _Evaluator:
         """Achieved value of ``c`` on derived data ``d``; ``cache`` shares fits between constraints."""
         if cache is None:
             cache = {}
-        q = None if c.is_count else QUANTITIES[c.quantity]
-        fu_ep = self.spec.followup_endpoint if q is not None and q.statistic == "followup" else c.endpoint
+        statistic, part = CONSTRAINT_KINDS[c.quantity]
+        fu_ep = self.spec.followup_endpoint if statistic == "followup" else c.endpoint
         t_c, e = d[fu_ep]
         t = t_c / 100.0
-        if q is not None and q.statistic in ("median", "followup"):
+        if statistic in ("median", "followup"):
             m = self.masks[c.arms]
-            if q.statistic == "followup":
+            if statistic == "followup":
                 if self.engine:
                     return median_followup(t[m], e[m]).estimate
                 return km_median(t[m], 1 - e[m], conf_int=False)[0]
@@ -489,7 +491,7 @@ class _Evaluator:
                     cache[key] = tuple(kaplan_meier(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level).quantile(0.5))
                 else:
                     cache[key] = km_median(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level, conf_int=self.need_ci)
-            return cache[key][PARTS.index(q.part)]
+            return cache[key][PARTS.index(part)]
         if c.is_count:
             m = self.masks[c.arms]
             if self.engine:
@@ -504,7 +506,7 @@ class _Evaluator:
         exp_arm, ref_arm = c.arms
         m = self.masks[(exp_arm,)] | self.masks[(ref_arm,)]
         x = (self.group[m] == exp_arm).astype(int)
-        if q.bound:
+        if part == "bound":
             if self.engine:
                 if e[m].sum() == 0:
                     return None
@@ -513,7 +515,7 @@ class _Evaluator:
         # hazard ratio of exp_arm over ref_arm
         key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
         if key in cache:
-            return cache[key][q.part]
+            return cache[key][part]
         if self.engine:
             try:
                 with np.errstate(all="ignore"):  # a degenerate fit gives None below, not a warning
@@ -522,7 +524,7 @@ class _Evaluator:
             except InputError:
                 return None
             cache[key] = {"estimate": hr.hr, "low": hr.hr_ci[0], "high": hr.hr_ci[1]}
-            return cache[key][q.part]
+            return cache[key][part]
         fit = log_hazard_ratio(t[m], e[m], x, ties=c.ties)
         if fit is None:
             cache[key] = dict.fromkeys(PARTS)
@@ -531,7 +533,7 @@ class _Evaluator:
             z = _z(c.conf_level)
             cache[key] = {"estimate": math.exp(beta), "low": math.exp(beta - z * se),
                           "high": math.exp(beta + z * se)}
-        return cache[key][q.part]
+        return cache[key][part]
 
 
 def _settings_text(c: Constraint) -> str:
@@ -1450,81 +1452,6 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     return SynthesisResult(
         data=df, constraints=results, converged=converged, seed=int(seed), steps=int(steps),
         max_iter=int(max_iter), cutoff=cut_date, notes=tuple(notes), study=spec.study,
-    )
-
-
-# --------------------------------------------------------------------------- from a register
-def _date(text: str, end: bool = False) -> _dt.date:
-    parts = [int(x) for x in text.split("-")]
-    if len(parts) == 3:
-        return _dt.date(*parts)
-    y, m = parts
-    if not end:
-        return _dt.date(y, m, 1)
-    nxt = _dt.date(y + (m == 12), m % 12 + 1, 1)
-    return nxt - _dt.timedelta(days=1)
-
-
-def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None = None,
-                       group_column: str = "arm", columns: dict | None = None,
-                       entry_column: str = "entry_date", landmark_rule: dict | None = None,
-                       priors: dict | None = None) -> SynthesisSpec:
-    """A :class:`SynthesisSpec` from a register's ``calibrate`` targets only.
-
-    ``check`` targets are never read; each target constrains the data as its quantity says
-    (:attr:`Quantity.constraint <survrepro.register.quantities.Quantity>`). Register
-    endpoints are mapped to model endpoints by
-    ``endpoint_map`` (``{"time_to_new_lesion": "new_lesion", "followup": "os"}``, say); a
-    landmark count's endpoint is written ``<name>_<L>m`` (``on_therapy_6m``: landmark 6)
-    and ``<name>`` is mapped the same way. Settings a target does not state come from the
-    register's ``method`` (``ci_transform``, ``ties``, ``confidence_level``) or, for
-    landmark counts, from ``landmark_rule`` (``{"evaluable": "followed",
-    "death_is_failure": False}``).
-
-    Dates written ``YYYY-MM`` are taken as the first day of the month for the start of
-    accrual and the last day for its end and for the data cut-off.
-    """
-    endpoint_map = dict(endpoint_map or {})
-    rule = {"evaluable": "followed", "death_is_failure": True, **(landmark_rule or {})}
-    cal = register.with_role("calibrate")
-    groups = []
-    for a in register.study.arms:
-        if a.n is None:
-            raise InputError(f"{register.path}: arm {a.id!r} has no size; the synthesizer needs n for every arm.")
-        groups.append(Group(a.id, int(a.n)))
-    dates = {t.quantity: t for t in cal if t.quantity in ("accrual_start", "accrual_end", "data_cutoff")}
-    for q in ("accrual_start", "accrual_end"):
-        if q not in dates:
-            raise InputError(f"{register.path}: no calibrate target with quantity {q!r}; the synthesizer needs the accrual window.")
-    constraints = []
-    for t in cal:
-        constrain = QUANTITIES[t.quantity].constraint
-        try:
-            c = constrain(t) if constrain is not None else None
-        except InputError as exc:
-            raise InputError(f"{register.path}: {exc}") from None
-        if c is None:
-            continue  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
-        fields = dict(c.settings, id=t.id, value=float(t.value) if not isinstance(t.value, str) else t.value,
-                      decimals=int(t.decimals or 0), arms=tuple(t.arms),
-                      conf_level=float(t.settings.get("confidence_level", 0.95)))
-        if c.landmark is not None:
-            fields.update(landmark=c.landmark, evaluable_rule=rule["evaluable"],
-                          death_is_failure=bool(rule["death_is_failure"]))
-        endpoint = endpoint_map.get(c.endpoint, c.fallback or c.endpoint)
-        constraints.append(Constraint(quantity=c.quantity, endpoint=endpoint, **fields))
-    return SynthesisSpec(
-        study=register.study.id,
-        groups=tuple(groups),
-        group_column=group_column,
-        accrual_start=_date(dates["accrual_start"].value),
-        accrual_end=_date(dates["accrual_end"].value, end=True),
-        cutoff=_date(dates["data_cutoff"].value, end=True) if "data_cutoff" in dates else None,
-        constraints=tuple(constraints),
-        endpoints=tuple(endpoints),
-        columns=dict(columns or {}),
-        entry_column=entry_column,
-        priors=dict(priors or {}),
     )
 
 

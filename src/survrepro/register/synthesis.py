@@ -1,0 +1,90 @@
+"""From a register to a synthesis: the bridge between the published numbers and the synthesizer.
+
+:func:`spec_from_register` turns a register's ``calibrate`` targets into the
+:class:`~survrepro.sources.synthesize.SynthesisSpec` the synthesizer searches for; each
+target says through its quantity (:mod:`survrepro.register.quantities`) whether and how it
+constrains the data. The synthesizer itself knows nothing of registers.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from survrepro.errors import InputError
+from survrepro.register.quantities import QUANTITIES
+from survrepro.sources.synthesize import Constraint, Group, SynthesisSpec
+
+__all__ = ["spec_from_register"]
+
+
+def _date(text: str, end: bool = False) -> _dt.date:
+    parts = [int(x) for x in text.split("-")]
+    if len(parts) == 3:
+        return _dt.date(*parts)
+    y, m = parts
+    if not end:
+        return _dt.date(y, m, 1)
+    nxt = _dt.date(y + (m == 12), m % 12 + 1, 1)
+    return nxt - _dt.timedelta(days=1)
+
+
+def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None = None,
+                       group_column: str = "arm", columns: dict | None = None,
+                       entry_column: str = "entry_date", landmark_rule: dict | None = None,
+                       priors: dict | None = None) -> SynthesisSpec:
+    """A :class:`SynthesisSpec` from a register's ``calibrate`` targets only.
+
+    ``check`` targets are never read; each target constrains the data as its quantity says
+    (:attr:`Quantity.constraint <survrepro.register.quantities.Quantity>`). Register
+    endpoints are mapped to model endpoints by
+    ``endpoint_map`` (``{"time_to_new_lesion": "new_lesion", "followup": "os"}``, say); a
+    landmark count's endpoint is written ``<name>_<L>m`` (``on_therapy_6m``: landmark 6)
+    and ``<name>`` is mapped the same way. Settings a target does not state come from the
+    register's ``method`` (``ci_transform``, ``ties``, ``confidence_level``) or, for
+    landmark counts, from ``landmark_rule`` (``{"evaluable": "followed",
+    "death_is_failure": False}``).
+
+    Dates written ``YYYY-MM`` are taken as the first day of the month for the start of
+    accrual and the last day for its end and for the data cut-off.
+    """
+    endpoint_map = dict(endpoint_map or {})
+    rule = {"evaluable": "followed", "death_is_failure": True, **(landmark_rule or {})}
+    cal = register.with_role("calibrate")
+    groups = []
+    for a in register.study.arms:
+        if a.n is None:
+            raise InputError(f"{register.path}: arm {a.id!r} has no size; the synthesizer needs n for every arm.")
+        groups.append(Group(a.id, int(a.n)))
+    dates = {t.quantity: t for t in cal if t.quantity in ("accrual_start", "accrual_end", "data_cutoff")}
+    for q in ("accrual_start", "accrual_end"):
+        if q not in dates:
+            raise InputError(f"{register.path}: no calibrate target with quantity {q!r}; the synthesizer needs the accrual window.")
+    constraints = []
+    for t in cal:
+        constrain = QUANTITIES[t.quantity].constraint
+        try:
+            c = constrain(t) if constrain is not None else None
+        except InputError as exc:
+            raise InputError(f"{register.path}: {exc}") from None
+        if c is None:
+            continue  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
+        fields = dict(c.settings, id=t.id, value=float(t.value) if not isinstance(t.value, str) else t.value,
+                      decimals=int(t.decimals or 0), arms=tuple(t.arms),
+                      conf_level=float(t.settings.get("confidence_level", 0.95)))
+        if c.landmark is not None:
+            fields.update(landmark=c.landmark, evaluable_rule=rule["evaluable"],
+                          death_is_failure=bool(rule["death_is_failure"]))
+        endpoint = endpoint_map.get(c.endpoint, c.fallback or c.endpoint)
+        constraints.append(Constraint(quantity=c.quantity, endpoint=endpoint, **fields))
+    return SynthesisSpec(
+        study=register.study.id,
+        groups=tuple(groups),
+        group_column=group_column,
+        accrual_start=_date(dates["accrual_start"].value),
+        accrual_end=_date(dates["accrual_end"].value, end=True),
+        cutoff=_date(dates["data_cutoff"].value, end=True) if "data_cutoff" in dates else None,
+        constraints=tuple(constraints),
+        endpoints=tuple(endpoints),
+        columns=dict(columns or {}),
+        entry_column=entry_column,
+        priors=dict(priors or {}),
+    )
