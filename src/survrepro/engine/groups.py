@@ -7,6 +7,7 @@ integer codes the Cox, log-rank and RMST calculations use.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -38,18 +39,74 @@ def column_name(values, default: str) -> str:
     return str(name) if name is not None else default
 
 
-def group_labels(values, n: int, name: str) -> np.ndarray:
-    """Labels of a categorical column as strings, one per observation, none missing."""
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+def _label(value) -> str:
+    """One label as R prints a factor level: a whole number without its ``.0``."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    return str(value)
+
+
+def group_labels(values, n: int | None = None, name: str = "group") -> np.ndarray:
+    """Labels of a categorical column as strings, one per observation, none missing.
+
+    Numbers print as R prints the factor levels of a numeric column: a whole number
+    without a decimal part (``1.0`` -> ``'1'``), any other number as Python prints it
+    (``1.5`` -> ``'1.5'``); text is kept as it is. Every statistic that takes a group or
+    a stratum labels it here.
+
+    Parameters
+    ----------
+    values : array_like
+        One label per observation (numbers or text); a ``pandas.Series`` is read by position.
+    n : int, optional
+        Expected number of labels (the number of times).
+    name : str
+        Name of the column, for messages.
+
+    Returns
+    -------
+    ndarray of str
+
+    Examples
+    --------
+    >>> group_labels([1.0, 2.0, 1.0]).tolist()
+    ['1', '2', '1']
+    >>> group_labels([1, 1.5, "arm B"]).tolist()
+    ['1', '1.5', 'arm B']
+    """
+    if isinstance(values, pd.Series):
+        arr = values.to_numpy()
+    elif isinstance(values, np.ndarray):
+        arr = values
+    else:  # a list may mix numbers and text: keep each value as it is
+        arr = np.asarray(values, dtype=object)
     arr = arr.ravel()
-    if arr.size != n:
+    if n is not None and arr.size != n:
         raise InputError(f"{n} times but {arr.size} values of {name}; expected one each.")
-    missing = np.flatnonzero(pd.isna(arr))
+    kind = arr.dtype.kind
+    if kind in "US":
+        return arr.astype(str)
+    if kind in "iu":
+        return arr.astype(np.int64).astype(str) if kind == "i" else arr.astype(str)
+    if kind == "f":
+        missing = np.flatnonzero(np.isnan(arr))
+    else:
+        arr = arr.astype(object)
+        missing = np.flatnonzero(pd.isna(arr))
     if missing.size:
         raise InputError(
             f"{name} at position {missing[0] + 1} is missing; drop or fill rows without a {name} first."
         )
-    return arr.astype(str)
+    if kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        text = arr.astype(str)
+        if whole.any():
+            text = text.astype(object)
+            text[whole] = [str(int(v)) for v in arr[whole]]
+        return text.astype(str)
+    return np.array([_label(v) for v in arr], dtype=str)
 
 
 def level_codes(labels: np.ndarray, levels) -> np.ndarray:

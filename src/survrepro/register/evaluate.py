@@ -44,11 +44,12 @@ import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import InputError
+from survrepro.engine._results import ResultMixin
 from survrepro.engine.contingency import TEST_NAMES as TABLE_TESTS
 from survrepro.engine.cox import cox_ph
 from survrepro.engine.logrank import logrank_test
 from survrepro.engine.km import kaplan_meier, median_followup
-from survrepro.engine.groups import natural_order
+from survrepro.engine.groups import group_labels, natural_order
 from survrepro.engine.proportion import binomial_ci, proportion_on_therapy
 from survrepro.engine.rmst import rmst
 from survrepro.register.schema import Register, Target, matches
@@ -82,7 +83,7 @@ _LANDMARK_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<t>\d+(?:p\d+)?)m$"
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, repr=False)
-class Evaluation:
+class Evaluation(ResultMixin):
     """One published target against the number reproduced from data.
 
     Attributes
@@ -214,9 +215,6 @@ class Evaluation:
             f"{self.reproduced_text()}: {self.status}{', ' + self.reason if self.reason else ''})"
         )
 
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
-
 
 def _show(v) -> str:
     if isinstance(v, bool):
@@ -330,12 +328,7 @@ def _flags(df, col, where, what="0 (censored) or 1 (event)") -> np.ndarray:
 
 
 def _labels(values) -> np.ndarray:
-    out = []
-    for v in values:
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        out.append(str(v).strip())
-    return np.array(out, dtype=object)
+    return group_labels(np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)).astype(object)
 
 
 def study_data_from_frame(register: Register, ipd: pd.DataFrame, *, where: str | None = None,
@@ -714,10 +707,10 @@ def _survival_p(ctx, t, test, test_assumed):
     strata, strat_setting = _strata(ctx, t, sub)
     ties, ties_assumed = _setting(t, "ties", "efron", ("efron", "breslow"))
     lr = logrank_test(sub["time"].to_numpy(), sub["event"].to_numpy(), sub["arm"].to_numpy(), strata=strata)
-    ps = {"logrank": float(lr.p)}
+    ps = {"logrank": float(lr.pvalue)}
     if int(sub["event"].sum()) > 0:
         res = _cox(ctx, t.endpoint, arms, sub, strata, ties, 0.95)
-        ps.update(wald=res.wald_p, likelihood_ratio=res.lr_p, score=res.score_p)
+        ps.update(wald=res.wald_pvalue, likelihood_ratio=res.lr_pvalue, score=res.score_pvalue)
     if test not in ps:
         raise _NotAttempted(f"the {test} test cannot be computed here (no events)")
     settings = [("test", test, test_assumed), strat_setting]
@@ -731,7 +724,7 @@ def _table_p(ctx, t, test, test_assumed):
     res, source, settings = _proportion(ctx, t, arms, by_arm=True)
     if res.comparison is None:
         raise _NotAttempted("fewer than two arms with patients in the data; no comparison")
-    ps = {x.name: x.p_value for x in res.comparison.tests}
+    ps = {x.name: x.pvalue for x in res.comparison.tests}
     settings = [("test", test, test_assumed)] + settings
     table = res.table
     rows = "; ".join(f"{g.label} {g.numerator}/{g.denominator}" for g in res.groups)
@@ -774,7 +767,7 @@ def _q_proportion(ctx, t):
         num, den, frac = o.numerator, o.denominator, o.proportion
         if t.quantity != "proportion":
             method, m_assumed = _setting(t, "estimator", "exact", ("exact", "wilson"))
-            ci = o.confidence_interval(method)
+            ci = o.confidence_interval(method=method)
             frac = ci.low if t.quantity == "proportion_ci_low" else ci.high
             settings.append(("interval", "Clopper-Pearson exact" if method == "exact" else "Wilson", m_assumed))
         details = [("numerator/denominator", f"{num}/{den}"), ("Kaplan-Meier at landmark", round(o.km_survival, 4))]
@@ -807,7 +800,7 @@ def _q_survival_at(ctx, t):
     cl, cl_assumed = _conf_level(t)
     km, source = _km(ctx, t, t.arms, ct, cl)
     row = km.at([t.time]).iloc[0]
-    value = {"survival_at": row["survival"], "survival_ci_low": row["lower"], "survival_ci_high": row["upper"]}[t.quantity]
+    value = {"survival_at": row["survival"], "survival_ci_low": row["survival_low"], "survival_ci_high": row["survival_high"]}[t.quantity]
     settings = [("estimator", "kaplan_meier", False), ("time", t.time, False)]
     if t.quantity != "survival_at":
         settings += [("ci_transform", ct, ct_assumed), ("confidence_level", cl, cl_assumed)]
