@@ -283,6 +283,13 @@ def fisher_exact_rxc(table) -> TestResult:
         ``statistic`` and ``df`` are ``None``; ``pvalue`` is ``None`` with a note when the
         number of tables exceeds :data:`MAX_TABLES`.
 
+    References
+    ----------
+    Fisher RA. On the interpretation of chi-square from contingency tables, and the
+    calculation of P. J R Stat Soc 1922;85:87-94.
+    Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+    other problems of significance. Biometrika 1951;38:141-149.
+
     Examples
     --------
     >>> round(fisher_exact_rxc([[3, 1], [1, 3]]).pvalue, 6)
@@ -321,6 +328,18 @@ def contingency_tests(table) -> ContingencyTests:
     larger tables, so for them ``pearson_yates`` has no value and a note. The chi-square and
     G approximations are cautioned (in ``note``) when an expected count is below 5, where
     R's ``chisq.test`` warns that the approximation may be incorrect.
+
+    References
+    ----------
+    Pearson K. On the criterion that a given system of deviations from the probable in the
+    case of a correlated system of variables is such that it can be reasonably supposed to
+    have arisen from random sampling. Philos Mag 1900;50:157-175.
+    Yates F. Contingency tables involving small numbers and the chi-square test.
+    Suppl J R Stat Soc 1934;1:217-235.
+    Fisher RA. On the interpretation of chi-square from contingency tables, and the
+    calculation of P. J R Stat Soc 1922;85:87-94.
+    Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+    other problems of significance. Biometrika 1951;38:141-149.
 
     Examples
     --------
@@ -378,17 +397,41 @@ def contingency_tests(table) -> ContingencyTests:
     )
 
 
-def p_matches(p_value, printed_p: float, decimals: int) -> bool:
-    """Whether ``p_value`` reproduces ``printed_p`` printed with ``decimals`` decimals.
+def p_matches(pvalue, printed_p: float, decimals: int) -> bool:
+    """Whether ``pvalue`` reproduces ``printed_p`` printed with ``decimals`` decimals.
 
     A p-value matches when it lies within half a unit of the last printed digit of the
     printed value (``|p - printed| <= 0.5 * 10**-decimals``), that is when it rounds to
     the printed value under either rounding direction at the boundary.
+
+    Parameters
+    ----------
+    pvalue : float or None
+        The computed p-value; ``None`` (a test that does not apply) never matches.
+    printed_p : float
+        The published p-value.
+    decimals : int
+        Decimals it was printed with.
+
+    Returns
+    -------
+    bool
+
+    References
+    ----------
+    Pearson K. On the criterion that a given system of deviations from the probable in the
+    case of a correlated system of variables is such that it can be reasonably supposed to
+    have arisen from random sampling. Philos Mag 1900;50:157-175.
+
+    Examples
+    --------
+    >>> p_matches(0.3049, 0.30, 2), p_matches(0.3051, 0.30, 2), p_matches(None, 0.30, 2)
+    (True, False, False)
     """
-    if p_value is None:
+    if pvalue is None:
         return False
     half = 0.5 * 10.0 ** (-int(decimals))
-    return abs(float(p_value) - float(printed_p)) <= half * (1 + 1e-9)
+    return abs(float(pvalue) - float(printed_p)) <= half * (1 + 1e-9)
 
 
 def which_reproduce(table, printed_p: float, decimals: int) -> list[str]:
@@ -408,6 +451,18 @@ def which_reproduce(table, printed_p: float, decimals: int) -> list[str]:
     list of str
         Names from :data:`TEST_NAMES`, in that order, of the tests that match
         (see :func:`p_matches`); empty when none does.
+
+    References
+    ----------
+    Pearson K. On the criterion that a given system of deviations from the probable in the
+    case of a correlated system of variables is such that it can be reasonably supposed to
+    have arisen from random sampling. Philos Mag 1900;50:157-175.
+    Yates F. Contingency tables involving small numbers and the chi-square test.
+    Suppl J R Stat Soc 1934;1:217-235.
+    Fisher RA. On the interpretation of chi-square from contingency tables, and the
+    calculation of P. J R Stat Soc 1922;85:87-94.
+    Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+    other problems of significance. Biometrika 1951;38:141-149.
 
     Examples
     --------

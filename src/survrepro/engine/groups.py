@@ -21,7 +21,29 @@ __all__ = ["GroupedData", "column_name", "group_labels", "level_codes", "natural
 
 def natural_order(labels) -> list[str]:
     """Distinct labels in natural order: numeric order when all are numbers, else
-    text with embedded numbers compared as numbers (``"arm2" < "arm10"``)."""
+    text with embedded numbers compared as numbers (``"arm2" < "arm10"``).
+
+    Parameters
+    ----------
+    labels : iterable
+        Labels (compared as strings).
+
+    Returns
+    -------
+    list of str
+        Each distinct label once, in natural order; the first is the default reference.
+
+    References
+    ----------
+    R Core Team. R: A Language and Environment for Statistical Computing, ``factor`` and
+    ``as.character``. R Foundation for Statistical Computing, Vienna.
+    Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
+
+    Examples
+    --------
+    >>> natural_order(["10", "2", "1"]), natural_order(["arm10", "arm2", "SOC"])
+    (['1', '2', '10'], ['arm2', 'arm10', 'SOC'])
+    """
     uniq = list(dict.fromkeys(str(x) for x in labels))
     try:
         return sorted(uniq, key=float)
@@ -35,6 +57,30 @@ def natural_order(labels) -> list[str]:
 
 
 def column_name(values, default: str) -> str:
+    """The name a ``pandas.Series`` carries, else ``default``.
+
+    Parameters
+    ----------
+    values : array_like
+        A column of labels.
+    default : str
+        Name used when ``values`` has none.
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    R Core Team. R: A Language and Environment for Statistical Computing, ``factor`` and
+    ``as.character``. R Foundation for Statistical Computing, Vienna.
+    Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
+
+    Examples
+    --------
+    >>> column_name(pd.Series(["a"], name="arm"), "group"), column_name(["a"], "group")
+    ('arm', 'group')
+    """
     name = getattr(values, "name", None) if isinstance(values, pd.Series) else None
     return str(name) if name is not None else default
 
@@ -68,6 +114,12 @@ def group_labels(values, n: int | None = None, name: str = "group") -> np.ndarra
     Returns
     -------
     ndarray of str
+
+    References
+    ----------
+    R Core Team. R: A Language and Environment for Statistical Computing, ``factor`` and
+    ``as.character``. R Foundation for Statistical Computing, Vienna.
+    Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
 
     Examples
     --------
@@ -110,7 +162,30 @@ def group_labels(values, n: int | None = None, name: str = "group") -> np.ndarra
 
 
 def level_codes(labels: np.ndarray, levels) -> np.ndarray:
-    """Position of each label in ``levels``."""
+    """Position of each label in ``levels``.
+
+    Parameters
+    ----------
+    labels : ndarray of str
+        One label per observation, each one of ``levels``.
+    levels : sequence of str
+        The levels, reference first.
+
+    Returns
+    -------
+    ndarray of int
+
+    References
+    ----------
+    R Core Team. R: A Language and Environment for Statistical Computing, ``factor`` and
+    ``as.character``. R Foundation for Statistical Computing, Vienna.
+    Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
+
+    Examples
+    --------
+    >>> level_codes(np.array(["b", "a", "b"]), ["b", "a"]).tolist()
+    [0, 1, 0]
+    """
     uniq, inverse = np.unique(labels, return_inverse=True)
     position = {lab: i for i, lab in enumerate(levels)}
     return np.array([position[u] for u in uniq], dtype=int)[inverse]
@@ -128,7 +203,38 @@ class GroupedData:
     strata_name: str | None
 
 
-def prepare_groups(time, event, group, strata, reference=None, *, min_levels=2) -> GroupedData:
+def prepare_groups(time, event, group, strata=None, reference=None, *, min_levels=2) -> GroupedData:
+    """Validated times and events with integer codes of the group and stratum levels.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Follow-up times (>= 0) and event indicators (1 event, 0 censored).
+    group : array_like
+        Group label per observation (see :func:`group_labels`).
+    strata : array_like, optional
+        Stratum per observation.
+    reference : optional
+        The level put first; the first in natural order unless given.
+    min_levels : int
+        Fewest group levels accepted.
+
+    Returns
+    -------
+    GroupedData
+
+    References
+    ----------
+    R Core Team. R: A Language and Environment for Statistical Computing, ``factor`` and
+    ``as.character``. R Foundation for Statistical Computing, Vienna.
+    Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
+
+    Examples
+    --------
+    >>> d = prepare_groups([1, 2, 3], [1, 0, 1], [2.0, 1.0, 2.0], reference=2)
+    >>> d.levels, d.codes.tolist()
+    (('2', '1'), [0, 1, 0])
+    """
     t, e = as_durations(time, event)
     group_name = column_name(group, "group")
     g = group_labels(group, t.size, group_name)

@@ -168,7 +168,28 @@ def binomial_ci(k: int, n: int, conf_level: float = 0.95, method: str = "exact")
 
 
 def check_landmark(landmark) -> float:
-    """Return the landmark as a float, refusing anything but a finite number > 0."""
+    """The landmark as a float, refusing anything but a finite number > 0.
+
+    Parameters
+    ----------
+    landmark : float
+        Landmark time, in the unit of the times.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
+
+    Examples
+    --------
+    >>> check_landmark("6")
+    6.0
+    """
     try:
         value = float(landmark)
     except (TypeError, ValueError):
@@ -215,6 +236,32 @@ def landmark_status(time, event, landmark, *, death=None, death_is_failure: bool
 
     See the module documentation for the definitions; in short ``time >= landmark`` is
     ``"remaining"`` whatever ``event`` says.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Time on the same therapy (or follow-up on it) and 1 when the therapy ended.
+    landmark : float
+        Landmark time (> 0).
+    death : array_like, optional
+        1 when the ending was death (then ``event`` must be 1).
+    death_is_failure : bool
+        Whether a death before the landmark is a failure (``"died"``) or censoring
+        (``"death_censored"``); ``False`` needs ``death``.
+    where : str
+        Name of the data source, used in error messages.
+
+    Returns
+    -------
+    ndarray of str
+        One of ``"remaining"``, ``"ended"``, ``"died"``, ``"censored"``, ``"death_censored"``
+        per patient.
+
+    References
+    ----------
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
 
     Examples
     --------
@@ -550,13 +597,13 @@ def proportion_on_therapy(
     event,
     landmark: float,
     *,
-    death=None,
     group=None,
     by: str | None = None,
+    death=None,
     evaluable: str = "followed",
     death_is_failure: bool = True,
-    conf_level: float = 0.95,
     conf_type: str = "log",
+    conf_level: float = 0.95,
     where: str = "input",
 ) -> ProportionResult:
     """Proportion remaining on the same therapy at ``landmark``, with CIs, KM estimate and group tests.
@@ -573,7 +620,8 @@ def proportion_on_therapy(
     death : array_like, optional
         1 when the ending was death (then ``event`` must be 1), else 0.
     group : array_like, optional
-        Group label per patient; estimates per group and tests across groups.
+        Group label per patient, labelled by :func:`~survrepro.engine.groups.group_labels`;
+        estimates per group and tests across groups.
     by : str, optional
         Name of the grouping variable, for display.
     evaluable : {"followed", "all"}
@@ -594,6 +642,16 @@ def proportion_on_therapy(
     -------
     ProportionResult
 
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+    J Am Stat Assoc 1958;53:457-481.
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
+
     Examples
     --------
     >>> res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6)
@@ -601,6 +659,9 @@ def proportion_on_therapy(
     (3, 5)
     >>> [round(v, 4) for v in res.overall.ci_exact]
     [0.1466, 0.9473]
+    >>> by = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6, group=[1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+    >>> [(g.label, g.numerator, g.denominator) for g in by.groups]
+    [('1', 1, 2), ('2', 2, 3)]
     """
     landmark = check_landmark(landmark)
     check_choice("evaluable", evaluable, EVALUABLE_RULES)
@@ -657,6 +718,25 @@ def proportion_on_therapy_frame(
         Column names (``death=None`` ignores a death column).
     **kwargs
         Passed on (``evaluable``, ``death_is_failure``, ``conf_level``, ``conf_type``, ``where``).
+
+    Returns
+    -------
+    ProportionResult
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"time": [2, 4, 6, 7, 9, 3], "event": [1, 0, 0, 1, 0, 1], "site": list("aaabbb")})
+    >>> res = proportion_on_therapy_frame(data, 6, by="site")
+    >>> res.to_frame()[["group", "numerator", "denominator"]].to_dict("records")
+    [{'group': 'all', 'numerator': 3, 'denominator': 5}, {'group': 'a', 'numerator': 1, 'denominator': 2}, {'group': 'b', 'numerator': 2, 'denominator': 3}]
     """
     where = kwargs.get("where", "data")
     for col in (time, event) + ((by,) if by else ()):
