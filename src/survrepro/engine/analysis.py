@@ -121,6 +121,49 @@ class AnalysisResult(ResultMixin):
         return frames
 
 
+def _arm_order(data, labels, arm, has_arm, reference, strata) -> list:
+    """The arms in natural order, ``reference`` first, after checking the comparison asked for."""
+    arms = natural_order(labels)
+    if (reference is not None or strata is not None) and len(arms) < 2:
+        asked = "--reference" if reference is not None else "--strata"
+        raise InputError(
+            f"{asked} asks for a comparison, but there is only one arm"
+            f"{' (' + arms[0] + ')' if has_arm else ' (no arm column)'}; expected two or more arms."
+        )
+    if reference is not None:
+        reference = str(reference)
+        if reference not in arms:
+            raise InputError(f"reference arm {reference!r} is not in column {arm!r}; arms are {', '.join(arms)}.")
+        arms = [reference] + [a for a in arms if a != reference]
+    if strata is not None and strata not in data.columns:
+        raise InputError(f"no column {strata!r} to stratify by; columns are {', '.join(map(str, data.columns))}.")
+    return arms
+
+
+def _arm_summary(res, landmarks) -> dict:
+    """One arm of ``analyze --json``: n, events, median with its limits, landmarks."""
+    q = res.quantile(0.5)
+    at = res.at(landmarks).itertuples() if landmarks else []
+    return {
+        "arm": res.label,
+        "n": res.n,
+        "events": res.events,
+        "median": q.estimate,
+        "median_low": q.low,
+        "median_high": q.high,
+        "landmarks": [
+            {
+                "time": float(r.time),
+                "survival": float(r.survival),
+                "survival_low": _num(r.survival_low),
+                "survival_high": _num(r.survival_high),
+                "n_at_risk": int(r.n_at_risk),
+            }
+            for r in at
+        ],
+    }
+
+
 def analyze(
     data: pd.DataFrame,
     *,
@@ -197,52 +240,14 @@ def analyze(
         raise InputError(f"landmark times must be finite numbers >= 0; got {landmarks}.")
     has_arm = arm in data.columns
     labels = group_labels(data[arm], name=arm) if has_arm else np.full(len(data), "all")
-    arms = natural_order(labels)
-    if reference is not None or strata is not None:
-        if len(arms) < 2:
-            asked = "--reference" if reference is not None else "--strata"
-            raise InputError(
-                f"{asked} asks for a comparison, but there is only one arm"
-                f"{' (' + arms[0] + ')' if has_arm else ' (no arm column)'}; expected two or more arms."
-            )
-    if reference is not None:
-        reference = str(reference)
-        if reference not in arms:
-            raise InputError(f"reference arm {reference!r} is not in column {arm!r}; arms are {', '.join(arms)}.")
-        arms = [reference] + [a for a in arms if a != reference]
-    if strata is not None and strata not in data.columns:
-        raise InputError(f"no column {strata!r} to stratify by; columns are {', '.join(map(str, data.columns))}.")
-
+    arms = _arm_order(data, labels, arm, has_arm, reference, strata)
     t = data["time"].to_numpy(dtype=float)
     e = data["event"].to_numpy(dtype=int)
-    out, curves = [], {}
-    for a in arms:
-        m = labels == a
-        res = kaplan_meier(t[m], e[m], conf_type=conf_type, conf_level=conf_level, label=a)
-        curves[a] = res
-        q = res.quantile(0.5)
-        lm = res.at(landmarks) if landmarks else None
-        out.append(
-            {
-                "arm": a,
-                "n": res.n,
-                "events": res.events,
-                "median": q.estimate,
-                "median_low": q.low,
-                "median_high": q.high,
-                "landmarks": [
-                    {
-                        "time": float(r.time),
-                        "survival": float(r.survival),
-                        "survival_low": _num(r.survival_low),
-                        "survival_high": _num(r.survival_high),
-                        "n_at_risk": int(r.n_at_risk),
-                    }
-                    for r in (lm.itertuples() if lm is not None else [])
-                ],
-            }
-        )
-
+    curves = {
+        a: kaplan_meier(t[labels == a], e[labels == a], conf_type=conf_type, conf_level=conf_level, label=a)
+        for a in arms
+    }
+    out = [_arm_summary(res, landmarks) for res in curves.values()]
     comparison = None
     if len(arms) == 2:
         s = group_labels(data[strata], name=strata) if strata else None
