@@ -19,18 +19,20 @@ def run_json(capsys, *args):
 def test_lung_by_sex_log_ci_matches_r(capsys):
     # R: survfit(Surv(time, status) ~ sex, data = lung) -> 270 (212, 310) and 426 (348, 550)
     res = run_json(capsys, "--ci", "log")
-    assert [(a["arm"], a["median"], a["median_ci"]) for a in res["arms"]] == [
-        ("1", 270.0, [212.0, 310.0]),
-        ("2", 426.0, [348.0, 550.0]),
+    assert [(a["arm"], a["median"], a["median_low"], a["median_high"]) for a in res["arms"]] == [
+        ("1", 270.0, 212.0, 310.0),
+        ("2", 426.0, 348.0, 550.0),
     ]
-    assert res["settings"]["ci"] == "log" and res["settings"]["ties"] == "efron"
-    assert set(res["comparison"]) == {"reference", "hr", "hr_ci", "wald_p", "lr_p", "logrank_chisq", "logrank_p"}
+    assert res["settings"]["conf_type"] == "log" and res["settings"]["ties"] == "efron"
+    assert set(res["comparison"]) == {
+        "reference", "hr", "hr_low", "hr_high", "wald_pvalue", "lr_pvalue", "logrank_statistic", "logrank_pvalue",
+    }
 
 
 def test_lung_by_sex_log_log_ci_matches_r(capsys):
     # R: survfit(Surv(time, status) ~ sex, data = lung, conf.type = "log-log") -> 210-306 and 345-524
     res = run_json(capsys, "--ci", "log-log")
-    assert [a["median_ci"] for a in res["arms"]] == [[210.0, 306.0], [345.0, 524.0]]
+    assert [[a["median_low"], a["median_high"]] for a in res["arms"]] == [[210.0, 306.0], [345.0, 524.0]]
 
 
 def test_comparison_and_landmarks_against_r(capsys):
@@ -41,10 +43,11 @@ def test_comparison_and_landmarks_against_r(capsys):
     c = res["comparison"]
     assert c["reference"] == "1"
     assert round(c["hr"], 4) == 0.5880
-    assert [round(x, 4) for x in c["hr_ci"]] == [0.4237, 0.8160]
-    assert round(c["logrank_chisq"], 1) == 10.3
+    assert [round(c[k], 4) for k in ("hr_low", "hr_high")] == [0.4237, 0.8160]
+    assert round(c["logrank_statistic"], 1) == 10.3
     lm = [a["landmarks"][0] for a in res["arms"]]
     assert [x["n_at_risk"] for x in lm] == [35, 30]
+    assert set(lm[0]) == {"time", "survival", "survival_low", "survival_high", "n_at_risk"}
 
 
 def test_reference_reverses_the_hazard_ratio(capsys):
@@ -75,8 +78,8 @@ def write(tmp_path, text, name="ipd.csv"):
         ("time,event\n1,1\n-3,0\n", [], "row 2, column 'time' is -3; expected a finite time >= 0"),
         ("time,event\n1,1\n2,2\n", [], "row 2, column 'event' is 2; expected 0 \\(censored\\) or 1 \\(event\\)"),
         ("time,event\n", [], "no data rows"),
-        ("time,event,arm\n1,1,a\n2,0,a\n", ["--reference", "a"], "only one arm"),
-        ("time,event,arm\n1,1,a\n2,0,b\n", ["--reference", "c"], "reference arm 'c' is not in column 'arm'"),
+        ("time,event,arm\n1,1,a\n2,0,a\n", ["--reference", "a"], r"ipd\.csv: --reference asks for a comparison, but there is only one arm"),
+        ("time,event,arm\n1,1,a\n2,0,b\n", ["--reference", "c"], r"ipd\.csv: reference arm 'c' is not in column 'arm'"),
         ("time,event,arm\n1,1,a\n2,0,b\n", ["--strata", "site"], "missing column 'site'"),
         ("time,event,arm\n1,1,a\n2,0,b\n", ["--landmarks", "6,x"], "--landmarks: 'x' is not a number"),
     ],
@@ -97,3 +100,19 @@ def test_unknown_option_value_exits_2(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'logit'" in err
+
+
+def test_analyze_old_ci_keyword_warns_and_errors_state_facts():
+    import pandas as pd
+
+    from survrepro import InputError
+    from survrepro.engine.analysis import analyze
+
+    data = pd.read_csv(LUNG)
+    with pytest.warns(DeprecationWarning, match="analyze\\(\\): the argument ci= is deprecated; use conf_type="):
+        old = analyze(data, ci="log-log")
+    assert old.to_dict() == analyze(data, conf_type="log-log").to_dict()
+    with pytest.raises(InputError, match="^reference arm 'x' is not in column 'arm'"):
+        analyze(data, reference="x")
+    with pytest.raises(TypeError, match="where"):
+        analyze(data, where="lung.csv")

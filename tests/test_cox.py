@@ -122,7 +122,7 @@ def test_result_objects():
     assert isinstance(res, CoxResult)
     assert (res.levels, res.reference, res.terms, res.group, res.strata) == (("A", "B"), "A", ("B",), "arm", "site")
     assert res.n_strata == 2 and res.n == 12 and res.events == 9
-    assert list(res.summary.columns) == ["coef", "hr", "se", "z", "p", "hr_lower", "hr_upper"]
+    assert list(res.summary.columns) == ["coef", "hr", "se", "z", "pvalue", "hr_low", "hr_high"]
     frame = res.to_frame()
     assert frame.loc[0, "level"] == "B" and frame.loc[0, "ties"] == "efron" and frame.loc[0, "strata"] == "site"
     assert list(res.tests["test"]) == ["likelihood_ratio", "wald", "score"]
@@ -130,8 +130,8 @@ def test_result_objects():
     assert "<table" in res._repr_html_()
     hr = res.comparison()
     assert isinstance(hr, HazardRatio)
-    assert hr.hr == pytest.approx(res.hr[0]) and hr.hr_ci == pytest.approx(tuple(res.hr_ci[0]))
-    assert hr.lr_p == pytest.approx(res.lr_p) and hr.wald_p == pytest.approx(res.wald_p)
+    assert hr.hr == pytest.approx(res.hr[0]) and tuple(hr.hr_ci) == pytest.approx((res.hr_low[0], res.hr_high[0]))
+    assert hr.lr_pvalue == pytest.approx(res.lr_pvalue) and hr.wald_pvalue == pytest.approx(res.wald_pvalue)
     assert list(hr.to_frame().columns[:3]) == ["level", "reference", "hr"]
     with pytest.raises(InputError, match="level 'Z' is not a compared level of arm; expected one of 'B'"):
         res.comparison("Z")
@@ -146,7 +146,7 @@ def test_multilevel_comparison_needs_a_level():
     res = cox_ph(TIME, EVENT, ["A", "B", "C"] * 4)
     assert res.terms == ("B", "C") and res.df == 2
     assert res.comparison("C").hr == pytest.approx(res.hr[1])
-    assert res.comparison("C").lr_p is None
+    assert res.comparison("C").lr_pvalue is None
     with pytest.raises(InputError, match="name the level to compare with 'A'"):
         res.comparison()
 
@@ -179,16 +179,16 @@ def test_row_order_and_label_names_do_not_matter(seed, ties):
     other = cox_ph(e["time"], e["event"], relabel, ties=ties, strata=restrat)
     assert other.coef == pytest.approx(res.coef, rel=1e-9, abs=1e-12)
     assert other.se == pytest.approx(res.se, rel=1e-9)
-    assert other.lr_chisq == pytest.approx(res.lr_chisq, rel=1e-8, abs=1e-12)
-    assert other.score_chisq == pytest.approx(res.score_chisq, rel=1e-9, abs=1e-12)
+    assert other.lr_statistic == pytest.approx(res.lr_statistic, rel=1e-8, abs=1e-12)
+    assert other.score_statistic == pytest.approx(res.score_statistic, rel=1e-9, abs=1e-12)
     assert other.iterations == res.iterations
     lr1 = logrank_test(d["time"], d["event"], d["group"], strata=d["stratum"])
     lr2 = logrank_test(e["time"], e["event"], relabel, strata=restrat)
-    assert lr2.chisq == pytest.approx(lr1.chisq, rel=1e-9, abs=1e-12)
+    assert lr2.statistic == pytest.approx(lr1.statistic, rel=1e-9, abs=1e-12)
     assert lr2.observed == pytest.approx(lr1.observed) and lr2.expected == pytest.approx(lr1.expected)
     z1 = ph_test(d["time"], d["event"], d["group"], ties=ties, strata=d["stratum"])
     z2 = ph_test(e["time"], e["event"], relabel, ties=ties, strata=restrat)
-    assert z2.chisq == pytest.approx(z1.chisq, rel=1e-8, abs=1e-12)
+    assert z2.statistic == pytest.approx(z1.statistic, rel=1e-8, abs=1e-12)
 
 
 @SETTINGS
@@ -202,7 +202,7 @@ def test_swapping_reference_inverts_hazard_ratio(seed, ties):
     assert b.hr == pytest.approx(1 / a.hr, rel=1e-9)
     assert b.hr_ci == pytest.approx((1 / a.hr_ci[1], 1 / a.hr_ci[0]), rel=1e-9)
     assert b.se == pytest.approx(a.se, rel=1e-9)
-    for p in ("wald_p", "lr_p", "score_p"):
+    for p in ("wald_pvalue", "lr_pvalue", "score_pvalue"):
         assert getattr(b, p) == pytest.approx(getattr(a, p), rel=1e-8)
 
 
@@ -219,15 +219,15 @@ def test_without_ties_efron_breslow_and_logrank_agree(seed):
     breslow = cox_ph(time, event, group, ties="breslow")
     assert efron.coef == pytest.approx(breslow.coef, rel=1e-12, abs=1e-14)
     # the Cox score test is the log-rank test when no event times are tied
-    assert efron.score_chisq == pytest.approx(logrank_test(time, event, group).chisq, rel=1e-9)
+    assert efron.score_statistic == pytest.approx(logrank_test(time, event, group).statistic, rel=1e-9)
 
 
 def test_single_stratum_equals_unstratified():
     a = cox_ph(TIME, EVENT, GROUP, strata=["s"] * 12)
     b = cox_ph(TIME, EVENT, GROUP)
-    assert a.coef == pytest.approx(b.coef, rel=1e-12) and a.lr_chisq == pytest.approx(b.lr_chisq, rel=1e-12)
-    assert logrank_test(TIME, EVENT, GROUP, strata=["s"] * 12).chisq == pytest.approx(
-        logrank_test(TIME, EVENT, GROUP).chisq, rel=1e-12
+    assert a.coef == pytest.approx(b.coef, rel=1e-12) and a.lr_statistic == pytest.approx(b.lr_statistic, rel=1e-12)
+    assert logrank_test(TIME, EVENT, GROUP, strata=["s"] * 12).statistic == pytest.approx(
+        logrank_test(TIME, EVENT, GROUP).statistic, rel=1e-12
     )
 
 
@@ -258,7 +258,7 @@ def test_cox_efron_agrees_with_lifelines(seed):
     assert res.se == pytest.approx(cph.standard_errors_.to_numpy(), rel=1e-6)
     assert res.loglik == pytest.approx(cph.log_likelihood_, rel=1e-12)
     assert res.loglik >= cph.log_likelihood_ - 1e-12 * abs(cph.log_likelihood_)
-    assert res.lr_chisq == pytest.approx(cph.log_likelihood_ratio_test().test_statistic, rel=1e-8, abs=1e-9)
+    assert res.lr_statistic == pytest.approx(cph.log_likelihood_ratio_test().test_statistic, rel=1e-8, abs=1e-9)
 
 
 @SETTINGS
@@ -272,8 +272,8 @@ def test_logrank_agrees_with_lifelines(seed, n_levels):
         theirs = ll_stats.logrank_test(a["time"], b["time"], a["event"], b["event"])
     else:
         theirs = ll_stats.multivariate_logrank_test(d["time"], d["group"], d["event"])
-    assert ours.chisq == pytest.approx(theirs.test_statistic, rel=1e-9, abs=1e-12)
-    assert ours.p == pytest.approx(theirs.p_value, rel=1e-8, abs=1e-15)
+    assert ours.statistic == pytest.approx(theirs.test_statistic, rel=1e-9, abs=1e-12)
+    assert ours.pvalue == pytest.approx(theirs.p_value, rel=1e-8, abs=1e-15)
 
 
 # ---------------------------------------------------------------------- RMST
@@ -306,14 +306,50 @@ def test_rmst_contrasts():
     z = 1.6448536269514722  # qnorm(0.95)
     assert (c["level"], c["reference"]) == ("B", "A")
     assert c["difference"] == pytest.approx(m1 - m0) and c["difference_se"] == pytest.approx(se)
-    assert c["difference_lower"] == pytest.approx(m1 - m0 - z * se)
-    assert c["difference_p"] == pytest.approx(math.erfc(abs(m1 - m0) / se / math.sqrt(2)))
+    assert c["difference_low"] == pytest.approx(m1 - m0 - z * se)
+    assert c["difference_pvalue"] == pytest.approx(math.erfc(abs(m1 - m0) / se / math.sqrt(2)))
     log_se = math.sqrt((s0 / m0) ** 2 + (s1 / m1) ** 2)
     assert c["ratio"] == pytest.approx(m1 / m0)
-    assert c["ratio_upper"] == pytest.approx(m1 / m0 * math.exp(z * log_se))
+    assert c["ratio_high"] == pytest.approx(m1 / m0 * math.exp(z * log_se))
     flipped = rmst(TIME, EVENT, GROUP, tau=8, reference="B").contrasts().iloc[0]
     assert flipped["difference"] == pytest.approx(-c["difference"])
-    assert flipped["difference_p"] == pytest.approx(c["difference_p"])
+    assert flipped["difference_pvalue"] == pytest.approx(c["difference_pvalue"])
     frame = res.to_frame()
-    assert list(frame["group"]) == ["A", "B"] and frame.loc[0, "lower"] == pytest.approx(m0 - z * s0)
+    assert list(frame["group"]) == ["A", "B"] and frame.loc[0, "rmst_low"] == pytest.approx(m0 - z * s0)
     assert repr(res).startswith("RMSTResult tau=8: A: ")
+
+
+# ---------------------------------------------------------------------- vocabulary
+def test_tests_report_statistic_df_pvalue_and_one_interval_type():
+    import json
+
+    from survrepro.engine._results import ConfidenceInterval
+
+    res = cox_ph(TIME, EVENT, GROUP)
+    assert list(res.tests.columns) == ["test", "statistic", "df", "pvalue"]
+    ci = res.confidence_interval()
+    assert isinstance(ci, ConfidenceInterval) and ci.low[0] == res.hr_low[0] and ci.high[0] == res.hr_high[0]
+    wide = res.confidence_interval(0.99)
+    assert wide.low[0] < ci.low[0] and wide.high[0] > ci.high[0]
+    hr = res.comparison()
+    assert isinstance(hr.hr_ci, ConfidenceInterval) and hr.confidence_interval() == hr.hr_ci
+    assert hr.confidence_interval(0.99) == pytest.approx((wide.low[0], wide.high[0]), rel=1e-12)
+    assert {"hr_low", "hr_high"} <= set(hr.to_frame().columns) and "hr_lower" not in hr.to_frame().columns
+    lr = logrank_test(TIME, EVENT, GROUP)
+    assert list(lr.summary.columns) == ["statistic", "df", "pvalue", "strata"]
+    ph = ph_test(TIME, EVENT, GROUP)
+    assert list(ph.summary.columns) == ["statistic", "df", "pvalue"] and ph.df == 1
+    r = rmst(TIME, EVENT, GROUP, tau=5)
+    assert r.confidence_interval().low == pytest.approx(r.to_frame()["rmst_low"].to_numpy())
+    for result in (res, hr, lr, ph, r):
+        json.dumps(result.to_dict(), allow_nan=False)
+        assert isinstance(result.summary, pd.DataFrame) and "<table" in result._repr_html_()
+
+
+def test_old_attribute_names_warn():
+    res = cox_ph(TIME, EVENT, GROUP)
+    with pytest.warns(DeprecationWarning, match="CoxResult.lr_p is deprecated; use CoxResult.lr_pvalue"):
+        assert res.lr_p == res.lr_pvalue
+    lr = logrank_test(TIME, EVENT, GROUP)
+    with pytest.warns(DeprecationWarning, match="LogRankResult.chisq is deprecated"):
+        assert lr.chisq == lr.statistic

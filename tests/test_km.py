@@ -20,9 +20,9 @@ def test_survival_is_a_non_increasing_probability(data, conf_type):
     res = kaplan_meier(t, e, conf_type=conf_type)
     assert np.all((res.survival >= 0) & (res.survival <= 1))
     assert np.all(np.diff(res.survival) <= 0)
-    ok = ~np.isnan(res.lower)
-    assert np.all(res.lower[ok] <= res.survival[ok] + 1e-12)
-    assert np.all(res.upper[ok] >= res.survival[ok] - 1e-12)
+    ok = ~np.isnan(res.survival_low)
+    assert np.all(res.survival_low[ok] <= res.survival[ok] + 1e-12)
+    assert np.all(res.survival_high[ok] >= res.survival[ok] - 1e-12)
     assert res.n == len(t) and res.events == int(e.sum())
     assert res.n_risk[0] == len(t)
 
@@ -68,7 +68,7 @@ def test_curve_reaching_zero_has_undefined_band_there():
     res = kaplan_meier([1, 2, 3], [1, 1, 1])
     assert res.survival[-1] == 0
     assert np.isinf(res.std_err[-1])
-    assert np.isnan(res.lower[-1]) and np.isnan(res.upper[-1])
+    assert np.isnan(res.survival_low[-1]) and np.isnan(res.survival_high[-1])
 
 
 def test_settings_are_stored_and_validated():
@@ -115,4 +115,67 @@ def test_landmark_table_and_display():
     assert list(tab["n_at_risk"]) == [5, 4, 0]
     assert list(tab["survival"].round(4)) == [1.0, 0.6, 0.0]
     assert "<table" in res._repr_html_()
-    assert res.summary().loc[0, "median"] == 3.0
+    assert res.summary.loc[0, "median"] == 3.0
+
+
+# ---------------------------------------------------------------------- vocabulary
+def test_group_labels_print_numbers_as_r_prints_factor_levels():
+    from survrepro.engine.groups import group_labels
+
+    assert group_labels([1.0, 2.0, 1.0]).tolist() == ["1", "2", "1"]
+    assert group_labels(np.array([1.0, 1.5])).tolist() == ["1", "1.5"]
+    assert group_labels(np.array([3, 1])).tolist() == ["3", "1"]
+    assert group_labels(["SOC", "MDT + SOC", 2.0]).tolist() == ["SOC", "MDT + SOC", "2"]
+    with pytest.raises(InputError, match="arm at position 2 is missing"):
+        group_labels([1.0, np.nan], name="arm")
+    with pytest.raises(InputError, match="3 times but 2 values of arm"):
+        group_labels([1, 2], 3, "arm")
+
+
+def test_every_statistic_labels_numeric_groups_alike():
+    from survrepro.engine.cox import cox_ph
+    from survrepro.engine.logrank import logrank_test
+    from survrepro.engine.proportion import proportion_on_therapy
+    from survrepro.engine.rmst import rmst
+
+    t, e, g = [3, 5, 8, 12, 4, 9, 14, 20], [1, 1, 0, 1, 1, 0, 1, 0], [1.0] * 4 + [2.0] * 4
+    assert list(km_by_group(t, e, g)) == ["1", "2"]
+    assert cox_ph(t, e, g).levels == ("1", "2")
+    assert logrank_test(t, e, g).levels == ("1", "2")
+    assert rmst(t, e, g, tau=8).levels == ("1", "2")
+    assert [x.label for x in proportion_on_therapy(t, e, 6, group=g).groups] == ["1", "2"]
+
+
+def test_old_argument_names_warn_and_give_the_same_result():
+    t, e = [1, 2, 2, 3, 4], [1, 0, 1, 1, 1]
+    new = kaplan_meier(t, e)
+    with pytest.warns(DeprecationWarning, match=r"(durations= is deprecated; use time=|event_observed= is deprecated; use event=)"):
+        old = kaplan_meier(durations=t, event_observed=e)
+    np.testing.assert_array_equal(old.survival, new.survival)
+    with pytest.warns(DeprecationWarning, match="event_observed= is deprecated"):
+        groups = km_by_group(t, event_observed=e, group=list("aabbb"))
+    assert list(groups) == ["a", "b"]
+    with pytest.warns(DeprecationWarning, match="median_followup"):
+        assert median_followup(durations=t, event_observed=e) == median_followup(t, e)
+    with pytest.raises(TypeError, match="both time= and its deprecated alias durations="):
+        kaplan_meier(t, durations=t)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'times'"):
+        kaplan_meier(times=t)
+
+
+def test_band_interval_and_summary_share_one_shape():
+    from survrepro.engine._results import ConfidenceInterval
+
+    res = kaplan_meier([1, 2, 2, 3, 4, 6, 7], [1, 0, 1, 1, 1, 0, 1], conf_type="log-log")
+    ci = res.confidence_interval()
+    assert isinstance(ci, ConfidenceInterval)
+    np.testing.assert_array_equal(ci.low, res.survival_low)
+    np.testing.assert_array_equal(res.confidence_interval(0.95, conf_type="log").high,
+                                  kaplan_meier(res._durations, [1, 0, 1, 1, 1, 0, 1]).survival_high)
+    assert isinstance(res.median_ci, ConfidenceInterval) and res.median_ci.low == res.quantile(0.5).low
+    assert list(res.at([2]).columns) == ["time", "survival", "survival_low", "survival_high", "n_at_risk"]
+    assert {"median_low", "median_high"} <= set(res.summary.columns)
+    with pytest.warns(DeprecationWarning, match="KaplanMeierResult.lower is deprecated"):
+        np.testing.assert_array_equal(res.lower, res.survival_low)
+    import json
+    assert json.loads(json.dumps(res.to_dict(), allow_nan=False))["survival_low"][0] == pytest.approx(ci.low[0])

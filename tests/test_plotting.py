@@ -178,7 +178,7 @@ def test_km_legend_matches_spec_format(curves):
 
 
 def test_km_ci_band_annotation_title_and_percent(curves):
-    ax = plot_km(curves, ci=True, annotation="HR 0.91 (95% CI 0.34–2.48); P = .86", title="A", y_format="percent")
+    ax = plot_km(curves, show_ci=True, annotation="HR 0.91 (95% CI 0.34–2.48); P = .86", title="A", y_format="percent")
     assert by_gid(ax, "ci:MDT") and by_gid(ax, "ci:SOC")
     assert "HR 0.91 (95% CI 0.34–2.48); P = .86" in texts(ax.figure)
     assert ax.get_title(loc="left") == "A"
@@ -383,7 +383,7 @@ def test_add_footnote_bad_inputs():
 def test_saving_is_deterministic(tmp_path, curves, data, table, kind):
     def make():
         if kind == "km":
-            return plot_km(curves, risk_times=RISK_TIMES, ci=True, annotation="HR 1.0", footnote=SYNTHETIC_NOTE)
+            return plot_km(curves, risk_times=RISK_TIMES, show_ci=True, annotation="HR 1.0", footnote=SYNTHETIC_NOTE)
         if kind == "swimmer":
             return plot_swimmer(data, time="time", event="event", group="arm", footnote=SYNTHETIC_NOTE)
         return plot_proportions(table, footnote=SYNTHETIC_NOTE)
@@ -405,3 +405,10 @@ def test_km_annotation_beside_legend_without_overlap(curves, legend_loc):
     assert not box.overlaps(leg)
     assert (box.y1 <= leg.y0) if legend_loc.startswith("upper") else (box.y0 >= leg.y1)
     assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1
+
+
+def test_old_ci_keyword_of_plot_km_warns():
+    curves = km_by_group([3, 5, 8, 12, 4, 9, 14, 20], [1, 1, 0, 1, 1, 0, 1, 0], list("AAAABBBB"))
+    with pytest.warns(DeprecationWarning, match="plot_km\\(\\): the argument ci= is deprecated; use show_ci="):
+        ax = plot_km(curves, ci=True)
+    assert any(c.get_gid() == "ci:A" for c in ax.collections)

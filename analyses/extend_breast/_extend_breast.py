@@ -172,9 +172,9 @@ def compare(register, ed: EndpointData) -> Comparison:
     d = ed.data
     hr = hazard_ratio(d["time"], d["event"], d["arm"], ties=ties, reference=ref_arm, conf_level=level)
     if test == "logrank":
-        p = logrank_test(d["time"], d["event"], d["arm"]).p
+        p = logrank_test(d["time"], d["event"], d["arm"]).pvalue
     else:
-        p = {"wald": hr.wald_p, "likelihood_ratio": hr.lr_p, "score": hr.score_p}[test]
+        p = {"wald": hr.wald_pvalue, "likelihood_ratio": hr.lr_pvalue, "score": hr.score_pvalue}[test]
     return Comparison(ed.endpoint, exp_arm, ref_arm, hr.hr, hr.hr_ci[0], hr.hr_ci[1], level, ties, test,
                       float(p), pt.id)
 

@@ -123,7 +123,7 @@ def compute(register, ed, tau: float | None = None) -> Numbers:
             "arm": arm_id, "label": labels[arm_id], "n": int(k.n), "events": int(k.events),
             "median": k.median, "median_low": low, "median_high": high,
             "rmst": float(row["rmst"]), "rmst_se": float(row["se"]),
-            "rmst_low": float(row["lower"]), "rmst_high": float(row["upper"]),
+            "rmst_low": float(row["rmst_low"]), "rmst_high": float(row["rmst_high"]),
         })
     cross = crossings(km[comp.experimental], km[comp.reference], float(d["time"].max()))
     return Numbers(arms, comp, ph, r, contrast, tau, why, cross, ed.source, ed.synthetic)
@@ -155,17 +155,17 @@ def frame(n: Numbers) -> pd.DataFrame:
     c, cmp = n.contrast, n.comparison
     pair = f"{cmp.experimental}-{cmp.reference}"
     rows.append({"quantity": "rmst_difference", "arm": pair, "estimate": c["difference"], "se": c["difference_se"],
-                 "lower": c["difference_lower"], "upper": c["difference_upper"], "p": c["difference_p"], "tau": n.tau,
+                 "lower": c["difference_low"], "upper": c["difference_high"], "p": c["difference_pvalue"], "tau": n.tau,
                  "settings": "normal approximation, independent arms"})
     rows.append({"quantity": "rmst_ratio", "arm": f"{cmp.experimental}/{cmp.reference}", "estimate": c["ratio"],
-                 "lower": c["ratio_lower"], "upper": c["ratio_upper"], "p": c["ratio_p"], "tau": n.tau,
+                 "lower": c["ratio_low"], "upper": c["ratio_high"], "p": c["ratio_pvalue"], "tau": n.tau,
                  "settings": "delta method on the log scale"})
     rows.append({"quantity": "hr", "arm": f"{cmp.experimental}/{cmp.reference}", "estimate": cmp.hr,
                  "lower": cmp.hr_low, "upper": cmp.hr_high, "settings": f"Cox, ties={cmp.ties}, Wald CI"})
     rows.append({"quantity": f"p_{cmp.test}", "arm": pair, "estimate": cmp.p, "p": cmp.p})
     ph = n.ph.table.loc["GLOBAL"]
-    rows.append({"quantity": "ph_test_chisq", "arm": pair, "estimate": float(ph["chisq"]), "df": int(ph["df"]),
-                 "p": float(ph["p"]), "settings": f"cox.zph, transform={n.ph.transform}, ties={n.ph.ties}"})
+    rows.append({"quantity": "ph_test_chisq", "arm": pair, "estimate": float(ph["statistic"]), "df": int(ph["df"]),
+                 "p": float(ph["pvalue"]), "settings": f"cox.zph, transform={n.ph.transform}, ties={n.ph.ties}"})
     for i, t in enumerate(n.crossings, start=1):
         rows.append({"quantity": "curves_cross_at", "arm": pair, "estimate": t, "settings": f"crossing {i}"})
     out = pd.DataFrame(rows, columns=["quantity", "arm", "estimate", "se", "lower", "upper", "df", "p", "tau", "settings"])
@@ -197,14 +197,14 @@ def markdown(n: Numbers) -> str:
         )
     lines.append(
         f"| difference ({exp['label']} \u2212 {ref['label']}) | | | "
-        f"| {_m(c['difference'])} ({_ci(c['difference_lower'], c['difference_upper'])}); {format_p(c['difference_p'])} |"
+        f"| {_m(c['difference'])} ({_ci(c['difference_low'], c['difference_high'])}); {format_p(c['difference_pvalue'])} |"
     )
     lines += [
         "",
         f"Cox HR ({exp['label']} over {ref['label']}, {cmp.ties} ties): {fmt2(cmp.hr)} "
         f"({cmp.conf_level:.0%} CI {fmt2(cmp.hr_low)}\u2013{fmt2(cmp.hr_high)}); {_TEST_NAMES[cmp.test]} "
         f"{format_p(cmp.p)}. Proportional-hazards test (cox.zph, {ph.transform} transform): "
-        f"chi-square {ph.chisq:.2f} on {ph.df} df, {format_p(ph.p)}.",
+        f"chi-square {ph.statistic:.2f} on {ph.df} df, {format_p(ph.pvalue)}.",
         "",
     ]
     lines.append(" ".join(interpretation(n)))
@@ -252,15 +252,15 @@ def interpretation(n: Numbers) -> list[str]:
         )
     events = exp["events"] + ref["events"]
     out.append(
-        f"The proportional-hazards test gives {format_p(n.ph.p)}, but with {events} events it has little "
-        f"power, so {'not rejecting' if n.ph.p >= 0.05 else 'even rejecting'} proportional hazards "
-        f"{'is not evidence that they hold' if n.ph.p >= 0.05 else 'confirms the HR is a poor summary'}."
+        f"The proportional-hazards test gives {format_p(n.ph.pvalue)}, but with {events} events it has little "
+        f"power, so {'not rejecting' if n.ph.pvalue >= 0.05 else 'even rejecting'} proportional hazards "
+        f"{'is not evidence that they hold' if n.ph.pvalue >= 0.05 else 'confirms the HR is a poor summary'}."
     )
     more = "more" if c["difference"] > 0 else "less"
     out.append(
         f"Up to {n.tau:g} months, patients on {exp['label']} lived on average {_m(abs(c['difference']))} "
         f"months {more} free of progression than on {ref['label']} (95% CI "
-        f"{_ci(c['difference_lower'], c['difference_upper'])}; {format_p(c['difference_p'])}), a summary "
+        f"{_ci(c['difference_low'], c['difference_high'])}; {format_p(c['difference_pvalue'])}), a summary "
         f"that needs no proportional hazards and reads in months."
     )
     if n.synthetic:
@@ -287,8 +287,8 @@ def main(argv=None) -> int:
     io.write_text(out, markdown(n))
     c = n.contrast
     print(
-        f"wrote {out} and {csv} (PH test p = {n.ph.p:.3f}; RMST difference to {n.tau:g} months "
-        f"{c['difference']:.2f} [{c['difference_lower']:.2f}, {c['difference_upper']:.2f}])"
+        f"wrote {out} and {csv} (PH test p = {n.ph.pvalue:.3f}; RMST difference to {n.tau:g} months "
+        f"{c['difference']:.2f} [{c['difference_low']:.2f}, {c['difference_high']:.2f}])"
     )
     return 0
 

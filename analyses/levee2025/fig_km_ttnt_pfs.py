@@ -96,7 +96,7 @@ def draw(cohort: _common.Cohort, endpoint: str):
         f"Published: {pub[0]} ({pub[1]}–{pub[2]})"
     )
     title, ylabel = ENDPOINTS[endpoint]
-    ax = plot_km({"All patients": km}, risk_times=risk, ci=True, xlabel=f"{unit.capitalize()} after MDRT",
+    ax = plot_km({"All patients": km}, risk_times=risk, show_ci=True, xlabel=f"{unit.capitalize()} after MDRT",
                  ylabel=ylabel, annotation=annotation, title=title, xmax=right)
     notes = [f"Shaded: pointwise {level:.0%} CI ({ct} transform); + censored; NR = not reached."]
     for note in cohort.footnotes(*notes):

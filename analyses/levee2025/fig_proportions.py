@@ -44,7 +44,7 @@ def proportion_table(cohort: _common.Cohort) -> pd.DataFrame:
             rows.append(row)
     frame = pd.DataFrame(rows).rename(columns={
         "exact_low": "low", "exact_high": "high",
-        "km_survival": "km", "km_lower": "km_low", "km_upper": "km_high",
+        "km_survival": "km", "km_survival_low": "km_low", "km_survival_high": "km_high",
     })
     first = ["endpoint", "landmark", "group", "n_total", "numerator", "denominator", "proportion", "low", "high",
              "wilson_low", "wilson_high", "km", "km_low", "km_high", "km_n_at_risk"]

@@ -144,10 +144,10 @@ def section(cohort, lm, table, tests, agree, target, evaluable) -> str:
     for r in tests.itertuples():
         stat = "—" if pd.isna(r.statistic) else f"{r.statistic:.4f}"
         df = "—" if pd.isna(r.df) else str(int(r.df))
-        if pd.isna(r.p_value):
+        if pd.isna(r.pvalue):
             p, rep = "n/a", f"n/a: {r.note}"
         else:
-            p, rep = f"{r.p_value:.4f}", "yes" if r.reproduces else "no"
+            p, rep = f"{r.pvalue:.4f}", "yes" if r.reproduces else "no"
         lines.append(f"| {r.description} | {stat} | {df} | {p} | {rep} |")
     names = [TEST_TITLES[n] for n in agree]
     lines += ["", ("Reproducing p = " + target.printed + ": " + "; ".join(names) + "."

@@ -15,6 +15,10 @@ The package is layered; each layer imports only those below it:
 Only :mod:`survrepro.io` reads or writes files; :mod:`survrepro.paths` names every path.
 The names below are imported on first use, so ``import survrepro`` is cheap.
 
+Every public statistic takes ``time, event, group`` and returns a frozen result with
+``to_frame()``, ``to_dict()``, a ``summary`` table and, where it has an interval,
+``confidence_interval(conf_level=None)`` returning a :class:`ConfidenceInterval`.
+
 >>> from survrepro import kaplan_meier, cox_ph, logrank_test, analyze
 """
 from __future__ import annotations
@@ -28,6 +32,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AnalysisResult": "survrepro.engine.analysis",
     "analyze": "survrepro.engine.analysis",
+    "ConfidenceInterval": "survrepro.engine._results",
     "CoxResult": "survrepro.engine.cox",
     "cox_ph": "survrepro.engine.cox",
     "hazard_ratio": "survrepro.engine.cox",

@@ -75,12 +75,12 @@ def test_coxph_coefficients(config, ties):
     assert res.se == pytest.approx(exp["se"].to_numpy(), rel=REL)
     assert res.hr == pytest.approx(exp["hr"].to_numpy(), rel=REL)
     assert res.z == pytest.approx(exp["z"].to_numpy(), rel=REL)
-    assert res.p == pytest.approx(exp["p"].to_numpy(), rel=REL)
-    assert res.hr_ci[:, 0] == pytest.approx(exp["hr_lower"].to_numpy(), rel=REL)
-    assert res.hr_ci[:, 1] == pytest.approx(exp["hr_upper"].to_numpy(), rel=REL)
+    assert res.pvalue == pytest.approx(exp["p"].to_numpy(), rel=REL)
+    assert res.hr_low == pytest.approx(exp["hr_lower"].to_numpy(), rel=REL)
+    assert res.hr_high == pytest.approx(exp["hr_upper"].to_numpy(), rel=REL)
     ci90 = res.confidence_interval(0.90)
-    assert ci90[:, 0] == pytest.approx(exp["hr_lower_90"].to_numpy(), rel=REL)
-    assert ci90[:, 1] == pytest.approx(exp["hr_upper_90"].to_numpy(), rel=REL)
+    assert ci90.low == pytest.approx(exp["hr_lower_90"].to_numpy(), rel=REL)
+    assert ci90.high == pytest.approx(exp["hr_upper_90"].to_numpy(), rel=REL)
 
 
 @pytest.mark.parametrize("ties", TIES)
@@ -97,8 +97,8 @@ def test_coxph_global_tests(config, ties):
     assert res.loglik == pytest.approx(exp["loglik"], rel=REL)
     for test in ("wald", "lr", "score"):
         assert getattr(res, f"{test}_df") == exp[f"{test}_df"]
-        assert getattr(res, f"{test}_chisq") == pytest.approx(exp[f"{test}_chisq"], rel=REL), test
-        assert getattr(res, f"{test}_p") == pytest.approx(exp[f"{test}_p"], rel=REL), test
+        assert getattr(res, f"{test}_statistic") == pytest.approx(exp[f"{test}_chisq"], rel=REL), test
+        assert getattr(res, f"{test}_pvalue") == pytest.approx(exp[f"{test}_p"], rel=REL), test
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -116,8 +116,8 @@ def test_survdiff(config):
     assert res.observed == pytest.approx(exp["observed"].to_numpy(), rel=REL)
     assert res.expected == pytest.approx(exp["expected"].to_numpy(), rel=REL)
     assert res.df == exp["df"].iloc[0]
-    assert res.chisq == pytest.approx(exp["chisq"].iloc[0], rel=REL)
-    assert res.p == pytest.approx(exp["p"].iloc[0], rel=REL)
+    assert res.statistic == pytest.approx(exp["chisq"].iloc[0], rel=REL)
+    assert res.pvalue == pytest.approx(exp["p"].iloc[0], rel=REL)
     expected_var = var.pivot(index="row_level", columns="col_level", values="var")
     expected_var = expected_var.loc[list(res.levels), list(res.levels)].to_numpy()
     assert res.variance == pytest.approx(expected_var, rel=REL, abs=1e-10)
@@ -132,9 +132,9 @@ def test_cox_zph(config, ties, transform):
     exp = _ref("cox_zph.csv").query("config == @config and ties == @ties and transform == @transform")
     args, kw = _args(config)
     res = ph_test(*args, ties=ties, transform=transform, **kw)
-    assert res.table["chisq"].to_numpy() == pytest.approx(exp["chisq"].to_numpy(), rel=REL)
+    assert res.table["statistic"].to_numpy() == pytest.approx(exp["chisq"].to_numpy(), rel=REL)
     assert list(res.table["df"]) == list(exp["df"])
-    assert res.table["p"].to_numpy() == pytest.approx(exp["p"].to_numpy(), rel=REL)
+    assert res.table["pvalue"].to_numpy() == pytest.approx(exp["p"].to_numpy(), rel=REL)
 
 
 def _rmst_cases():

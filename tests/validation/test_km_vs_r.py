@@ -50,9 +50,9 @@ def test_curve_matches_survfit(dataset, group, conf_type):
     np.testing.assert_array_equal(got["time"], ref["time"])
     for col in ("n_risk", "n_event", "n_censor"):
         np.testing.assert_array_equal(got[col], ref[col], err_msg=col)
-    for col in ("survival", "std_err", "lower", "upper"):
+    for col, r_col in (("survival", "survival"), ("std_err", "std_err"), ("survival_low", "lower"), ("survival_high", "upper")):
         # NA in R (undefined transform at S = 0 or 1) is NaN here; Inf std.err once S = 0.
-        np.testing.assert_allclose(got[col], ref[col].astype(float), rtol=1e-6, atol=0, err_msg=col)
+        np.testing.assert_allclose(got[col], ref[r_col].astype(float), rtol=1e-6, atol=0, err_msg=col)
 
 
 @pytest.mark.parametrize("row", list(QUANTS.itertuples()), ids=lambda r: f"{r.dataset}-{r.group}-{r.conf_type}-{r.conf_level}-q{r.p}")
@@ -72,8 +72,8 @@ def test_landmarks_match_summary_survfit(row):
     got = res.at([row.time]).iloc[0]
     assert got["n_at_risk"] == row.n_at_risk
     np.testing.assert_allclose(got["survival"], row.survival, rtol=1e-6)
-    np.testing.assert_allclose(got["lower"], row.lower, rtol=1e-6)
-    np.testing.assert_allclose(got["upper"], row.upper, rtol=1e-6)
+    np.testing.assert_allclose(got["survival_low"], row.lower, rtol=1e-6)
+    np.testing.assert_allclose(got["survival_high"], row.upper, rtol=1e-6)
 
 
 @pytest.mark.parametrize("row", list(FUPS.itertuples()), ids=lambda r: f"{r.dataset}-{r.group}")

@@ -45,16 +45,18 @@ def run(args) -> int:
 
     landmarks = _landmarks(args.landmarks)
     data = read_ipd(args.ipd, extra=(args.strata,) if args.strata else ())
-    res = analyze(
-        data,
-        ci=args.ci,
-        conf_level=args.conf_level,
-        ties=args.ties,
-        landmarks=landmarks,
-        reference=args.reference,
-        strata=args.strata,
-        where=str(args.ipd),
-    )
+    try:
+        res = analyze(
+            data,
+            strata=args.strata,
+            reference=args.reference,
+            conf_type=args.ci,
+            conf_level=args.conf_level,
+            ties=args.ties,
+            landmarks=landmarks,
+        )
+    except InputError as exc:  # the engine states the fact; the command names the file
+        raise InputError(f"{args.ipd}: {exc}") from None
     if args.json:
         print(json.dumps(res.to_dict(), allow_nan=False))
     else:

@@ -107,7 +107,7 @@ def to_text(res: ProportionResult, source: str) -> str:
                 f"exact {level}": _ci(*e.ci_exact),
                 f"Wilson {level}": _ci(*e.ci_wilson),
                 "KM": _f(e.km_survival),
-                f"KM {level}": _ci(e.km_lower, e.km_upper),
+                f"KM {level}": _ci(e.km_survival_low, e.km_survival_high),
                 "at risk": e.km_n_at_risk,
                 "unknown status at landmark": reasons,
             }
@@ -132,7 +132,7 @@ def to_text(res: ProportionResult, source: str) -> str:
                 "test": t.name,
                 "statistic": "-" if t.statistic is None else _f(t.statistic, 4),
                 "df": "-" if t.df is None else str(t.df),
-                "p": _f(t.p_value, 4),
+                "p": _f(t.pvalue, 4),
                 "note": t.note or "-",
             }
             for t in res.comparison.tests

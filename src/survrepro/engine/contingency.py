@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import special, stats
 
 from survrepro._validation import InputError
+from survrepro.engine._results import ResultMixin, renamed_attribute
 
 __all__ = [
     "TEST_NAMES",
@@ -71,8 +72,8 @@ _DESCRIPTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class TestResult:
+@dataclass(frozen=True, repr=False)
+class TestResult(ResultMixin):
     """One test of independence.
 
     Attributes
@@ -84,7 +85,7 @@ class TestResult:
         test that does not apply.
     df : int or None
         Degrees of freedom of the chi-square reference distribution.
-    p_value : float or None
+    pvalue : float or None
         Two-sided p-value; ``None`` when the test does not apply to the table.
     note : str
         Why a test does not apply, or a caution (small expected counts); empty otherwise.
@@ -95,17 +96,38 @@ class TestResult:
     name: str
     statistic: float | None
     df: int | None
-    p_value: float | None
+    pvalue: float | None
     note: str = ""
+
+    p_value = renamed_attribute("pvalue")
 
     @property
     def description(self) -> str:
         """What the test is, in words."""
         return _DESCRIPTIONS[self.name]
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``test``, ``statistic``, ``df``, ``pvalue``, ``note``."""
+        return pd.DataFrame([self._row()]).astype({"statistic": float, "df": "Int64", "pvalue": float})
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The one row of :meth:`to_frame`."""
+        return self.to_frame()
+
+    def _row(self) -> dict:
+        return {"test": self.name, "statistic": self.statistic, "df": self.df, "pvalue": self.pvalue, "note": self.note}
+
+    def _repr_head(self) -> str:
+        return self.name
+
+    def _repr_body(self) -> str:
+        stat = "" if self.statistic is None else f"statistic={self.statistic:.4g} on {self.df} df, "
+        return f"{stat}p={_fmt(self.pvalue)}" + (f" ({self.note})" if self.note else "")
+
 
 @dataclass(frozen=True, repr=False)
-class ContingencyTests:
+class ContingencyTests(ResultMixin):
     """The four tests of independence on one table.
 
     Attributes
@@ -142,14 +164,14 @@ class ContingencyTests:
         return float(self.expected.min()) if self.expected.size else None
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per test: ``test``, ``statistic``, ``df``, ``p_value``, ``note``."""
-        frame = pd.DataFrame(
-            [
-                {"test": t.name, "statistic": t.statistic, "df": t.df, "p_value": t.p_value, "note": t.note}
-                for t in self.tests
-            ]
-        )
-        return frame.astype({"statistic": float, "df": "Int64", "p_value": float})
+        """One row per test: ``test``, ``statistic``, ``df``, ``pvalue``, ``note``."""
+        frame = pd.DataFrame([t._row() for t in self.tests])
+        return frame.astype({"statistic": float, "df": "Int64", "pvalue": float})
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The table of :meth:`to_frame`, one row per test."""
+        return self.to_frame()
 
     def to_dict(self) -> dict:
         """Plain dictionary (JSON-ready) of the table and the tests."""
@@ -158,19 +180,15 @@ class ContingencyTests:
             "dropped_rows": list(self.dropped_rows),
             "dropped_columns": list(self.dropped_columns),
             "min_expected": self.min_expected,
-            "tests": [
-                {"test": t.name, "statistic": t.statistic, "df": t.df, "p_value": t.p_value, "note": t.note}
-                for t in self.tests
-            ],
+            "tests": [t._row() for t in self.tests],
         }
 
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{t.name} p={_fmt(t.p_value)}" for t in self.tests)
+    def _repr_head(self) -> str:
         r, c = self.table.shape
-        return f"ContingencyTests({r}x{c} table: {shown})"
+        return f"{r}x{c} table"
 
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+    def _repr_body(self) -> str:
+        return ", ".join(f"{t.name} p={_fmt(t.pvalue)}" for t in self.tests)
 
 
 def _fmt(p) -> str:
@@ -262,12 +280,19 @@ def fisher_exact_rxc(table) -> TestResult:
     Returns
     -------
     TestResult
-        ``statistic`` and ``df`` are ``None``; ``p_value`` is ``None`` with a note when the
+        ``statistic`` and ``df`` are ``None``; ``pvalue`` is ``None`` with a note when the
         number of tables exceeds :data:`MAX_TABLES`.
+
+    References
+    ----------
+    Fisher RA. On the interpretation of chi-square from contingency tables, and the
+    calculation of P. J R Stat Soc 1922;85:87-94.
+    Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+    other problems of significance. Biometrika 1951;38:141-149.
 
     Examples
     --------
-    >>> round(fisher_exact_rxc([[3, 1], [1, 3]]).p_value, 6)
+    >>> round(fisher_exact_rxc([[3, 1], [1, 3]]).pvalue, 6)
     0.485714
     """
     x = _as_table(table)
@@ -303,6 +328,18 @@ def contingency_tests(table) -> ContingencyTests:
     larger tables, so for them ``pearson_yates`` has no value and a note. The chi-square and
     G approximations are cautioned (in ``note``) when an expected count is below 5, where
     R's ``chisq.test`` warns that the approximation may be incorrect.
+
+    References
+    ----------
+    Pearson K. On the criterion that a given system of deviations from the probable in the
+    case of a correlated system of variables is such that it can be reasonably supposed to
+    have arisen from random sampling. Philos Mag 1900;50:157-175.
+    Yates F. Contingency tables involving small numbers and the chi-square test.
+    Suppl J R Stat Soc 1934;1:217-235.
+    Fisher RA. On the interpretation of chi-square from contingency tables, and the
+    calculation of P. J R Stat Soc 1922;85:87-94.
+    Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+    other problems of significance. Biometrika 1951;38:141-149.
 
     Examples
     --------
@@ -360,17 +397,41 @@ def contingency_tests(table) -> ContingencyTests:
     )
 
 
-def p_matches(p_value, printed_p: float, decimals: int) -> bool:
-    """Whether ``p_value`` reproduces ``printed_p`` printed with ``decimals`` decimals.
+def p_matches(pvalue, printed_p: float, decimals: int) -> bool:
+    """Whether ``pvalue`` reproduces ``printed_p`` printed with ``decimals`` decimals.
 
     A p-value matches when it lies within half a unit of the last printed digit of the
     printed value (``|p - printed| <= 0.5 * 10**-decimals``), that is when it rounds to
     the printed value under either rounding direction at the boundary.
+
+    Parameters
+    ----------
+    pvalue : float or None
+        The computed p-value; ``None`` (a test that does not apply) never matches.
+    printed_p : float
+        The published p-value.
+    decimals : int
+        Decimals it was printed with.
+
+    Returns
+    -------
+    bool
+
+    References
+    ----------
+    Pearson K. On the criterion that a given system of deviations from the probable in the
+    case of a correlated system of variables is such that it can be reasonably supposed to
+    have arisen from random sampling. Philos Mag 1900;50:157-175.
+
+    Examples
+    --------
+    >>> p_matches(0.3049, 0.30, 2), p_matches(0.3051, 0.30, 2), p_matches(None, 0.30, 2)
+    (True, False, False)
     """
-    if p_value is None:
+    if pvalue is None:
         return False
     half = 0.5 * 10.0 ** (-int(decimals))
-    return abs(float(p_value) - float(printed_p)) <= half * (1 + 1e-9)
+    return abs(float(pvalue) - float(printed_p)) <= half * (1 + 1e-9)
 
 
 def which_reproduce(table, printed_p: float, decimals: int) -> list[str]:
@@ -391,6 +452,18 @@ def which_reproduce(table, printed_p: float, decimals: int) -> list[str]:
         Names from :data:`TEST_NAMES`, in that order, of the tests that match
         (see :func:`p_matches`); empty when none does.
 
+    References
+    ----------
+    Pearson K. On the criterion that a given system of deviations from the probable in the
+    case of a correlated system of variables is such that it can be reasonably supposed to
+    have arisen from random sampling. Philos Mag 1900;50:157-175.
+    Yates F. Contingency tables involving small numbers and the chi-square test.
+    Suppl J R Stat Soc 1934;1:217-235.
+    Fisher RA. On the interpretation of chi-square from contingency tables, and the
+    calculation of P. J R Stat Soc 1922;85:87-94.
+    Freeman GH, Halton JH. Note on an exact treatment of contingency, goodness of fit and
+    other problems of significance. Biometrika 1951;38:141-149.
+
     Examples
     --------
     >>> which_reproduce([[22, 12], [5, 4], [1, 3]], 0.30, 2)
@@ -406,4 +479,4 @@ def which_reproduce(table, printed_p: float, decimals: int) -> list[str]:
             f"printed p must lie in [0, 1] with decimals >= 0; got p={printed_p!r}, decimals={decimals!r}."
         )
     res = table if isinstance(table, ContingencyTests) else contingency_tests(table)
-    return [t.name for t in res.tests if p_matches(t.p_value, printed_p, decimals)]
+    return [t.name for t in res.tests if p_matches(t.pvalue, printed_p, decimals)]

@@ -1,5 +1,5 @@
-"""Cox proportional hazards, log-rank tests and the proportional-hazards check, as R's
-``survival`` package (3.5-3) computes them.
+"""Cox proportional hazards and the proportional-hazards check, as R's ``survival`` package
+(3.5-3) computes them; the log-rank test is in :mod:`survrepro.engine.logrank`.
 
 Every choice that moves a published number is a keyword stored on the result:
 
@@ -8,15 +8,15 @@ Every choice that moves a published number is a keyword stored on the result:
   started at zero and stopped, as R's ``coxph``, when the relative change of the log
   partial likelihood is at most ``1e-9`` (at most 20 iterations).
 * ``strata``: separate baseline hazards (risk sets) per stratum, one common hazard ratio,
-  as ``coxph(Surv(time, event) ~ group + strata(s))`` and ``survdiff(... + strata(s))``.
+  as ``coxph(Surv(time, event) ~ group + strata(s))``.
 * ``reference``: the level every hazard ratio is relative to; the first level in natural
   order (numbers numerically, text alphabetically with embedded numbers as numbers)
   unless given. A ``k``-level group enters the model as ``k - 1`` indicator columns
   (R's treatment contrasts).
 * ``conf_level``: Wald confidence limits ``exp(coef +/- z * se)``.
 
-The log-rank test is R's ``survdiff`` with ``rho = 0`` (hypergeometric variance at tied
-times); the proportional-hazards check is R's ``cox.zph`` (survival 3.x score test,
+The global tests are reported as ``*_statistic`` and ``*_pvalue`` on ``df`` degrees of
+freedom; the proportional-hazards check is R's ``cox.zph`` (survival 3.x score test,
 ``transform = "km"`` by default, one term for the group).
 
 Rows with a missing group or stratum are not dropped silently: they are an input error,
@@ -29,10 +29,6 @@ Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
 Efron B. The efficiency of Cox's likelihood function for censored data.
 J Am Stat Assoc 1977;72:557-565.
 Breslow N. Covariance analysis of censored survival data. Biometrics 1974;30:89-99.
-Mantel N. Evaluation of survival data and two new rank order statistics arising in its
-consideration. Cancer Chemother Rep 1966;50:163-170.
-Peto R, Peto J. Asymptotically efficient rank invariant test procedures.
-J R Stat Soc A 1972;135:185-207.
 Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
 residuals. Biometrika 1994;81:515-526.
 Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Springer 2000.
@@ -45,7 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro._validation import InputError, as_durations, check_choice, check_level
+from survrepro._validation import InputError, check_choice, check_level
+from survrepro.engine._results import ConfidenceInterval, ResultMixin, renamed_attribute
 from survrepro.engine.groups import GroupedData, prepare_groups
 from survrepro.engine.km import kaplan_meier
 from survrepro.options import PH_TRANSFORMS, TIES
@@ -215,7 +212,7 @@ def _newton(strata: list[_Stratum], x: np.ndarray, data: GroupedData, eps: float
 
 # ---------------------------------------------------------------------- Cox results
 @dataclass(frozen=True, eq=False, repr=False)
-class CoxResult:
+class CoxResult(ResultMixin):
     """Cox proportional-hazards fit of a categorical group, as R's ``coxph``.
 
     Attributes
@@ -226,15 +223,17 @@ class CoxResult:
         The non-reference levels, one coefficient each.
     coef, se, hr : ndarray
         Log hazard ratios, their standard errors and hazard ratios against ``reference``.
-    hr_ci : ndarray, shape (k - 1, 2)
-        Wald confidence limits of the hazard ratios at ``conf_level``.
-    z, p : ndarray
+    hr_ci : ConfidenceInterval
+        Wald confidence limits of the hazard ratios at ``conf_level``: arrays ``hr_low``
+        and ``hr_high``, one value per term.
+    z, pvalue : ndarray
         Wald z statistic and two-sided p value per coefficient.
     var : ndarray
         Covariance matrix of ``coef`` (inverse information at the estimate).
-    wald_chisq, wald_df, wald_p, lr_chisq, lr_df, lr_p, score_chisq, score_df, score_p
-        Global tests. The score test is the log-rank test (``survdiff``) when there are
-        no tied event times, and close to it otherwise.
+    wald_statistic, lr_statistic, score_statistic : float
+        Global chi-square tests on ``df`` degrees of freedom, with ``wald_pvalue``,
+        ``lr_pvalue`` and ``score_pvalue``. The score test is the log-rank test
+        (``survdiff``) when there are no tied event times, and close to it otherwise.
     loglik_null, loglik : float
         Log partial likelihood at zero and at the estimate (R's ``fit$loglik``).
     """
@@ -245,9 +244,9 @@ class CoxResult:
     coef: np.ndarray
     se: np.ndarray
     var: np.ndarray
-    wald_chisq: float
-    lr_chisq: float
-    score_chisq: float
+    wald_statistic: float
+    lr_statistic: float
+    score_statistic: float
     loglik_null: float
     loglik: float
     n: int
@@ -260,6 +259,14 @@ class CoxResult:
     converged: bool
     eps: float = EPS
     notes: tuple = ()
+
+    p = renamed_attribute("pvalue")
+    wald_chisq = renamed_attribute("wald_statistic")
+    lr_chisq = renamed_attribute("lr_statistic")
+    score_chisq = renamed_attribute("score_statistic")
+    wald_p = renamed_attribute("wald_pvalue")
+    lr_p = renamed_attribute("lr_pvalue")
+    score_p = renamed_attribute("score_pvalue")
 
     # ---- derived quantities
     @property
@@ -275,35 +282,56 @@ class CoxResult:
         return np.exp(self.coef)
 
     @property
-    def hr_ci(self) -> np.ndarray:
-        return self.confidence_interval(self.conf_level)
+    def hr_ci(self) -> ConfidenceInterval:
+        """Wald limits at ``conf_level``: ``(hr_low, hr_high)`` arrays."""
+        return self.confidence_interval()
 
-    def confidence_interval(self, conf_level: float = 0.95) -> np.ndarray:
-        """Wald limits ``exp(coef -/+ z se)`` at ``conf_level``, shape (k - 1, 2)."""
-        z = stats.norm.ppf((1 + check_level(conf_level)) / 2)
-        return np.exp(np.column_stack([self.coef - z * self.se, self.coef + z * self.se]))
+    @property
+    def hr_low(self) -> np.ndarray:
+        return self.hr_ci.low
+
+    @property
+    def hr_high(self) -> np.ndarray:
+        return self.hr_ci.high
+
+    def confidence_interval(self, conf_level: float | None = None) -> ConfidenceInterval:
+        """Wald limits ``exp(coef -/+ z se)`` of the hazard ratios.
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Confidence level; the fit's ``conf_level`` when omitted.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``(low, high)`` arrays, one value per term.
+        """
+        level = self.conf_level if conf_level is None else conf_level
+        z = stats.norm.ppf((1 + check_level(level)) / 2)
+        return ConfidenceInterval(np.exp(self.coef - z * self.se), np.exp(self.coef + z * self.se))
 
     @property
     def z(self) -> np.ndarray:
         return self.coef / self.se
 
     @property
-    def p(self) -> np.ndarray:
+    def pvalue(self) -> np.ndarray:
         return stats.chi2.sf(self.z**2, 1)
 
     wald_df = lr_df = score_df = df
 
     @property
-    def wald_p(self) -> float:
-        return float(stats.chi2.sf(self.wald_chisq, self.df))
+    def wald_pvalue(self) -> float:
+        return float(stats.chi2.sf(self.wald_statistic, self.df))
 
     @property
-    def lr_p(self) -> float:
-        return float(stats.chi2.sf(self.lr_chisq, self.df))
+    def lr_pvalue(self) -> float:
+        return float(stats.chi2.sf(self.lr_statistic, self.df))
 
     @property
-    def score_p(self) -> float:
-        return float(stats.chi2.sf(self.score_chisq, self.df))
+    def score_pvalue(self) -> float:
+        return float(stats.chi2.sf(self.score_statistic, self.df))
 
     # ---- tables
     @property
@@ -316,9 +344,9 @@ class CoxResult:
                 "hr": self.hr,
                 "se": self.se,
                 "z": self.z,
-                "p": self.p,
-                "hr_lower": ci[:, 0],
-                "hr_upper": ci[:, 1],
+                "pvalue": self.pvalue,
+                "hr_low": ci.low,
+                "hr_high": ci.high,
             },
             index=pd.Index(self.terms, name="level"),
         )
@@ -329,9 +357,9 @@ class CoxResult:
         return pd.DataFrame(
             {
                 "test": ["likelihood_ratio", "wald", "score"],
-                "chisq": [self.lr_chisq, self.wald_chisq, self.score_chisq],
+                "statistic": [self.lr_statistic, self.wald_statistic, self.score_statistic],
                 "df": [self.df] * 3,
-                "p": [self.lr_p, self.wald_p, self.score_p],
+                "pvalue": [self.lr_pvalue, self.wald_pvalue, self.score_pvalue],
             }
         )
 
@@ -341,12 +369,12 @@ class CoxResult:
         out.insert(0, "group", self.group)
         out.insert(2, "reference", self.reference)
         extra = {
-            "wald_chisq": self.wald_chisq,
-            "wald_p": self.wald_p,
-            "lr_chisq": self.lr_chisq,
-            "lr_p": self.lr_p,
-            "score_chisq": self.score_chisq,
-            "score_p": self.score_p,
+            "wald_statistic": self.wald_statistic,
+            "wald_pvalue": self.wald_pvalue,
+            "lr_statistic": self.lr_statistic,
+            "lr_pvalue": self.lr_pvalue,
+            "score_statistic": self.score_statistic,
+            "score_pvalue": self.score_pvalue,
             "df": self.df,
             "n": self.n,
             "events": self.events,
@@ -356,6 +384,12 @@ class CoxResult:
         }
         for key, value in extra.items():
             out[key] = value
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready: one entry per comparison (the rows of :meth:`to_frame`), notes and settings."""
+        out = super().to_dict()
+        out["comparisons"] = [self.comparison(level).to_dict() for level in self.terms]
         return out
 
     def comparison(self, level=None) -> HazardRatio:
@@ -371,72 +405,103 @@ class CoxResult:
             listed = ", ".join(repr(x) for x in self.terms)
             raise InputError(f"level {level!r} is not a compared level of {self.group}; expected one of {listed}.")
         i = self.terms.index(level)
-        ci = self.hr_ci[i]
+        ci = self.hr_ci
         return HazardRatio(
             level=level,
             reference=self.reference,
             hr=float(self.hr[i]),
-            hr_ci=(float(ci[0]), float(ci[1])),
+            hr_ci=ConfidenceInterval(float(ci.low[i]), float(ci.high[i])),
             coef=float(self.coef[i]),
             se=float(self.se[i]),
-            wald_p=float(self.p[i]),
-            lr_p=self.lr_p if self.df == 1 else None,
-            score_p=self.score_p if self.df == 1 else None,
+            wald_pvalue=float(self.pvalue[i]),
+            lr_pvalue=self.lr_pvalue if self.df == 1 else None,
+            score_pvalue=self.score_pvalue if self.df == 1 else None,
             ties=self.ties,
             conf_level=self.conf_level,
             strata=self.strata,
         )
 
-    def __repr__(self) -> str:
+    def _repr_head(self) -> str:
+        return f"{self.group} vs {self.reference!r}"
+
+    def _repr_body(self) -> str:
+        ci = self.hr_ci
         parts = ", ".join(
-            f"{lev}: HR {h:.3g} ({lo:.3g}-{hi:.3g})" for lev, h, (lo, hi) in zip(self.terms, self.hr, self.hr_ci)
+            f"{lev}: HR {h:.3g} ({lo:.3g}-{hi:.3g})" for lev, h, lo, hi in zip(self.terms, self.hr, ci.low, ci.high)
         )
         strata = f", strata={self.strata!r}" if self.strata else ""
         return (
-            f"CoxResult {self.group} vs {self.reference!r}: {parts}; LR p={self.lr_p:.3g} "
+            f"{parts}; LR p={self.lr_pvalue:.3g} "
             f"(n={self.n}, events={self.events}, ties={self.ties!r}{strata})"
         )
 
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
-
 
 @dataclass(frozen=True, repr=False)
-class HazardRatio:
+class HazardRatio(ResultMixin):
     """Hazard ratio of ``level`` against ``reference`` with its confidence limits and p values.
 
-    ``wald_p`` is the Wald p of this coefficient; ``lr_p`` and ``score_p`` (the log-rank
-    p value, up to the handling of ties) are the global tests of a two-level fit and
-    ``None`` when the group has more levels.
+    ``wald_pvalue`` is the Wald p of this coefficient; ``lr_pvalue`` and ``score_pvalue``
+    (the log-rank p value, up to the handling of ties) are the global tests of a two-level
+    fit and ``None`` when the group has more levels.
     """
 
     level: str
     reference: str
     hr: float
-    hr_ci: tuple
+    hr_ci: ConfidenceInterval
     coef: float
     se: float
-    wald_p: float
-    lr_p: float | None
-    score_p: float | None
+    wald_pvalue: float
+    lr_pvalue: float | None
+    score_pvalue: float | None
     ties: str
     conf_level: float
     strata: str | None
 
+    wald_p = renamed_attribute("wald_pvalue")
+    lr_p = renamed_attribute("lr_pvalue")
+    score_p = renamed_attribute("score_pvalue")
+
+    @property
+    def hr_low(self) -> float:
+        return self.hr_ci.low
+
+    @property
+    def hr_high(self) -> float:
+        return self.hr_ci.high
+
+    def confidence_interval(self, conf_level: float | None = None) -> ConfidenceInterval:
+        """Wald limits ``exp(coef -/+ z se)`` at ``conf_level`` (the result's own when omitted)."""
+        if conf_level is None:
+            return self.hr_ci
+        z = stats.norm.ppf((1 + check_level(conf_level)) / 2)
+        return ConfidenceInterval(float(np.exp(self.coef - z * self.se)), float(np.exp(self.coef + z * self.se)))
+
+    def to_dict(self) -> dict:
+        """JSON-ready, the limits as ``hr_low`` and ``hr_high``."""
+        d = super().to_dict()
+        del d["hr_ci"]
+        return {**d, "hr_low": self.hr_low, "hr_high": self.hr_high}
+
     def to_frame(self) -> pd.DataFrame:
         d = dict(self.__dict__)
-        d["hr_lower"], d["hr_upper"] = d.pop("hr_ci")
+        d["hr_low"], d["hr_high"] = d.pop("hr_ci")
         return pd.DataFrame([d])
 
-    def __repr__(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The one row of :meth:`to_frame`."""
+        return self.to_frame()
+
+    def _repr_head(self) -> str:
+        return f"{self.level!r} vs {self.reference!r}"
+
+    def _repr_body(self) -> str:
         lo, hi = self.hr_ci
         return (
-            f"HazardRatio {self.level!r} vs {self.reference!r}: {self.hr:.3g} "
-            f"({self.conf_level:.0%} CI {lo:.3g}-{hi:.3g}), Wald p={self.wald_p:.3g} (ties={self.ties!r})"
+            f"{self.hr:.3g} ({self.conf_level:.0%} CI {lo:.3g}-{hi:.3g}), Wald p={self.wald_pvalue:.3g} "
+            f"(ties={self.ties!r})"
         )
-
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
 
 
 def _fit(time, event, group, strata, ties, reference, eps, iter_max):
@@ -456,9 +521,9 @@ def cox_ph(
     group,
     *,
     strata=None,
-    ties: str = "efron",
     reference=None,
     conf_level: float = 0.95,
+    ties: str = "efron",
     eps: float = EPS,
     iter_max: int = ITER_MAX,
 ) -> CoxResult:
@@ -490,6 +555,12 @@ def cox_ph(
     -------
     CoxResult
 
+    References
+    ----------
+    Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
+    Efron B. The efficiency of Cox's likelihood function for censored data.
+    J Am Stat Assoc 1977;72:557-565.
+
     Examples
     --------
     >>> res = cox_ph([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
@@ -498,6 +569,8 @@ def cox_ph(
     ('B',)
     >>> round(float(res.hr[0]), 4)
     0.8912
+    >>> res.tests.round(4).to_dict("records")[0]
+    {'test': 'likelihood_ratio', 'statistic': 0.0198, 'df': 1, 'pvalue': 0.8882}
     """
     conf_level = check_level(conf_level)
     data, x, risk, fit = _fit(time, event, group, strata, ties, reference, eps, iter_max)
@@ -517,9 +590,9 @@ def cox_ph(
         coef=fit.beta,
         se=se,
         var=fit.var,
-        wald_chisq=float(fit.beta @ np.linalg.solve(fit.var, fit.beta)),
-        lr_chisq=float(2 * (fit.loglik - fit.loglik_null)),
-        score_chisq=fit.score,
+        wald_statistic=float(fit.beta @ np.linalg.solve(fit.var, fit.beta)),
+        lr_statistic=float(2 * (fit.loglik - fit.loglik_null)),
+        score_statistic=fit.score,
         loglik_null=float(fit.loglik_null),
         loglik=float(fit.loglik),
         n=int(data.time.size),
@@ -541,15 +614,30 @@ def hazard_ratio(
     group,
     *,
     strata=None,
-    ties: str = "efron",
     reference=None,
     conf_level: float = 0.95,
+    ties: str = "efron",
     eps: float = EPS,
     iter_max: int = ITER_MAX,
 ) -> HazardRatio:
     """Hazard ratio of the second arm against the reference in a two-arm comparison.
 
-    Same arguments as :func:`cox_ph`; ``group`` must have exactly two levels.
+    Parameters
+    ----------
+    time, event, group, strata, reference, conf_level, ties, eps, iter_max
+        As for :func:`cox_ph`; ``group`` must have exactly two levels.
+
+    Returns
+    -------
+    HazardRatio
+        The hazard ratio with its Wald limits ``hr_low`` / ``hr_high`` and the Wald,
+        likelihood-ratio and score p values.
+
+    References
+    ----------
+    Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
+    Efron B. The efficiency of Cox's likelihood function for censored data.
+    J Am Stat Assoc 1977;72:557-565.
 
     Examples
     --------
@@ -557,6 +645,8 @@ def hazard_ratio(
     ...                   ["A", "A", "A", "A", "B", "B", "B", "B"])
     >>> round(hr.hr, 4), hr.level, hr.reference
     (0.8912, 'B', 'A')
+    >>> [round(x, 4) for x in hr.hr_ci]
+    [0.1789, 4.44]
     """
     res = cox_ph(
         time, event, group, strata=strata, ties=ties, reference=reference, conf_level=conf_level,
@@ -570,11 +660,12 @@ def hazard_ratio(
 
 # ---------------------------------------------------------------------- PH check
 @dataclass(frozen=True, eq=False, repr=False)
-class PHTestResult:
+class PHTestResult(ResultMixin):
     """Test of proportional hazards, as R's ``cox.zph`` (survival 3.x).
 
     ``table`` has one row for the group term (all its ``k - 1`` columns together) and one
-    for ``GLOBAL``; with a single term both rows carry the same test.
+    for ``GLOBAL``, with columns ``statistic``, ``df`` and ``pvalue``; with a single term
+    both rows carry the same test.
     """
 
     table: pd.DataFrame
@@ -583,17 +674,25 @@ class PHTestResult:
     strata: str | None
     reference: str
 
+    chisq = renamed_attribute("statistic")
+    p = renamed_attribute("pvalue")
+
     @property
-    def chisq(self) -> float:
-        return float(self.table.loc["GLOBAL", "chisq"])
+    def statistic(self) -> float:
+        return float(self.table.loc["GLOBAL", "statistic"])
 
     @property
     def df(self) -> int:
         return int(self.table.loc["GLOBAL", "df"])
 
     @property
-    def p(self) -> float:
-        return float(self.table.loc["GLOBAL", "p"])
+    def pvalue(self) -> float:
+        return float(self.table.loc["GLOBAL", "pvalue"])
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The test per term and ``GLOBAL``: ``statistic``, ``df``, ``pvalue``."""
+        return self.table
 
     def to_frame(self) -> pd.DataFrame:
         out = self.table.reset_index()
@@ -602,14 +701,14 @@ class PHTestResult:
         out["strata"] = self.strata
         return out
 
-    def __repr__(self) -> str:
-        return (
-            f"PHTestResult (transform={self.transform!r}, ties={self.ties!r}): "
-            f"GLOBAL chisq={self.chisq:.4g} on {self.df} df, p={self.p:.3g}"
-        )
+    def _repr_head(self) -> str:
+        return f"(transform={self.transform!r}, ties={self.ties!r})"
 
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.table._repr_html_()
+    def _repr_body(self) -> str:
+        return f"GLOBAL statistic={self.statistic:.4g} on {self.df} df, p={self.pvalue:.3g}"
+
+    def _html_frames(self) -> tuple:
+        return (self.table,)
 
 
 def _time_transform(data: GroupedData, transform: str) -> np.ndarray:
@@ -634,8 +733,8 @@ def ph_test(
     group,
     *,
     strata=None,
-    ties: str = "efron",
     reference=None,
+    ties: str = "efron",
     transform: str = "km",
     eps: float = EPS,
     iter_max: int = ITER_MAX,
@@ -649,9 +748,23 @@ def ph_test(
     coefficients (the survival 3.x method, not the older approximation from scaled
     Schoenfeld residuals).
 
+    Parameters
+    ----------
+    time, event, group, strata, reference, ties, eps, iter_max
+        As for :func:`cox_ph`.
+    transform : {"km", "identity", "rank", "log"}
+        The function of time the group effect is tested against.
+
     Returns
     -------
     PHTestResult
+        ``statistic``, ``df`` and ``pvalue`` of the global test, and ``table`` per term.
+
+    References
+    ----------
+    Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
+    residuals. Biometrika 1994;81:515-526.
+    Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
 
     Examples
     --------
@@ -671,7 +784,7 @@ def ph_test(
     chisq = float(u @ np.linalg.solve(imat, u))
     pval = float(stats.chi2.sf(chisq, p))
     table = pd.DataFrame(
-        {"chisq": [chisq, chisq], "df": [p, p], "p": [pval, pval]},
+        {"statistic": [chisq, chisq], "df": [p, p], "pvalue": [pval, pval]},
         index=pd.Index([data.group_name, "GLOBAL"], name="term"),
     )
     return PHTestResult(table, transform, ties, data.strata_name, data.levels[0])

@@ -32,7 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
-from survrepro.engine.groups import natural_order
+from survrepro.engine._results import ConfidenceInterval, ResultMixin, renamed_attribute, resolve_renamed, to_jsonable
+from survrepro.engine.groups import group_labels, natural_order
 from survrepro.options import CONF_TYPES
 
 __all__ = [
@@ -54,10 +55,6 @@ class QuantileEstimate(NamedTuple):
     estimate: float | None
     low: float | None
     high: float | None
-
-
-def _none_if_nan(x) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
 
 
 def _band(surv, se_log, conf_type, conf_level):
@@ -111,7 +108,7 @@ def _findq(x, y, p, tol=QUANTILE_TOL):
 
 
 @dataclass(frozen=True, repr=False)
-class KaplanMeierResult:
+class KaplanMeierResult(ResultMixin):
     """Kaplan–Meier estimate at every distinct observed time (events and censorings).
 
     Attributes
@@ -123,9 +120,13 @@ class KaplanMeierResult:
     std_err : ndarray
         Greenwood standard error of the cumulative hazard, i.e. of ``log S``
         (R's ``fit$std.err``); ``inf`` once the curve reaches 0.
-    lower, upper : ndarray
+    survival_low, survival_high : ndarray
         Pointwise confidence band under ``conf_type`` at ``conf_level``; NaN where the
         transform is undefined (as R's ``NA``).
+    conf_type, conf_level : str, float
+        The band's transform and level.
+    label : str or None
+        Name of the curve.
     """
 
     time: np.ndarray
@@ -134,12 +135,15 @@ class KaplanMeierResult:
     n_censor: np.ndarray
     survival: np.ndarray
     std_err: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
+    survival_low: np.ndarray
+    survival_high: np.ndarray
     conf_type: str = "log"
     conf_level: float = 0.95
     label: str | None = None
     _durations: np.ndarray = field(default=None, compare=False)
+
+    lower = renamed_attribute("survival_low")
+    upper = renamed_attribute("survival_high")
 
     # ------------------------------------------------------------------ summaries
     @property
@@ -158,12 +162,25 @@ class KaplanMeierResult:
         with np.errstate(invalid="ignore"):
             return self.survival * self.std_err
 
-    def confidence_interval(self, conf_type: str | None = None, conf_level: float | None = None):
-        """Pointwise band under another transform or level, as ``(lower, upper)`` arrays."""
+    def confidence_interval(self, conf_level: float | None = None, *, conf_type: str | None = None) -> ConfidenceInterval:
+        """Pointwise band at another level or under another transform.
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Confidence level; the result's own when omitted.
+        conf_type : {"log", "log-log", "plain"}, optional
+            Transform of the band; the result's own when omitted.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``(low, high)`` arrays, one value per distinct time.
+        """
         conf_type = self.conf_type if conf_type is None else conf_type
         check_choice("conf_type", conf_type, CONF_TYPES)
         conf_level = check_level(self.conf_level if conf_level is None else conf_level)
-        return _band(self.survival, self.std_err, conf_type, conf_level)
+        return ConfidenceInterval(*_band(self.survival, self.std_err, conf_type, conf_level))
 
     def _index(self, times) -> np.ndarray:
         """Index of the last distinct time <= t (-1 before the first)."""
@@ -184,7 +201,8 @@ class KaplanMeierResult:
         """Survival, confidence limits and numbers at risk at landmark ``times``.
 
         Beyond the last observed time the curve is carried forward (R's
-        ``summary(fit, times, extend=TRUE)``).
+        ``summary(fit, times, extend=TRUE)``). Columns: ``time``, ``survival``,
+        ``survival_low``, ``survival_high``, ``n_at_risk``.
         """
         times = np.atleast_1d(np.asarray(times, dtype=float))
         i = self._index(times)
@@ -194,8 +212,8 @@ class KaplanMeierResult:
             {
                 "time": times,
                 "survival": np.where(before, 1.0, self.survival[j]),
-                "lower": np.where(before, 1.0, self.lower[j]),
-                "upper": np.where(before, 1.0, self.upper[j]),
+                "survival_low": np.where(before, 1.0, self.survival_low[j]),
+                "survival_high": np.where(before, 1.0, self.survival_high[j]),
                 "n_at_risk": self.n_at_risk(times),
             }
         )
@@ -212,8 +230,8 @@ class KaplanMeierResult:
             raise InputError(f"quantile probability must be strictly between 0 and 1; got {p!r}.")
         x = np.concatenate(([0.0], self.time))
         est = _findq(x, np.concatenate(([0.0], 1 - self.survival)), p)
-        low = _findq(x, np.concatenate(([0.0], 1 - self.lower)), p)
-        high = _findq(x, np.concatenate(([0.0], 1 - self.upper)), p)
+        low = _findq(x, np.concatenate(([0.0], 1 - self.survival_low)), p)
+        high = _findq(x, np.concatenate(([0.0], 1 - self.survival_high)), p)
         return QuantileEstimate(est, low, high)
 
     @property
@@ -222,10 +240,10 @@ class KaplanMeierResult:
         return self.quantile(0.5).estimate
 
     @property
-    def median_ci(self) -> tuple[float | None, float | None]:
+    def median_ci(self) -> ConfidenceInterval:
         """Confidence limits of the median; each ``None`` when not reached."""
         q = self.quantile(0.5)
-        return (q.low, q.high)
+        return ConfidenceInterval(q.low, q.high)
 
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
@@ -238,13 +256,14 @@ class KaplanMeierResult:
                 "n_censor": self.n_censor,
                 "survival": self.survival,
                 "std_err": self.std_err,
-                "lower": self.lower,
-                "upper": self.upper,
+                "survival_low": self.survival_low,
+                "survival_high": self.survival_high,
             }
         )
 
+    @property
     def summary(self) -> pd.DataFrame:
-        """One-row summary: n, events, median and its confidence limits, settings."""
+        """One row: label, n, events, median and its confidence limits, settings."""
         q = self.quantile(0.5)
         return pd.DataFrame(
             [
@@ -261,35 +280,44 @@ class KaplanMeierResult:
             ]
         )
 
-    def __repr__(self) -> str:
+    def to_dict(self) -> dict:
+        """The curve and its summary, JSON-ready (NaN and infinity become ``None``)."""
+        out = {"label": self.label, "n": self.n, "events": self.events}
+        q = self.quantile(0.5)
+        out.update(median=q.estimate, median_low=q.low, median_high=q.high)
+        out.update({c: to_jsonable(v.to_numpy()) for c, v in self.to_frame().items()})
+        out.update(conf_type=self.conf_type, conf_level=self.conf_level)
+        return out
+
+    def _repr_head(self) -> str:
+        return repr(self.label) if self.label is not None else ""
+
+    def _repr_body(self) -> str:
         q = self.quantile(0.5)
         fmt = lambda v: "NR" if v is None else f"{v:g}"  # noqa: E731
-        name = f" {self.label!r}" if self.label is not None else ""
         return (
-            f"KaplanMeierResult{name}: n={self.n}, events={self.events}, "
+            f"n={self.n}, events={self.events}, "
             f"median={fmt(q.estimate)} ({self.conf_level:.0%} CI {fmt(q.low)} to {fmt(q.high)}; "
             f"conf_type={self.conf_type!r})"
         )
 
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
-
 
 def kaplan_meier(
-    durations,
-    event_observed=None,
+    time=None,
+    event=None,
     *,
     conf_type: str = "log",
     conf_level: float = 0.95,
     label: str | None = None,
+    **deprecated,
 ) -> KaplanMeierResult:
     """Kaplan–Meier survival curve with Greenwood variance, as R's ``survfit``.
 
     Parameters
     ----------
-    durations : array_like
+    time : array_like
         Follow-up times (finite, >= 0).
-    event_observed : array_like, optional
+    event : array_like, optional
         1 for an event, 0 for censoring; all events when omitted.
     conf_type : {"log", "log-log", "plain"}
         Transform of the pointwise confidence band; ``"log"`` is R's default,
@@ -298,10 +326,21 @@ def kaplan_meier(
         Confidence level of the band.
     label : str, optional
         Name of the curve (an arm, say).
+    **deprecated
+        ``durations=`` and ``event_observed=``, the names of the previous release for
+        ``time`` and ``event`` (a :class:`DeprecationWarning`).
 
     Returns
     -------
     KaplanMeierResult
+
+    References
+    ----------
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+    J Am Stat Assoc 1958;53:457-481.
+    Greenwood M. The natural duration of cancer. Rep Public Health Med Subj 1926;33:1-26.
+    Brookmeyer R, Crowley J. A confidence interval for the median survival time.
+    Biometrics 1982;38:29-41.
 
     Examples
     --------
@@ -310,10 +349,17 @@ def kaplan_meier(
     array([0.6])
     >>> res.median
     3.0
+    >>> res.at([2]).round(4).to_dict("records")
+    [{'time': 2.0, 'survival': 0.6, 'survival_low': 0.2933, 'survival_high': 1.0, 'n_at_risk': 4}]
     """
+    if deprecated:
+        got = resolve_renamed("kaplan_meier", deprecated, _KM_RENAMES, {"time": time, "event": event})
+        time, event = got["time"], got["event"]
+    if time is None:
+        raise TypeError("kaplan_meier() missing required argument: 'time'")
     check_choice("conf_type", conf_type, CONF_TYPES)
     conf_level = check_level(conf_level)
-    t, e = as_durations(durations, event_observed)
+    t, e = as_durations(time, event)
     time, inverse = np.unique(t, return_inverse=True)
     n_event = np.bincount(inverse, weights=e, minlength=time.size)
     n_total = np.bincount(inverse, minlength=time.size)
@@ -323,7 +369,7 @@ def kaplan_meier(
         survival = np.cumprod(1.0 - n_event / n_risk)
         terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     std_err = np.sqrt(np.cumsum(terms))
-    lower, upper = _band(survival, std_err, conf_type, conf_level)
+    low, high = _band(survival, std_err, conf_type, conf_level)
     return KaplanMeierResult(
         time=time,
         n_risk=n_risk.astype(int),
@@ -331,8 +377,8 @@ def kaplan_meier(
         n_censor=n_censor.astype(int),
         survival=survival,
         std_err=std_err,
-        lower=lower,
-        upper=upper,
+        survival_low=low,
+        survival_high=high,
         conf_type=conf_type,
         conf_level=conf_level,
         label=label,
@@ -340,24 +386,89 @@ def kaplan_meier(
     )
 
 
+#: Names of the previous release: ``durations`` and ``event_observed``.
+_KM_RENAMES = {"durations": "time", "event_observed": "event"}
 
 
-def km_by_group(durations, event_observed, group, **kwargs) -> dict[str, KaplanMeierResult]:
-    """Kaplan–Meier curve per group, in natural order of the group labels."""
-    t, e = as_durations(durations, event_observed)
-    g = np.asarray([str(x) for x in np.asarray(group, dtype=object).ravel()])
-    if g.size != t.size:
-        raise InputError(f"{t.size} times but {g.size} group labels; expected one each.")
+def km_by_group(time=None, event=None, group=None, **kwargs) -> dict[str, KaplanMeierResult]:
+    """Kaplan–Meier curve per group, in natural order of the group labels.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Follow-up times (>= 0) and event indicators (1 event, 0 censored).
+    group : array_like
+        Group label per observation, labelled by :func:`~survrepro.engine.groups.group_labels`
+        (``1.0`` is the group ``'1'``).
+    **kwargs
+        ``conf_type`` and ``conf_level``, passed to :func:`kaplan_meier`; ``durations=`` and
+        ``event_observed=`` are the deprecated names of ``time`` and ``event``.
+
+    Returns
+    -------
+    dict of str to KaplanMeierResult
+        One curve per group label, each labelled with it.
+
+    References
+    ----------
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+    J Am Stat Assoc 1958;53:457-481.
+    Greenwood M. The natural duration of cancer. Rep Public Health Med Subj 1926;33:1-26.
+
+    Examples
+    --------
+    >>> curves = km_by_group([3, 5, 8, 4, 9, 14], [1, 1, 0, 1, 0, 1], [2.0, 2.0, 2.0, 1.0, 1.0, 1.0])
+    >>> list(curves), curves["2"].median
+    (['1', '2'], 5.0)
+    """
+    old = {k: kwargs.pop(k) for k in list(kwargs) if k in _KM_RENAMES}
+    if old:
+        got = resolve_renamed("km_by_group", old, _KM_RENAMES, {"time": time, "event": event})
+        time, event = got["time"], got["event"]
+    if time is None or event is None or group is None:
+        raise TypeError("km_by_group() needs time, event and group")
+    t, e = as_durations(time, event)
+    g = group_labels(group, t.size, "group")
     return {lab: kaplan_meier(t[g == lab], e[g == lab], label=lab, **kwargs) for lab in natural_order(g)}
 
 
-def median_followup(durations, event_observed, **kwargs) -> QuantileEstimate:
+def median_followup(time=None, event=None, **kwargs) -> QuantileEstimate:
     """Median follow-up by the reverse Kaplan–Meier method (Schemper & Smith 1996).
 
-    Censoring is treated as the event and events as censoring; keywords pass to
-    :func:`kaplan_meier`.
+    Censoring is treated as the event and events as censoring.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Follow-up times (>= 0) and event indicators (1 event, 0 censored).
+    **kwargs
+        ``conf_type`` and ``conf_level``, passed to :func:`kaplan_meier`; ``durations=`` and
+        ``event_observed=`` are the deprecated names of ``time`` and ``event``.
+
+    Returns
+    -------
+    QuantileEstimate
+        Median follow-up and its confidence limits; ``None`` where not reached.
+
+    References
+    ----------
+    Schemper M, Smith TL. A note on quantifying follow-up in studies of failure time.
+    Control Clin Trials 1996;17:343-346.
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+    J Am Stat Assoc 1958;53:457-481.
+
+    Examples
+    --------
+    >>> median_followup([2, 4, 6, 8, 10], [1, 0, 0, 1, 0]).estimate
+    8.0
     """
-    t, e = as_durations(durations, event_observed)
+    old = {k: kwargs.pop(k) for k in list(kwargs) if k in _KM_RENAMES}
+    if old:
+        got = resolve_renamed("median_followup", old, _KM_RENAMES, {"time": time, "event": event})
+        time, event = got["time"], got["event"]
+    if time is None or event is None:
+        raise TypeError("median_followup() needs time and event")
+    t, e = as_durations(time, event)
     return kaplan_meier(t, 1 - e, **kwargs).quantile(0.5)
 
 

@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survrepro.engine._results import ResultMixin, renamed_attribute
 from survrepro.engine.groups import prepare_groups
 
 __all__ = ["LogRankResult", "logrank_test"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class LogRankResult:
+class LogRankResult(ResultMixin):
     """k-group log-rank test, as R's ``survdiff`` (``rho = 0``), stratified if asked.
 
     Attributes
@@ -37,9 +38,9 @@ class LogRankResult:
     variance : ndarray
         Variance matrix of ``observed - expected`` (hypergeometric at tied times),
         summed over strata.
-    chisq, df, p : float, int, float
-        Test statistic, its degrees of freedom (groups with expected events, minus one)
-        and p value.
+    statistic, df, pvalue : float, int, float
+        Chi-square statistic, its degrees of freedom (groups with expected events, minus
+        one) and p value.
     observed_by_stratum, expected_by_stratum : ndarray, shape (n_strata, k)
         Per-stratum counts (a single row when unstratified).
     """
@@ -50,16 +51,19 @@ class LogRankResult:
     observed: np.ndarray
     expected: np.ndarray
     variance: np.ndarray
-    chisq: float
+    statistic: float
     df: int
     strata: str | None
     strata_levels: tuple | None
     observed_by_stratum: np.ndarray
     expected_by_stratum: np.ndarray
 
+    chisq = renamed_attribute("statistic")
+    p = renamed_attribute("pvalue")
+
     @property
-    def p(self) -> float:
-        return float(stats.chi2.sf(self.chisq, self.df)) if self.df > 0 else 1.0
+    def pvalue(self) -> float:
+        return float(stats.chi2.sf(self.statistic, self.df)) if self.df > 0 else 1.0
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group, the columns R prints for ``survdiff``."""
@@ -79,15 +83,24 @@ class LogRankResult:
 
     @property
     def test(self) -> pd.DataFrame:
-        """The test as a one-row table."""
-        return pd.DataFrame([{"chisq": self.chisq, "df": self.df, "p": self.p, "strata": self.strata}])
+        """The test as a one-row table: ``statistic``, ``df``, ``pvalue``, ``strata``."""
+        return pd.DataFrame([{"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue, "strata": self.strata}])
 
-    def __repr__(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The one-row table of :attr:`test`."""
+        return self.test
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields with the p value."""
+        return {**super().to_dict(), "pvalue": self.pvalue}
+
+    def _repr_head(self) -> str:
+        return str(self.group)
+
+    def _repr_body(self) -> str:
         strata = f", strata={self.strata!r}" if self.strata else ""
-        return f"LogRankResult {self.group}: chisq={self.chisq:.4g} on {self.df} df, p={self.p:.3g}{strata}"
-
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+        return f"statistic={self.statistic:.4g} on {self.df} df, p={self.pvalue:.3g}{strata}"
 
 
 def logrank_test(time, event, group, *, strata=None) -> LogRankResult:
@@ -101,20 +114,29 @@ def logrank_test(time, event, group, *, strata=None) -> LogRankResult:
     time, event : array_like
         Follow-up times (>= 0) and event indicators (1 event, 0 censored).
     group : array_like
-        Group label per observation (two or more levels).
+        Group label per observation (two or more levels), labelled by
+        :func:`~survrepro.engine.groups.group_labels`.
     strata : array_like, optional
         Stratum per observation.
 
     Returns
     -------
     LogRankResult
+        ``statistic``, ``df`` and ``pvalue``, with the observed and expected events per group.
+
+    References
+    ----------
+    Mantel N. Evaluation of survival data and two new rank order statistics arising in its
+    consideration. Cancer Chemother Rep 1966;50:163-170.
+    Peto R, Peto J. Asymptotically efficient rank invariant test procedures.
+    J R Stat Soc A 1972;135:185-207.
 
     Examples
     --------
     >>> res = logrank_test([5, 8, 12, 3, 4, 6, 9, 10], [1, 1, 0, 1, 1, 1, 0, 1],
     ...                    ["A", "A", "A", "A", "B", "B", "B", "B"])
-    >>> round(res.chisq, 4), res.df
-    (0.0198, 1)
+    >>> round(res.statistic, 4), res.df, round(res.pvalue, 4)
+    (0.0198, 1, 0.8881)
     """
     data = prepare_groups(time, event, group, strata)
     k = len(data.levels)
@@ -155,7 +177,7 @@ def logrank_test(time, event, group, *, strata=None) -> LogRankResult:
         observed=observed,
         expected=expected,
         variance=var,
-        chisq=chisq,
+        statistic=chisq,
         df=int(used.size - 1),
         strata=data.strata_name,
         strata_levels=data.strata_levels,

@@ -67,16 +67,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_choice, check_level
+from survrepro.engine._results import ConfidenceInterval, ResultMixin, renamed_attribute
 from survrepro.engine.contingency import ContingencyTests, contingency_tests
 from survrepro.engine.km import CONF_TYPES, kaplan_meier
-from survrepro.engine.groups import natural_order
+from survrepro.engine.groups import group_labels, natural_order
 
 __all__ = [
     "CI_METHODS",
@@ -112,13 +112,6 @@ _REASONS = {
 }
 
 
-class ConfidenceInterval(NamedTuple):
-    """Confidence limits of a proportion; NaN when the denominator is 0."""
-
-    low: float
-    high: float
-
-
 def binomial_ci(k: int, n: int, conf_level: float = 0.95, method: str = "exact") -> ConfidenceInterval:
     """Two-sided confidence interval for a binomial proportion ``k / n``, as R computes it.
 
@@ -136,7 +129,14 @@ def binomial_ci(k: int, n: int, conf_level: float = 0.95, method: str = "exact")
     Returns
     -------
     ConfidenceInterval
-        ``(nan, nan)`` when ``n == 0``.
+        ``(low, high)``; ``(nan, nan)`` when ``n == 0``.
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    Wilson EB. Probable inference, the law of succession, and statistical inference.
+    J Am Stat Assoc 1927;22:209-212.
 
     Examples
     --------
@@ -168,7 +168,28 @@ def binomial_ci(k: int, n: int, conf_level: float = 0.95, method: str = "exact")
 
 
 def check_landmark(landmark) -> float:
-    """Return the landmark as a float, refusing anything but a finite number > 0."""
+    """The landmark as a float, refusing anything but a finite number > 0.
+
+    Parameters
+    ----------
+    landmark : float
+        Landmark time, in the unit of the times.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
+
+    Examples
+    --------
+    >>> check_landmark("6")
+    6.0
+    """
     try:
         value = float(landmark)
     except (TypeError, ValueError):
@@ -204,12 +225,10 @@ def _check_group(group, n, where) -> np.ndarray:
     raw = np.asarray(group, dtype=object).ravel()
     if raw.size != n:
         raise InputError(f"{where}: {n} times but {raw.size} group labels; expected one each.")
-    labels = []
     for i, v in enumerate(raw):
         if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
             raise InputError(f"{where}: group label at row {i + 1} is empty; expected a label.")
-        labels.append(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
-    return np.asarray(labels, dtype=object)
+    return group_labels(np.array([v.strip() if isinstance(v, str) else v for v in raw], dtype=object))
 
 
 def landmark_status(time, event, landmark, *, death=None, death_is_failure: bool = True, where: str = "input") -> np.ndarray:
@@ -217,6 +236,32 @@ def landmark_status(time, event, landmark, *, death=None, death_is_failure: bool
 
     See the module documentation for the definitions; in short ``time >= landmark`` is
     ``"remaining"`` whatever ``event`` says.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Time on the same therapy (or follow-up on it) and 1 when the therapy ended.
+    landmark : float
+        Landmark time (> 0).
+    death : array_like, optional
+        1 when the ending was death (then ``event`` must be 1).
+    death_is_failure : bool
+        Whether a death before the landmark is a failure (``"died"``) or censoring
+        (``"death_censored"``); ``False`` needs ``death``.
+    where : str
+        Name of the data source, used in error messages.
+
+    Returns
+    -------
+    ndarray of str
+        One of ``"remaining"``, ``"ended"``, ``"died"``, ``"censored"``, ``"death_censored"``
+        per patient.
+
+    References
+    ----------
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
 
     Examples
     --------
@@ -244,7 +289,7 @@ def landmark_status(time, event, landmark, *, death=None, death_is_failure: bool
 
 
 @dataclass(frozen=True, repr=False)
-class LandmarkProportion:
+class LandmarkProportion(ResultMixin):
     """Proportion remaining on the same therapy at the landmark, for one group or overall.
 
     Attributes
@@ -270,7 +315,7 @@ class LandmarkProportion:
         Under ``evaluable="all"``, patients with unknown status counted as not remaining.
     n_ended_at_landmark : int
         Patients whose therapy ended exactly at the landmark (counted as remaining).
-    km_survival, km_lower, km_upper, km_std_err : float
+    km_survival, km_survival_low, km_survival_high, km_std_err : float
         Kaplan–Meier estimate of remaining on therapy at the landmark, its confidence
         limits (``conf_type``) and Greenwood standard error, as R's
         ``summary(survfit(...), times = landmark, extend = TRUE)``; NaN where R gives NA.
@@ -296,8 +341,8 @@ class LandmarkProportion:
     n_imputed_not_remaining: int
     n_ended_at_landmark: int
     km_survival: float
-    km_lower: float
-    km_upper: float
+    km_survival_low: float
+    km_survival_high: float
     km_std_err: float
     km_n_at_risk: int
     km_beyond_follow_up: bool
@@ -306,15 +351,37 @@ class LandmarkProportion:
     conf_level: float
     conf_type: str
 
+    km_lower = renamed_attribute("km_survival_low")
+    km_upper = renamed_attribute("km_survival_high")
+
     @property
     def n_not_evaluable(self) -> int:
         """Patients left out of the denominator."""
         return int(sum(c for _, c in self.not_evaluable))
 
-    def confidence_interval(self, method: str = "exact") -> ConfidenceInterval:
-        """The interval by ``method`` (``"exact"`` or ``"wilson"``)."""
+    def confidence_interval(self, conf_level: float | None = None, *, method: str = "exact") -> ConfidenceInterval:
+        """Interval of the proportion by ``method`` at ``conf_level``.
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Confidence level; the result's own when omitted.
+        method : {"exact", "wilson"}
+            Clopper–Pearson or Wilson (see :func:`binomial_ci`).
+
+        Returns
+        -------
+        ConfidenceInterval
+        """
         check_choice("CI method", method, CI_METHODS)
+        if conf_level is not None:
+            return binomial_ci(self.numerator, self.denominator, conf_level, method)
         return self.ci_exact if method == "exact" else self.ci_wilson
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The one row of :meth:`to_frame`."""
+        return self.to_frame()
 
     def to_dict(self) -> dict:
         """Plain dictionary (JSON-ready: NaN becomes None)."""
@@ -336,8 +403,8 @@ class LandmarkProportion:
             "n_imputed_not_remaining": self.n_imputed_not_remaining,
             "n_ended_at_landmark": self.n_ended_at_landmark,
             "km_survival": _none(self.km_survival),
-            "km_lower": _none(self.km_lower),
-            "km_upper": _none(self.km_upper),
+            "km_survival_low": _none(self.km_survival_low),
+            "km_survival_high": _none(self.km_survival_high),
             "km_std_err": _none(self.km_std_err),
             "km_n_at_risk": self.km_n_at_risk,
             "km_beyond_follow_up": self.km_beyond_follow_up,
@@ -355,22 +422,22 @@ class LandmarkProportion:
             row[f"n_{key}"] = reasons.get(text, 0)
         return pd.DataFrame([row]).astype({c: float for c in _FLOAT_COLUMNS})
 
-    def __repr__(self) -> str:
+    def _repr_head(self) -> str:
         name = "all" if self.label is None else repr(self.label)
+        return f"{name} at {self.landmark:g}"
+
+    def _repr_body(self) -> str:
         lo, hi = self.ci_exact
         return (
-            f"LandmarkProportion {name} at {self.landmark:g}: {self.numerator}/{self.denominator} = "
+            f"{self.numerator}/{self.denominator} = "
             f"{_pct(self.proportion)} (exact {self.conf_level:.0%} CI {_pct(lo)} to {_pct(hi)}); "
             f"KM {_pct(self.km_survival)}; not evaluable {self.n_not_evaluable} of {self.n_total}"
         )
 
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
-
 
 _FLOAT_COLUMNS = (
     "proportion", "exact_low", "exact_high", "wilson_low", "wilson_high",
-    "km_survival", "km_lower", "km_upper", "km_std_err",
+    "km_survival", "km_survival_low", "km_survival_high", "km_std_err",
 )
 
 
@@ -383,7 +450,7 @@ def _pct(x) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class ProportionResult:
+class ProportionResult(ResultMixin):
     """Proportion remaining on the same therapy at a landmark, overall and by group.
 
     Attributes
@@ -425,6 +492,15 @@ class ProportionResult:
         """Groups x (remaining, not remaining) among evaluable patients."""
         return np.array([[g.numerator, g.denominator - g.numerator] for g in self.groups], dtype=int).reshape(-1, 2)
 
+    def confidence_interval(self, conf_level: float | None = None, *, method: str = "exact") -> ConfidenceInterval:
+        """Interval of the overall proportion (see :meth:`LandmarkProportion.confidence_interval`)."""
+        return self.overall.confidence_interval(conf_level, method=method)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The table of :meth:`to_frame`: all patients, then one row per group."""
+        return self.to_frame()
+
     def group(self, label) -> LandmarkProportion:
         """The estimate for one group label."""
         for g in self.groups:
@@ -463,11 +539,11 @@ class ProportionResult:
             lines.append("  " + repr(self.comparison))
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        html = f"<p>{self.rule}</p>" + self.to_frame()._repr_html_()
-        if self.comparison is not None:
-            html += self.comparison.to_frame()._repr_html_()
-        return html
+    def _html_caption(self) -> str:
+        return self.rule
+
+    def _html_frames(self) -> tuple:
+        return (self.to_frame(),) + (() if self.comparison is None else (self.comparison.to_frame(),))
 
 
 def _estimate(label, t, e_km, status, landmark, *, evaluable, death_is_failure, conf_level, conf_type) -> LandmarkProportion:
@@ -504,8 +580,8 @@ def _estimate(label, t, e_km, status, landmark, *, evaluable, death_is_failure, 
         n_imputed_not_remaining=imputed,
         n_ended_at_landmark=int(((t == landmark) & (e_km == 1)).sum()),
         km_survival=float(at["survival"]),
-        km_lower=float(at["lower"]),
-        km_upper=float(at["upper"]),
+        km_survival_low=float(at["survival_low"]),
+        km_survival_high=float(at["survival_high"]),
         km_std_err=se if math.isfinite(se) else math.nan,
         km_n_at_risk=int(at["n_at_risk"]),
         km_beyond_follow_up=bool(landmark > t.max()),
@@ -521,13 +597,13 @@ def proportion_on_therapy(
     event,
     landmark: float,
     *,
-    death=None,
     group=None,
     by: str | None = None,
+    death=None,
     evaluable: str = "followed",
     death_is_failure: bool = True,
-    conf_level: float = 0.95,
     conf_type: str = "log",
+    conf_level: float = 0.95,
     where: str = "input",
 ) -> ProportionResult:
     """Proportion remaining on the same therapy at ``landmark``, with CIs, KM estimate and group tests.
@@ -544,7 +620,8 @@ def proportion_on_therapy(
     death : array_like, optional
         1 when the ending was death (then ``event`` must be 1), else 0.
     group : array_like, optional
-        Group label per patient; estimates per group and tests across groups.
+        Group label per patient, labelled by :func:`~survrepro.engine.groups.group_labels`;
+        estimates per group and tests across groups.
     by : str, optional
         Name of the grouping variable, for display.
     evaluable : {"followed", "all"}
@@ -565,6 +642,16 @@ def proportion_on_therapy(
     -------
     ProportionResult
 
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+    J Am Stat Assoc 1958;53:457-481.
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
+
     Examples
     --------
     >>> res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6)
@@ -572,6 +659,9 @@ def proportion_on_therapy(
     (3, 5)
     >>> [round(v, 4) for v in res.overall.ci_exact]
     [0.1466, 0.9473]
+    >>> by = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6, group=[1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+    >>> [(g.label, g.numerator, g.denominator) for g in by.groups]
+    [('1', 1, 2), ('2', 2, 3)]
     """
     landmark = check_landmark(landmark)
     check_choice("evaluable", evaluable, EVALUABLE_RULES)
@@ -628,6 +718,25 @@ def proportion_on_therapy_frame(
         Column names (``death=None`` ignores a death column).
     **kwargs
         Passed on (``evaluable``, ``death_is_failure``, ``conf_level``, ``conf_type``, ``where``).
+
+    Returns
+    -------
+    ProportionResult
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    LeVee A, Young H, Yoon S, et al. Efficacy of metastasis-directed radiation therapy to
+    prolong systemic therapy for patients with oligoprogressive metastatic breast cancer.
+    Cancers 2025;17:2153.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"time": [2, 4, 6, 7, 9, 3], "event": [1, 0, 0, 1, 0, 1], "site": list("aaabbb")})
+    >>> res = proportion_on_therapy_frame(data, 6, by="site")
+    >>> res.to_frame()[["group", "numerator", "denominator"]].to_dict("records")
+    [{'group': 'all', 'numerator': 3, 'denominator': 5}, {'group': 'a', 'numerator': 1, 'denominator': 2}, {'group': 'b', 'numerator': 2, 'denominator': 3}]
     """
     where = kwargs.get("where", "data")
     for col in (time, event) + ((by,) if by else ()):

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, as_durations, check_level
+from survrepro.engine._results import ConfidenceInterval, ResultMixin, to_jsonable
 from survrepro.engine.groups import prepare_groups
 from survrepro.engine.km import kaplan_meier
 
@@ -52,7 +53,7 @@ def _rmst_one(time, event, tau: float) -> tuple[float, float]:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RMSTResult:
+class RMSTResult(ResultMixin):
     """Restricted mean survival time up to ``tau`` per arm, and contrasts with the reference.
 
     Attributes
@@ -79,12 +80,29 @@ class RMSTResult:
     def reference(self) -> str | None:
         return self.levels[0] if self.group is not None else None
 
-    def _z(self) -> float:
-        return float(stats.norm.ppf((1 + self.conf_level) / 2))
+    def _z(self, conf_level: float | None = None) -> float:
+        level = self.conf_level if conf_level is None else check_level(conf_level)
+        return float(stats.norm.ppf((1 + level) / 2))
+
+    def confidence_interval(self, conf_level: float | None = None) -> ConfidenceInterval:
+        """Normal-approximation limits ``rmst -/+ z se`` per arm.
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Confidence level; the result's own when omitted.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``(low, high)`` arrays, one value per arm.
+        """
+        z = self._z(conf_level)
+        return ConfidenceInterval(self.estimate - z * self.se, self.estimate + z * self.se)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per arm: RMST, standard error and normal-approximation limits."""
-        z = self._z()
+        ci = self.confidence_interval()
         return pd.DataFrame(
             {
                 "group": self.levels,
@@ -93,8 +111,8 @@ class RMSTResult:
                 "tau": self.tau,
                 "rmst": self.estimate,
                 "se": self.se,
-                "lower": self.estimate - z * self.se,
-                "upper": self.estimate + z * self.se,
+                "rmst_low": ci.low,
+                "rmst_high": ci.high,
                 "beyond_follow_up": self.beyond_follow_up,
                 "conf_level": self.conf_level,
             }
@@ -120,26 +138,36 @@ class RMSTResult:
                 "tau": self.tau,
                 "difference": diff,
                 "difference_se": diff_se,
-                "difference_lower": diff - z * diff_se,
-                "difference_upper": diff + z * diff_se,
-                "difference_p": diff_p,
+                "difference_low": diff - z * diff_se,
+                "difference_high": diff + z * diff_se,
+                "difference_pvalue": diff_p,
                 "ratio": np.exp(log_ratio),
-                "ratio_lower": np.exp(log_ratio - z * log_se),
-                "ratio_upper": np.exp(log_ratio + z * log_se),
-                "ratio_p": ratio_p,
+                "ratio_low": np.exp(log_ratio - z * log_se),
+                "ratio_high": np.exp(log_ratio + z * log_se),
+                "ratio_pvalue": ratio_p,
                 "conf_level": self.conf_level,
             }
         )
 
-    def __repr__(self) -> str:
-        arms = ", ".join(f"{lev}: {m:.4g} (se {s:.3g})" for lev, m, s in zip(self.levels, self.estimate, self.se))
-        return f"RMSTResult tau={self.tau:g}: {arms}"
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The per-arm table of :meth:`to_frame`."""
+        return self.to_frame()
 
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
+    def to_dict(self) -> dict:
+        """JSON-ready: per-arm estimates with their limits, and the contrasts."""
+        ci = self.confidence_interval()
+        return {**super().to_dict(), "rmst_low": to_jsonable(ci.low), "rmst_high": to_jsonable(ci.high),
+                "contrasts": to_jsonable(self.contrasts().to_dict("records"))}
+
+    def _repr_head(self) -> str:
+        return f"tau={self.tau:g}"
+
+    def _repr_body(self) -> str:
+        return ", ".join(f"{lev}: {m:.4g} (se {s:.3g})" for lev, m, s in zip(self.levels, self.estimate, self.se))
 
 
-def rmst(time, event, group=None, *, tau, conf_level: float = 0.95, reference=None) -> RMSTResult:
+def rmst(time, event, group=None, *, tau, reference=None, conf_level: float = 0.95) -> RMSTResult:
     """Restricted mean survival time up to ``tau``, per arm and against the reference arm.
 
     Parameters
@@ -147,7 +175,8 @@ def rmst(time, event, group=None, *, tau, conf_level: float = 0.95, reference=No
     time, event : array_like
         Follow-up times (>= 0) and event indicators (1 event, 0 censored).
     group : array_like, optional
-        Arm per observation; one overall estimate when omitted.
+        Arm per observation, labelled by :func:`~survrepro.engine.groups.group_labels`;
+        one overall estimate when omitted.
     tau : float
         Horizon (> 0), in the unit of ``time``.
     conf_level : float
@@ -158,12 +187,24 @@ def rmst(time, event, group=None, *, tau, conf_level: float = 0.95, reference=No
     Returns
     -------
     RMSTResult
+        Per arm: ``estimate``, ``se`` and limits ``rmst_low`` / ``rmst_high``;
+        :meth:`RMSTResult.contrasts` against the reference.
+
+    References
+    ----------
+    Royston P, Parmar MKB. Restricted mean survival time: an alternative to the hazard ratio
+    for the design and analysis of randomized trials with a time-to-event outcome.
+    BMC Med Res Methodol 2013;13:152.
+    Irwin JO. The standard error of an estimate of expectation of life. J Hyg 1949;47:188-189.
 
     Examples
     --------
     >>> res = rmst([2, 4, 6, 8], [1, 1, 0, 1], tau=5)
     >>> float(res.estimate[0])
     4.0
+    >>> two = rmst([2, 4, 6, 8, 3, 5, 7, 9], [1, 1, 0, 1, 1, 0, 1, 1], [1, 1, 1, 1, 2, 2, 2, 2], tau=5)
+    >>> two.levels, round(float(two.contrasts()["difference"][0]), 4)
+    (('1', '2'), 0.5)
     """
     conf_level = check_level(conf_level)
     t, e = as_durations(time, event)

@@ -44,6 +44,7 @@ from scipy import stats
 
 from survrepro import design
 from survrepro.engine import contingency
+from survrepro.engine._results import ResultMixin
 from survrepro.register.matching import matches, printed_interval, round_half_away
 from survrepro.register.quantities import QUANTITIES
 from survrepro.register.schema import Register, Target
@@ -113,7 +114,7 @@ class Finding:
 
 
 @dataclass(frozen=True, repr=False)
-class AuditReport:
+class AuditReport(ResultMixin):
     """All findings of the audit of one register."""
 
     study: str
@@ -186,9 +187,6 @@ class AuditReport:
 
     def __repr__(self) -> str:
         return f"AuditReport({self.study}: {self.summary()})"
-
-    def _repr_html_(self) -> str:
-        return f"<p><code>{self!r}</code></p>" + self.to_frame()._repr_html_()
 
 
 # --------------------------------------------------------------------------- calculations on numbers
@@ -622,20 +620,20 @@ def _check_contingency(reg: Register) -> list[Finding]:
         rows = ", ".join(f"{p.numerator}/{p.denominator} ({label[a]})" for p, a in zip(props, p_t.arms))
         lines, good, numbers = [], [], [("table", table.tolist())]
         for test in res.tests:
-            numbers.append((f"p_{test.name}", _num(test.p_value)))
-            if test.p_value is None:
+            numbers.append((f"p_{test.name}", _num(test.pvalue)))
+            if test.pvalue is None:
                 lines.append(f"{_TEST_LABEL[test.name]}: not applicable ({test.note})")
                 continue
-            ok = matches(p_t, test.p_value)[0]
+            ok = matches(p_t, test.pvalue)[0]
             if ok:
                 good.append(test.name)
             stat = "" if test.statistic is None else f"statistic {test.statistic:.4f} on {test.df} df, "
             if role == "p":
-                shown = f"prints as {round_half_away(test.p_value, p_t.decimals):.{p_t.decimals}f}"
+                shown = f"prints as {round_half_away(test.pvalue, p_t.decimals):.{p_t.decimals}f}"
             else:
                 shown = "satisfies the bound" if ok else "does not satisfy the bound"
             lines.append(
-                f"{_TEST_LABEL[test.name]}: {stat}p = {test.p_value:.4f}, {shown}, "
+                f"{_TEST_LABEL[test.name]}: {stat}p = {test.pvalue:.4f}, {shown}, "
                 f"{'reproduces' if ok else 'does not reproduce'} P = {p_t.printed}"
             )
         assumed = p_t.settings.get("test")

@@ -42,7 +42,8 @@ import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import InputError
-from survrepro.engine.groups import natural_order
+from survrepro.engine._results import ResultMixin
+from survrepro.engine.groups import group_labels, natural_order
 from survrepro.register._context import Context, NotAttempted
 from survrepro.register.matching import matches
 from survrepro.register.quantities import DAYS_PER_MONTH, DESIGN_REASON, QUANTITIES
@@ -70,7 +71,7 @@ _KIND_LABEL = {"synthetic": "SYNTHETIC IPD", "reconstructed": "reconstructed IPD
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, repr=False)
-class Evaluation:
+class Evaluation(ResultMixin):
     """One published target against the number reproduced from data.
 
     Attributes
@@ -202,9 +203,6 @@ class Evaluation:
             f"{self.reproduced_text()}: {self.status}{', ' + self.reason if self.reason else ''})"
         )
 
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
-
 
 def _show(v) -> str:
     if isinstance(v, bool):
@@ -318,12 +316,7 @@ def _flags(df, col, where, what="0 (censored) or 1 (event)") -> np.ndarray:
 
 
 def _labels(values) -> np.ndarray:
-    out = []
-    for v in values:
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        out.append(str(v).strip())
-    return np.array(out, dtype=object)
+    return group_labels(np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)).astype(object)
 
 
 def _arm_labels(register: Register, df: pd.DataFrame, where: str) -> np.ndarray:

@@ -327,10 +327,10 @@ def _survival_p(ctx, t, test, test_assumed):
     strata, strat_setting = stratification(ctx, t, sub)
     ties, ties_assumed = setting(t, "ties", "efron", ("efron", "breslow"))
     lr = logrank_test(sub["time"].to_numpy(), sub["event"].to_numpy(), sub["arm"].to_numpy(), strata=strata)
-    ps = {"logrank": float(lr.p)}
+    ps = {"logrank": float(lr.pvalue)}
     if int(sub["event"].sum()) > 0:
         res = cox(ctx, t.endpoint, arms, sub, strata, ties, 0.95)
-        ps.update(wald=res.wald_p, likelihood_ratio=res.lr_p, score=res.score_p)
+        ps.update(wald=res.wald_pvalue, likelihood_ratio=res.lr_pvalue, score=res.score_pvalue)
     if test not in ps:
         raise NotAttempted(f"the {test} test cannot be computed here (no events)")
     settings = [("test", test, test_assumed), strat_setting]
@@ -344,7 +344,7 @@ def _table_p(ctx, t, test, test_assumed):
     res, source, settings = landmark_proportion(ctx, t, arms, by_arm=True)
     if res.comparison is None:
         raise NotAttempted("fewer than two arms with patients in the data; no comparison")
-    ps = {x.name: x.p_value for x in res.comparison.tests}
+    ps = {x.name: x.pvalue for x in res.comparison.tests}
     settings = [("test", test, test_assumed)] + settings
     rows = "; ".join(f"{g.label} {g.numerator}/{g.denominator}" for g in res.groups)
     return ps, source, settings, [("table (remaining/evaluable)", rows)]
@@ -387,7 +387,7 @@ def _proportion_at_landmark(ctx, t):
     frac = o.proportion
     if _quantity_of(t).part != "estimate":
         method, m_assumed = setting(t, "estimator", "exact", ("exact", "wilson"))
-        ci = o.confidence_interval(method)
+        ci = o.confidence_interval(method=method)
         frac = ci.low if _quantity_of(t).part == "low" else ci.high
         settings.append(("interval", "Clopper-Pearson exact" if method == "exact" else "Wilson", m_assumed))
     details = [("numerator/denominator", f"{o.numerator}/{o.denominator}"),
@@ -432,7 +432,7 @@ def _evaluate_survival_at(ctx, t):
     cl, cl_assumed = conf_level(t)
     fit, source = km(ctx, t, t.arms, ct, cl)
     row = fit.at([t.time]).iloc[0]
-    value = q.pick(row["survival"], row["lower"], row["upper"])
+    value = q.pick(row["survival"], row["survival_low"], row["survival_high"])
     settings = [("estimator", "kaplan_meier", False), ("time", t.time, False)]
     if q.part != "estimate":
         settings += [("ci_transform", ct, ct_assumed), ("confidence_level", cl, cl_assumed)]

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from survrepro import io, paths
+from survrepro.engine._results import ResultMixin
 from survrepro.register.evaluate import Evaluation, evaluations_frame, summarize
 
 __all__ = ["Report", "build_report", "find_figures", "find_sections", "markdown_to_html", "render_markdown",
@@ -34,7 +35,7 @@ _SYNTHETIC_NOTE = (
 
 
 @dataclass(frozen=True, repr=False)
-class Report:
+class Report(ResultMixin):
     """Files written by :func:`build_report` and the terminal summary."""
 
     markdown: Path
@@ -51,11 +52,11 @@ class Report:
         return pd.DataFrame([{"markdown": str(self.markdown), "csv": str(self.csv), "html": str(self.html),
                               "misses": self.n_misses}])
 
-    def __repr__(self) -> str:
-        return f"Report({self.markdown.parent}: {self.n_misses} misses)"
+    def _repr_head(self) -> str:
+        return str(self.markdown.parent)
 
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
+    def _repr_body(self) -> str:
+        return f"{self.n_misses} misses"
 
 
 # --------------------------------------------------------------------------- summaries

@@ -37,8 +37,9 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from survrepro._validation import InputError, as_durations, check_choice
+from survrepro.engine._results import resolve_renamed
+from survrepro.engine.groups import group_labels, natural_order
 from survrepro.engine.km import KaplanMeierResult
-from survrepro.engine.groups import natural_order
 
 __all__ = [
     "PALETTE",
@@ -123,10 +124,6 @@ def _xaxis_box(ax):
         return ax.bbox if bb is None else Bbox.union([bb, ax.bbox])
 
     return box
-
-
-def _fmt_time(t: float) -> str:
-    return f"{t:g}"
 
 
 def _times(values, what: str) -> np.ndarray:
@@ -238,7 +235,7 @@ def plot_km(
     risk_times=None,
     censor_marks: bool = True,
     median_lines: bool = True,
-    ci: bool = False,
+    show_ci: bool = False,
     colors=None,
     xlabel: str = "Months",
     ylabel: str | None = None,
@@ -250,6 +247,7 @@ def plot_km(
     median_digits: int = 1,
     legend_loc: str = "upper right",
     annotation_loc: str = "legend",
+    **deprecated,
 ):
     """Kaplan–Meier curves with censor marks, medians and a numbers-at-risk table.
 
@@ -268,7 +266,7 @@ def plot_km(
         Mark censoring times with "+" at the height of the curve.
     median_lines : bool
         Dashed lines from 50% to each median that is reached (none for "NR").
-    ci : bool
+    show_ci : bool
         Shade the pointwise confidence band of each curve (its own ``conf_type`` and level).
     colors : mapping or sequence, optional
         Colour per curve; Okabe–Ito colours by default.
@@ -293,6 +291,8 @@ def plot_km(
         it when ``legend_loc`` is a lower corner, aligned with its outer edge; a matplotlib
         location code ("lower left", ...) anchors it to the axes instead. Curves that stay
         high want ``legend_loc="lower left"``.
+    **deprecated
+        ``ci=``, the name of the previous release for ``show_ci`` (a :class:`DeprecationWarning`).
 
     Returns
     -------
@@ -309,6 +309,10 @@ def plot_km(
     >>> ax.get_legend().get_texts()[0].get_text()
     'A (n=4): median 8.5'
     """
+    if deprecated:
+        show_ci = resolve_renamed("plot_km", deprecated, {"ci": "show_ci"}, {"show_ci": show_ci}, {"show_ci": False})[
+            "show_ci"
+        ]
     if not isinstance(curves, Mapping):
         raise InputError(
             f"plot_km: curves must be a dict mapping each label to a KaplanMeierResult; got {type(curves).__name__}."
@@ -350,9 +354,9 @@ def plot_km(
             x, y, where="post", color=color, lw=1.6, label=f"{label} (n={res.n}): median {shown}", zorder=3
         )
         line.set_gid(f"km:{label}")
-        if ci:
-            lo = np.concatenate(([1.0], res.lower))
-            hi = np.concatenate(([1.0], res.upper))
+        if show_ci:
+            lo = np.concatenate(([1.0], res.survival_low))
+            hi = np.concatenate(([1.0], res.survival_high))
             at_one = y == 1.0  # log-log band is undefined where S = 1; the band is the point itself
             lo, hi = np.where(at_one & np.isnan(lo), 1.0, lo), np.where(at_one & np.isnan(hi), 1.0, hi)
             band = ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.15, lw=0, zorder=1)
@@ -499,7 +503,7 @@ def plot_swimmer(
         if df[group].isna().any():
             i = int(np.flatnonzero(df[group].isna().to_numpy())[0])
             raise InputError(f"{where}: row {i + 1}, column {group!r} is empty; expected a group label.")
-        g = np.array([str(v) for v in df[group]])
+        g = group_labels(df[group], name=group)
     else:
         g = np.array([""] * len(df))
     groups = natural_order(g)

@@ -510,7 +510,7 @@ class _Evaluator:
             if self.engine:
                 if e[m].sum() == 0:
                     return None
-                return float(logrank_test(t[m], e[m], np.where(x == 1, exp_arm, ref_arm)).p)
+                return float(logrank_test(t[m], e[m], np.where(x == 1, exp_arm, ref_arm)).pvalue)
             return _logrank_p(t[m], e[m], x)
         # hazard ratio of exp_arm over ref_arm
         key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
