@@ -74,7 +74,7 @@ def run(n_trials: int = N_TRIALS, subsample: int = 200, repeats: int = 5, worker
     diffs = []
     for tt in (ts, np.ceil(ts)):
         ref = _lifelines_loop(tt, es, g)
-        diffs.append(float(np.max(np.abs(logrank_batch(tt, es, g).chisq - ref))))
+        diffs.append(float(np.max(np.abs(logrank_batch(tt, es, g).statistic - ref))))
     return {
         "trials": n_trials,
         "patients_per_trial": 2 * N_PER_ARM,

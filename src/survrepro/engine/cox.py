@@ -35,7 +35,9 @@ Therneau TM, Grambsch PM. Modeling Survival Data: Extending the Cox Model. Sprin
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -47,16 +49,18 @@ from survrepro.engine.groups import GroupedData, prepare_groups
 from survrepro.engine.km import kaplan_meier
 from survrepro.options import PH_TRANSFORMS, TIES
 
-
 __all__ = [
-    "PH_TRANSFORMS",
-    "TIES",
-    "CoxResult",
-    "HazardRatio",
-    "PHTestResult",
     "cox_ph",
+    "CoxResult",
     "hazard_ratio",
+    "HazardRatio",
+    "log_hazard_ratio",
+    "log_hazard_ratio_untied",
+    "LogHazardRatio",
     "ph_test",
+    "PH_TRANSFORMS",
+    "PHTestResult",
+    "TIES",
 ]
 
 #: R coxph.control(): eps (relative change of the log partial likelihood) and iter.max.
@@ -794,10 +798,7 @@ def ph_test(
 # Two-arm Cox fits from counts at each event time, without input checks or result objects,
 # for callers that fit thousands of data sets (the synthesizer's search). tests/test_kernels.py
 # checks each against cox_ph.
-import math  # noqa: E402
-from typing import NamedTuple  # noqa: E402
 
-__all__ += ["LogHazardRatio", "log_hazard_ratio", "log_hazard_ratio_untied"]
 
 
 class LogHazardRatio(NamedTuple):

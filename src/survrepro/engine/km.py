@@ -38,11 +38,12 @@ from survrepro.options import CONF_TYPES
 
 __all__ = [
     "CONF_TYPES",
-    "KaplanMeierResult",
-    "QuantileEstimate",
     "kaplan_meier",
+    "KaplanMeierResult",
     "km_by_group",
+    "km_median",
     "median_followup",
+    "QuantileEstimate",
 ]
 
 #: Tolerance R's quantile.survfit uses to decide that the curve sits exactly at a level.
@@ -477,7 +478,6 @@ def median_followup(time=None, event=None, **kwargs) -> QuantileEstimate:
 # them thousands of times (the synthesizer's search). Same arithmetic, in the same order, as
 # the reference functions; tests/test_kernels.py checks each against its reference.
 
-__all__ += ["km_median"]
 
 
 def km_median(time, event, *, conf_type: str = "log", conf_level: float = 0.95,

@@ -19,10 +19,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survrepro._validation import InputError
 from survrepro.engine._results import ResultMixin, renamed_attribute
 from survrepro.engine.groups import prepare_groups
 
-__all__ = ["LogRankResult", "logrank_test"]
+__all__ = [
+    "logrank_batch",
+    "logrank_test",
+    "LogRankBatch",
+    "LogRankResult",
+]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -190,35 +196,34 @@ def logrank_test(time, event, group, *, strata=None) -> LogRankResult:
 # The two-group test above for many data sets at once, with array operations, for callers
 # that analyse thousands of data sets (the trial simulator, the synthesizer's search).
 # tests/test_kernels.py checks it against logrank_test.
-from survrepro._validation import InputError  # noqa: E402
 
-__all__ += ["LogRankBatch", "logrank_batch"]
 
 #: Rows analysed at once by :func:`logrank_batch` (bounds its working memory).
 _BATCH_ROWS = 250
 
 
 @dataclass(frozen=True, repr=False)
-class LogRankBatch:
+class LogRankBatch(ResultMixin):
     """Log-rank statistics of many two-group data sets, one entry per data set.
 
     ``o_minus_e`` is observed minus expected events in group 1, ``variance`` its
-    hypergeometric variance (``survdiff``), ``chisq = o_minus_e**2 / variance`` and
+    hypergeometric variance (``survdiff``), ``statistic = o_minus_e**2 / variance`` (the
+    chi-square on 1 degree of freedom) and
     ``z = o_minus_e / sqrt(variance)`` (negative when group 1 has fewer events than
     expected). ``events`` counts the events per data set. A data set without events (or
     with nobody left at risk in one group) has ``variance == 0`` and NaN or infinite
-    ``chisq``, ``z`` and ``p_value``.
+    ``statistic``, ``z`` and ``pvalue``.
     """
 
     o_minus_e: np.ndarray
     variance: np.ndarray
     events: np.ndarray
 
-    def __repr__(self) -> str:
-        return f"LogRankBatch({self.o_minus_e.size} data sets)"
+    def _repr_body(self) -> str:
+        return f"{self.o_minus_e.size} data sets"
 
     @property
-    def chisq(self) -> np.ndarray:
+    def statistic(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.o_minus_e**2 / self.variance
 
@@ -228,9 +233,9 @@ class LogRankBatch:
             return self.o_minus_e / np.sqrt(self.variance)
 
     @property
-    def p_value(self) -> np.ndarray:
+    def pvalue(self) -> np.ndarray:
         """Two-sided p-value from the chi-square distribution with 1 degree of freedom."""
-        return stats.chi2.sf(self.chisq, 1)
+        return stats.chi2.sf(self.statistic, 1)
 
     def reject(self, alpha: float, sides: int = 2) -> np.ndarray:
         """Rejections at level ``alpha``; one-sided tests reject when group 1 does better (z < 0)."""
@@ -240,11 +245,8 @@ class LogRankBatch:
         return np.abs(z) > stats.norm.isf(alpha / 2)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"o_minus_e": self.o_minus_e, "variance": self.variance, "chisq": self.chisq,
-                             "z": self.z, "p_value": self.p_value, "events": self.events})
-
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
+        return pd.DataFrame({"o_minus_e": self.o_minus_e, "variance": self.variance, "statistic": self.statistic,
+                             "z": self.z, "pvalue": self.pvalue, "events": self.events})
 
 
 def logrank_batch(time, event, group) -> LogRankBatch:
@@ -290,7 +292,7 @@ def logrank_batch(time, event, group) -> LogRankBatch:
     Examples
     --------
     >>> res = logrank_batch([[1, 2, 3, 4]], [[1, 1, 1, 1]], [0, 0, 1, 1])
-    >>> round(float(res.chisq[0]), 4)  # R: survdiff(Surv(1:4, rep(1, 4)) ~ c(0, 0, 1, 1))
+    >>> round(float(res.statistic[0]), 4)  # R: survdiff(Surv(1:4, rep(1, 4)) ~ c(0, 0, 1, 1))
     2.8824
     """
     time = np.atleast_2d(np.asarray(time, dtype=float))

@@ -421,7 +421,7 @@ def _z(conf_level: float) -> float:
 def _logrank_p(t, e, x):
     """Two-sided log-rank p of group 1 against group 0; ``None`` without information (no events)."""
     res = logrank_batch(t, e, x)
-    return float(res.p_value[0]) if res.variance[0] > 0 else None
+    return float(res.pvalue[0]) if res.variance[0] > 0 else None
 
 
 def _landmark_counts(t, e, death, landmark, rule, death_is_failure):
