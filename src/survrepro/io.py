@@ -48,6 +48,34 @@ def read_csv(path, *, required=(), what: str = "CSV file", **kwargs) -> pd.DataF
     """Read a CSV file, checking that it exists, parses, is not empty and has ``required`` columns.
 
     Column names are stripped of surrounding white space.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV file with a header row.
+    required : sequence of str
+        Columns that must be present.
+    what : str
+        What the file should be, used in the error message ("CSV file").
+    **kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The file's rows, at least one.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, a folder, empty, unparsable or lacks a required column.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> df = read_csv(paths.EXAMPLE / "lung.csv", required=("time", "event"))
+    >>> df.shape, list(df.columns)
+    ((228, 3), ['time', 'event', 'arm'])
     """
     path = Path(path)
     if not path.exists():
@@ -101,7 +129,26 @@ def read_ipd(path, *, arm: str | None = "arm", extra=()) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with ``time`` (float), ``event`` (int) and the arm/extra columns as strings.
+    pandas.DataFrame
+        ``time`` (float), ``event`` (int) and the arm/extra columns as strings (a
+        grouping value read as ``1.0`` is the label ``'1'``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of the first time that is negative or not a
+        number, event that is not 0 or 1, or empty label.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> df = read_ipd(paths.EXAMPLE / "lung.csv")
+    >>> df.head(2)
+        time  event arm
+    0  306.0      1   1
+    1  455.0      1   1
+    >>> df["arm"].value_counts().sort_index().to_dict()
+    {'1': 138, '2': 90}
     """
     df = read_csv(path, required=("time", "event", *extra), what="patient-level data file (time,event[,arm])")
     time = _numeric_column(df, "time", path)
@@ -134,7 +181,30 @@ def _label(value) -> str:
 
 
 def read_toml(path) -> dict:
-    """Read a TOML file, naming the file and the parser's complaint on failure."""
+    """Read a TOML file, naming the file and the parser's complaint on failure.
+
+    Parameters
+    ----------
+    path : path-like
+        The TOML file.
+
+    Returns
+    -------
+    dict
+        The parsed document.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or is not valid TOML.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> doc = read_toml(paths.PUBLISHED / "levee2025.toml")
+    >>> list(doc), doc["study"]["time_unit"]
+    (['study', 'target', 'analysis'], 'months')
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file; expected a TOML file.")
@@ -148,7 +218,35 @@ def read_toml(path) -> dict:
 # --------------------------------------------------------------------------- writing
 @contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    The parent folder is created when missing. If the ``with`` block raises, the
+    temporary file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        A temporary file in the same folder, to be written by the caller.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> target = Path(tmp.name) / "out.txt"
+    >>> with atomic_path(target) as part:
+    ...     _ = part.write_text("done")
+    ...     target.exists()
+    False
+    >>> target.read_text()
+    'done'
+    >>> tmp.cleanup()
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -166,26 +264,132 @@ def atomic_path(path):
 
 
 def write_text(path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically."""
+    """Write ``text`` to ``path`` atomically, as UTF-8.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; its folder is created when missing.
+    text : str
+        The content.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> write_text(Path(tmp.name) / "notes" / "a.md", "# Notes\\n").read_text()
+    '# Notes\\n'
+    >>> tmp.cleanup()
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
 
 def write_csv(path, df: pd.DataFrame) -> Path:
-    """Write a DataFrame as CSV (no index) atomically."""
+    """Write a DataFrame as CSV (no index, Unix line endings) atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; its folder is created when missing.
+    df : pandas.DataFrame
+        The table.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> out = write_csv(Path(tmp.name) / "ipd.csv", pd.DataFrame({"time": [1.5, 3.0], "event": [1, 0]}))
+    >>> out.read_text()
+    'time,event\\n1.5,1\\n3.0,0\\n'
+    >>> tmp.cleanup()
+    """
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, lineterminator="\n")
     return Path(path)
 
 
 def write_json(path, obj) -> Path:
-    """Write ``obj`` as indented JSON atomically (NaN is refused: use None)."""
+    """Write ``obj`` as indented JSON atomically (NaN is refused: use None).
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; its folder is created when missing.
+    obj : object
+        Anything :func:`json.dumps` accepts, without NaN or infinity.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> print(write_json(Path(tmp.name) / "fit.json", {"hr": 0.61, "ci": [0.4, None]}).read_text())
+    {
+      "hr": 0.61,
+      "ci": [
+        0.4,
+        null
+      ]
+    }
+    <BLANKLINE>
+    >>> tmp.cleanup()
+    """
     return write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
 
 def save_figure(fig, path, **kwargs) -> Path:
-    """Save a matplotlib figure atomically; the format follows the file suffix."""
+    """Save a matplotlib figure atomically; the format follows the file suffix.
+
+    The defaults (150 dpi, a tight bounding box, no date or software stamp in the file)
+    make a figure saved twice from the same inputs byte-identical.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : path-like
+        The file to write (``.png``, ``.svg``, ``.pdf``, ...); its folder is created when missing.
+    **kwargs
+        Passed to :meth:`matplotlib.figure.Figure.savefig`, overriding the defaults.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import matplotlib.pyplot as plt
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> fig, ax = plt.subplots(figsize=(2, 2))
+    >>> out = save_figure(fig, Path(tmp.name) / "km.png")
+    >>> out.read_bytes()[:4]
+    b'\x89PNG'
+    >>> plt.close(fig)
+    >>> tmp.cleanup()
+    """
     path = Path(path)
     kwargs.setdefault("dpi", 150)
     kwargs.setdefault("bbox_inches", "tight")
@@ -203,10 +407,39 @@ def read_on_therapy(path, *, by: str | None = None) -> pd.DataFrame:
     ``event`` is 1 when the therapy ended (a change of therapy or death) and ``death`` is 1
     when the ending was death, so ``death = 1`` requires ``event = 1``.
 
+    Parameters
+    ----------
+    path : path-like
+        CSV file with a header row.
+    by : str or None
+        Grouping column (a subtype, say), read as text labels; it must not be named
+        ``time``, ``event`` or ``death``.
+
     Returns
     -------
-    DataFrame with ``time`` (float), ``event`` (int), ``death`` (int, when the file has it)
-    and the ``by`` column as text labels.
+    pandas.DataFrame
+        ``time`` (float), ``event`` (int), ``death`` (int, when the file has it) and the
+        ``by`` column as text labels.
+
+    Raises
+    ------
+    InputError
+        Naming the file and row of the first bad value, or of a death that does not end
+        the therapy.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> csv = Path(tmp.name) / "on_therapy.csv"
+    >>> _ = csv.write_text("time,event,death,subtype\\n3.5,1,0,HR+\\n7.0,1,1,TNBC\\n9.2,0,0,HR+\\n")
+    >>> read_on_therapy(csv, by="subtype")
+       time  event  death subtype
+    0   3.5      1      0     HR+
+    1   7.0      1      1    TNBC
+    2   9.2      0      0     HR+
+    >>> tmp.cleanup()
     """
     if by in ("time", "event", "death"):
         raise InputError(f"{path}: the grouping column must not be {by!r}; expected a column such as a subtype.")
@@ -251,10 +484,41 @@ def read_digitized_curve(path) -> pd.DataFrame:
     (``12,5; 0,87``). A third headerless column is read as the arm. Survival is returned
     as given (fraction or percent: see :func:`survrepro.sources.reconstruct.clean_curve`).
 
+    Parameters
+    ----------
+    path : path-like
+        The digitized curve, as text.
+
     Returns
     -------
-    DataFrame with ``time``, ``survival`` (floats) and ``arm`` (text) when present; its
-    index, named ``row``, is the data row number in the file (1 = first data row).
+    pandas.DataFrame
+        ``time``, ``survival`` (floats) and ``arm`` (text) when present; its index,
+        named ``row``, is the data row number in the file (1 = first data row).
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of the first field that is missing or not a number.
+
+    References
+    ----------
+    .. [1] Rohatgi A. WebPlotDigitizer. https://automeris.io/WebPlotDigitizer
+
+    Examples
+    --------
+    A WebPlotDigitizer export in a locale with decimal commas:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> csv = Path(tmp.name) / "curve.csv"
+    >>> _ = csv.write_text("12,5;0,87\\n24;0,61\\n")
+    >>> read_digitized_curve(csv)  # doctest: +NORMALIZE_WHITESPACE
+         time  survival
+    row
+    1    12.5      0.87
+    2    24.0      0.61
+    >>> tmp.cleanup()
     """
     path = Path(path)
     what = "digitized curve (time,survival[,arm] or a WebPlotDigitizer export)"
@@ -337,10 +601,37 @@ def read_at_risk(path) -> pd.DataFrame:
     Checks each row: times finite and >= 0, counts whole numbers >= 0, times increasing
     and counts never increasing within an arm.
 
+    Parameters
+    ----------
+    path : path-like
+        CSV file with a header row.
+
     Returns
     -------
-    DataFrame with ``time`` (float), ``n_at_risk`` (int) and ``arm`` (text) when
-    present; index named ``row`` = data row number in the file.
+    pandas.DataFrame
+        ``time`` (float), ``n_at_risk`` (int) and ``arm`` (text) when present; index
+        named ``row`` = data row number in the file.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row (and arm) of the first value that breaks a check.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> csv = Path(tmp.name) / "at_risk.csv"
+    >>> _ = csv.write_text("time,n_at_risk,arm\\n0,50,A\\n12,30,A\\n0,48,B\\n12,25,B\\n")
+    >>> read_at_risk(csv)  # doctest: +NORMALIZE_WHITESPACE
+         time  n_at_risk arm
+    row
+    1     0.0         50   A
+    2    12.0         30   A
+    3     0.0         48   B
+    4    12.0         25   B
+    >>> tmp.cleanup()
     """
     df = read_csv(path, required=("time", "n_at_risk"), what="numbers-at-risk table (time,n_at_risk[,arm])",
                   dtype=str, keep_default_na=False)
@@ -387,7 +678,24 @@ def read_at_risk(path) -> pd.DataFrame:
 
 
 def read_binary(path) -> bytes:
-    """Read a file's bytes (a figure to embed in a report), naming the file when it is missing."""
+    """Read a file's bytes (a figure to embed in a report), naming the file when it is missing.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    bytes
+        Its content.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> read_binary(paths.EXAMPLE / "lung.csv")[:15]
+    b'time,event,arm\\n'
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file; expected a file to embed.")
@@ -395,7 +703,24 @@ def read_binary(path) -> bytes:
 
 
 def read_text(path) -> str:
-    """The text of a UTF-8 file (a report section, say), naming the file when it is missing."""
+    """The text of a UTF-8 file (a report section, say), naming the file when it is missing.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    str
+        Its text.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> read_text(paths.EXAMPLE / "README.md").splitlines()[0]
+    '# Example data'
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file; expected a text file.")
@@ -409,6 +734,25 @@ def read_design(path) -> tuple[dict, dict]:
     ``months_between = ["study:id", ...]``) are resolved later against the registers
     returned here, keyed by study id; a cited study without a register is left out, and
     resolving names it.
+
+    Parameters
+    ----------
+    path : path-like
+        The design file.
+
+    Returns
+    -------
+    design : dict
+        The parsed design file.
+    registers : dict
+        The parsed register of each cited study, keyed by study id.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> design, registers = read_design(paths.DESIGNS / "extend_breast.toml")
+    >>> list(design), sorted(registers)
+    (['design', 'assumptions'], ['extend_breast'])
     """
     doc = read_toml(path)
     studies = set()
