@@ -127,7 +127,27 @@ class AuditReport(ResultMixin):
         return {s: sum(f.status == s for f in self.findings) for s in STATUSES}
 
     def by_check(self, check: str) -> tuple[Finding, ...]:
-        """Findings of one check."""
+        """Findings of one check.
+
+        Parameters
+        ----------
+        check : str
+            Name of the check (``percent_vs_counts``, ``hr_ci_symmetry``, ...).
+
+        Returns
+        -------
+        tuple of Finding
+            In the order of the audit; empty when the check found nothing to compare.
+
+        Examples
+        --------
+        >>> from survrepro.register.schema import load_register
+        >>> found = audit_register(load_register("levee2025")).by_check("percent_vs_counts")
+        >>> len(found), found[0].status
+        (8, 'consistent')
+        >>> found[0].arithmetic
+        '100 × 36/52 = 69.2308%, which prints as 69% at 0 decimals; printed 69%.'
+        """
         return tuple(f for f in self.findings if f.check == check)
 
     def to_frame(self) -> pd.DataFrame:
@@ -197,6 +217,23 @@ def _z(level: float) -> float:
 def ci_log_se(low: float, high: float, level: float = 0.95) -> float:
     """Standard error of log HR implied by a Wald interval: ``(log high - log low) / (2 z)``.
 
+    Parameters
+    ----------
+    low, high : float
+        Confidence limits of the hazard ratio (> 0).
+    level : float
+        Confidence level of the interval; ``z`` is the normal quantile of ``1 - (1 - level) / 2``.
+
+    Returns
+    -------
+    float
+        The standard error of log HR.
+
+    References
+    ----------
+    .. [1] Altman DG, Bland JM. How to obtain the confidence interval from a P value.
+       BMJ 2011;343:d2090.
+
     Examples
     --------
     >>> round(ci_log_se(0.34, 2.48), 4)
@@ -209,6 +246,25 @@ def wald_p_from_ci(hr: float, low: float, high: float, level: float = 0.95) -> f
     """Two-sided Wald p-value implied by a hazard ratio and its confidence interval.
 
     ``z = |log HR| / SE`` with ``SE`` from the interval width (Altman & Bland 2011).
+
+    Parameters
+    ----------
+    hr : float
+        The hazard ratio.
+    low, high : float
+        Its confidence limits.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    float
+        The two-sided p-value.
+
+    References
+    ----------
+    .. [1] Altman DG, Bland JM. How to obtain the P value from a confidence interval.
+       BMJ 2011;343:d2304.
 
     Examples
     --------
@@ -224,6 +280,25 @@ def events_from_ci(low: float, high: float, level: float = 0.95, fraction: float
 
     For a log-rank or Cox comparison, ``Var(log HR) ~= 1 / (p (1 - p) D)`` with ``p`` the
     fraction of patients on one arm (Schoenfeld 1983); with 1:1 allocation ``SE ~= 2 / sqrt(D)``.
+
+    Parameters
+    ----------
+    low, high : float
+        Confidence limits of the hazard ratio.
+    level : float
+        Confidence level of the interval.
+    fraction : float
+        Fraction ``p`` of the patients allocated to one arm.
+
+    Returns
+    -------
+    float
+        The implied number of events (not rounded).
+
+    References
+    ----------
+    .. [1] Schoenfeld DA. Sample-size formula for the proportional-hazards regression
+       model. Biometrics 1983;39:499-503.
 
     Examples
     --------
@@ -852,9 +927,9 @@ def audit_register(register: Register) -> AuditReport:
     Examples
     --------
     >>> from survrepro.register.schema import load_register
-    >>> report = audit_register(load_register("levee2025"))   # doctest: +SKIP
-    >>> report.counts["inconsistent"]                         # doctest: +SKIP
-    0
+    >>> report = audit_register(load_register("levee2025"))
+    >>> report.counts
+    {'consistent': 17, 'inconsistent': 0, 'cannot tell': 0}
     """
     findings = []
     for check in _CHECKS:

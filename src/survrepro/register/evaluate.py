@@ -222,7 +222,27 @@ def _json_value(x):
 
 
 def evaluations_frame(evaluations) -> pd.DataFrame:
-    """One row per evaluation (the columns of :meth:`Evaluation.to_dict`)."""
+    """One row per evaluation (the columns of :meth:`Evaluation.to_dict`).
+
+    Parameters
+    ----------
+    evaluations : iterable of Evaluation
+        As returned by :func:`evaluate_register`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per evaluation; with no evaluation, no row but the same columns.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> frame = evaluations_frame(evaluate_register(load_register("levee2025")))
+    >>> frame.shape
+    (32, 20)
+    >>> frame.loc[frame["id"] == "ttnt_median", ["published", "reproduced", "status"]].to_numpy().tolist()
+    [['6.9', '6.890', 'match']]
+    """
     rows = [e.to_dict() for e in evaluations]
     columns = list(rows[0]) if rows else list(_EMPTY_ROW)
     return pd.DataFrame(rows, columns=columns)
@@ -236,7 +256,28 @@ _EMPTY_ROW = (
 
 
 def summarize(evaluations) -> dict:
-    """Counts by status, overall and by role: ``{"all": {...}, "calibrate": {...}, "check": {...}}``."""
+    """Counts by status, overall and by role: ``{"all": {...}, "calibrate": {...}, "check": {...}}``.
+
+    Parameters
+    ----------
+    evaluations : iterable of Evaluation
+        As returned by :func:`evaluate_register`.
+
+    Returns
+    -------
+    dict
+        ``{"all": counts}`` and one entry per role present; each ``counts`` maps every
+        status (``match``, ``miss``, ``not attempted``) to a number.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> counts = summarize(evaluate_register(load_register("levee2025")))
+    >>> counts["all"]
+    {'match': 32, 'miss': 0, 'not attempted': 0}
+    >>> counts["check"]
+    {'match': 9, 'miss': 0, 'not attempted': 0}
+    """
     out = {"all": {s: 0 for s in STATUSES}}
     for e in evaluations:
         out["all"][e.status] += 1
@@ -384,6 +425,22 @@ def study_data_from_frame(register: Register, ipd: pd.DataFrame, *, where: str |
     Returns
     -------
     StudyData
+
+    Raises
+    ------
+    InputError
+        When a column the ``[analysis]`` table names is missing or malformed, naming
+        ``where``, the row and the column.
+
+    Examples
+    --------
+    >>> from survrepro import io, paths
+    >>> from survrepro.register.schema import load_register
+    >>> register = load_register("levee2025")
+    >>> ipd = io.read_csv(paths.DATA / register.analysis.ipd)
+    >>> data = study_data_from_frame(register, ipd)
+    >>> data.kind, sorted(data.endpoints)
+    ('synthetic', ['cohort', 'on_therapy_12m', 'on_therapy_6m', 'pfs', 'ttnt'])
     """
     a = register.analysis
     if a is None:
@@ -423,10 +480,53 @@ def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame
     from the register's arm sizes when there is no risk table). The curve's ``arm`` column
     must hold the study's arm ids.
 
+    Parameters
+    ----------
+    register : Register
+        The study's register (its arm ids and sizes).
+    endpoint : str
+        The endpoint the curve shows.
+    curves : pandas.DataFrame
+        The digitized curves: ``time``, ``survival`` and ``arm`` (as read by
+        :func:`survrepro.io.read_digitized_curve`).
+    at_risk : pandas.DataFrame or None
+        The numbers-at-risk table (:func:`survrepro.io.read_at_risk`), if published.
+    source : str
+        Description of the data, kept on the result.
+    curve_where, at_risk_where : str
+        Names of the curve and the risk table in messages (their files).
+    method : str
+        Reconstruction method (see :func:`survrepro.sources.reconstruct.reconstruct`).
+
     Returns
     -------
     EndpointData
         ``time``, ``event``, ``arm`` per reconstructed patient; ``fidelity`` per arm.
+
+    Raises
+    ------
+    InputError
+        When the curve has no ``arm`` column or names an arm the study does not have.
+
+    References
+    ----------
+    .. [1] Guyot P, Ades AE, Ouwens MJNM, Welton NJ. Enhanced secondary analysis of
+       survival data: reconstructing the data from published Kaplan-Meier survival
+       curves. BMC Med Res Methodol 2012;12:9.
+
+    Examples
+    --------
+    A curve for the six patients of one arm, with no risk table:
+
+    >>> import pandas as pd
+    >>> from survrepro.register.schema import load_register
+    >>> curve = pd.DataFrame({"time": [0, 2, 4, 6, 8], "survival": [1, 0.83, 0.67, 0.5, 0.5], "arm": "tnbc"})
+    >>> ep = reconstruct_endpoint(load_register("levee2025"), "pfs", curve, None, source="digitized PFS")
+    >>> ep.frame.to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [[2.0, 1, 'tnbc'], [4.0, 1, 'tnbc'], [6.0, 1, 'tnbc'], [8.0, 0, 'tnbc'], [8.0, 0, 'tnbc'],
+     [8.0, 0, 'tnbc']]
+    >>> ep.fidelity["arms"][0]["n_patients"]
+    6
     """
     from survrepro.sources.reconstruct import reconstruct
 
@@ -448,11 +548,29 @@ def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame
 def load_study_data(register: Register) -> StudyData:
     """Read the patient data the register's ``[analysis]`` table names (and reconstruct digitized endpoints).
 
+    Parameters
+    ----------
+    register : Register
+        A register with an ``[analysis]`` table.
+
+    Returns
+    -------
+    StudyData
+
     Raises
     ------
     InputError
         When the register has no ``[analysis]`` table, a file it names is missing (the
         message names the register field), or a column is missing or malformed.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> data = load_study_data(load_register("levee2025"))
+    >>> data.kind, data.ipd.shape
+    ('synthetic', (52, 11))
+    >>> data.source
+    'SYNTHETIC IPD (levee2025/levee2025_synthetic_ipd.csv)'
     """
     a = register.analysis
     if a is None:
@@ -525,6 +643,28 @@ def evaluate_target(target: Target, context) -> Evaluation:
 
     The number is computed by the target's quantity (:attr:`Quantity.evaluate
     <survrepro.register.quantities.Quantity>`) and compared with the printed value.
+
+    Parameters
+    ----------
+    target : Target
+        A target of the register.
+    context : survrepro.register._context.Context
+        The register, its :class:`StudyData` and this function (which a quantity may
+        call for the targets it depends on).
+
+    Returns
+    -------
+    Evaluation
+        ``match`` or ``miss`` with the reproduced value, or ``not attempted`` with the reason.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register._context import Context
+    >>> register = load_register("levee2025")
+    >>> context = Context(register, load_study_data(register), evaluate_target)
+    >>> evaluate_target(register.by_id("ttnt_median"), context)
+    Evaluation(levee2025:ttnt_median published 6.9, reproduced 6.890: match)
     """
     t = target
     tol, rule = _tolerance(t)
@@ -580,6 +720,13 @@ def evaluate_register(register: Register, data=None) -> list[Evaluation]:
     InputError
         When a file the register names is missing or malformed (the message names the
         register field, file, row and column).
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> evaluations = evaluate_register(load_register("levee2025"))
+    >>> len(evaluations), evaluations[0]
+    (32, Evaluation(levee2025:accrual_start published 2017-12, reproduced 2017-12-16: match))
     """
     if data is None:
         data = load_study_data(register) if register.analysis is not None else None

@@ -117,7 +117,27 @@ class Study:
     url: str = ""
 
     def arm(self, arm_id: str) -> Arm:
-        """The arm with id ``arm_id``."""
+        """The arm with id ``arm_id``.
+
+        Parameters
+        ----------
+        arm_id : str
+            One of the ids in ``arms``.
+
+        Returns
+        -------
+        Arm
+
+        Raises
+        ------
+        InputError
+            When the study has no such arm, listing the arms it has.
+
+        Examples
+        --------
+        >>> load_register("levee2025").study.arm("tnbc")
+        Arm(id='tnbc', label='TNBC', n=6)
+        """
         for a in self.arms:
             if a.id == arm_id:
                 return a
@@ -280,20 +300,78 @@ class Register:
     analysis: Analysis | None = None
 
     def by_id(self, target_id: str) -> Target:
-        """The target with id ``target_id``."""
+        """The target with id ``target_id``.
+
+        Parameters
+        ----------
+        target_id : str
+            The ``id`` of a ``[[target]]`` entry.
+
+        Returns
+        -------
+        Target
+
+        Raises
+        ------
+        InputError
+            When the register has no such target.
+
+        Examples
+        --------
+        >>> target = load_register("levee2025").by_id("n_tnbc")
+        >>> target.quantity, target.arm, target.printed
+        ('n', 'tnbc', '6')
+        """
         for t in self.targets:
             if t.id == target_id:
                 return t
         raise InputError(f"{self.path}: no target with id {target_id!r}.")
 
     def with_role(self, role: str) -> tuple[Target, ...]:
-        """Targets with role ``"calibrate"`` or ``"check"``."""
+        """Targets with role ``"calibrate"`` or ``"check"``.
+
+        Parameters
+        ----------
+        role : {"calibrate", "check"}
+            ``calibrate``: the numbers synthetic data are fitted to; ``check``: the
+            numbers held out to test the reproduction.
+
+        Returns
+        -------
+        tuple of Target
+            In register order.
+
+        Examples
+        --------
+        >>> register = load_register("levee2025")
+        >>> len(register.with_role("calibrate")), len(register.with_role("check"))
+        (23, 9)
+        """
         if role not in ROLES:
             raise InputError(f"role must be one of {', '.join(map(repr, ROLES))}; got {role!r}.")
         return tuple(t for t in self.targets if t.role == role)
 
     def select(self, *, endpoint=None, quantity=None, arms=None, role=None) -> tuple[Target, ...]:
-        """Targets matching every criterion given (``arms`` as a tuple, ``()`` for the whole study)."""
+        """Targets matching every criterion given (``arms`` as a tuple, ``()`` for the whole study).
+
+        Parameters
+        ----------
+        endpoint, quantity, role : str, optional
+            Keep targets with this endpoint, quantity or role; ``None`` keeps all.
+        arms : sequence of str, optional
+            Keep targets about exactly these arms (``()``: the whole study).
+
+        Returns
+        -------
+        tuple of Target
+            In register order.
+
+        Examples
+        --------
+        >>> register = load_register("levee2025")
+        >>> [(t.id, t.printed) for t in register.select(quantity="median", arms=())]
+        [('ttnt_median', '6.9'), ('pfs_median', '6.2')]
+        """
         out = []
         for t in self.targets:
             if endpoint is not None and t.endpoint != endpoint:
@@ -350,12 +428,45 @@ class Register:
 
 # --------------------------------------------------------------------------- loading
 def list_studies() -> list[str]:
-    """Ids of the studies with a register in ``data/published/`` (sorted)."""
+    """Ids of the studies with a register in ``data/published/`` (sorted).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> list_studies()
+    ['extend_breast', 'levee2025']
+    """
     return sorted(p.stem for p in paths.PUBLISHED.glob("*.toml"))
 
 
 def register_path(path_or_study) -> Path:
-    """Path of a register: a ``.toml`` path as given, or ``data/published/<study>.toml``."""
+    """Path of a register: a ``.toml`` path as given, or ``data/published/<study>.toml``.
+
+    Parameters
+    ----------
+    path_or_study : str or path-like
+        A study id, or a path (anything ending in ``.toml`` or holding a path separator).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        For a study id without a register, listing the known studies.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> register_path("levee2025").relative_to(paths.ROOT).as_posix()
+    'data/published/levee2025.toml'
+    >>> register_path("my/study.toml").as_posix()
+    'my/study.toml'
+    """
     text = str(path_or_study)
     if text.endswith(".toml") or "/" in text or "\\" in text:
         return Path(path_or_study)
@@ -386,6 +497,14 @@ def load_register(path_or_study) -> Register:
     ------
     InputError
         On any fault, with one sentence naming the file, the entry and what was expected.
+
+    Examples
+    --------
+    >>> register = load_register("levee2025")
+    >>> register.study.id, register.study.n, len(register.targets)
+    ('levee2025', 52, 32)
+    >>> [arm.id for arm in register.study.arms]
+    ['hr_pos_her2_neg', 'her2_pos', 'tnbc']
     """
     path = register_path(path_or_study)
     raw = io.read_toml(path)
