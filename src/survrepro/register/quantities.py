@@ -192,7 +192,25 @@ class Quantity:
         return "fraction" if "scale" in self.allowed else None
 
     def arms_error(self, arms: tuple[str, ...]) -> str | None:
-        """Why ``arms`` do not suit the quantity, or None."""
+        """Why ``arms`` do not suit the quantity, or None.
+
+        Parameters
+        ----------
+        arms : tuple of str
+            The arms of a target (``()`` for the whole study).
+
+        Returns
+        -------
+        str or None
+            One sentence saying what was expected, or None when ``arms`` suit.
+
+        Examples
+        --------
+        >>> QUANTITIES["hr"].arms_error(("experimental", "reference")) is None
+        True
+        >>> QUANTITIES["hr"].arms_error(("experimental",))
+        "quantity 'hr' compares two arms; expected arms = [experimental, reference]."
+        """
         if self.arms == "pair" and len(arms) != 2:
             return f"quantity {self.name!r} compares two arms; expected arms = [experimental, reference]."
         if self.arms == "single" and len(arms) > 1:
@@ -200,7 +218,28 @@ class Quantity:
         return None
 
     def in_range(self, value: float, scale: str | None) -> tuple[bool, str]:
-        """Whether ``value`` is a possible value, and the range in words."""
+        """Whether ``value`` is a possible value, and the range in words.
+
+        Parameters
+        ----------
+        value : float
+            The published value.
+        scale : {"fraction", "percent"} or None
+            The scale of a proportion, None for other quantities.
+
+        Returns
+        -------
+        ok : bool
+        range : str
+            The possible values, in words (for an error message).
+
+        Examples
+        --------
+        >>> QUANTITIES["hr"].in_range(0.7, None)
+        (True, 'a ratio > 0')
+        >>> QUANTITIES["proportion"].in_range(120, "percent")
+        (False, 'a percent in [0, 100]')
+        """
         if self.range == "p_value":
             return 0.0 <= value <= 1.0, "a p-value in [0, 1]"
         if scale is not None:
@@ -211,7 +250,23 @@ class Quantity:
         return value >= 0, "a number >= 0"
 
     def pick(self, estimate, low, high):
-        """The one of an estimate and its confidence limits this quantity is."""
+        """The one of an estimate and its confidence limits this quantity is.
+
+        Parameters
+        ----------
+        estimate, low, high
+            An estimate and its confidence limits.
+
+        Returns
+        -------
+        object
+            ``estimate``, ``low`` or ``high``, as the quantity's ``part`` says.
+
+        Examples
+        --------
+        >>> QUANTITIES["median_ci_low"].pick(6.9, 4.1, 9.8)
+        4.1
+        """
         return {"estimate": estimate, "low": low, "high": high}[self.part]
 
     def __repr__(self) -> str:

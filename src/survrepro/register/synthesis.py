@@ -45,6 +45,50 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
 
     Dates written ``YYYY-MM`` are taken as the first day of the month for the start of
     accrual and the last day for its end and for the data cut-off.
+
+    Parameters
+    ----------
+    register : Register
+        As returned by :func:`survrepro.register.schema.load_register`.
+    endpoints : tuple of str
+        The model endpoints the synthetic data hold (``("pfs", "os")``, say).
+    endpoint_map : dict, optional
+        Register endpoint to model endpoint; unmapped endpoints keep their names.
+    group_column : str
+        Name of the group column of the synthetic data.
+    columns : dict, optional
+        ``{endpoint: (time column, event column)}`` where the default
+        ``<endpoint>_time``, ``<endpoint>_event`` does not apply.
+    entry_column : str
+        Name of the entry-date column.
+    landmark_rule : dict, optional
+        ``evaluable`` and ``death_is_failure`` for landmark counts that do not state them.
+    priors : dict, optional
+        Starting values of the construction (see :class:`SynthesisSpec`).
+
+    Returns
+    -------
+    SynthesisSpec
+        One group per arm with its size, one constraint per ``calibrate`` target.
+
+    Raises
+    ------
+    InputError
+        When an arm has no size, no ``calibrate`` target gives the accrual window, or a
+        target cannot be turned into a constraint (the message names the register).
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> spec = spec_from_register(
+    ...     load_register("levee2025"), endpoints=("ttnt", "pfs", "os"),
+    ...     endpoint_map={"on_therapy": "ttnt"}, group_column="subtype",
+    ...     columns={"ttnt": ("time", "event")}, entry_column="mdrt_date",
+    ...     landmark_rule={"evaluable": "followed", "death_is_failure": False})
+    >>> spec.n, [(g.id, g.n) for g in spec.groups]
+    (52, [('hr_pos_her2_neg', 36), ('her2_pos', 10), ('tnbc', 6)])
+    >>> len(spec.constraints), sorted({c.quantity for c in spec.constraints})
+    (16, ['evaluable', 'median', 'median_ci_high', 'median_ci_low', 'remaining'])
     """
     endpoint_map = dict(endpoint_map or {})
     rule = {"evaluable": "followed", "death_is_failure": True, **(landmark_rule or {})}

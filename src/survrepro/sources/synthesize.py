@@ -115,6 +115,19 @@ _CAP = 100.0  # largest distance one constraint contributes to the search's loss
 def rounds_to(achieved, value: float, decimals: int) -> bool:
     """Whether ``achieved`` prints as ``value`` at ``decimals`` decimals (halves away from zero).
 
+    Parameters
+    ----------
+    achieved : float or None
+        The value computed from data; ``None`` or NaN never matches.
+    value : float
+        The published value.
+    decimals : int
+        The decimals it was printed with.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> rounds_to(15.64, 15.6, 1), rounds_to(15.65, 15.6, 1), rounds_to(None, 15.6, 1)
@@ -274,6 +287,28 @@ class SynthesisSpec:
         return int(sum(g.n for g in self.groups))
 
     def column(self, endpoint: str) -> tuple[str, str]:
+        """The ``(time, event)`` column names of an endpoint in the synthetic data.
+
+        Parameters
+        ----------
+        endpoint : str
+            A model endpoint (``pfs``, ``os``, ...).
+
+        Returns
+        -------
+        tuple of str
+            From ``columns`` when given there, else ``<endpoint>_time``, ``<endpoint>_event``.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> spec = SynthesisSpec(
+        ...     study="example", groups=(Group("a", 20),), group_column="arm",
+        ...     accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
+        ...     constraints=(), columns={"ttnt": ("time", "event")})
+        >>> spec.column("ttnt"), spec.column("pfs")
+        (('time', 'event'), ('pfs_time', 'pfs_event'))
+        """
         return tuple(self.columns.get(endpoint, (f"{endpoint}_time", f"{endpoint}_event")))
 
 
@@ -564,7 +599,35 @@ def landmark_conflicts(constraints, n_by_arms: dict) -> list[str]:
     before the first event, then the fewest patients at risk). When that bound exceeds 0.5
     no median below ``L2`` is possible.
 
-    Returns one sentence per conflict (empty when there is none).
+    Parameters
+    ----------
+    constraints : iterable of Constraint
+        The constraints of a specification; only landmark counts under the ``followed``
+        rule with deaths as failures, and medians, are read.
+    n_by_arms : dict
+        Number of patients per arms tuple; the bound does not use it (pass ``{}``).
+
+    Returns
+    -------
+    list of str
+        One sentence per conflict (empty when there is none).
+
+    Examples
+    --------
+    Two of 20 failed by month 6 and 8 of 20 by month 12 leave the curve above one half
+    until month 12, so a median of 8 months is impossible:
+
+    >>> rule = dict(evaluable_rule="followed", death_is_failure=True)
+    >>> constraints = (
+    ...     Constraint("ev6", "evaluable", 20, 0, "ttnt", landmark=6.0, **rule),
+    ...     Constraint("rem6", "remaining", 18, 0, "ttnt", landmark=6.0, **rule),
+    ...     Constraint("ev12", "evaluable", 20, 0, "ttnt", landmark=12.0, **rule),
+    ...     Constraint("rem12", "remaining", 12, 0, "ttnt", landmark=12.0, **rule),
+    ...     Constraint("med", "median", 8.0, 1, "ttnt"))
+    >>> print(landmark_conflicts(constraints, {})[0])  # doctest: +NORMALIZE_WHITESPACE
+    med (8) cannot be met together with the landmark counts: 2 of 20 failed before 6 and 8 of
+    20 before 12, so the Kaplan-Meier curve stays at or above (1 - 2/20) x 12/18 = 0.600 > 0.5
+    until 12 (deaths counted as failures, censored patients left out).
     """
     counts = {}
     for c in constraints:
@@ -1367,6 +1430,36 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
     """Every constraint of ``spec`` computed from ``data`` with the project's engine.
 
     ``data`` is a frame as :func:`synthesize` writes it (read back from CSV, say).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per patient, with the group column and the ``(time, event)`` columns of
+        every endpoint (:meth:`SynthesisSpec.column`).
+    spec : SynthesisSpec
+        The constraints to compute.
+
+    Returns
+    -------
+    tuple of ConstraintResult
+        One per constraint, in the order of ``spec.constraints``.
+
+    Raises
+    ------
+    InputError
+        When a constraint needs an endpoint the specification does not output.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(
+    ...     study="example", groups=(Group("a", 20),), group_column="arm",
+    ...     accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
+    ...     cutoff=dt.date(2023, 1, 1),
+    ...     constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
+    >>> res = synthesize(spec, seed=1)
+    >>> evaluate(res.data, spec)[0].achieved
+    9.455
     """
     group = data[spec.group_column].astype(str).to_numpy()
     ev = _Evaluator(spec, group, engine=True)
@@ -1457,7 +1550,39 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
 
 def notes_text(result: SynthesisResult, spec: SynthesisSpec, *, columns: dict, unconstrained: str = "") -> str:
     """A Markdown source note for a SYNTHETIC data file: what it is, its columns, what was
-    calibrated to what, what no source constrains, and every assumption made."""
+    calibrated to what, what no source constrains, and every assumption made.
+
+    Parameters
+    ----------
+    result : SynthesisResult
+        As returned by :func:`synthesize`.
+    spec : SynthesisSpec
+        The specification it was built from.
+    columns : dict
+        ``{column: description}`` for every column of the data file.
+    unconstrained : str
+        What no published number constrains, in words; the section is left out when empty.
+
+    Returns
+    -------
+    str
+        Markdown text ending with a newline.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(
+    ...     study="example", groups=(Group("a", 20),), group_column="arm",
+    ...     accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
+    ...     cutoff=dt.date(2023, 1, 1),
+    ...     constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
+    >>> res = synthesize(spec, seed=1)
+    >>> note = notes_text(res, spec, columns={"pfs_time": "months to progression or death"})
+    >>> print(note.splitlines()[0])
+    # SYNTHETIC patient-level data: example
+    >>> print([line for line in note.splitlines() if line.startswith("| m ")][0])
+    | m | median | pfs | all | 9.5 | 9.455 | yes | Kaplan-Meier median (R rule) |
+    """
     lines = [
         f"# SYNTHETIC patient-level data: {spec.study}",
         "",
