@@ -85,7 +85,29 @@ class CleanCurve:
         return pd.DataFrame({"time": self.time, "survival": self.survival, "input_row": self.rows})
 
     def extended_flat_to(self, time: float, action: str) -> "CleanCurve":
-        """The curve with one more point, at ``time`` and the last level, and ``action`` reported."""
+        """The curve with one more point, at ``time`` and the last level, and ``action`` reported.
+
+        Parameters
+        ----------
+        time : float
+            Time of the new point, after the last one.
+        action : str
+            The sentence added to ``actions`` (why the curve was extended).
+
+        Returns
+        -------
+        CleanCurve
+            A new curve; this one is unchanged.
+
+        Examples
+        --------
+        >>> curve = clean_curve([0, 2, 2, 5, 5, 8], [1, 1, 0.9, 0.9, 0.7, 0.7])
+        >>> longer = curve.extended_flat_to(10.0, "extended flat to 10")
+        >>> longer.time.tolist(), longer.survival.tolist()
+        ([0.0, 2.0, 5.0, 8.0, 10.0], [1.0, 0.9, 0.7, 0.7, 0.7])
+        >>> longer.actions[-1]
+        'extended flat to 10'
+        """
         return CleanCurve(
             time=np.concatenate((self.time, [time])),
             survival=np.concatenate((self.survival, [self.survival[-1]])),
