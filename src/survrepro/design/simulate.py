@@ -79,13 +79,51 @@ class SurvivalModel:
         return f"SurvivalModel({self.label or self.kind}{hr})"
 
     def with_hazard_ratio(self, hazard_ratio: float, label: str | None = None) -> "SurvivalModel":
-        """The same model with every hazard multiplied by ``hazard_ratio``."""
+        """The same model with every hazard multiplied by ``hazard_ratio``.
+
+        Parameters
+        ----------
+        hazard_ratio : float
+            Multiplier of the hazard (> 0); applied on top of any earlier one.
+        label : str, optional
+            Label of the new model; by default this model's label.
+
+        Returns
+        -------
+        SurvivalModel
+
+        Examples
+        --------
+        >>> control = exponential(median=12)
+        >>> experimental = control.with_hazard_ratio(0.7, "experimental")
+        >>> experimental, round(float(experimental.survival(12)), 4)
+        (SurvivalModel(experimental x HR 0.7), 0.6156)
+        """
         hr = _positive("hazard ratio", hazard_ratio)
         return SurvivalModel(self.kind, self.breaks, self.values, self.hazard_ratio * hr,
                              label if label is not None else self.label)
 
     def cumulative_hazard_inverse(self, x: np.ndarray) -> np.ndarray:
-        """Time at which the cumulative hazard reaches ``x`` (``inf`` beyond the model's support)."""
+        """Time at which the cumulative hazard reaches ``x`` (``inf`` beyond the model's support).
+
+        Parameters
+        ----------
+        x : array_like
+            Cumulative hazards (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            One time per value of ``x``; a unit exponential ``x`` gives a draw from the model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> exponential(median=12).cumulative_hazard_inverse([np.log(2), 1.0]).round(4).tolist()
+        [12.0, 17.3123]
+        >>> resampled([2, 4, 4, 6, 9], [1, 1, 0, 1, 0]).cumulative_hazard_inverse([0.1, 5.0]).tolist()
+        [2.0, inf]
+        """
         x = np.asarray(x, dtype=float) / self.hazard_ratio
         if self.kind == "exponential":
             return x / self.values[0]
@@ -103,11 +141,45 @@ class SurvivalModel:
         return out
 
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
-        """Draw event times (``inf`` when the model has no event beyond its support)."""
+        """Draw event times (``inf`` when the model has no event beyond its support).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The source of randomness.
+        size : int or tuple of int
+            Shape of the draw.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> exponential(median=12).sample(np.random.default_rng(1), 3).round(3).tolist()
+        [18.577, 5.34, 93.061]
+        """
         return self.cumulative_hazard_inverse(rng.standard_exponential(size))
 
     def survival(self, t) -> np.ndarray:
-        """Survival function at ``t`` (for plots and checks)."""
+        """Survival function at ``t`` (for plots and checks).
+
+        Parameters
+        ----------
+        t : array_like
+            Times (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``S(t)``, shaped as ``t``.
+
+        Examples
+        --------
+        >>> exponential(median=12).survival([0, 12, 24]).round(4).tolist()
+        [1.0, 0.5, 0.25]
+        """
         t = np.asarray(t, dtype=float)
         if self.kind == "exponential":
             h = self.values[0] * t
@@ -127,6 +199,19 @@ class SurvivalModel:
 def exponential(*, median: float | None = None, hazard: float | None = None, label: str = "") -> SurvivalModel:
     """Exponential survival given its median or its hazard (exactly one).
 
+    Parameters
+    ----------
+    median : float, optional
+        Median survival (> 0); the hazard is ``log(2) / median``.
+    hazard : float, optional
+        Constant hazard (> 0).
+    label : str
+        Label of the model; by default its median.
+
+    Returns
+    -------
+    SurvivalModel
+
     Examples
     --------
     >>> round(float(exponential(median=18).survival(18)), 6)
@@ -144,6 +229,27 @@ def piecewise_exponential(breaks: Sequence[float], hazards: Sequence[float], *, 
 
     ``breaks`` are increasing positive times; ``hazards`` has one more entry than
     ``breaks`` (the last applies to the end of time) and each must be >= 0, the last > 0.
+
+    Parameters
+    ----------
+    breaks : sequence of float
+        Times where the hazard changes.
+    hazards : sequence of float
+        Hazard on each interval, one more than ``breaks``.
+    label : str
+        Label of the model.
+
+    Returns
+    -------
+    SurvivalModel
+
+    Examples
+    --------
+    A hazard of 0.1 for six months, then 0.05:
+
+    >>> model = piecewise_exponential([6], [0.1, 0.05])
+    >>> model.survival([6, 12]).round(4).tolist()
+    [0.5488, 0.4066]
     """
     b = np.asarray(breaks, dtype=float).ravel()
     h = np.asarray(hazards, dtype=float).ravel()
@@ -163,6 +269,27 @@ def resampled(durations, event_observed=None, *, label: str = "", where: str = "
     times occur; a draw beyond the last drop of the curve is ``inf`` (no event within
     the data's follow-up), and is censored by the trial's follow-up. Under
     :meth:`SurvivalModel.with_hazard_ratio` the curve becomes ``S(t) ** hr``.
+
+    Parameters
+    ----------
+    durations : array_like
+        Follow-up times (>= 0).
+    event_observed : array_like, optional
+        1 for an event, 0 for censoring; all events when omitted.
+    label : str
+        Label of the model; by default the number of patients.
+    where : str
+        Name of the data in error messages.
+
+    Returns
+    -------
+    SurvivalModel
+
+    Examples
+    --------
+    >>> model = resampled([2, 4, 4, 6, 9], [1, 1, 0, 1, 0])
+    >>> model, model.survival([3, 5, 7]).round(4).tolist()
+    (SurvivalModel(resampled (5 patients)), [0.8, 0.6, 0.3])
     """
     t, e = as_durations(durations, event_observed, where=where)
     if e.sum() == 0:
@@ -197,6 +324,27 @@ class ProgressionDeath:
         return f"ProgressionDeath({self.label}, crossover {self.crossover:g} x HR {self.crossover_hr:g})"
 
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Draw overall-survival times: a progression time plus a post-progression survival.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The source of randomness.
+        size : int or tuple of int
+            Shape of the draw.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = progression_then_death(exponential(median=6), exponential(median=12),
+        ...                                crossover=0.5, crossover_hr=0.8)
+        >>> model.sample(np.random.default_rng(1), 3).round(3).tolist()
+        [17.218, 4.667, 85.479]
+        """
         t_prog = self.progression.sample(rng, size)
         x = rng.standard_exponential(size)
         crossed = rng.random(size) < self.crossover
@@ -207,7 +355,30 @@ class ProgressionDeath:
 def progression_then_death(progression: SurvivalModel, post_progression: SurvivalModel, *,
                            crossover: float = 0.0, crossover_hr: float = 1.0,
                            label: str = "progression then death") -> ProgressionDeath:
-    """Overall-survival model with optional crossover at progression (see :class:`ProgressionDeath`)."""
+    """Overall-survival model with optional crossover at progression (see :class:`ProgressionDeath`).
+
+    Parameters
+    ----------
+    progression : SurvivalModel
+        Time to progression.
+    post_progression : SurvivalModel
+        Survival after progression without crossover.
+    crossover : float
+        Fraction of patients who switch treatment at progression, in [0, 1].
+    crossover_hr : float
+        Hazard ratio of post-progression survival after a switch (> 0).
+    label : str
+        Label of the model.
+
+    Returns
+    -------
+    ProgressionDeath
+
+    Examples
+    --------
+    >>> progression_then_death(exponential(median=6), exponential(median=12), crossover=0.5, crossover_hr=0.8)
+    ProgressionDeath(progression then death, crossover 0.5 x HR 0.8)
+    """
     c = float(crossover)
     if not 0.0 <= c <= 1.0:
         raise InputError(f"crossover must be a fraction between 0 and 1; got {crossover!r}.")
@@ -258,6 +429,38 @@ def simulate_trials(control, experimental, *, n_control: int, n_experimental: in
     follow-up is exponential with hazard ``dropout``. ``time`` and ``event`` have
     shape ``(n_trials, n_control + n_experimental)``, control patients first;
     ``group`` is 0 (control) or 1 (experimental) per column.
+
+    Parameters
+    ----------
+    control, experimental : SurvivalModel or ProgressionDeath
+        The survival model of each arm.
+    n_control, n_experimental : int
+        Patients per arm.
+    accrual, follow_up : float
+        Accrual duration and follow-up after the last entry.
+    dropout : float
+        Exponential loss-to-follow-up hazard (0: none).
+    n_trials : int
+        Number of trials.
+    seed : int or numpy.random.SeedSequence
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    time, event : numpy.ndarray
+        Shape ``(n_trials, n_control + n_experimental)``; ``event`` is 0 or 1.
+    group : numpy.ndarray
+        0 or 1 per patient (column).
+
+    Examples
+    --------
+    >>> control = exponential(median=12)
+    >>> time, event, group = simulate_trials(control, control.with_hazard_ratio(0.7), n_control=3,
+    ...                                      n_experimental=3, accrual=12, follow_up=12, n_trials=2, seed=1)
+    >>> time.round(1).tolist()
+    [[18.6, 5.3, 23.7, 20.9, 5.2, 19.4], [6.3, 2.0, 20.0, 3.2, 12.2, 11.4]]
+    >>> event.tolist(), group.tolist()
+    ([[1, 1, 0, 0, 1, 1], [1, 1, 0, 1, 0, 1]], [0, 0, 0, 1, 1, 1])
     """
     a, f, eta = _check_design(accrual, follow_up, dropout, n_trials)
     rng = np.random.default_rng(seed)
@@ -400,6 +603,22 @@ def simulate_power(
     SimulationResult
         ``table`` has one row per analysis: ``power`` (rejection rate), ``mc_se``
         (``sqrt(p (1 - p) / n_trials)``), mean events and the mean Peto log hazard ratio.
+
+    References
+    ----------
+    .. [1] Peto R, Peto J. Asymptotically efficient rank invariant test procedures.
+       J R Stat Soc A 1972;135:185-207.
+    .. [2] Therneau TM. survival: Survival Analysis. R package (``survdiff``).
+
+    Examples
+    --------
+    >>> control = exponential(median=12)
+    >>> trial = Basket("all", control, control.with_hazard_ratio(0.7), 100, 100)
+    >>> result = simulate_power(trial, accrual=12, follow_up=12, n_trials=200, seed=1)
+    >>> result
+    SimulationResult(200 trials; all: 0.465 (0.035))
+    >>> int(result.table.loc[0, "rejections"]), float(result.table.loc[0, "mean_events"])
+    (93, 114.8)
     """
     if isinstance(baskets, Basket):
         baskets = [baskets]
@@ -486,6 +705,28 @@ def equal_baskets(names: Sequence[str], n_total: int, control, experimental, *,
 
     ``control`` and ``experimental`` are one model for every basket, or a mapping
     from basket name to model. ``allocation`` is experimental patients per control patient.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Basket names.
+    n_total : int
+        Patients in the trial, at least two per basket.
+    control, experimental : model or dict
+        One survival model for every basket, or ``{basket name: model}``.
+    allocation : float
+        Experimental patients per control patient (> 0); every arm keeps at least one patient.
+
+    Returns
+    -------
+    list of Basket
+
+    Examples
+    --------
+    >>> control = exponential(median=12)
+    >>> baskets = equal_baskets(["A", "B"], 101, control, control.with_hazard_ratio(0.7))
+    >>> [(b.name, b.n_control, b.n_experimental) for b in baskets]
+    [('A', 25, 26), ('B', 25, 25)]
     """
     names = [str(x) for x in names]
     if not names:
@@ -512,6 +753,31 @@ def power_curve(make_baskets, hazard_ratios: Sequence[float], *, seed: int = 0, 
     ``make_baskets(hr)`` returns the baskets of a trial whose true hazard ratio is
     ``hr``; every other keyword goes to :func:`simulate_power`. The ``i``-th hazard
     ratio is simulated from the ``i``-th child of ``SeedSequence(seed)``.
+
+    Parameters
+    ----------
+    make_baskets : callable
+        ``make_baskets(hr)`` gives a :class:`Basket` or a list of them.
+    hazard_ratios : sequence of float
+        The true hazard ratios to simulate.
+    seed : int
+        Seed of the whole curve.
+    **kwargs
+        Passed to :func:`simulate_power` (``accrual`` and ``follow_up`` are required).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :attr:`SimulationResult.table` of every hazard ratio, with a first column
+        ``hazard_ratio``.
+
+    Examples
+    --------
+    >>> control = exponential(median=12)
+    >>> curve = power_curve(lambda hr: Basket("all", control, control.with_hazard_ratio(hr), 100, 100),
+    ...                     [1.0, 0.6], accrual=12, follow_up=12, n_trials=200, seed=1)
+    >>> curve[["hazard_ratio", "power"]].round(3).to_numpy().tolist()
+    [[1.0, 0.05], [0.6, 0.815]]
     """
     hrs = [float(h) for h in hazard_ratios]
     seeds = np.random.SeedSequence(int(seed)).spawn(len(hrs))
