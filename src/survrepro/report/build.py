@@ -65,14 +65,60 @@ def _counts_text(c: dict) -> str:
 
 
 def study_summary(study: str, evaluations) -> str:
-    """``study: k match, m miss, j not attempted of N targets (calibrate: ...; check: ...)``."""
+    """``study: k match, m miss, j not attempted of N targets (calibrate: ...; check: ...)``.
+
+    Parameters
+    ----------
+    study : str
+        The study id, first on the line.
+    evaluations : sequence of Evaluation
+        The study's evaluations.
+
+    Returns
+    -------
+    str
+        One line, without a newline.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> register = load_register("levee2025")
+    >>> evaluations = evaluate_register(register)
+    >>> print(study_summary("levee2025", evaluations))  # doctest: +NORMALIZE_WHITESPACE
+    levee2025: 32 match, 0 miss, 0 not attempted of 32 targets (calibrate: 23 match, 0 miss,
+    0 not attempted; check: 9 match, 0 miss, 0 not attempted)
+    """
     s = summarize(evaluations)
     roles = "; ".join(f"{role}: {_counts_text(s[role])}" for role in ("calibrate", "check") if role in s)
     return f"{study}: {_counts_text(s['all'])} of {len(evaluations)} targets ({roles})"
 
 
 def misses(evaluations_by_study) -> list[Evaluation]:
-    """Every evaluation with status ``miss``, in study and register order."""
+    """Every evaluation with status ``miss``, in study and register order.
+
+    Parameters
+    ----------
+    evaluations_by_study : dict
+        ``{study: [Evaluation, ...]}`` as from
+        :func:`survrepro.register.evaluate.evaluate_register`, in report order.
+
+    Returns
+    -------
+    list of Evaluation
+
+    Examples
+    --------
+    >>> from survrepro import io, paths
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> register = load_register("levee2025")
+    >>> ipd = io.read_csv(paths.DATA / register.analysis.ipd)
+    >>> short = {"levee2025": evaluate_register(register, ipd.iloc[2:])}  # two patients left out
+    >>> found = misses(short)
+    >>> len(found), found[0]
+    (15, Evaluation(levee2025:n_all published 52, reproduced 50: miss, 50 instead of 52))
+    """
     return [e for evs in evaluations_by_study.values() for e in evs if e.status == "miss"]
 
 
@@ -82,20 +128,89 @@ def _miss_line(e: Evaluation) -> str:
 
 
 def terminal_summary(evaluations_by_study) -> str:
-    """One line per study, then every miss on its own line."""
+    """One line per study, then every miss on its own line.
+
+    Parameters
+    ----------
+    evaluations_by_study : dict
+        ``{study: [Evaluation, ...]}`` as from
+        :func:`survrepro.register.evaluate.evaluate_register`, in report order.
+
+    Returns
+    -------
+    str
+        Text ending with a newline.
+
+    Examples
+    --------
+    >>> from survrepro import io, paths
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> register = load_register("levee2025")
+    >>> ipd = io.read_csv(paths.DATA / register.analysis.ipd)
+    >>> short = {"levee2025": evaluate_register(register, ipd.iloc[2:])}  # two patients left out
+    >>> terminal_summary(short).splitlines()[1]
+    '  MISS levee2025:n_all (calibrate) published 52, reproduced 50: 50 instead of 52'
+    """
     lines = [study_summary(study, evs) for study, evs in evaluations_by_study.items()]
     lines += [_miss_line(e) for e in misses(evaluations_by_study)]
     return "\n".join(lines) + "\n"
 
 
 def find_figures(study: str, root: Path | None = None) -> list[Path]:
-    """The PNG figures of a study in ``figures/<study>/``, sorted by name."""
+    """The PNG figures of a study in ``figures/<study>/``, sorted by name.
+
+    Parameters
+    ----------
+    study : str
+        The study id (or an extra part such as ``"design"``).
+    root : path-like, optional
+        Folder holding one folder per study; ``figures/`` by default.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Empty when the folder does not exist.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> [p.relative_to(paths.ROOT).as_posix() for p in find_figures("levee2025")]  # doctest: +NORMALIZE_WHITESPACE
+    ['figures/levee2025/km_pfs.png', 'figures/levee2025/km_ttnt.png',
+     'figures/levee2025/proportions.png', 'figures/levee2025/swimmer.png']
+    """
     folder = Path(root if root is not None else paths.FIGURES) / study
     return sorted(folder.glob("*.png")) if folder.is_dir() else []
 
 
 def find_sections(study: str, root: Path | None = None) -> list[Path]:
-    """Markdown sections written by a study's analysis scripts: ``build/<study>/sections/*.md``, by name."""
+    """Markdown sections written by a study's analysis scripts: ``build/<study>/sections/*.md``, by name.
+
+    Parameters
+    ----------
+    study : str
+        The study id (or an extra part such as ``"design"``).
+    root : path-like, optional
+        Folder holding one folder per study; ``build/`` by default.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Empty when the folder does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name) / "levee2025" / "sections"
+    >>> folder.mkdir(parents=True)
+    >>> for name in ("b_rmst.md", "a_ph.md"):
+    ...     _ = (folder / name).write_text("## Section\\n")
+    >>> [p.name for p in find_sections("levee2025", root=tmp.name)]
+    ['a_ph.md', 'b_rmst.md']
+    >>> tmp.cleanup()
+    """
     folder = Path(root if root is not None else paths.BUILD) / study / "sections"
     return sorted(folder.glob("*.md")) if folder.is_dir() else []
 
@@ -112,7 +227,28 @@ def _inline_html(text: str) -> str:
 
 
 def markdown_to_html(text: str) -> str:
-    """The small Markdown subset analysis sections use: headings, paragraphs, bullets, pipe tables."""
+    """The small Markdown subset analysis sections use: headings, paragraphs, bullets, pipe tables.
+
+    Headings move one level down (a section's ``##`` is the page's ``<h3>``), inline
+    code (in backticks) and bold (in double asterisks) are rendered, everything else is escaped.
+
+    Parameters
+    ----------
+    text : str
+        Markdown.
+
+    Returns
+    -------
+    str
+        HTML, one block per line.
+
+    Examples
+    --------
+    >>> print(markdown_to_html("## Result\\n\\nThe median is **6.9** months.\\n\\n- one\\n- two\\n"))
+    <h3>Result</h3>
+    <p>The median is <strong>6.9</strong> months.</p>
+    <ul><li>one</li><li>two</li></ul>
+    """
     out, para, rows, items = [], [], [], []
 
     def flush():
@@ -217,6 +353,41 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
     ``sections`` maps a study (or an extra part such as ``"design"``) to Markdown files
     included after its audit; ``extra_parts`` lists ``(name, heading)`` parts rendered
     after the studies from their sections and figures alone.
+
+    Parameters
+    ----------
+    evaluations_by_study : dict
+        ``{study: [Evaluation, ...]}`` as from
+        :func:`survrepro.register.evaluate.evaluate_register`, in report order.
+    audits : dict
+        ``{study: AuditReport}``; a study without one has no audit section.
+    figures : dict
+        ``{study or part: [png paths]}``.
+    registers : dict, optional
+        ``{study: Register}``, for the title, citation and data notes of each study.
+    out_dir : path-like, optional
+        Folder the Markdown file will be in; figure links are relative to it.
+    sections : dict, optional
+        ``{study or part: [markdown paths]}``.
+    extra_parts : sequence of (str, str)
+        ``(name, heading)`` parts after the studies.
+
+    Returns
+    -------
+    str
+        Markdown ending with a newline.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> register = load_register("levee2025")
+    >>> evaluations = evaluate_register(register)
+    >>> markdown = render_markdown({"levee2025": evaluations}, {}, {}, registers={"levee2025": register})
+    >>> [line for line in markdown.splitlines() if line.startswith("#")]  # doctest: +NORMALIZE_WHITESPACE
+    ['# Reproduction report', '## levee2025: Efficacy of Metastasis-Directed Radiation Therapy to
+    Prolong Systemic Therapy for Patients with Oligoprogressive Metastatic Breast Cancer',
+    '### Published against reproduced']
     """
     registers = registers or {}
     sections = sections or {}
@@ -346,7 +517,39 @@ def _figure_html(path: Path) -> str:
 
 
 def render_html(evaluations_by_study, audits, figures, *, registers=None, sections=None, extra_parts=()) -> str:
-    """The report as one self-contained HTML page (inline CSS, figures as ``data:`` URIs)."""
+    """The report as one self-contained HTML page (inline CSS, figures as ``data:`` URIs).
+
+    Parameters
+    ----------
+    evaluations_by_study : dict
+        ``{study: [Evaluation, ...]}`` as from
+        :func:`survrepro.register.evaluate.evaluate_register`, in report order.
+    audits : dict
+        ``{study: AuditReport}``; a study without one has no audit section.
+    figures : dict
+        ``{study or part: [png paths]}``, embedded in the page.
+    registers : dict, optional
+        ``{study: Register}``, for the title, citation and data notes of each study.
+    sections : dict, optional
+        ``{study or part: [markdown paths]}``, rendered by :func:`markdown_to_html`.
+    extra_parts : sequence of (str, str)
+        ``(name, heading)`` parts after the studies.
+
+    Returns
+    -------
+    str
+        The HTML page, ending with a newline.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> register = load_register("levee2025")
+    >>> evaluations = evaluate_register(register)
+    >>> page = render_html({"levee2025": evaluations}, {}, {}, registers={"levee2025": register})
+    >>> page.splitlines()[0], '<section id="levee2025">' in page
+    ('<!DOCTYPE html>', True)
+    """
     registers = registers or {}
     sections = sections or {}
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -415,6 +618,22 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
     -------
     Report
         The paths written, the terminal summary and the misses.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from survrepro.register.audit import audit_register
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> register = load_register("levee2025")
+    >>> evaluations = evaluate_register(register)
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> report = build_report({"levee2025": evaluations}, {"levee2025": audit_register(register)},
+    ...                       figures={}, out_dir=tmp.name, registers={"levee2025": register},
+    ...                       sections={}, extra_parts=())
+    >>> report.n_misses, [p.name for p in (report.markdown, report.csv, report.html)]
+    (0, ['report.md', 'report.csv', 'report.html'])
+    >>> tmp.cleanup()
     """
     out_dir = Path(out_dir)
     if extra_parts is None:
