@@ -372,6 +372,23 @@ class LandmarkProportion(ResultMixin):
         Returns
         -------
         ConfidenceInterval
+
+        References
+        ----------
+        .. [1] Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated
+           in the case of the binomial. Biometrika 1934;26:404-413.
+        .. [2] Wilson EB. Probable inference, the law of succession, and statistical
+           inference. J Am Stat Assoc 1927;22:209-212.
+
+        Examples
+        --------
+        Three of five evaluable patients still on therapy at month 6:
+
+        >>> res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6)
+        >>> [round(v, 4) for v in res.overall.confidence_interval()]
+        [0.1466, 0.9473]
+        >>> [round(v, 4) for v in res.overall.confidence_interval(0.9, method="wilson")]
+        [0.2725, 0.8573]
         """
         check_choice("CI method", method, CI_METHODS)
         if conf_level is not None:
@@ -493,7 +510,25 @@ class ProportionResult(ResultMixin):
         return np.array([[g.numerator, g.denominator - g.numerator] for g in self.groups], dtype=int).reshape(-1, 2)
 
     def confidence_interval(self, conf_level: float | None = None, *, method: str = "exact") -> ConfidenceInterval:
-        """Interval of the overall proportion (see :meth:`LandmarkProportion.confidence_interval`)."""
+        """Interval of the overall proportion (see :meth:`LandmarkProportion.confidence_interval`).
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Confidence level; the result's own when omitted.
+        method : {"exact", "wilson"}
+            Clopper–Pearson or Wilson (see :func:`binomial_ci`).
+
+        Returns
+        -------
+        ConfidenceInterval
+
+        Examples
+        --------
+        >>> res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6, group=list("aaabbb"))
+        >>> [round(v, 4) for v in res.confidence_interval(method="wilson")]
+        [0.2307, 0.8824]
+        """
         return self.overall.confidence_interval(conf_level, method=method)
 
     @property
@@ -502,7 +537,30 @@ class ProportionResult(ResultMixin):
         return self.to_frame()
 
     def group(self, label) -> LandmarkProportion:
-        """The estimate for one group label."""
+        """The estimate for one group label.
+
+        Parameters
+        ----------
+        label : object
+            A group label, or a value whose ``str`` is one (``2`` for ``'2'``).
+
+        Returns
+        -------
+        LandmarkProportion
+
+        Raises
+        ------
+        InputError
+            When there is no such group, listing the groups.
+
+        Examples
+        --------
+        >>> res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6,
+        ...                             group=[1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+        >>> arm = res.group(2)
+        >>> arm.label, arm.numerator, arm.denominator
+        ('2', 2, 3)
+        """
         for g in self.groups:
             if g.label == str(label):
                 return g
