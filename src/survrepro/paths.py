@@ -15,10 +15,42 @@ TESTS = ROOT / "tests"
 
 
 def study_data(study: str) -> Path:
-    """Folder of a study's input data (digitized curves, synthetic IPD, notes)."""
+    """Folder of a study's input data (digitized curves, synthetic IPD, notes).
+
+    Parameters
+    ----------
+    study : str
+        The study id.
+
+    Returns
+    -------
+    pathlib.Path
+        ``data/<study>``, whether or not it exists.
+
+    Examples
+    --------
+    >>> study_data("levee2025").relative_to(ROOT).as_posix()
+    'data/levee2025'
+    """
     return DATA / study
 
 
 def study_figures(study: str) -> Path:
-    """Folder of a study's generated figures."""
+    """Folder of a study's generated figures.
+
+    Parameters
+    ----------
+    study : str
+        The study id.
+
+    Returns
+    -------
+    pathlib.Path
+        ``figures/<study>``, whether or not it exists.
+
+    Examples
+    --------
+    >>> study_figures("levee2025").relative_to(ROOT).as_posix()
+    'figures/levee2025'
+    """
     return FIGURES / study
