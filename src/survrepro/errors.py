@@ -25,6 +25,11 @@ def in_file(path):
     path : str or os.PathLike
         The file the data inside the block came from.
 
+    Yields
+    ------
+    None
+        The block runs; an :class:`InputError` leaving it names ``path`` first.
+
     Examples
     --------
     >>> try:

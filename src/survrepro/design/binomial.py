@@ -171,7 +171,22 @@ class SampleSizeSearch(DesignResult):
         )
 
     def design(self, which: str = "stable") -> BinomialDesign:
-        """The design at ``n_stable`` (default) or ``n_smallest``."""
+        """The design at ``n_stable`` (default) or ``n_smallest``.
+
+        Parameters
+        ----------
+        which : {"stable", "smallest"}
+            The saw-tooth-safe sample size, or the first that reaches the power.
+
+        Returns
+        -------
+        BinomialDesign
+
+        Examples
+        --------
+        >>> binomial_sample_size(0.2, 0.4).design("smallest")
+        BinomialDesign(n 35, p0 0.2, p1 0.4: positive if >= 12 successes; alpha 0.0344, power 0.8048)
+        """
         check_choice("which", which, ("stable", "smallest"))
         n = self.n_stable if which == "stable" else self.n_smallest
         return binomial_design(n, self.p0, self.p1, alpha=self.alpha)

@@ -310,6 +310,16 @@ class CoxResult(ResultMixin):
         -------
         ConfidenceInterval
             ``(low, high)`` arrays, one value per term.
+
+        Examples
+        --------
+        >>> from survrepro import cox_ph
+        >>> time = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+        >>> event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+        >>> group = ["Maintained"] * 11 + ["Nonmaintained"] * 12  # R: aml
+        >>> ci = cox_ph(time, event, group).confidence_interval(0.9)  # R: summary(coxph(...), conf.int = 0.9)
+        >>> ci.low.round(4).tolist(), ci.high.round(4).tolist()
+        ([1.0762], [5.7984])
         """
         level = self.conf_level if conf_level is None else conf_level
         z = stats.norm.ppf((1 + check_level(level)) / 2)
@@ -397,7 +407,27 @@ class CoxResult(ResultMixin):
         return out
 
     def comparison(self, level=None) -> HazardRatio:
-        """Hazard ratio of one level against the reference (the only one in a two-arm fit)."""
+        """Hazard ratio of one level against the reference (the only one in a two-arm fit).
+
+        Parameters
+        ----------
+        level : str, optional
+            The compared level; required when the group has more than two levels.
+
+        Returns
+        -------
+        HazardRatio
+            Its hazard ratio with Wald limits and the Wald, likelihood-ratio and score p values.
+
+        Examples
+        --------
+        >>> from survrepro import cox_ph
+        >>> time = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+        >>> event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+        >>> group = ["Maintained"] * 11 + ["Nonmaintained"] * 12  # R: aml
+        >>> round(cox_ph(time, event, group).comparison().hr, 4)  # R: exp(coef) 2.4981
+        2.4981
+        """
         if level is None:
             if self.df != 1:
                 raise InputError(
@@ -475,7 +505,28 @@ class HazardRatio(ResultMixin):
         return self.hr_ci.high
 
     def confidence_interval(self, conf_level: float | None = None) -> ConfidenceInterval:
-        """Wald limits ``exp(coef -/+ z se)`` at ``conf_level`` (the result's own when omitted)."""
+        """Wald limits ``exp(coef -/+ z se)`` at ``conf_level`` (the result's own when omitted).
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Confidence level; the result's own when omitted.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``(low, high)`` floats.
+
+        Examples
+        --------
+        >>> from survrepro import hazard_ratio
+        >>> time = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+        >>> event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+        >>> group = ["Maintained"] * 11 + ["Nonmaintained"] * 12  # R: aml
+        >>> ci = hazard_ratio(time, event, group).confidence_interval(0.9)
+        >>> round(ci.low, 4), round(ci.high, 4)
+        (1.0762, 5.7984)
+        """
         if conf_level is None:
             return self.hr_ci
         z = stats.norm.ppf((1 + check_level(conf_level)) / 2)

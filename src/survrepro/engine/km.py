@@ -177,6 +177,16 @@ class KaplanMeierResult(ResultMixin):
         -------
         ConfidenceInterval
             ``(low, high)`` arrays, one value per distinct time.
+
+        Examples
+        --------
+        >>> from survrepro import kaplan_meier
+        >>> t = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]  # R: aml, Maintained arm
+        >>> e = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]
+        >>> km = kaplan_meier(t, e)
+        >>> ci = km.confidence_interval(0.9)
+        >>> ci.low[:3].round(4).tolist(), ci.high[:3].round(4).tolist()
+        ([0.7771, 0.6476, 0.5194], [1.0, 1.0, 0.9868])
         """
         conf_type = self.conf_type if conf_type is None else conf_type
         check_choice("conf_type", conf_type, CONF_TYPES)
@@ -188,12 +198,52 @@ class KaplanMeierResult(ResultMixin):
         return np.searchsorted(self.time, np.asarray(times, dtype=float), side="right") - 1
 
     def survival_at(self, times) -> np.ndarray:
-        """Survival at ``times`` (right-continuous; 1 before the first time)."""
+        """Survival at ``times`` (right-continuous; 1 before the first time).
+
+        Parameters
+        ----------
+        times : array_like
+            Times at which to read the curve.
+
+        Returns
+        -------
+        numpy.ndarray
+            The Kaplan-Meier estimate at each time.
+
+        Examples
+        --------
+        >>> from survrepro import kaplan_meier
+        >>> t = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]  # R: aml, Maintained arm
+        >>> e = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]
+        >>> km = kaplan_meier(t, e)
+        >>> km.survival_at([10, 30]).round(4).tolist()
+        [0.9091, 0.6136]
+        """
         i = self._index(times)
         return np.where(i >= 0, self.survival[np.maximum(i, 0)], 1.0)
 
     def n_at_risk(self, times) -> np.ndarray:
-        """Numbers at risk at ``times``, counted as ``#{time >= t}`` (R; published risk tables)."""
+        """Numbers at risk at ``times``, counted as ``#{time >= t}`` (R; published risk tables).
+
+        Parameters
+        ----------
+        times : array_like
+            Times of the risk table.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Patients whose follow-up reaches each time.
+
+        Examples
+        --------
+        >>> from survrepro import kaplan_meier
+        >>> t = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]  # R: aml, Maintained arm
+        >>> e = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]
+        >>> km = kaplan_meier(t, e)
+        >>> km.n_at_risk([0, 20, 50]).tolist()
+        [11, 7, 1]
+        """
         times = np.asarray(times, dtype=float)
         d = np.sort(self._durations)
         return (d.size - np.searchsorted(d, times, side="left")).astype(int)
@@ -202,8 +252,26 @@ class KaplanMeierResult(ResultMixin):
         """Survival, confidence limits and numbers at risk at landmark ``times``.
 
         Beyond the last observed time the curve is carried forward (R's
-        ``summary(fit, times, extend=TRUE)``). Columns: ``time``, ``survival``,
-        ``survival_low``, ``survival_high``, ``n_at_risk``.
+        ``summary(fit, times, extend=TRUE)``).
+
+        Parameters
+        ----------
+        times : array_like
+            Landmark times.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time``, ``survival``, ``survival_low``, ``survival_high``, ``n_at_risk``.
+
+        Examples
+        --------
+        >>> from survrepro import kaplan_meier
+        >>> t = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]  # R: aml, Maintained arm
+        >>> e = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]
+        >>> km = kaplan_meier(t, e)
+        >>> km.at([12, 24]).round(4).values.tolist()  # R: summary(fit, times = c(12, 24))
+        [[12.0, 0.9091, 0.7541, 1.0, 10.0], [24.0, 0.6136, 0.3769, 0.9992, 6.0]]
         """
         times = np.atleast_1d(np.asarray(times, dtype=float))
         i = self._index(times)
@@ -224,7 +292,32 @@ class KaplanMeierResult(ResultMixin):
 
         Follows R's ``quantile.survfit``: the first time ``1 - S`` reaches ``p``; where the
         curve sits exactly at ``1 - p`` over a flat stretch, the midpoint of the stretch.
-        The confidence limits are where the pointwise band reaches the same level.
+        The confidence limits are where the pointwise band reaches the same level
+        (Brookmeyer and Crowley 1982).
+
+        Parameters
+        ----------
+        p : float
+            Fraction with the event, strictly between 0 and 1.
+
+        Returns
+        -------
+        QuantileEstimate
+            ``(estimate, low, high)``; ``None`` where the curve or the band never reaches the level.
+
+        References
+        ----------
+        Brookmeyer R, Crowley J. A confidence interval for the median survival time.
+        Biometrics 1982;38:29-41.
+
+        Examples
+        --------
+        >>> from survrepro import kaplan_meier
+        >>> t = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]  # R: aml, Maintained arm
+        >>> e = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]
+        >>> km = kaplan_meier(t, e)
+        >>> km.quantile(0.5)  # R: survfit(Surv(time, status) ~ 1, aml[aml$x == "Maintained", ])
+        QuantileEstimate(estimate=31.0, low=18.0, high=None)
         """
         p = float(p)
         if not 0.0 < p < 1.0:

@@ -238,7 +238,26 @@ class LogRankBatch(ResultMixin):
         return stats.chi2.sf(self.statistic, 1)
 
     def reject(self, alpha: float, sides: int = 2) -> np.ndarray:
-        """Rejections at level ``alpha``; one-sided tests reject when group 1 does better (z < 0)."""
+        """Rejections at level ``alpha``; one-sided tests reject when group 1 does better (z < 0).
+
+        Parameters
+        ----------
+        alpha : float
+            Type I error.
+        sides : {1, 2}
+            Two-sided (``|z| > z_{alpha/2}``) or one-sided in favour of group 1 (``z < -z_alpha``).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            One decision per data set.
+
+        Examples
+        --------
+        >>> res = logrank_batch([[1, 2, 3, 4, 5, 6]], [[1, 1, 1, 1, 1, 1]], [1, 1, 1, 0, 0, 0])
+        >>> res.z.round(4).tolist(), res.reject(0.05).tolist(), res.reject(0.05, sides=1).tolist()
+        ([2.2476], [True], [False])
+        """
         z = self.z
         if sides == 1:
             return z < -stats.norm.isf(alpha)

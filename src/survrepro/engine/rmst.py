@@ -96,6 +96,16 @@ class RMSTResult(ResultMixin):
         -------
         ConfidenceInterval
             ``(low, high)`` arrays, one value per arm.
+
+        Examples
+        --------
+        >>> from survrepro import rmst
+        >>> time = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+        >>> event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+        >>> res = rmst(time, event, [1] * 11 + [2] * 12, tau=40)  # R: aml, rmean = 40
+        >>> ci = res.confidence_interval(0.9)
+        >>> ci.low.round(4).tolist(), ci.high.round(4).tolist()
+        ([23.1941, 15.6215], [34.6014, 28.2396])
         """
         z = self._z(conf_level)
         return ConfidenceInterval(self.estimate - z * self.se, self.estimate + z * self.se)
@@ -120,7 +130,30 @@ class RMSTResult(ResultMixin):
 
     def contrasts(self) -> pd.DataFrame:
         """Each arm against the reference: difference (arm - reference) and ratio, with
-        confidence limits and two-sided p values; empty without a group."""
+        confidence limits and two-sided p values; empty without a group.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per compared arm: ``difference`` with ``difference_se``, ``difference_low``,
+            ``difference_high``, ``difference_pvalue``; ``ratio`` with ``ratio_low``,
+            ``ratio_high``, ``ratio_pvalue`` (on the log scale); ``tau`` and ``conf_level``.
+
+        References
+        ----------
+        Royston P, Parmar MKB. Restricted mean survival time: an alternative to the hazard
+        ratio for the design and analysis of randomized trials with a time-to-event outcome.
+        BMC Med Res Methodol 2013;13:152.
+
+        Examples
+        --------
+        >>> from survrepro import rmst
+        >>> time = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+        >>> event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+        >>> res = rmst(time, event, [1] * 11 + [2] * 12, tau=40)  # R: aml, rmean = 40
+        >>> res.contrasts()[["difference", "difference_low", "difference_high", "ratio"]].round(4).values.tolist()
+        [[-6.9672, -17.1016, 3.1672, 0.7589]]
+        """
         z = self._z()
         m0, s0 = self.estimate[0], self.se[0]
         m1, s1 = self.estimate[1:], self.se[1:]
