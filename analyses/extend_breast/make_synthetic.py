@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from survrepro import io, paths
+from survrepro.report import exhibits
 from survrepro.sources.synthesize import evaluate, notes_text, spec_from_register, synthesize
 from survrepro.register.schema import load_register
 
@@ -85,4 +86,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exhibits.call(main))
