@@ -47,6 +47,7 @@ def _run(exhibits, name: str):
     return out_dir, figure, written
 
 
+@pytest.mark.committed_figure
 def test_figures_drawn_from_the_committed_inputs_are_the_committed_ones(exhibits):
     for name in ("extend_events", "boss_power"):  # the EXTEND-OP figure here is drawn from fewer trials
         exhibits.assert_same_as_committed(_run_checked(exhibits, name),

@@ -80,6 +80,7 @@ def test_scripts_write_every_output_and_say_so(written):
     assert written["ph_rmst"].out.count("\n") == 1
 
 
+@pytest.mark.committed_figure
 def test_figures_are_the_committed_ones(exhibits, written):
     """Drawn from the committed data, each figure is byte-identical to the one under figures/."""
     for name in FIGURES:

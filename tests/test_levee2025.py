@@ -77,6 +77,7 @@ def test_every_output_written(runs):
     assert (runs["fig_proportions"].folder / "proportions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.committed_figure
 def test_figures_are_the_committed_ones(exhibits, runs):
     """Drawn from the committed cohort, each figure is byte-identical to the one under figures/."""
     for script, names in FIGURES.items():
