@@ -1,12 +1,13 @@
 """The design exhibits (analyses/design/*.py) run end to end and write what survrepro.design computes.
 
-Each script is run through its ``main(argv)`` into a temporary folder. Expected values are
+Each script runs once per test session, through the exhibit runner, into a temporary folder
+(the ``exhibits`` fixture of tests/conftest.py). Expected values are
 computed here directly from the registers and design files with survrepro.design,
 survrepro.register.audit and survrepro.design.simulate (the functions those modules' own tests validate
 against R and published tables), never copied from the scripts' outputs.
 """
-import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,41 +19,48 @@ from survrepro import design as dz
 from survrepro.design import simulate as sim
 from survrepro.io import read_toml
 from survrepro.register.schema import load_register, printed_interval
+from survrepro.report.exhibits import run as run_exhibit
 
-SCRIPTS = paths.ANALYSES / "design"
+pytestmark = pytest.mark.slow  # runs the exhibit scripts and simulates trials
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"design_exhibit_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+#: Simulated trials per hazard ratio in the EXTEND-OP run, reduced for speed; the exhibit's default is far larger.
+TRIALS = 200
+EXTRA = {"extend_op_power": ("--trials", str(TRIALS), "--workers", "1")}
 
 
-def _run(name: str, root, capsys, *extra):
-    """Run one exhibit into ``root``/build/design and ``root``/figures/design; return the output paths."""
-    out_dir = root / "build" / "design"
-    figure = root / "figures" / "design" / f"{name}.png"
-    code = _load(name).main(["--out-dir", str(out_dir), "--figure", str(figure), *extra])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    lines = captured.out.splitlines()
+def _run_checked(exhibits, name: str):
+    run = exhibits.run(f"design/{name}", *EXTRA.get(name, ()))
+    assert run.code == 0, run.err
+    return run
+
+
+def _run(exhibits, name: str):
+    """The session's run of one exhibit (tables in build/design, figure in figures/design of its folder)."""
+    run = _run_checked(exhibits, name)
+    lines = run.out.splitlines()
     assert lines and all(line.startswith("wrote ") for line in lines)
-    written = [root / p for p in (line.removeprefix("wrote ") for line in lines)]
+    written = [Path(line.removeprefix("wrote ")) for line in lines]
     assert all(p.is_file() for p in written)
+    out_dir, figure = run.folder / "build" / "design", run.folder / "figures" / "design" / f"{name}.png"
     assert figure in written and any(p.suffix == ".md" and p.parent.name == "sections" for p in written)
+    assert sorted(written) == sorted(run.folder / p for p in run.files())
     return out_dir, figure, written
 
 
-def _same_bytes(root_a, root_b, written):
-    for p in written:
-        other = root_b / p.relative_to(root_a)
-        assert other.read_bytes() == p.read_bytes(), f"{p.name} differs between two runs"
+@pytest.mark.committed_figure
+def test_figures_drawn_from_the_committed_inputs_are_the_committed_ones(exhibits):
+    for name in ("extend_events", "boss_power"):  # the EXTEND-OP figure here is drawn from fewer trials
+        exhibits.assert_same_as_committed(_run_checked(exhibits, name),
+                                          {f"figures/design/{name}.png": paths.FIGURES / "design" / f"{name}.png"})
+
+
+def test_tables_and_sections_are_byte_identical_on_a_rerun(exhibits):
+    assert len(exhibits.assert_deterministic("design/extend_events")) == 4
 
 
 # --------------------------------------------------------------------------- EXTEND
-def test_extend_events(tmp_path, capsys):
-    out_dir, figure, written = _run("extend_events", tmp_path / "a", capsys)
+def test_extend_events(exhibits):
+    out_dir, figure, written = _run(exhibits, "extend_events")
     tab = pd.read_csv(out_dir / "extend_events.csv")
 
     reg = load_register("extend_breast")
@@ -99,13 +107,10 @@ def test_extend_events(tmp_path, capsys):
     assert "](../figures/design/extend_events.png)" in text
     assert f"{implied:.1f} events" in text and "38 events (1-sided)" in text
 
-    _, _, _ = _run("extend_events", tmp_path / "b", capsys)
-    _same_bytes(tmp_path / "a", tmp_path / "b", written)
-
 
 # --------------------------------------------------------------------------- BOSS
-def test_boss_power(tmp_path, capsys):
-    out_dir, _, written = _run("boss_power", tmp_path / "a", capsys)
+def test_boss_power(exhibits):
+    out_dir, _, _ = _run(exhibits, "boss_power")
     tab = pd.read_csv(out_dir / "boss_power.csv")
     curve = pd.read_csv(out_dir / "boss_power_curve.csv")
 
@@ -138,16 +143,10 @@ def test_boss_power(tmp_path, capsys):
     assert "assumption of this toolkit, not of the trial" in text
     assert f"at least {given.threshold} reach the endpoint" in text
 
-    _run("boss_power", tmp_path / "b", capsys)
-    _same_bytes(tmp_path / "a", tmp_path / "b", written)
-
 
 # --------------------------------------------------------------------------- EXTEND-OP
-TRIALS = 200  # reduced for speed; the exhibit's default is far larger
-
-
-def test_extend_op_power(tmp_path, capsys):
-    out_dir, _, written = _run("extend_op_power", tmp_path / "a", capsys, "--trials", str(TRIALS), "--workers", "1")
+def test_extend_op_power(exhibits):
+    out_dir, _, _ = _run(exhibits, "extend_op_power")
     tab = pd.read_csv(out_dir / "extend_op_power.csv")
 
     a = {k: s["value"] for k, s in read_toml(paths.DESIGNS / "extend_op.toml")["assumptions"].items()}
@@ -185,28 +184,25 @@ def test_extend_op_power(tmp_path, capsys):
     text = (out_dir / "sections" / "30_extend_op_power.md").read_text()
     assert f"{TRIALS:,} trials were simulated per hazard ratio (seed {a['seed']}" in text
 
-    _run("extend_op_power", tmp_path / "b", capsys, "--trials", str(TRIALS), "--workers", "1")
-    _same_bytes(tmp_path / "a", tmp_path / "b", written)
-
 
 # --------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("name", ["extend_events", "boss_power", "extend_op_power"])
-def test_missing_design_file_is_one_line_and_writes_nothing(tmp_path, capsys, name):
+def test_missing_design_file_is_one_line_and_writes_nothing(exhibits, tmp_path, capsys, name):
     missing = tmp_path / "no_such_design.toml"
-    code = _load(name).main(["--design", str(missing), "--out-dir", str(tmp_path / "out"),
-                             "--figure", str(tmp_path / "fig.png")])
+    code = run_exhibit(exhibits.path(f"design/{name}"), ["--design", str(missing), "--out-dir", str(tmp_path / "out"),
+                                                         "--figure", str(tmp_path / "fig.png")])
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and str(missing) in err and "no such file" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "fig.png").exists()
 
 
-def test_assumption_without_source_is_refused(tmp_path, capsys):
+def test_assumption_without_source_is_refused(exhibits, tmp_path, capsys):
     bad = tmp_path / "boss_bad.toml"
     text = (paths.DESIGNS / "boss.toml").read_text()
     bad.write_text(text.replace('value = 0.40\nassumed = true', 'value = 0.40'))
-    code = _load("boss_power").main(["--design", str(bad), "--out-dir", str(tmp_path / "out"),
-                                     "--figure", str(tmp_path / "fig.png")])
+    code = run_exhibit(exhibits.path("design/boss_power"), ["--design", str(bad), "--out-dir", str(tmp_path / "out"),
+                                                            "--figure", str(tmp_path / "fig.png")])
     err = capsys.readouterr().err
     assert code == 2 and "'p0'" in err and "neither a source nor assumed = true" in err
     assert not (tmp_path / "out").exists()

@@ -3,10 +3,10 @@ figures are deterministic, and what they print is what the engine computes from 
 the report uses (survrepro.register.evaluate.load_study_data)."""
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,12 @@ from survrepro.engine.cox import hazard_ratio, ph_test
 from survrepro.engine.logrank import logrank_test
 from survrepro.register.evaluate import load_study_data
 from survrepro.engine.km import kaplan_meier
+from survrepro.report.exhibits import run as run_exhibit
 from survrepro.report.plotting import SYNTHETIC_NOTE
 from survrepro.engine.rmst import rmst
 from survrepro.register.schema import load_register
+
+pytestmark = pytest.mark.slow  # runs the exhibit scripts
 
 HERE = paths.ANALYSES / "extend_breast"
 FIGURES = ("fig2a_pfs", "fig2b_swimmer", "fig3b_os", "fig3c_ttnt", "fig3d_new_lesion")
@@ -28,26 +31,11 @@ KM_PANELS = ("fig2a_pfs", "fig3b_os", "fig3c_ttnt", "fig3d_new_lesion")
 
 
 @pytest.fixture(scope="module")
-def mods():
-    """The scripts and their shared module, imported from their files (not run as subprocesses)."""
-    saved_path, saved_helper = list(sys.path), sys.modules.pop("_extend_breast", None)
-    sys.path.insert(0, str(HERE))
-    names = {name: name if name == "_extend_breast" else f"extend_breast_{name}" for name in ("_extend_breast", *FIGURES, "ph_rmst")}
-    try:
-        out = {}
-        for name, module_name in names.items():
-            spec = importlib.util.spec_from_file_location(module_name, HERE / f"{name}.py")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_name] = module  # dataclasses look their module up while it executes
-            spec.loader.exec_module(module)
-            out[name] = module
-        yield out
-    finally:
-        sys.path[:] = saved_path
-        for module_name in names.values():
-            sys.modules.pop(module_name, None)
-        if saved_helper is not None:
-            sys.modules["_extend_breast"] = saved_helper
+def mods(exhibits):
+    """The scripts and their shared module, imported from their files through the exhibit runner."""
+    out = {name: exhibits.module(f"extend_breast/{name}") for name in (*FIGURES, "ph_rmst")}
+    out["_extend_breast"] = sys.modules["_extend_breast"]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +49,11 @@ def study(register):
 
 
 @pytest.fixture(scope="module")
-def written(mods, tmp_path_factory):
-    """Every script run twice, into two folders."""
-    runs = []
-    for k in range(2):
-        folder = tmp_path_factory.mktemp(f"run{k}")
-        for name in FIGURES:
-            assert mods[name].main(["--out", str(folder / f"{name}.png")]) == 0
-        assert mods["ph_rmst"].main(["--out", str(folder / "sections" / "20_ph_rmst.md")]) == 0
-        runs.append(folder)
+def written(exhibits):
+    """Every script run once (the session's runs): script name -> its run."""
+    runs = {name: exhibits.run(f"extend_breast/{name}") for name in (*FIGURES, "ph_rmst")}
+    for run in runs.values():
+        assert run.code == 0, run.err
     return runs
 
 
@@ -84,26 +68,28 @@ def _texts(ax, gid):
 
 
 # --------------------------------------------------------------------------- end to end
-def test_scripts_write_every_output_and_say_so(written, capsys):
-    folder = written[0]
+def test_scripts_write_every_output_and_say_so(written):
     for name in FIGURES:
-        png = folder / f"{name}.png"
+        png = written[name].folder / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (folder / "sections" / "20_ph_rmst.md").stat().st_size > 0
-    assert (folder / "sections" / "20_ph_rmst.csv").stat().st_size > 0
+        lines = written[name].out.strip().splitlines()
+        assert len(lines) == 1 and str(png) in lines[0]
+    folder = written["ph_rmst"].folder / "sections"
+    assert (folder / "20_ph_rmst.md").stat().st_size > 0
+    assert (folder / "20_ph_rmst.csv").stat().st_size > 0
+    assert written["ph_rmst"].out.count("\n") == 1
 
 
-def test_scripts_print_one_line_naming_the_output(mods, tmp_path, capsys):
-    out = tmp_path / "f.png"
-    mods["fig3b_os"].main(["--out", str(out)])
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 and str(out) in lines[0]
+@pytest.mark.committed_figure
+def test_figures_are_the_committed_ones(exhibits, written):
+    """Drawn from the committed data, each figure is byte-identical to the one under figures/."""
+    for name in FIGURES:
+        exhibits.assert_same_as_committed(written[name], {f"{name}.png": paths.FIGURES / "extend_breast" / f"{name}.png"})
 
 
-def test_outputs_are_byte_identical_on_a_rerun(written):
-    a, b = written
-    for rel in [f"{n}.png" for n in FIGURES] + ["sections/20_ph_rmst.md", "sections/20_ph_rmst.csv"]:
-        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+def test_section_and_table_are_byte_identical_on_a_rerun(exhibits):
+    assert exhibits.assert_deterministic("extend_breast/ph_rmst") == [Path("sections/20_ph_rmst.csv"),
+                                                                     Path("sections/20_ph_rmst.md")]
 
 
 def test_default_outputs_come_from_paths(mods):
@@ -113,10 +99,8 @@ def test_default_outputs_come_from_paths(mods):
     assert args.register == str(paths.PUBLISHED / "extend_breast.toml")
 
 
-def test_bad_output_suffix_is_one_sentence_and_exit_2(mods, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exc:
-        mods["_extend_breast"].run(lambda: mods["fig3c_ttnt"].main(["--out", str(tmp_path / "x.out")]))
-    assert exc.value.code == 2
+def test_bad_output_suffix_is_one_sentence_and_exit_2(exhibits, tmp_path, capsys):
+    assert run_exhibit(exhibits.path("extend_breast/fig3c_ttnt"), ["--out", str(tmp_path / "x.out")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "x.out" in err and ".png" in err
     assert not list(tmp_path.iterdir())
@@ -234,7 +218,7 @@ def test_loader_rejects_an_unmapped_endpoint(mods, register, study):
 # --------------------------------------------------------------------------- PH check and RMST
 @pytest.fixture(scope="module")
 def section(written):
-    folder = written[0] / "sections"
+    folder = written["ph_rmst"].folder / "sections"
     return (folder / "20_ph_rmst.md").read_text(), pd.read_csv(folder / "20_ph_rmst.csv")
 
 

@@ -6,9 +6,6 @@ patient-level file with :mod:`survrepro.engine.proportion` and :mod:`survrepro.e
 published p and the landmark rule are read from data/published/levee2025.toml.
 """
 import argparse
-import contextlib
-import importlib.util
-import io as io_std
 
 import matplotlib
 
@@ -21,20 +18,19 @@ from survrepro import io, paths  # noqa: E402
 from survrepro.engine.contingency import which_reproduce  # noqa: E402
 from survrepro.engine.proportion import proportion_on_therapy_frame  # noqa: E402
 from survrepro.register.schema import load_register  # noqa: E402
+from survrepro.report.exhibits import run as run_exhibit  # noqa: E402
 
-SCRIPTS = paths.ANALYSES / "levee2025"
+pytestmark = pytest.mark.slow  # runs the exhibit scripts
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"levee2025_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+NAMES = ("fig_proportions", "fig_km_ttnt_pfs", "fig_swimmer", "subtype_tests")
+#: The figures each script draws, by their committed file under figures/levee2025/.
+FIGURES = {"fig_proportions": ["proportions.png"], "fig_km_ttnt_pfs": ["km_ttnt.png", "km_pfs.png"],
+           "fig_swimmer": ["swimmer.png"]}
 
 
 @pytest.fixture(scope="module")
-def scripts():
-    return {n: _load(n) for n in ("fig_proportions", "fig_km_ttnt_pfs", "fig_swimmer", "subtype_tests")}
+def scripts(exhibits):
+    return {n: exhibits.module(f"levee2025/{n}") for n in NAMES}
 
 
 @pytest.fixture(scope="module")
@@ -47,29 +43,12 @@ def ipd(register):
     return io.read_csv(register.analysis.ipd_path, what="patient-level data file")
 
 
-def _argv(name, out):
-    """Every output of a script redirected into folder ``out``."""
-    return {
-        "fig_proportions": ["--out", str(out / "proportions.png"), "--table", str(out / "proportions.csv")],
-        "fig_km_ttnt_pfs": ["--ttnt", str(out / "km_ttnt.png"), "--pfs", str(out / "km_pfs.png"),
-                            "--table", str(out / "km_medians.csv"), "--section", str(out / "sections/30.md")],
-        "fig_swimmer": ["--out", str(out / "swimmer.png")],
-        "subtype_tests": ["--section", str(out / "sections/20_subtype_tests.md")],
-    }[name]
-
-
 @pytest.fixture(scope="module")
-def runs(scripts, tmp_path_factory):
-    """Each script run twice, into two folders; what each printed."""
-    out = {"printed": {}}
-    for run in ("a", "b"):
-        folder = tmp_path_factory.mktemp(run)
-        for name, module in scripts.items():
-            buffer = io_std.StringIO()
-            with contextlib.redirect_stdout(buffer):
-                assert module.main(_argv(name, folder)) == 0
-            out["printed"][name] = buffer.getvalue()
-        out[run] = folder
+def runs(exhibits):
+    """Each script run once (the session's runs): script name -> its run."""
+    out = {name: exhibits.run(f"levee2025/{name}") for name in NAMES}
+    for run in out.values():
+        assert run.code == 0, run.err
     return out
 
 
@@ -87,20 +66,31 @@ def _landmark_endpoints(register):
                   key=lambda c: c.landmark)
 
 
-def test_every_output_written_and_pngs_identical_on_rerun(runs):
-    names = ["proportions.png", "km_ttnt.png", "km_pfs.png", "swimmer.png", "proportions.csv", "km_medians.csv",
-             "sections/20_subtype_tests.md", "sections/30.md", "sections/subtype_table_6m.csv",
-             "sections/subtype_tests_6m.csv", "sections/evaluability.csv"]
-    for name in names:
-        a, b = runs["a"] / name, runs["b"] / name
-        assert a.exists(), name
-        assert a.read_bytes() == b.read_bytes(), name
-    assert (runs["a"] / "proportions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_every_output_written(runs):
+    names = {"fig_proportions": ["proportions.png", "proportions.csv"],
+             "fig_km_ttnt_pfs": ["km_ttnt.png", "km_pfs.png", "km_medians.csv", "sections/30_km_median_ci.md"],
+             "fig_swimmer": ["swimmer.png"],
+             "subtype_tests": ["sections/20_subtype_tests.md", "sections/subtype_table_6m.csv",
+                               "sections/subtype_tests_6m.csv", "sections/evaluability.csv"]}
+    for script, files in names.items():
+        assert sorted(map(str, runs[script].files())) == sorted(files), script
+    assert (runs["fig_proportions"].folder / "proportions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.committed_figure
+def test_figures_are_the_committed_ones(exhibits, runs):
+    """Drawn from the committed cohort, each figure is byte-identical to the one under figures/."""
+    for script, names in FIGURES.items():
+        exhibits.assert_same_as_committed(runs[script], {n: paths.FIGURES / "levee2025" / n for n in names})
+
+
+def test_sections_and_tables_are_byte_identical_on_a_rerun(exhibits):
+    assert len(exhibits.assert_deterministic("levee2025/subtype_tests")) == 4
 
 
 def test_each_script_prints_one_line(runs):
-    for name, printed in runs["printed"].items():
-        assert printed.count("\n") == 1 and printed.startswith("wrote ") and "SYNTHETIC" in printed, name
+    for name, run in runs.items():
+        assert run.out.count("\n") == 1 and run.out.startswith("wrote ") and "SYNTHETIC" in run.out, name
 
 
 def test_proportion_labels_are_the_counts_of_survrepro_proportion(scripts, register, ipd):
@@ -121,7 +111,7 @@ def test_proportion_labels_are_the_counts_of_survrepro_proportion(scripts, regis
 
 def test_proportion_table_matches_the_published_six_month_counts(runs, register):
     """The synthetic cohort is calibrated to these counts; the table must show them."""
-    table = pd.read_csv(runs["a"] / "proportions.csv")
+    table = pd.read_csv(runs["fig_proportions"].folder / "proportions.csv")
     six = table[table["landmark"] == 6].set_index("group")
     labels = {a.id: a.label for a in register.study.arms}
     for t in register.select(endpoint="on_therapy_6m", quantity="count"):
@@ -130,23 +120,23 @@ def test_proportion_table_matches_the_published_six_month_counts(runs, register)
         assert got == t.value, t.id
 
 
-def test_section_names_the_tests_that_reproduce_p(runs, register, ipd):
-    text = (runs["a"] / "sections/20_subtype_tests.md").read_text()
+def test_section_names_the_tests_that_reproduce_p(runs, scripts, register, ipd):
+    text = (runs["subtype_tests"].folder / "sections/20_subtype_tests.md").read_text()
     target = register.by_id("on_therapy_6m_p")
     res = _expected(register, ipd, "on_therapy_6m")
     agree = which_reproduce(res.table, target.value, target.decimals)
     assert agree  # the published table gives p = 0.30 under some test
     line = next(x for x in text.splitlines() if x.startswith(f"Reproducing p = {target.printed}:"))
-    titles = _load("subtype_tests").TEST_TITLES
+    titles = scripts["subtype_tests"].TEST_TITLES
     for name, title in titles.items():
         assert (title in line) == (name in agree), name
     assert "n/a: the continuity correction applies only to 2 x 2 tables" in text
-    tests = pd.read_csv(runs["a"] / "sections/subtype_tests_6m.csv")
+    tests = pd.read_csv(runs["subtype_tests"].folder / "sections/subtype_tests_6m.csv")
     assert tests.loc[tests["reproduces"], "test"].tolist() == agree
 
 
 def test_evaluability_counts_add_up(runs, register, ipd):
-    ev = pd.read_csv(runs["a"] / "sections/evaluability.csv")
+    ev = pd.read_csv(runs["subtype_tests"].folder / "sections/evaluability.csv")
     assert (ev["evaluable"] + ev["not_evaluable"] == ev["n"]).all()
     assert (ev["not_evaluable_censored"] + ev["not_evaluable_died_on_therapy"] == ev["not_evaluable"]).all()
     for cols in _landmark_endpoints(register):
@@ -156,7 +146,7 @@ def test_evaluability_counts_add_up(runs, register, ipd):
 
 
 def test_km_medians_table_against_register(runs, register):
-    table = pd.read_csv(runs["a"] / "km_medians.csv")
+    table = pd.read_csv(runs["fig_km_ttnt_pfs"].folder / "km_medians.csv")
     assert sorted(table["ci_transform"].unique()) == ["log", "log-log", "plain"]
     for endpoint in ("ttnt", "pfs"):
         assert table.loc[table["endpoint"] == endpoint, "median_published"].astype(str).unique().tolist() == [
@@ -178,12 +168,13 @@ def test_every_figure_carries_the_synthetic_footnote(scripts):
         assert any("Synthetic" in n for n in notes)
 
 
-def test_bad_input_is_one_sentence_and_nothing_written(scripts, tmp_path, ipd, capsys):
+def test_bad_input_is_one_sentence_and_nothing_written(exhibits, tmp_path, ipd, capsys):
     bad = tmp_path / "bad.csv"
     io.write_csv(bad, ipd.drop(columns=["pfs_time"]))
-    for name, module in scripts.items():
+    for name in NAMES:
         out = tmp_path / name
-        assert module.main(["--ipd", str(bad)] + _argv(name, out)) == 2
+        script = f"levee2025/{name}"
+        assert run_exhibit(exhibits.path(script), ["--ipd", str(bad), *exhibits.outputs(script, out)]) == 2
         err = capsys.readouterr().err
         assert "missing column 'pfs_time'" in err and err.count("\n") == 1
         assert not out.exists() or not any(out.rglob("*"))

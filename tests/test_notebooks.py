@@ -5,6 +5,8 @@ from nbclient import NotebookClient
 
 from survrepro import paths
 
+pytestmark = pytest.mark.slow  # starts a kernel per notebook
+
 NOTEBOOKS = sorted(paths.ANALYSES.rglob("*.ipynb"))
 
 

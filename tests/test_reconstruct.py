@@ -146,6 +146,7 @@ def test_property_n_events_and_at_risk(data, method):
         np.testing.assert_array_equal(arm.at_risk_reconstructed, counts)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(curve_and_table(), st.integers(0, 200))
 def test_property_total_events_matched_when_feasible(data, total):

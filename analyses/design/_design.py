@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from survrepro import design as dz
-from survrepro.errors import InputError, in_file
+from survrepro.errors import in_file
 from survrepro.io import read_design, write_text
 from survrepro.paths import BUILD, FIGURES
 from survrepro.report.plotting import PALETTE, add_footnote
@@ -179,13 +178,9 @@ def parser(description: str, *, design, stem: str) -> argparse.ArgumentParser:
 
 
 def run(main_body: Callable[[argparse.Namespace], list[Path]], p: argparse.ArgumentParser, argv) -> int:
-    """Parse ``argv``, run the exhibit, print one line per output; an InputError is one line on stderr, exit 2."""
+    """Parse ``argv``, run the exhibit (a bad input raises InputError), print one line per output; exit status 0."""
     args = p.parse_args(argv)
-    try:
-        outputs = main_body(args)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    outputs = main_body(args)
     for path in outputs:
         print(f"wrote {path}")
     return 0

@@ -21,16 +21,13 @@ Simon R. (1989). Optimal two-stage designs for phase II clinical trials.
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared helpers beside this file
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import _design as C  # noqa: E402
 from survrepro import design as dz  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro.io import save_figure, write_csv  # noqa: E402
 from survrepro.paths import DESIGNS, PUBLISHED  # noqa: E402
 from survrepro.register.schema import load_register  # noqa: E402
@@ -211,4 +208,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exhibits.call(main))

@@ -24,10 +24,6 @@ Schoenfeld D. (1983). Sample-size formula for the proportional-hazards regressio
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared helpers beside this file
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -35,6 +31,7 @@ from scipy import stats  # noqa: E402
 
 import _design as C  # noqa: E402
 from survrepro import design as dz  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro.design import simulate as sim  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
 from survrepro.io import save_figure, write_csv  # noqa: E402
@@ -304,4 +301,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exhibits.call(main))

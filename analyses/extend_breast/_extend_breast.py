@@ -438,18 +438,6 @@ def figure_path(out) -> Path:
     return out
 
 
-def run(main) -> None:
-    """Run a script's ``main``; a bad input prints one sentence on stderr and exits 2, no traceback."""
-    import sys
-
-    try:
-        code = main()
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        code = 2
-    sys.exit(code)
-
-
 def km_main(panel_name: str, doc: str, argv=None) -> int:
     panel = PANELS[panel_name]
     args = parser(doc, paths.study_figures(STUDY) / f"{panel.name}.png").parse_args(argv)

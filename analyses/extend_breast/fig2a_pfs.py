@@ -5,11 +5,9 @@ Kaplan–Meier curves of MDT + SOC and SOC alone with censor marks, numbers at r
 
     python analyses/extend_breast/fig2a_pfs.py [--register TOML] [--out PNG]
 """
-import sys
-from pathlib import Path
+from _extend_breast import km_main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _extend_breast import km_main, run  # noqa: E402
+from survrepro.report import exhibits
 
 
 def main(argv=None) -> int:
@@ -17,4 +15,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    run(main)
+    raise SystemExit(exhibits.call(main))

@@ -6,11 +6,9 @@ an open arrow a patient still progression-free at last follow-up.
 
     python analyses/extend_breast/fig2b_swimmer.py [--register TOML] [--out PNG]
 """
-import sys
-from pathlib import Path
+from _extend_breast import swimmer_main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _extend_breast import run, swimmer_main  # noqa: E402
+from survrepro.report import exhibits
 
 
 def main(argv=None) -> int:
@@ -18,4 +16,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    run(main)
+    raise SystemExit(exhibits.call(main))

@@ -6,11 +6,9 @@ from the data. The paper states only "all P > .05" for this endpoint; the footno
 
     python analyses/extend_breast/fig3d_new_lesion.py [--register TOML] [--out PNG]
 """
-import sys
-from pathlib import Path
+from _extend_breast import km_main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _extend_breast import km_main, run  # noqa: E402
+from survrepro.report import exhibits
 
 
 def main(argv=None) -> int:
@@ -18,4 +16,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    run(main)
+    raise SystemExit(exhibits.call(main))

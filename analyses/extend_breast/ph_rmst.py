@@ -21,17 +21,16 @@ mean survival time. Biometrics 2020;76:1157-1166.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _extend_breast import STUDY, compare, fmt2, format_p, load, parser, run  # noqa: E402
+from _extend_breast import STUDY, compare, fmt2, format_p, load, parser  # noqa: E402
 
 from survrepro import io, paths  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
 from survrepro.engine.cox import ph_test  # noqa: E402
 from survrepro.engine.km import kaplan_meier  # noqa: E402
@@ -294,4 +293,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    run(main)
+    raise SystemExit(exhibits.call(main))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,19 +31,6 @@ SECTIONS = BUILD / "sections"
 _LANDMARK = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<t>\d+(?:p\d+)?)m$")
 #: Kaplan-Meier confidence transform of the estimate shown beside each proportion (R's default).
 KM_CONF_TYPE = "log"
-
-
-def run(name: str, body, argv) -> int:
-    """Run ``body(argv)``; a bad input is one sentence on stderr and exit status 2, nothing written.
-
-    Every output is written atomically after all computing is done, so a failure leaves
-    none half-written.
-    """
-    try:
-        return int(body(argv) or 0)
-    except InputError as exc:
-        print(f"{name}: {exc}", file=sys.stderr)
-        return 2
 
 
 def add_input_arguments(ap: argparse.ArgumentParser) -> None:

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, shared by these scripts
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro.engine.km import CONF_TYPES, kaplan_meier  # noqa: E402
 from survrepro.report.plotting import add_footnote, plot_km  # noqa: E402
 from survrepro.register.schema import matches  # noqa: E402
@@ -138,11 +137,7 @@ def section(cohort: _common.Cohort, table: pd.DataFrame) -> str:
 
 
 def main(argv=None) -> int:
-    """Command line entry; returns the exit status (2 on a bad input)."""
-    return _common.run("fig_km_ttnt_pfs.py", _main, argv)
-
-
-def _main(argv) -> int:
+    """Command line entry: write the outputs, return the exit status; a bad input raises InputError."""
     ap = argparse.ArgumentParser(prog="fig_km_ttnt_pfs.py", description=__doc__.splitlines()[0])
     _common.add_input_arguments(ap)
     ap.add_argument("--ttnt", type=Path, default=_common.FIGURES / "km_ttnt.png")
@@ -162,4 +157,4 @@ def _main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exhibits.call(main))

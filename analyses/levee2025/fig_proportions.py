@@ -13,15 +13,14 @@ evaluable patient at a landmark is left out of the figure and listed in the tabl
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, shared by these scripts
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro.report.plotting import add_footnote, plot_proportions  # noqa: E402
 
 ALL = "All patients"
@@ -80,11 +79,7 @@ def draw(cohort: _common.Cohort, table: pd.DataFrame):
 
 
 def main(argv=None) -> int:
-    """Command line entry; returns the exit status (2 on a bad input)."""
-    return _common.run("fig_proportions.py", _main, argv)
-
-
-def _main(argv) -> int:
+    """Command line entry: write the outputs, return the exit status; a bad input raises InputError."""
     ap = argparse.ArgumentParser(prog="fig_proportions.py", description=__doc__.splitlines()[0])
     _common.add_input_arguments(ap)
     ap.add_argument("--out", type=Path, default=_common.FIGURES / "proportions.png")
@@ -100,4 +95,4 @@ def _main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exhibits.call(main))

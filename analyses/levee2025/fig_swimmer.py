@@ -10,13 +10,12 @@ patients at (6 and 12 months).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, shared by these scripts
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro.report.plotting import add_footnote, plot_swimmer  # noqa: E402
 
 
@@ -44,11 +43,7 @@ def draw(cohort: _common.Cohort):
 
 
 def main(argv=None) -> int:
-    """Command line entry; returns the exit status (2 on a bad input)."""
-    return _common.run("fig_swimmer.py", _main, argv)
-
-
-def _main(argv) -> int:
+    """Command line entry: write the outputs, return the exit status; a bad input raises InputError."""
     ap = argparse.ArgumentParser(prog="fig_swimmer.py", description=__doc__.splitlines()[0])
     _common.add_input_arguments(ap)
     ap.add_argument("--out", type=Path, default=_common.FIGURES / "swimmer.png")
@@ -61,4 +56,4 @@ def _main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exhibits.call(main))

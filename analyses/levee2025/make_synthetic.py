@@ -23,8 +23,9 @@ import argparse
 import sys
 
 from survrepro import io, paths
-from survrepro.sources.synthesize import evaluate, landmark_conflicts, notes_text, synthesize
 from survrepro.register.synthesis import spec_from_register
+from survrepro.report import exhibits
+from survrepro.sources.synthesize import evaluate, landmark_conflicts, notes_text, synthesize
 from survrepro.register.schema import load_register
 
 STUDY = "levee2025"
@@ -97,4 +98,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exhibits.call(main))

@@ -16,15 +16,14 @@ Writes a Markdown section (numbers inserted from the computations) and CSVs besi
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _levee2025.py, shared by these scripts
 import _levee2025 as _common  # noqa: E402
 
 from survrepro import io  # noqa: E402
+from survrepro.report import exhibits  # noqa: E402
 from survrepro.engine.contingency import contingency_tests, which_reproduce  # noqa: E402
 from survrepro._validation import InputError  # noqa: E402
 from survrepro.engine.proportion import STATUSES, landmark_status  # noqa: E402
@@ -174,11 +173,7 @@ def section(cohort, lm, table, tests, agree, target, evaluable) -> str:
 
 
 def main(argv=None) -> int:
-    """Command line entry; returns the exit status (2 on a bad input)."""
-    return _common.run("subtype_tests.py", _main, argv)
-
-
-def _main(argv) -> int:
+    """Command line entry: write the outputs, return the exit status; a bad input raises InputError."""
     ap = argparse.ArgumentParser(prog="subtype_tests.py", description=__doc__.splitlines()[0])
     _common.add_input_arguments(ap)
     ap.add_argument("--section", type=Path, default=_common.SECTIONS / "20_subtype_tests.md")
@@ -209,4 +204,4 @@ def _main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exhibits.call(main))

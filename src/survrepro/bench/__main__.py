@@ -5,12 +5,14 @@ benchmark reports a missed target.
 """
 import sys
 
-from survrepro.bench import logrank, reconstruct
+from survrepro.bench import cli, logrank, reconstruct
 
 
 def main() -> int:
     status = 0
-    for name, module in (("log-rank for simulated trials", logrank), ("KM reconstruction", reconstruct)):
+    benchmarks = (("command-line start-up", cli), ("log-rank for simulated trials", logrank),
+                  ("KM reconstruction", reconstruct))
+    for name, module in benchmarks:
         print(f"\n=== {name} ({module.__name__}) ===", flush=True)
         status |= int(module.main() or 0)
     return status
