@@ -477,3 +477,10 @@ def test_cli_non_numeric_landmark_is_a_usage_error(ipd, capsys):
         main(["proportion", str(ipd), "--landmark", "six"])
     assert exc.value.code == 2
     assert capsys.readouterr().out == ""
+
+
+def test_group_lookup_labels_the_key_as_the_groups_were_labelled():
+    res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6, group=[1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+    assert res.group(2.0) is res.group(2) is res.group("2")
+    with pytest.raises(InputError, match=r"^no group 3\.0; groups are '1', '2'\.$"):
+        res.group(3.0)

@@ -542,7 +542,8 @@ class ProportionResult(ResultMixin):
         Parameters
         ----------
         label : object
-            A group label, or a value whose ``str`` is one (``2`` for ``'2'``).
+            A group label, written as the data were (``2`` or ``2.0`` for ``'2'``): it is
+            labelled as the groups were (:func:`~survrepro.engine.groups.group_labels`).
 
         Returns
         -------
@@ -557,12 +558,13 @@ class ProportionResult(ResultMixin):
         --------
         >>> res = proportion_on_therapy([2, 4, 6, 7, 9, 3], [1, 0, 0, 1, 0, 1], 6,
         ...                             group=[1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
-        >>> arm = res.group(2)
+        >>> arm = res.group(2.0)
         >>> arm.label, arm.numerator, arm.denominator
         ('2', 2, 3)
         """
+        wanted = str(group_labels([label])[0])
         for g in self.groups:
-            if g.label == str(label):
+            if g.label == wanted:
                 return g
         have = ", ".join(repr(g.label) for g in self.groups) or "none"
         raise InputError(f"no group {label!r}; groups are {have}.")
