@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import re
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-import _design as C  # noqa: E402
-from survrepro import design as dz  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro.io import save_figure, write_csv  # noqa: E402
-from survrepro.paths import DESIGNS, PUBLISHED  # noqa: E402
-from survrepro.register.schema import load_register  # noqa: E402
+import _design as C
+from survrepro import design as dz
+from survrepro.report import exhibits
+from survrepro.io import save_figure, write_csv
+from survrepro.paths import DESIGNS, PUBLISHED
+from survrepro.register.schema import load_register
 
 STEM = "boss_power"
 SECTION = "20_boss_power.md"

@@ -18,18 +18,18 @@ Schoenfeld D. (1983). Sample-size formula for the proportional-hazards regressio
 from __future__ import annotations
 
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import optimize  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy import optimize
 
-import _design as C  # noqa: E402
-from survrepro import design as dz  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro._validation import InputError  # noqa: E402
-from survrepro.register.audit import audit_register  # noqa: E402
-from survrepro.io import save_figure, write_csv  # noqa: E402
-from survrepro.paths import DESIGNS, PUBLISHED  # noqa: E402
-from survrepro.register.schema import load_register  # noqa: E402
+import _design as C
+from survrepro import design as dz
+from survrepro.report import exhibits
+from survrepro._validation import InputError
+from survrepro.register.audit import audit_register
+from survrepro.io import save_figure, write_csv
+from survrepro.paths import DESIGNS, PUBLISHED
+from survrepro.register.schema import load_register
 
 STEM = "extend_events"
 SECTION = "10_extend_events.md"

@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import math
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy import stats
 
-import _design as C  # noqa: E402
-from survrepro import design as dz  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro.design import simulate as sim  # noqa: E402
-from survrepro._validation import InputError  # noqa: E402
-from survrepro.io import save_figure, write_csv  # noqa: E402
-from survrepro.paths import DESIGNS  # noqa: E402
+import _design as C
+from survrepro import design as dz
+from survrepro.report import exhibits
+from survrepro.design import simulate as sim
+from survrepro._validation import InputError
+from survrepro.io import save_figure, write_csv
+from survrepro.paths import DESIGNS
 
 STEM = "extend_op_power"
 SECTION = "30_extend_op_power.md"

@@ -27,15 +27,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _extend_breast import STUDY, compare, fmt2, format_p, load, parser  # noqa: E402
+from _extend_breast import STUDY, compare, fmt2, format_p, load, parser
 
-from survrepro import io, paths  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro._validation import InputError  # noqa: E402
-from survrepro.engine.cox import ph_test  # noqa: E402
-from survrepro.engine.km import kaplan_meier  # noqa: E402
-from survrepro.engine.rmst import rmst  # noqa: E402
-from survrepro.register.schema import load_register, round_half_away  # noqa: E402
+from survrepro import io, paths
+from survrepro.report import exhibits
+from survrepro._validation import InputError
+from survrepro.engine.cox import ph_test
+from survrepro.engine.km import kaplan_meier
+from survrepro.engine.rmst import rmst
+from survrepro.register.schema import load_register, round_half_away
 
 SECTION = "20_ph_rmst"
 _TEST_NAMES = {"logrank": "log-rank", "wald": "Wald", "likelihood_ratio": "likelihood-ratio", "score": "score"}

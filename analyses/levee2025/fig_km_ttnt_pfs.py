@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-import _levee2025 as _common  # noqa: E402
+import _levee2025 as _common
 
-from survrepro import io  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro.engine.km import CONF_TYPES, kaplan_meier  # noqa: E402
-from survrepro.report.plotting import add_footnote, plot_km  # noqa: E402
-from survrepro.register.schema import matches  # noqa: E402
+from survrepro import io
+from survrepro.report import exhibits
+from survrepro.engine.km import CONF_TYPES, kaplan_meier
+from survrepro.report.plotting import add_footnote, plot_km
+from survrepro.register.schema import matches
 
 #: Endpoints drawn: register endpoint -> (title, y axis label).
 ENDPOINTS = {

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-import _levee2025 as _common  # noqa: E402
+import _levee2025 as _common
 
-from survrepro import io  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro.report.plotting import add_footnote, plot_proportions  # noqa: E402
+from survrepro import io
+from survrepro.report import exhibits
+from survrepro.report.plotting import add_footnote, plot_proportions
 
 ALL = "All patients"
 

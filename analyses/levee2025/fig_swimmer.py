@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import _levee2025 as _common  # noqa: E402
+import _levee2025 as _common
 
-from survrepro import io  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro.report.plotting import add_footnote, plot_swimmer  # noqa: E402
+from survrepro import io
+from survrepro.report import exhibits
+from survrepro.report.plotting import add_footnote, plot_swimmer
 
 
 def draw(cohort: _common.Cohort):

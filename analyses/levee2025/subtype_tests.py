@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-import _levee2025 as _common  # noqa: E402
+import _levee2025 as _common
 
-from survrepro import io  # noqa: E402
-from survrepro.report import exhibits  # noqa: E402
-from survrepro.engine.contingency import contingency_tests, which_reproduce  # noqa: E402
-from survrepro._validation import InputError  # noqa: E402
-from survrepro.engine.proportion import STATUSES, landmark_status  # noqa: E402
+from survrepro import io
+from survrepro.report import exhibits
+from survrepro.engine.contingency import contingency_tests, which_reproduce
+from survrepro._validation import InputError
+from survrepro.engine.proportion import STATUSES, landmark_status
 
 #: Readable names of the tests, in :data:`survrepro.engine.contingency.TEST_NAMES` order.
 TEST_TITLES = {
