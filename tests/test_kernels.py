@@ -32,7 +32,7 @@ from hypothesis import given, settings, strategies as st
 
 from survrepro import InputError
 from survrepro.engine.cox import cox_ph, log_hazard_ratio, log_hazard_ratio_untied
-from survrepro.engine.km import kaplan_meier, km_median
+from survrepro.engine.km import kaplan_meier, km_median, km_survival_at
 from survrepro.engine.logrank import LogRankBatch, logrank_batch, logrank_test
 
 # (time in quarter months, event, group) per patient: many ties
@@ -243,3 +243,21 @@ def test_logrank_batch_chunking_and_survdiff_small_case():
 def test_logrank_batch_shape_errors(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier survival at times
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=60),
+       st.lists(st.floats(-1, 35), min_size=1, max_size=20))
+def test_km_survival_at_equals_kaplan_meier(data, at):
+    # exactly equal: the same product-limit arithmetic as the reference
+    time = np.array([d[0] for d in data], float) / 2
+    event = np.array([d[1] for d in data])
+    order = np.lexsort((1 - event, time))
+    time, event = time[order], event[order]
+    np.testing.assert_array_equal(km_survival_at(time, event, np.array(at)), kaplan_meier(time, event).survival_at(at))
+
+
+def test_km_survival_at_without_patients_is_one():
+    assert km_survival_at(np.array([]), np.array([]), [0.0, 5.0]).tolist() == [1.0, 1.0]

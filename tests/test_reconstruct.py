@@ -298,21 +298,6 @@ def test_regression_at_risk_beyond_curve():
 
 
 # --------------------------------------------------------------------------- internals
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=60),
-       st.lists(st.floats(-1, 35), min_size=1, max_size=20))
-def test_fidelity_km_equals_kaplan_meier(data, at):
-    from survrepro.sources.reconstruct.fidelity import _km_survival_at
-
-    time = np.array([d[0] for d in data], float) / 2
-    event = np.array([d[1] for d in data])
-    order = np.lexsort((1 - event, time))
-    time, event = time[order], event[order]
-    np.testing.assert_array_equal(
-        _km_survival_at(time, event, np.array(at)), kaplan_meier(time, event).survival_at(at)
-    )
-
-
 def test_drop_clicked_just_after_table_time_keeps_its_events():
     # 100 at risk, 5 events at time 5, 3 at time 10 whose corners were clicked at 10.03 and
     # 10.07 and the drop a little too deep (3.6 events' worth): the drop stays after the table

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from survrepro.engine.km import km_survival_at
 from survrepro.sources.reconstruct.clean import CleanCurve
 
 __all__ = ["ArmReconstruction", "Reconstruction"]
@@ -210,7 +211,7 @@ def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, not
     the risk table ``a, c``."""
     order = np.lexsort((1 - events, times))
     times, events = times[order], events[order]
-    err = _km_survival_at(times, events, curve.time) - curve.survival
+    err = km_survival_at(times, events, curve.time) - curve.survival
     ae = np.abs(err)
     d = times.size - np.searchsorted(times, a, side="left")  # #{time >= a}, times sorted
     return ArmReconstruction(
@@ -229,21 +230,3 @@ def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, not
         notes=tuple(notes),
         at_risk_given=at_risk_given,
     )
-
-
-def _km_survival_at(times, events, at):
-    """Kaplan–Meier survival of sorted ``(times, events)`` at ``at`` (right-continuous).
-
-    The same product-limit values as :func:`survrepro.engine.km.kaplan_meier` without its
-    variance and confidence band, which the fidelity measures do not need.
-    """
-    if times.size == 0:
-        return np.ones(np.shape(at))
-    last = np.concatenate((times[1:] != times[:-1], [True]))
-    uniq = times[last]
-    total = np.diff(np.concatenate(([0], np.flatnonzero(last) + 1)))
-    n_event = np.bincount(np.cumsum(np.concatenate(([0], last[:-1]))), weights=events, minlength=uniq.size)
-    n_risk = times.size - np.concatenate(([0], np.cumsum(total)[:-1]))
-    survival = np.cumprod(1.0 - n_event / n_risk)
-    i = np.searchsorted(uniq, at, side="right") - 1
-    return np.where(i >= 0, survival[np.maximum(i, 0)], 1.0)
