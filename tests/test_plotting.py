@@ -19,6 +19,7 @@ from matplotlib.text import Text  # noqa: E402
 from survrepro import InputError  # noqa: E402
 from survrepro.io import save_figure  # noqa: E402
 from survrepro.engine.km import kaplan_meier, km_by_group  # noqa: E402
+from survrepro.report import plotting  # noqa: E402
 from survrepro.report.plotting import (  # noqa: E402
     PALETTE,
     SYNTHETIC_NOTE,
@@ -412,3 +413,11 @@ def test_old_ci_keyword_of_plot_km_warns():
     with pytest.warns(DeprecationWarning, match="plot_km\\(\\): the argument ci= is deprecated; use show_ci="):
         ax = plot_km(curves, ci=True)
     assert any(c.get_gid() == "ci:A" for c in ax.collections)
+
+
+@pytest.mark.parametrize("name", [n for n in plotting.__all__ if callable(getattr(plotting, n))])
+def test_public_functions_document_parameters_returns_and_examples(name):
+    doc = getattr(plotting, name).__doc__
+    for section in ("Parameters", "Returns", "Examples"):
+        assert f"\n    {section}\n    {'-' * len(section)}\n" in doc, f"{name} has no {section} section"
+    assert "\n    >>> " in doc

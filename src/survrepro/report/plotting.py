@@ -13,18 +13,19 @@ the figure is drawn, from the space the tick labels and axis label actually take
 never overlaps them. It lies outside the Axes, so save with ``bbox_inches="tight"`` (the
 default of :func:`~survrepro.io.save_figure` and of notebook display) to keep it in the image.
 
+The methods a figure draws are cited in the References of its function; the colours are
+those of Okabe and Ito.
+
 References
 ----------
-Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
-J Am Stat Assoc 1958;53:457-481.
-Pocock SJ, Clayton TC, Altman DG. Survival plots of time-to-event outcomes in clinical
-trials: good practice and pitfalls. Lancet 2002;359:1686-1689.
 Okabe M, Ito K. Color Universal Design (CUD): how to make figures and presentations that
 are friendly to colorblind people. 2008. https://jfly.uni-koeln.de/color/
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,12 @@ def _style(ax) -> None:
     ax.tick_params(labelsize=_SMALL, direction="out")
 
 
+def _title(ax, title: str | None) -> None:
+    """Panel title, left-aligned, when one is given."""
+    if title:
+        ax.set_title(title, loc="left", fontsize=_FONT + 1)
+
+
 def _probability_axis(ax, y_format: str, ylabel: str, *, top: float = 1.02) -> None:
     """y from 0 to 1 with ticks every 0.2, labelled as fractions or percentages."""
     ax.set_ylim(0.0, top)
@@ -140,6 +147,31 @@ def _times(values, what: str) -> np.ndarray:
     if np.any(np.diff(arr) <= 0):
         raise InputError(f"{what} must be strictly increasing; got {arr.tolist()!r}.")
     return arr
+
+
+def _first(mask) -> int:
+    """Position of the first true value of ``mask``."""
+    return int(np.flatnonzero(mask)[0])
+
+
+def _check_frame(df, name: str, columns: Sequence[str], row: str, where: str) -> None:
+    """``df`` (called ``name`` in messages) is a DataFrame with ``columns`` and one row per ``row`` at least."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{where}: {name} must be a pandas DataFrame; got {type(df).__name__}.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns)) or "none"
+        raise InputError(
+            f"{where}: missing column {missing[0]!r}; expected columns {', '.join(map(str, columns))} (found {have})."
+        )
+    if len(df) == 0:
+        raise InputError(f"{where}: {name} has no rows; expected one row per {row}.")
+
+
+def _legend_handles(patches, markers) -> list:
+    """Legend entries: a colour patch per ``(colour, text)`` of ``patches``, then a marker per ``(style, text)``."""
+    handles = [Patch(color=color, label=text) for color, text in patches]
+    return handles + [Line2D([], [], **style, label=text) for style, text in markers]
 
 
 # --------------------------------------------------------------------------- footnote
@@ -301,6 +333,13 @@ def plot_km(
         lines ``"median:<label>"``, bands ``"ci:<label>"`` and at-risk counts
         ``"at-risk:<label>"`` so that scripts and tests can find them.
 
+    References
+    ----------
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations.
+    J Am Stat Assoc 1958;53:457-481.
+    Pocock SJ, Clayton TC, Altman DG. Survival plots of time-to-event outcomes in clinical
+    trials: good practice and pitfalls. Lancet 2002;359:1686-1689.
+
     Examples
     --------
     >>> from survrepro.engine.km import km_by_group
@@ -313,6 +352,41 @@ def plot_km(
         show_ci = resolve_renamed("plot_km", deprecated, {"ci": "show_ci"}, {"show_ci": show_ci}, {"show_ci": False})[
             "show_ci"
         ]
+    labels, results = _check_curves(curves)
+    check_choice("y_format", y_format, Y_FORMATS)
+    palette = _colors(labels, colors, "plot_km")
+    times = None if risk_times is None else _times(risk_times, "plot_km: risk_times")
+    right = _time_axis_end(results, times, xmax)
+    if ylabel is None:
+        ylabel = "Survival (%)" if y_format == "percent" else "Survival probability"
+
+    if ax is None:
+        ax = _new_axes((6.4, 4.6))
+    _style(ax)
+    for label, res in zip(labels, results):
+        color = palette[label]
+        _km_curve(ax, label, res, color, median_digits)
+        if show_ci:
+            _km_band(ax, label, res, color)
+        if censor_marks:
+            _censor_marks(ax, label, res, color)
+        if median_lines and res.median is not None:
+            _median_line(ax, label, res.median, color)
+    _time_axis(ax, right, times, xlabel)
+    _probability_axis(ax, y_format, ylabel)
+    _title(ax, title)
+    ax.legend(loc=legend_loc, frameon=False, fontsize=_SMALL, handlelength=1.8)
+    if annotation:
+        _annotate(ax, annotation, annotation_loc, str(legend_loc))
+    if times is not None:
+        _risk_table(ax, labels, results, times, palette)
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
+
+
+def _check_curves(curves) -> tuple[list[str], list[KaplanMeierResult]]:
+    """The labels and results of ``curves``, a non-empty dict label -> KaplanMeierResult."""
     if not isinstance(curves, Mapping):
         raise InputError(
             f"plot_km: curves must be a dict mapping each label to a KaplanMeierResult; got {type(curves).__name__}."
@@ -325,11 +399,14 @@ def plot_km(
                 f"plot_km: curve {key!r} is a {type(res).__name__}; expected a KaplanMeierResult "
                 "(from survrepro.engine.km.kaplan_meier)."
             )
-    check_choice("y_format", y_format, Y_FORMATS)
-    labels = [str(k) for k in curves]
-    results = list(curves.values())
-    palette = _colors(labels, colors, "plot_km")
-    times = None if risk_times is None else _times(risk_times, "plot_km: risk_times")
+    return [str(k) for k in curves], list(curves.values())
+
+
+def _time_axis_end(results, times, xmax) -> float:
+    """Right end of the time axis: ``xmax``, else the last risk time, else the last time of any curve.
+
+    It is 1 when every time is 0; a risk time beyond it is an error.
+    """
     last = max(float(r.time[-1]) for r in results)
     right = float(xmax) if xmax is not None else (float(times[-1]) if times is not None else last)
     if xmax is not None and (not np.isfinite(right) or right <= 0):
@@ -337,58 +414,54 @@ def plot_km(
     right = right if right > 0 else 1.0  # every time is 0
     if times is not None and times[-1] > right:
         raise InputError(f"plot_km: risk time {times[-1]:g} lies beyond xmax = {right:g}; expected risk_times <= xmax.")
-    if ylabel is None:
-        ylabel = "Survival (%)" if y_format == "percent" else "Survival probability"
+    return right
 
-    if ax is None:
-        ax = _new_axes((6.4, 4.6))
-    _style(ax)
 
-    for label, res in zip(labels, results):
-        color = palette[label]
-        x = np.concatenate(([0.0], res.time))
-        y = np.concatenate(([1.0], res.survival))
-        median = res.median
-        shown = "NR" if median is None else f"{median:.{median_digits}f}"
-        (line,) = ax.step(
-            x, y, where="post", color=color, lw=1.6, label=f"{label} (n={res.n}): median {shown}", zorder=3
-        )
-        line.set_gid(f"km:{label}")
-        if show_ci:
-            lo = np.concatenate(([1.0], res.survival_low))
-            hi = np.concatenate(([1.0], res.survival_high))
-            at_one = y == 1.0  # log-log band is undefined where S = 1; the band is the point itself
-            lo, hi = np.where(at_one & np.isnan(lo), 1.0, lo), np.where(at_one & np.isnan(hi), 1.0, hi)
-            band = ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.15, lw=0, zorder=1)
-            band.set_gid(f"ci:{label}")
-        if censor_marks:
-            ct = res.time[res.n_censor > 0]
-            (marks,) = ax.plot(
-                ct, res.survival_at(ct), ls="none", marker="+", ms=7, mew=1.2, color=color, zorder=4
-            )
-            marks.set_gid(f"censor:{label}")
-        if median_lines and median is not None:
-            (mline,) = ax.plot(
-                [0.0, median, median], [0.5, 0.5, 0.0], ls=(0, (4, 3)), lw=0.9, color=color, zorder=2
-            )
-            mline.set_gid(f"median:{label}")
+def _steps(res: KaplanMeierResult) -> tuple[np.ndarray, np.ndarray]:
+    """The step points of a survival curve: (0, 1), then each time of ``res`` with its survival."""
+    return np.concatenate(([0.0], res.time)), np.concatenate(([1.0], res.survival))
 
+
+def _km_curve(ax, label: str, res: KaplanMeierResult, color, median_digits: int) -> None:
+    """The survival step function from (0, 1), labelled with its size and median for the legend."""
+    x, y = _steps(res)
+    median = res.median
+    shown = "NR" if median is None else f"{median:.{median_digits}f}"
+    (line,) = ax.step(x, y, where="post", color=color, lw=1.6, label=f"{label} (n={res.n}): median {shown}", zorder=3)
+    line.set_gid(f"km:{label}")
+
+
+def _km_band(ax, label: str, res: KaplanMeierResult, color) -> None:
+    """The pointwise confidence band, shaded under the curve; where S = 1 it is the point itself."""
+    x, y = _steps(res)
+    lo = np.concatenate(([1.0], res.survival_low))
+    hi = np.concatenate(([1.0], res.survival_high))
+    at_one = y == 1.0  # log-log band is undefined where S = 1; the band is the point itself
+    lo, hi = np.where(at_one & np.isnan(lo), 1.0, lo), np.where(at_one & np.isnan(hi), 1.0, hi)
+    band = ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.15, lw=0, zorder=1)
+    band.set_gid(f"ci:{label}")
+
+
+def _censor_marks(ax, label: str, res: KaplanMeierResult, color) -> None:
+    """A "+" at the height of the curve at each time with a censored patient."""
+    ct = res.time[res.n_censor > 0]
+    (marks,) = ax.plot(ct, res.survival_at(ct), ls="none", marker="+", ms=7, mew=1.2, color=color, zorder=4)
+    marks.set_gid(f"censor:{label}")
+
+
+def _median_line(ax, label: str, median: float, color) -> None:
+    """Dashed line from 50% across to the curve at the median and down to the time axis."""
+    (line,) = ax.plot([0.0, median, median], [0.5, 0.5, 0.0], ls=(0, (4, 3)), lw=0.9, color=color, zorder=2)
+    line.set_gid(f"median:{label}")
+
+
+def _time_axis(ax, right: float, times, xlabel: str) -> None:
+    """x from 0 to ``right``, with a tick at each risk time when they are given."""
     ax.set_xlim(0.0, right)
     if times is not None:
         ax.xaxis.set_major_locator(FixedLocator(times))
         ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.set_xlabel(xlabel, fontsize=_FONT)
-    _probability_axis(ax, y_format, ylabel)
-    if title:
-        ax.set_title(title, loc="left", fontsize=_FONT + 1)
-    ax.legend(loc=legend_loc, frameon=False, fontsize=_SMALL, handlelength=1.8)
-    if annotation:
-        _annotate(ax, annotation, annotation_loc, str(legend_loc))
-    if times is not None:
-        _risk_table(ax, labels, results, times, palette)
-    if footnote:
-        add_footnote(ax, footnote)
-    return ax
 
 
 def _annotate(ax, text: str, loc: str, legend_loc: str) -> None:
@@ -485,92 +558,114 @@ def plot_swimmer(
     matplotlib Axes
         Bars carry ``gid`` ``"swimmer-bar"``, markers ``"swimmer-event"`` and
         ``"swimmer-censored"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [3.0, 8.5, 12.0, 5.0], "pd": [1, 0, 1, 0], "arm": list("AABB")})
+    >>> ax = plot_swimmer(df, time="months", event="pd", group="arm")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['A (n=2)', 'B (n=2)', 'Progression or death', 'Censored']
     """
     where = "plot_swimmer"
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{where}: df must be a pandas DataFrame; got {type(df).__name__}.")
-    needed = [c for c in (time, event, group, patient) if c is not None]
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        have = ", ".join(map(str, df.columns)) or "none"
-        raise InputError(
-            f"{where}: missing column {missing[0]!r}; expected columns {', '.join(map(str, needed))} (found {have})."
-        )
-    if len(df) == 0:
-        raise InputError(f"{where}: df has no rows; expected one row per patient.")
+    _check_frame(df, "df", [c for c in (time, event, group, patient) if c is not None], "patient", where)
     t, e = as_durations(df[time].to_numpy(), df[event].to_numpy(), where=f"{where} (columns {time!r}, {event!r})")
-    if group is not None:
-        if df[group].isna().any():
-            i = int(np.flatnonzero(df[group].isna().to_numpy())[0])
-            raise InputError(f"{where}: row {i + 1}, column {group!r} is empty; expected a group label.")
-        g = group_labels(df[group], name=group)
-    else:
-        g = np.array([""] * len(df))
+    g = _group_column(df, group, where)
     groups = natural_order(g)
     palette = _colors(groups, colors, where) if group is not None else {"": (colors or [PALETTE[0]])[0]}
     ids = None if patient is None else np.array([str(v) for v in df[patient]])
-
-    # Row layout: groups in natural order, longest bar first within each, one blank row between groups.
-    order, rows, centers, y = [], [], {}, 0.0
-    for k, lab in enumerate(groups):
-        idx = np.flatnonzero(g == lab)
-        idx = idx[np.lexsort((idx, -t[idx]))]  # time descending, row order breaks ties
-        ys = y + np.arange(idx.size)
-        order.append(idx)
-        rows.append(ys)
-        centers[lab] = float(ys.mean())
-        y = ys[-1] + 2.0
-    order, rows = np.concatenate(order), np.concatenate(rows)
+    rows = _SwimmerRows.of(t, g, groups)
 
     if ax is None:
-        ax = _new_axes((6.4, min(max(3.0, 1.4 + 0.14 * (rows[-1] + 1)), 14.0)))
+        ax = _new_axes((6.4, min(max(3.0, 1.4 + 0.14 * (rows.y[-1] + 1)), 14.0)))
     _style(ax)
     span = float(t.max()) if t.max() > 0 else 1.0
-    bars = ax.barh(
-        rows, t[order], height=0.72, left=0.0,
-        color=[palette[lab] for lab in g[order]], edgecolor="none", zorder=2,
-    )
-    for rect in bars.patches:
-        rect.set_gid("swimmer-bar")
-    ev = e[order] == 1
-    (ev_marks,) = ax.plot(
-        t[order][ev], rows[ev], ls="none", marker="D", ms=4.5, color="black", zorder=3
-    )
-    ev_marks.set_gid("swimmer-event")
-    (cens_marks,) = ax.plot(
-        t[order][~ev] + 0.012 * span, rows[~ev], ls="none", marker=">", ms=5,
-        markerfacecolor="white", markeredgecolor="black", mew=0.9, zorder=3,
-    )
-    cens_marks.set_gid("swimmer-censored")
-
-    ax.set_ylim(rows[-1] + 1.0, -1.0)  # first row on top
+    _swimmer_bars(ax, rows.y, t[rows.order], [palette[lab] for lab in g[rows.order]])
+    _swimmer_marks(ax, rows.y, t[rows.order], e[rows.order] == 1, span)
+    ax.set_ylim(rows.y[-1] + 1.0, -1.0)  # first row on top
     ax.set_xlim(0.0, span * 1.05)
     ax.spines["left"].set_visible(False)
-    if ids is not None:
-        ax.set_yticks(rows, ids[order], fontsize=_FOOT - 1)
-        ax.tick_params(axis="y", length=0)
-    elif group is not None:
-        ax.set_yticks([centers[lab] for lab in groups], groups, fontsize=_FONT)
-        ax.tick_params(axis="y", length=0)
-    else:
-        ax.set_yticks([])
-    ax.set_ylabel("Patients" if group is None or ids is not None else "", fontsize=_FONT)
+    _patient_axis(ax, rows, None if ids is None else ids[rows.order], groups if group is not None else None)
     ax.set_xlabel(xlabel, fontsize=_FONT)
-    if title:
-        ax.set_title(title, loc="left", fontsize=_FONT + 1)
-
-    handles = []
-    if group is not None:
-        handles += [Patch(color=palette[lab], label=f"{lab} (n={int((g == lab).sum())})") for lab in groups]
-    handles += [
-        Line2D([], [], ls="none", marker="D", ms=4.5, color="black", label=event_label),
-        Line2D([], [], ls="none", marker=">", ms=5, markerfacecolor="white", markeredgecolor="black",
-               mew=0.9, label=censor_label),
-    ]
+    _title(ax, title)
+    patches = [(palette[lab], f"{lab} (n={int((g == lab).sum())})") for lab in groups] if group is not None else []
+    handles = _legend_handles(patches, [(_EVENT_MARK, event_label), (_ONGOING_MARK, censor_label)])
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=_SMALL)
     if footnote:
         add_footnote(ax, footnote)
     return ax
+
+
+#: Marker at the end of a bar that ended with an event, and just past the end of one still ongoing.
+_EVENT_MARK = MappingProxyType(dict(ls="none", marker="D", ms=4.5, color="black"))
+_ONGOING_MARK = MappingProxyType(
+    dict(ls="none", marker=">", ms=5, markerfacecolor="white", markeredgecolor="black", mew=0.9)
+)
+
+
+def _group_column(df, group: str | None, where: str) -> np.ndarray:
+    """The group label of each row (all ``""`` without a group column); an empty cell is an error."""
+    if group is None:
+        return np.array([""] * len(df))
+    if df[group].isna().any():
+        i = _first(df[group].isna().to_numpy())
+        raise InputError(f"{where}: row {i + 1}, column {group!r} is empty; expected a group label.")
+    return group_labels(df[group], name=group)
+
+
+@dataclass(frozen=True)
+class _SwimmerRows:
+    """Where each bar of a swimmer plot goes, from the top.
+
+    ``order`` lists the patients (row positions of the data) top to bottom, ``y`` their row
+    coordinates, and ``centers`` the middle row of each group: groups in natural order,
+    longest bar first within each, one blank row between groups.
+    """
+
+    order: np.ndarray
+    y: np.ndarray
+    centers: dict[str, float]
+
+    @classmethod
+    def of(cls, t: np.ndarray, g: np.ndarray, groups: list[str]) -> _SwimmerRows:
+        order, rows, centers, y = [], [], {}, 0.0
+        for lab in groups:
+            idx = np.flatnonzero(g == lab)
+            idx = idx[np.lexsort((idx, -t[idx]))]  # time descending, row order breaks ties
+            ys = y + np.arange(idx.size)
+            order.append(idx)
+            rows.append(ys)
+            centers[lab] = float(ys.mean())
+            y = ys[-1] + 2.0
+        return cls(np.concatenate(order), np.concatenate(rows), centers)
+
+
+def _swimmer_bars(ax, y: np.ndarray, t: np.ndarray, colors: list) -> None:
+    """One bar per patient from 0 to its time, in its group's colour."""
+    bars = ax.barh(y, t, height=0.72, left=0.0, color=colors, edgecolor="none", zorder=2)
+    for rect in bars.patches:
+        rect.set_gid("swimmer-bar")
+
+
+def _swimmer_marks(ax, y: np.ndarray, t: np.ndarray, ended: np.ndarray, span: float) -> None:
+    """The event marker at the end of each bar that ended with an event, the ongoing one past the others."""
+    (ev_marks,) = ax.plot(t[ended], y[ended], **_EVENT_MARK, zorder=3)
+    ev_marks.set_gid("swimmer-event")
+    (cens_marks,) = ax.plot(t[~ended] + 0.012 * span, y[~ended], **_ONGOING_MARK, zorder=3)
+    cens_marks.set_gid("swimmer-censored")
+
+
+def _patient_axis(ax, rows: _SwimmerRows, ids, groups: list[str] | None) -> None:
+    """y tick labels: a patient's identifier on each row, else each group's name at its middle, else none."""
+    if ids is not None:
+        ax.set_yticks(rows.y, ids, fontsize=_FOOT - 1)
+        ax.tick_params(axis="y", length=0)
+    elif groups is not None:
+        ax.set_yticks([rows.centers[lab] for lab in groups], groups, fontsize=_FONT)
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
+    ax.set_ylabel("Patients" if groups is None or ids is not None else "", fontsize=_FONT)
 
 
 # --------------------------------------------------------------------------- proportions
@@ -623,104 +718,172 @@ def plot_proportions(
     -------
     matplotlib Axes
         Points carry ``gid`` ``"proportion"`` and ``"km"``, the "k/n" texts ``"count"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({
+    ...     "group": ["Overall", "Overall", "HER2+"], "landmark": [6, 12, 6],
+    ...     "numerator": [28, 18, 5], "denominator": [47, 38, 9],
+    ...     "proportion": [28 / 47, 18 / 38, 5 / 9], "low": [0.44, 0.31, 0.21], "high": [0.73, 0.64, 0.86],
+    ... })
+    >>> ax = plot_proportions(table)
+    >>> [t.get_text() for t in ax.texts]
+    ['28/47', '18/38', '5/9']
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['Overall', 'HER2+']
     """
     where = "plot_proportions"
-    if not isinstance(table, pd.DataFrame):
-        raise InputError(f"{where}: table must be a pandas DataFrame; got {type(table).__name__}.")
-    missing = [c for c in _PROPORTION_COLUMNS if c not in table.columns]
-    if missing:
-        have = ", ".join(map(str, table.columns)) or "none"
-        raise InputError(
-            f"{where}: missing column {missing[0]!r}; expected columns {', '.join(_PROPORTION_COLUMNS)} "
-            f"(found {have})."
-        )
-    if len(table) == 0:
-        raise InputError(f"{where}: table has no rows; expected one row per group and landmark.")
-    present = [c for c in _KM_COLUMNS if c in table.columns]
-    if present and len(present) < len(_KM_COLUMNS):
-        absent = next(c for c in _KM_COLUMNS if c not in table.columns)
-        raise InputError(f"{where}: column {absent!r} is missing; expected all of km, km_low, km_high or none.")
+    _check_frame(table, "table", _PROPORTION_COLUMNS, "group and landmark", where)
+    has_km = _has_km_columns(table, where)
     check_choice("y_format", y_format, Y_FORMATS)
-    has_km = bool(present)
     tab = table.reset_index(drop=True)
-    num = {}
-    for col in _PROPORTION_COLUMNS[1:] + (_KM_COLUMNS if has_km else ()):
-        vals = pd.to_numeric(tab[col], errors="coerce")
-        if col not in _KM_COLUMNS and vals.isna().any():
-            i = int(np.flatnonzero(vals.isna().to_numpy())[0])
-            raise InputError(f"{where}: row {i + 1}, column {col!r} is {tab[col].iloc[i]!r}; expected a number.")
-        num[col] = vals.to_numpy(dtype=float)
-    for col in ("proportion", "low", "high") + (_KM_COLUMNS if has_km else ()):
-        v = num[col]
-        bad = np.flatnonzero(np.isfinite(v) & ((v < 0) | (v > 1)))
-        if bad.size:
-            i = int(bad[0])
-            raise InputError(f"{where}: row {i + 1}, column {col!r} is {v[i]:g}; expected a proportion in [0, 1].")
-    k, n = num["numerator"], num["denominator"]
-    bad = np.flatnonzero((k < 0) | (n <= 0) | (k > n) | (k != np.round(k)) | (n != np.round(n)))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            f"{where}: row {i + 1} has numerator {k[i]:g} and denominator {n[i]:g}; "
-            "expected whole numbers with 0 <= numerator <= denominator and denominator > 0."
-        )
-    groups = list(dict.fromkeys(str(v) for v in tab["group"]))
-    landmarks = sorted(set(num["landmark"].tolist()))
-    key = list(zip((str(v) for v in tab["group"]), num["landmark"]))
-    if len(set(key)) != len(key):
-        dup = next(x for x in key if key.count(x) > 1)
-        raise InputError(f"{where}: group {dup[0]!r} at landmark {dup[1]:g} appears twice; expected one row each.")
+    num = _proportion_values(tab, has_km, where)
+    names = [str(v) for v in tab["group"]]
+    groups, landmarks = _groups_and_landmarks(names, num["landmark"], where)
     palette = _colors(landmarks, colors, where)
 
     if ax is None:
         ax = _new_axes((max(4.8, 1.0 + 0.95 * len(groups) * len(landmarks) ** 0.5), 4.0))
     _style(ax)
-    width = 0.8 / len(landmarks)  # of one landmark slot within a group
-    shift = min(0.09, width * 0.25) if has_km else 0.0
-    gx = {lab: float(i) for i, lab in enumerate(groups)}
-    for i in range(len(tab)):
-        lm = num["landmark"][i]
-        slot = gx[str(tab["group"].iloc[i])] - 0.4 + width * (landmarks.index(lm) + 0.5)
-        color = palette[lm]
-        x = slot - shift
-        p, lo, hi = num["proportion"][i], num["low"][i], num["high"][i]
-        ax.plot([x, x], [lo, hi], color=color, lw=1.4, solid_capstyle="butt", zorder=2)
-        (pt,) = ax.plot([x], [p], ls="none", marker="o", ms=6.5, color=color, zorder=3)
-        pt.set_gid("proportion")
-        top = hi
+    slots = _Slots.of(groups, landmarks, has_km)
+    for i, (name, lm) in enumerate(zip(names, num["landmark"])):
+        x, color = slots.center(name, lm), palette[lm]
+        top = _proportion_point(ax, x - slots.shift, num["proportion"][i], num["low"][i], num["high"][i], color)
         if has_km and np.isfinite(num["km"][i]):
-            xk = slot + shift
-            klo, khi = num["km_low"][i], num["km_high"][i]
-            if np.isfinite(klo) and np.isfinite(khi):
-                ax.plot([xk, xk], [klo, khi], color=color, lw=1.1, ls=(0, (2, 1.5)), zorder=2)
-                top = max(top, khi)
-            (kp,) = ax.plot([xk], [num["km"][i]], ls="none", marker="s", ms=5.5, markerfacecolor="white",
-                            markeredgecolor=color, mew=1.4, zorder=3)
-            kp.set_gid("km")
-        label = ax.annotate(
-            f"{int(k[i])}/{int(n[i])}", xy=(slot, top), xytext=(0.0, 3.0), textcoords="offset points",
-            ha="center", va="bottom", fontsize=_FOOT, color="0.2",
-        )
-        label.set_gid("count")
-
-    ax.set_xlim(-0.6, len(groups) - 0.4)
-    ax.set_xticks([gx[lab] for lab in groups], groups, fontsize=_FONT)
-    ax.tick_params(axis="x", length=0)
+            km_top = _km_point(ax, x + slots.shift, num["km"][i], num["km_low"][i], num["km_high"][i], color)
+            top = top if km_top is None else max(top, km_top)
+        _count_label(ax, x, top, num["numerator"][i], num["denominator"][i])
+    _group_axis(ax, groups)
     _probability_axis(ax, y_format, ylabel, top=1.12)
     ax.yaxis.grid(True, color="0.92", lw=0.8, zorder=0)
     ax.set_axisbelow(True)
-    if title:
-        ax.set_title(title, loc="left", fontsize=_FONT + 1)
-    handles = [Patch(color=palette[lm], label=landmark_label.format(lm)) for lm in landmarks]
-    handles.append(Line2D([], [], ls="none", marker="o", ms=6.5, color="0.3", label=proportion_label))
-    if has_km:
-        handles.append(Line2D([], [], ls="none", marker="s", ms=5.5, markerfacecolor="white",
-                              markeredgecolor="0.3", mew=1.4, label=km_label))
-    # Under the group names: a fixed offset in points from the number of lines they take.
+    _title(ax, title)
+    markers = [(_proportion_mark("0.3"), proportion_label)] + ([(_km_mark("0.3"), km_label)] if has_km else [])
+    handles = _legend_handles([(palette[lm], landmark_label.format(lm)) for lm in landmarks], markers)
+    _legend_below_groups(ax, handles, groups)
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
+
+
+def _has_km_columns(table, where: str) -> bool:
+    """Whether ``table`` has the Kaplan–Meier columns: all of them or none."""
+    present = [c for c in _KM_COLUMNS if c in table.columns]
+    if present and len(present) < len(_KM_COLUMNS):
+        absent = next(c for c in _KM_COLUMNS if c not in table.columns)
+        raise InputError(f"{where}: column {absent!r} is missing; expected all of km, km_low, km_high or none.")
+    return bool(present)
+
+
+def _proportion_values(tab, has_km: bool, where: str) -> dict[str, np.ndarray]:
+    """The numeric columns as floats: numbers (KM ones may be missing), proportions in [0, 1], counts k/n."""
+    km = _KM_COLUMNS if has_km else ()
+    num = {}
+    for col in _PROPORTION_COLUMNS[1:] + km:
+        vals = pd.to_numeric(tab[col], errors="coerce")
+        if col not in _KM_COLUMNS and vals.isna().any():
+            i = _first(vals.isna().to_numpy())
+            raise InputError(f"{where}: row {i + 1}, column {col!r} is {tab[col].iloc[i]!r}; expected a number.")
+        num[col] = vals.to_numpy(dtype=float)
+    for col in ("proportion", "low", "high") + km:
+        v = num[col]
+        bad = np.isfinite(v) & ((v < 0) | (v > 1))
+        if bad.any():
+            i = _first(bad)
+            raise InputError(f"{where}: row {i + 1}, column {col!r} is {v[i]:g}; expected a proportion in [0, 1].")
+    k, n = num["numerator"], num["denominator"]
+    bad = (k < 0) | (n <= 0) | (k > n) | (k != np.round(k)) | (n != np.round(n))
+    if bad.any():
+        i = _first(bad)
+        raise InputError(
+            f"{where}: row {i + 1} has numerator {k[i]:g} and denominator {n[i]:g}; "
+            "expected whole numbers with 0 <= numerator <= denominator and denominator > 0."
+        )
+    return num
+
+
+def _groups_and_landmarks(names: list[str], landmark: np.ndarray, where: str) -> tuple[list[str], list[float]]:
+    """Groups in table order and landmarks ascending; each pair of them on one row at most."""
+    key = list(zip(names, landmark))
+    if len(set(key)) != len(key):
+        dup = next(x for x in key if key.count(x) > 1)
+        raise InputError(f"{where}: group {dup[0]!r} at landmark {dup[1]:g} appears twice; expected one row each.")
+    return list(dict.fromkeys(names)), sorted(set(landmark.tolist()))
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """x positions of a proportions plot.
+
+    Group ``i`` is centred at ``i`` and split into one slot of ``width`` per landmark; with
+    Kaplan–Meier estimates the proportion sits ``shift`` left of the slot's centre and the
+    estimate ``shift`` right of it.
+    """
+
+    groups: list[str]
+    landmarks: list[float]
+    width: float
+    shift: float
+
+    @classmethod
+    def of(cls, groups: list[str], landmarks: list[float], has_km: bool) -> _Slots:
+        width = 0.8 / len(landmarks)
+        return cls(groups, landmarks, width, min(0.09, width * 0.25) if has_km else 0.0)
+
+    def center(self, group: str, landmark: float) -> float:
+        """Centre of the slot of ``landmark`` within ``group``."""
+        return float(self.groups.index(group)) - 0.4 + self.width * (self.landmarks.index(landmark) + 0.5)
+
+
+def _proportion_mark(color) -> dict:
+    """Style of a proportion: a filled circle."""
+    return dict(ls="none", marker="o", ms=6.5, color=color)
+
+
+def _km_mark(color) -> dict:
+    """Style of a Kaplan–Meier estimate: an open square."""
+    return dict(ls="none", marker="s", ms=5.5, markerfacecolor="white", markeredgecolor=color, mew=1.4)
+
+
+def _proportion_point(ax, x: float, p: float, low: float, high: float, color) -> float:
+    """A proportion with its interval as a solid whisker; returns the top of the whisker."""
+    ax.plot([x, x], [low, high], color=color, lw=1.4, solid_capstyle="butt", zorder=2)
+    (point,) = ax.plot([x], [p], **_proportion_mark(color), zorder=3)
+    point.set_gid("proportion")
+    return high
+
+
+def _km_point(ax, x: float, km: float, low: float, high: float, color) -> float | None:
+    """A Kaplan–Meier estimate with its interval, when known, as a dashed whisker; returns its top (None without)."""
+    top = None
+    if np.isfinite(low) and np.isfinite(high):
+        ax.plot([x, x], [low, high], color=color, lw=1.1, ls=(0, (2, 1.5)), zorder=2)
+        top = high
+    (point,) = ax.plot([x], [km], **_km_mark(color), zorder=3)
+    point.set_gid("km")
+    return top
+
+
+def _count_label(ax, x: float, top: float, k: float, n: float) -> None:
+    """The count "k/n" centred just above ``top``."""
+    label = ax.annotate(
+        f"{int(k)}/{int(n)}", xy=(x, top), xytext=(0.0, 3.0), textcoords="offset points",
+        ha="center", va="bottom", fontsize=_FOOT, color="0.2",
+    )
+    label.set_gid("count")
+
+
+def _group_axis(ax, groups: list[str]) -> None:
+    """x axis of a proportions plot: one tick-less label per group, at the group's centre."""
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_xticks([float(i) for i in range(len(groups))], groups, fontsize=_FONT)
+    ax.tick_params(axis="x", length=0)
+
+
+def _legend_below_groups(ax, handles: list, groups: list[str]) -> None:
+    """The legend in two columns under the group names, a fixed offset in points from the lines they take."""
     lines = max(lab.count("\n") + 1 for lab in groups)
     below = ScaledTranslation(0.0, -(8.0 + 1.35 * _FONT * lines) / 72.0, ax.figure.dpi_scale_trans)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=ax.transAxes + below,
               ncol=2, frameon=False, fontsize=_SMALL, columnspacing=1.5)
-    if footnote:
-        add_footnote(ax, footnote)
-    return ax
