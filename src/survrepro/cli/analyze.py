@@ -2,16 +2,23 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from survrepro.errors import InputError
 from survrepro.options import CONF_TYPES, TIES
 
 DESCRIPTION = """\
 Analyse patient-level data: IPD.csv has columns time, event (1 = event, 0 = censored)
-and optionally arm. Arms are ordered naturally (numerically when all labels are numbers);
-the first is the reference unless --reference says otherwise. With two arms, the hazard
-ratio of the second arm against the reference is reported with Wald and likelihood-ratio
-p and the log-rank test."""
+and optionally arm (or the column --arm names). Arms are ordered naturally (numerically
+when all labels are numbers); the first is the reference unless --reference says
+otherwise. With two or more arms, the hazard ratio of every other arm against the
+reference is reported with Wald and likelihood-ratio p, with the global Cox tests and the
+k-sample log-rank test on k - 1 degrees of freedom (--json: a list under "comparisons";
+with two arms also the object "comparison"). A coefficient that may be infinite (an arm
+without events, complete separation) is warned about on stderr and under "warnings", as
+R's coxph warns, and its hazard ratio is not reported as estimated. A median or upper
+limit not reached prints NR; a lower limit that cannot be estimated prints "not
+estimable" (null in --json)."""
 
 
 def register(subparsers) -> None:
@@ -25,6 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("--landmarks", default="", metavar="T1,T2,...", help="times for survival and numbers at risk")
     p.add_argument("--reference", default=None, metavar="ARM", help="reference arm (default: first in natural order)")
     p.add_argument("--strata", default=None, metavar="COLUMN", help="stratify Cox and log-rank by this column")
+    p.add_argument("--arm", default="arm", metavar="COLUMN", help="column of the arms (default: arm)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.set_defaults(func=run)
 
@@ -44,7 +52,10 @@ def run(args) -> int:
     from survrepro.io import read_ipd
 
     landmarks = _landmarks(args.landmarks)
-    data = read_ipd(args.ipd, extra=(args.strata,) if args.strata else ())
+    if not args.arm.strip():
+        raise InputError("--arm: expected the name of a column of the arms; got an empty name.")
+    extra = tuple(c for c in (args.arm, args.strata) if c and c != "arm")
+    data = read_ipd(args.ipd, arm=args.arm, extra=extra)
     try:
         res = analyze(
             data,
@@ -54,11 +65,14 @@ def run(args) -> int:
             conf_level=args.conf_level,
             ties=args.ties,
             landmarks=landmarks,
+            arm=args.arm,
         )
     except InputError as exc:  # the engine states the fact; the command names the file
         raise InputError(f"{args.ipd}: {exc}") from None
+    for warning in res.warnings:
+        print(f"survrepro analyze: warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(res.to_dict(), allow_nan=False))
     else:
-        print(res.to_text())
+        print(res.to_text(warnings=False))
     return 0
