@@ -16,15 +16,24 @@ def register(subparsers) -> None:
             "recompute the number from the patient-level data the register's [analysis] table names, "
             "compare it with the published value at its printed precision, audit the published numbers "
             "against each other and write report.md, report.csv and a self-contained report.html. "
+            "Studies named on the command line are reported exactly: their analysis and design sections "
+            "and figures, nothing of other studies; such a report goes to build/report-STUDY[-STUDY...]/ "
+            "unless --out says where, so that it never overwrites the full report in build/. "
             "Exit status 1 when any calibrate or check target misses (each is listed), 2 on bad input "
             "(unknown study, bad register, missing data file), 0 otherwise."
         ),
     )
     p.add_argument("studies", nargs="*", metavar="STUDY",
                    help="study ids (data/published/STUDY.toml) or register .toml paths; all studies by default")
-    p.add_argument("--out", metavar="DIR", type=Path, default=paths.BUILD,
-                   help=f"folder of the report files (default: {paths.BUILD})")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None,
+                   help=f"folder of the report files (default: {paths.BUILD} for every study, "
+                        f"{paths.BUILD}/report-STUDY[-STUDY...] for the studies named)")
     p.set_defaults(func=run)
+
+
+def subset_folder(study_ids) -> Path:
+    """Where the report of the named studies goes by default: ``build/report-<id>[-<id>...]``."""
+    return paths.BUILD / ("report-" + "-".join(study_ids))
 
 
 def run(args) -> int:
@@ -40,7 +49,9 @@ def run(args) -> int:
         registers[reg.study.id] = reg
     evaluations = {sid: evaluate_register(reg) for sid, reg in registers.items()}
     audits = {sid: audit_register(reg) for sid, reg in registers.items()}
-    report = build_report(evaluations, audits, out_dir=args.out, registers=registers)
+    subset = bool(args.studies)
+    out = args.out if args.out is not None else (subset_folder(registers) if subset else paths.BUILD)
+    report = build_report(evaluations, audits, out_dir=out, registers=registers, only_studies=subset)
     print(report.summary, end="")
     print(f"wrote {report.markdown}, {report.csv} and {report.html}")
     failing = [e for e in report.misses if e.role in ("calibrate", "check")]

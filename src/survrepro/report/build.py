@@ -23,8 +23,8 @@ from survrepro import io, paths
 from survrepro.engine._results import ResultMixin
 from survrepro.register.evaluate import Evaluation, evaluations_frame, summarize
 
-__all__ = ["Report", "build_report", "find_figures", "find_sections", "markdown_to_html", "render_markdown",
-           "render_html", "study_summary", "terminal_summary", "misses"]
+__all__ = ["Report", "build_report", "find_figures", "find_sections", "markdown_to_html", "parts_for_studies",
+           "render_markdown", "render_html", "section_studies", "study_summary", "terminal_summary", "misses"]
 
 _SYNTHETIC_NOTE = (
     "SYNTHETIC DATA: the reproduced numbers below come from synthetic patient-level data built to "
@@ -217,6 +217,101 @@ def find_sections(study: str, root: Path | None = None) -> list[Path]:
 
 #: Report parts that are not studies of a register: (folder name, heading).
 EXTRA_PARTS = (("design", "Trial design from reproduced evidence"),)
+
+
+#: A design file named in a report section, as the design exhibits cite it.
+_DESIGN_FILE = re.compile(r"data/designs/([A-Za-z0-9_.-]+\.toml)")
+
+
+def section_studies(path, designs: Path | None = None) -> set[str]:
+    """The studies a report section draws on, from the design files it names.
+
+    A design section names its design file (``data/designs/<name>.toml``); the file's
+    ``[design] study`` and the study of every ``"study:target_id"`` reference among its
+    assumptions are the studies the section draws on.
+
+    Parameters
+    ----------
+    path : path-like
+        A Markdown section.
+    designs : path-like, optional
+        Folder of the design files; ``data/designs/`` by default.
+
+    Returns
+    -------
+    set of str
+        Empty when the section names no design file that exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> _ = (Path(tmp.name) / "boss.toml").write_text(
+    ...     '[design]\\nstudy = "boss"\\n[assumptions.p1]\\ntarget = "levee2025:on_therapy_6m_pct_all"\\n')
+    >>> section = Path(tmp.name) / "20_boss_power.md"
+    >>> _ = section.write_text("### BOSS\\n\\nAssumptions (from `data/designs/boss.toml`).\\n")
+    >>> sorted(section_studies(section, designs=tmp.name))
+    ['boss', 'levee2025']
+    >>> tmp.cleanup()
+    """
+    folder = Path(designs if designs is not None else paths.DESIGNS)
+    studies = set()
+    for name in sorted(set(_DESIGN_FILE.findall(io.read_text(path)))):
+        file = folder / name
+        if not file.is_file():
+            continue
+        doc = io.read_toml(file)
+        design = doc.get("design", {})
+        if isinstance(design, dict) and isinstance(design.get("study"), str):
+            studies.add(design["study"])
+        for entry in (doc.get("assumptions") or {}).values():
+            ref = entry.get("target") if isinstance(entry, dict) else None
+            if isinstance(ref, str) and ":" in ref:
+                studies.add(ref.split(":", 1)[0])
+    return studies
+
+
+def _figure_stem(section: Path) -> str:
+    """``10_extend_events.md`` draws ``extend_events.png``: the section's name without its order prefix."""
+    return re.sub(r"^\d+_", "", Path(section).stem)
+
+
+def parts_for_studies(studies, extra_parts, sections, figures) -> tuple[tuple, dict, dict]:
+    """The extra parts reduced to what draws on ``studies``: their sections and the figures beside them.
+
+    Parameters
+    ----------
+    studies : iterable of str
+        The studies the report is for.
+    extra_parts : sequence of (str, str)
+        ``(name, heading)`` parts after the studies.
+    sections, figures : dict
+        ``{part: [paths]}``; a part's section keeps when :func:`section_studies` names one
+        of ``studies``, and a figure keeps when it has the name of a kept section (without
+        its order prefix).
+
+    Returns
+    -------
+    tuple
+        ``(extra_parts, sections, figures)``, each part left with neither sections nor
+        figures dropped.
+
+    Examples
+    --------
+    >>> parts_for_studies(["levee2025"], (("design", "Trial design"),), {"design": []}, {"design": []})
+    ((), {}, {})
+    """
+    studies = set(studies)
+    kept_parts, kept_sections, kept_figures = [], {}, {}
+    for part, heading in extra_parts:
+        secs = [p for p in sections.get(part, ()) if section_studies(p) & studies]
+        stems = {_figure_stem(p) for p in secs}
+        figs = [f for f in figures.get(part, ()) if Path(f).stem in stems]
+        if secs or figs:
+            kept_parts.append((part, heading))
+            kept_sections[part], kept_figures[part] = secs, figs
+    return tuple(kept_parts), kept_sections, kept_figures
 
 
 def _inline_html(text: str) -> str:
@@ -591,7 +686,7 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None, sectio
 
 # --------------------------------------------------------------------------- entry point
 def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD, *, registers=None,
-                 sections=None, extra_parts=None) -> Report:
+                 sections=None, extra_parts=None, only_studies: bool = False) -> Report:
     """Write ``report.md``, ``report.csv`` and a self-contained ``report.html`` to ``out_dir``.
 
     Parameters
@@ -613,6 +708,10 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
     extra_parts : sequence, optional
         ``(name, heading)`` parts after the studies; by default those of :data:`EXTRA_PARTS`
         that have sections or figures.
+    only_studies : bool
+        Report exactly the studies of ``evaluations_by_study``: the extra parts keep only
+        the sections that draw on them and the figures beside those sections
+        (:func:`parts_for_studies`). By default every extra part is reported whole.
 
     Returns
     -------
@@ -643,6 +742,11 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
         figures = {name: find_figures(name) for name in names}
     if sections is None:
         sections = {name: find_sections(name) for name in names}
+    if only_studies:
+        extra_parts, extra_sections, extra_figures = parts_for_studies(evaluations_by_study, extra_parts,
+                                                                       sections, figures)
+        sections = {**{s: sections.get(s, ()) for s in evaluations_by_study}, **extra_sections}
+        figures = {**{s: figures.get(s, ()) for s in evaluations_by_study}, **extra_figures}
     md = render_markdown(evaluations_by_study, audits, figures, registers=registers, out_dir=out_dir,
                          sections=sections, extra_parts=extra_parts)
     page = render_html(evaluations_by_study, audits, figures, registers=registers, sections=sections,
