@@ -196,3 +196,95 @@ def test_sections_and_extra_parts_are_included(tmp_path):
     assert "<h3>Power</h3>" in page
     assert "<td>1</td><td>2</td>" in page and "<li>two</li>" in page
     assert markdown_to_html("a `x` **y**") == "<p>a <code>x</code> <strong>y</strong></p>"
+
+
+# --------------------------------------------------------------------------- the studies named, exactly
+def _design_parts(tmp_path, monkeypatch):
+    """Two design sections with their figures: one draws on example_study's register, one on another study's."""
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
+    monkeypatch.setattr(paths, "DESIGNS", tmp_path / "designs")
+    (tmp_path / "designs").mkdir()
+    (tmp_path / "designs" / "mine.toml").write_text(
+        '[design]\nstudy = "mine_trial"\n[assumptions.n]\ntarget = "example_study:n_a"\n', encoding="utf-8")
+    (tmp_path / "designs" / "other.toml").write_text(
+        '[design]\nstudy = "other_trial"\n[assumptions.n]\nvalue = 40\n', encoding="utf-8")
+    sections = tmp_path / "build" / "design" / "sections"
+    sections.mkdir(parents=True)
+    (sections / "10_mine_power.md").write_text(
+        "### Mine: power\n\nAssumptions (from `data/designs/mine.toml`).\n", encoding="utf-8")
+    (sections / "20_other_power.md").write_text(
+        "### Other: power\n\nAssumptions (from `data/designs/other.toml`).\n", encoding="utf-8")
+    for stem in ("mine_power", "other_power"):
+        _figure(tmp_path / "figures" / "design" / f"{stem}.png")
+
+
+def _headings(path):
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+
+
+def test_section_studies_reads_the_design_file_the_section_names(tmp_path, monkeypatch):
+    from survrepro.report.build import section_studies
+
+    _design_parts(tmp_path, monkeypatch)
+    sections = tmp_path / "build" / "design" / "sections"
+    assert section_studies(sections / "10_mine_power.md") == {"mine_trial", "example_study"}
+    assert section_studies(sections / "20_other_power.md") == {"other_trial"}
+    lone = tmp_path / "lone.md"
+    lone.write_text("### No design file named here\n", encoding="utf-8")
+    assert section_studies(lone) == set()
+
+
+def test_named_study_gets_only_its_design_sections_and_figures_in_a_folder_of_its_own(tmp_path, monkeypatch, capsys):
+    reg = _setup(tmp_path, monkeypatch, TARGETS)
+    _design_parts(tmp_path, monkeypatch)
+    _figure(tmp_path / "figures" / "example_study" / "fig1_synthetic.png")
+    full = tmp_path / "build" / "report.md"
+    full.write_text("the full report\n", encoding="utf-8")
+    assert cli.main(["reproduce", str(reg.path)]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "build" / "report-example_study"
+    assert f"wrote {folder / 'report.md'}, {folder / 'report.csv'} and {folder / 'report.html'}" in out
+    assert full.read_text(encoding="utf-8") == "the full report\n"  # the full report is not overwritten
+    assert not (tmp_path / "build" / "report.csv").exists()
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert "### Mine: power" in md and "Other" not in md
+    assert "![mine_power](../../figures/design/mine_power.png)" in md and "other_power" not in md
+    assert "![fig1_synthetic](../../figures/example_study/fig1_synthetic.png)" in md
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Other: power" not in page and len(re.findall(r'src="data:image/png', page)) == 2
+
+
+def test_named_study_without_design_sections_reports_no_design_part(tmp_path, monkeypatch):
+    reg = _setup(tmp_path, monkeypatch, TARGETS)
+    _design_parts(tmp_path, monkeypatch)
+    (tmp_path / "designs" / "mine.toml").write_text('[design]\nstudy = "mine_trial"\n', encoding="utf-8")
+    assert cli.main(["reproduce", str(reg.path)]) == 0
+    md = tmp_path / "build" / "report-example_study" / "report.md"
+    assert _headings(md) == ["# Reproduction report", "## example_study: An invented two-arm study",
+                             "### Published against reproduced", "### Consistency audit: example_study"]
+
+
+def test_out_naming_build_writes_the_report_there(tmp_path, monkeypatch):
+    reg = _setup(tmp_path, monkeypatch, TARGETS)
+    _design_parts(tmp_path, monkeypatch)
+    assert cli.main(["reproduce", str(reg.path), "--out", str(tmp_path / "build")]) == 0
+    md = (tmp_path / "build" / "report.md").read_text(encoding="utf-8")
+    assert "### Mine: power" in md and "Other" not in md  # still exactly the study named
+    assert not (tmp_path / "build" / "report-example_study").exists()
+
+
+def test_every_study_by_default_writes_the_full_report_with_every_design_part(tmp_path, monkeypatch, capsys):
+    _setup(tmp_path, monkeypatch, TARGETS)
+    _design_parts(tmp_path, monkeypatch)
+    monkeypatch.setattr(paths, "PUBLISHED", tmp_path)
+    assert cli.main(["reproduce"]) == 0
+    assert f"wrote {tmp_path / 'build' / 'report.md'}" in capsys.readouterr().out
+    md = (tmp_path / "build" / "report.md").read_text(encoding="utf-8")
+    assert "### Mine: power" in md and "### Other: power" in md and "other_power.png" in md
+
+
+def test_subset_folder_names_every_study_in_order(monkeypatch, tmp_path):
+    from survrepro.cli.reproduce import subset_folder
+
+    monkeypatch.setattr(paths, "BUILD", tmp_path)
+    assert subset_folder(["levee2025", "extend_breast"]) == tmp_path / "report-levee2025-extend_breast"
