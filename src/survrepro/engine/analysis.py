@@ -48,6 +48,10 @@ def _p(value) -> str:
     return "not estimable" if value is None else f"{value:.4g}"
 
 
+#: R's ``coxph`` warning when Newton-Raphson uses up ``iter.max`` (20) iterations.
+R_NOT_CONVERGED = "Ran out of iterations and did not converge."
+
+
 def infinite_coefficient_warning(variables) -> str:
     """R's ``coxph`` warning for coefficients that may be infinite.
 
@@ -341,10 +345,15 @@ def _compare(t, e, labels, strata, arms, conf_level, ties):
         "score_pvalue": _num(cox.score_pvalue),
     }
     logrank = {"statistic": float(lr.statistic), "df": int(lr.df), "pvalue": float(lr.pvalue)}
-    warns = [infinite_coefficient_warning([i + 1 for i in infinite])] if infinite else []
-    # A fit that runs out of iterations only because a coefficient drifts to infinity is
-    # reported by the warning above; any other note of the fit is passed on as it is.
-    warns += [n for n in cox.notes if "may be infinite" not in n and not (infinite and "did not converge" in n)]
+    # The fit's warnings in R's words, as coxph gives them for the same data: running out of
+    # iterations (an arm without events, say), or R's check of a coefficient drifting to
+    # infinity after the log-likelihood converged. Which contrasts are shown as not estimated
+    # is the check above (a monotone partial likelihood), which holds in both cases.
+    flagged = _infinite_terms(cox)
+    warns = [] if cox.converged else [R_NOT_CONVERGED]
+    if flagged:
+        warns.append(infinite_coefficient_warning([i + 1 for i in flagged]))
+    warns += [n for n in cox.notes if "may be infinite" not in n and "did not converge" not in n]
     return comparisons, cox_tests, logrank, warns
 
 
