@@ -411,13 +411,14 @@ def _inconsistent(report) -> list:
     return [f for f in report.findings if f.status == "inconsistent"]
 
 
-def run(n_studies: int | None = None, seed: int = SEED, corruptions: int = 2, verbose: bool = False) -> dict:
+def run(n_studies: int | None = None, seed: int = SEED, corruptions: int = 2, verbose: bool = False,
+        n_simulated: int = SIMULATED, bootstraps: int = BOOTSTRAPS) -> dict:
     """Audit every honest register and its corrupted copies; return the figures."""
     from survrepro.register.audit import audit_register
     from survrepro.register.schema import load_register
 
     start = _clock.perf_counter()
-    studies = corpus(seed=seed)
+    studies = corpus(n_simulated=n_simulated, bootstraps=bootstraps, seed=seed)
     if n_studies is not None:
         studies = studies[:: max(1, len(studies) // n_studies)][:n_studies]
     regs, skipped = [], []
