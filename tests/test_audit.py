@@ -400,7 +400,7 @@ def test_confidence_level_is_printed(tmp_path):
 
 def test_default_level_is_said(tmp_path):
     f = one(audit(tmp_path, _hr_p(0.98, 0.77, 1.26, 0.911)), "hr_ci_symmetry")
-    assert "(95% CI 0.77-1.26 (confidence level not given; 95% assumed))" in f.arithmetic
+    assert "(95% CI 0.77-1.26; confidence level not given, 95% assumed)" in f.arithmetic
 
 
 def test_events_fewer_than_the_interval_needs(tmp_path):

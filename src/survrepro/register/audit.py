@@ -572,7 +572,8 @@ def _hr_symmetry(endpoint: str, g: dict) -> Finding:
     within = lo <= h <= hi
     level, level_note = _level(lo_t, hi_t)
     text = (
-        f"{endpoint} HR {hr_t.printed} ({_pct(level)} CI {lo_t.printed}-{hi_t.printed}{level_note}): "
+        f"{endpoint} HR {hr_t.printed} ({_pct(level)} CI {lo_t.printed}-{hi_t.printed}"
+        f"{'; confidence level not given, 95% assumed' if level_note else ''}): "
         f"log HR = {math.log(h):.4f} "
         f"(from {log_h[0]:.4f} to {log_h[1]:.4f} over the rounding of the HR, {h_r[0]:g}-{h_r[1]:g}); "
         f"midpoint of the log CI = (log {lo_t.printed} + log {hi_t.printed})/2 = {math.log(gm):.4f} "
