@@ -440,3 +440,20 @@ def test_corpus_registers_load_and_say_their_data():
     assert by_id["n_male"]["value"] == 138 and by_id["n_female"]["value"] == 90
     assert by_id["hr_female"]["value"] == 0.59 and by_id["p_logrank"]["value"] == 0.001
     assert regs[-1]["study"]["data"].startswith("SYNTHETIC")
+
+
+def test_events_of_a_contrast_among_three_arms_count_every_arm(tmp_path):
+    # HR 0.80 (0.55-1.16): at least 4/SE^2 = 26.0 events; the two arms compared have 20 patients,
+    # but with three arms the events of the third enter the information of the contrast too
+    study = dict(COHORT, design="randomized")
+    q = "HR 0.80 (95% CI 0.55-1.16)"
+    ts = [target("n_x", "n", 10, arm="x"), target("n_y", "n", 10, arm="y"), target("n_z", "n", 200, arm="z"),
+          target("hr", "hr", 0.80, arms=["y", "x"], decimals=2, quote=q),
+          target("lo", "hr_ci_low", 0.55, arms=["y", "x"], decimals=2, quote=q),
+          target("hi", "hr_ci_high", 1.16, arms=["y", "x"], decimals=2, quote=q)]
+    f = one(audit(tmp_path, ts, study=study), "hr_ci_events")
+    assert f.status == "consistent" and "the 220 patients of the study's 3 arms" in f.arithmetic
+    (tmp_path / "two").mkdir()
+    two = dict(study, arms=study["arms"][:2])
+    f = one(audit(tmp_path / "two", ts[:2] + ts[3:], study=two), "hr_ci_events")
+    assert f.status == "inconsistent" and "the 20 patients of the two arms" in f.arithmetic
