@@ -7,6 +7,7 @@ written out, pnorm/qnorm for the Wald p, implied events and Schoenfeld's formula
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -320,3 +321,139 @@ def test_cli_bad_inputs_exit_2(tmp_path, capsys):
     broken.write_text("[study\n", encoding="utf-8")
     assert cli.main(["audit", str(broken)]) == 2
     assert "is not valid TOML" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- which test produced the p
+def _hr_p(hr, lo, hi, p, test="logrank", n=(120, 120), decimals=3, level=None):
+    q = f"HR {hr:.2f} (95% CI {lo:.2f}-{hi:.2f}); P = {p:.{decimals}f}"
+    method = {"test": test} if test else None
+    ts = [target("n_a", "n", n[0], arm="a"), target("n_b", "n", n[1], arm="b")]
+    for tid, quantity, value in (("hr", "hr", hr), ("lo", "hr_ci_low", lo), ("hi", "hr_ci_high", hi)):
+        extra = {"method": {"confidence_level": level}} if level and quantity != "hr" else {}
+        ts.append(target(tid, quantity, value, arms=["a", "b"], decimals=2, quote=q, **extra))
+    extra = {"method": method} if method else {}
+    ts.append(target("p", "p_value", p, arms=["a", "b"], decimals=decimals, quote=q, **extra))
+    return ts
+
+
+@pytest.mark.parametrize("test", ["logrank", None])
+def test_logrank_p_beside_wald_interval_is_not_inconsistent(tmp_path, test):
+    # HR 0.98 (0.77-1.26): the Wald p is 0.872, an honest log-rank p 0.911 (the tests differ)
+    f = one(audit(tmp_path, _hr_p(0.98, 0.77, 1.26, 0.911, test=test)), "hr_ci_p_value")
+    assert f.status == "consistent"
+    assert f.values["wald_p"] == pytest.approx(0.872, abs=5e-4)
+    assert f.values["allowed_p_low"] <= 0.911 <= f.values["allowed_p_high"]
+    assert "lies within that allowance" in f.arithmetic
+
+
+def test_wald_p_stated_is_held_to_the_wald_range(tmp_path):
+    f = one(audit(tmp_path, _hr_p(0.98, 0.77, 1.26, 0.911, test="wald")), "hr_ci_p_value")
+    assert f.status == "inconsistent"
+    assert f.values["allowed_p_low"] == f.values["wald_p_low"]
+
+
+@pytest.mark.parametrize(
+    "hr, lo, hi, honest, corrupted",
+    [
+        (0.98, 0.77, 1.26, 0.911, 0.011),    # first decimal of the p changed
+        (0.59, 0.42, 0.82, 0.001, 0.061),    # lung by sex; log-rank 0.001
+        (0.69, 0.54, 0.89, 0.003, 0.033),    # GBSG2 by hormonal therapy
+        (0.74, 0.55, 1.01, 0.055, 0.555),
+    ],
+)
+def test_changed_digit_in_p_is_caught(tmp_path, hr, lo, hi, honest, corrupted):
+    (tmp_path / "honest").mkdir()
+    (tmp_path / "bad").mkdir()
+    ok = one(audit(tmp_path / "honest", _hr_p(hr, lo, hi, honest)), "hr_ci_p_value")
+    bad = one(audit(tmp_path / "bad", _hr_p(hr, lo, hi, corrupted)), "hr_ci_p_value")
+    assert ok.status == "consistent"
+    assert bad.status == "inconsistent" and "outside that allowance too" in bad.arithmetic
+
+
+def test_ratio_bounds_of_the_tests():
+    from survrepro.register.audit import z_ratio_to_wald
+
+    assert z_ratio_to_wald("wald", 0.7) == (1.0, 1.0)
+    lo, hi = z_ratio_to_wald("logrank", 0.7)
+    assert lo < 1 < hi and lo == pytest.approx(math.exp(-0.49 / 4)) and hi == pytest.approx(math.exp(0.49 / 8))
+    assert z_ratio_to_wald(None, 0.7) == (lo, hi)
+    lr = z_ratio_to_wald("likelihood_ratio", 0.7)
+    assert lr[0] < lo and lr[1] > hi
+
+
+def test_confidence_level_is_printed(tmp_path):
+    # a 96% interval: z = 2.0537, and every sentence says 96%
+    import math as m
+
+    z = 2.053748910631823
+    lo, hi = round(m.exp(m.log(0.7) - z * 0.2), 2), round(m.exp(m.log(0.7) + z * 0.2), 2)
+    rep = audit(tmp_path, _hr_p(0.70, lo, hi, 0.075, level=0.96))
+    sym = one(rep, "hr_ci_symmetry")
+    assert "(96% CI " in sym.arithmetic and "95%" not in sym.arithmetic
+    assert sym.values["confidence_level"] == 0.96
+    pv = one(rep, "hr_ci_p_value")
+    assert "z = 2.0537 for a 96% interval" in pv.arithmetic and "95%" not in pv.arithmetic
+    assert pv.values["confidence_level"] == 0.96 and pv.status == "consistent"
+    ev = one(rep, "hr_ci_events")
+    assert "2.0537" in ev.arithmetic
+
+
+def test_default_level_is_said(tmp_path):
+    f = one(audit(tmp_path, _hr_p(0.98, 0.77, 1.26, 0.911)), "hr_ci_symmetry")
+    assert "(95% CI 0.77-1.26; confidence level not given, 95% assumed)" in f.arithmetic
+
+
+def test_events_fewer_than_the_interval_needs(tmp_path):
+    # HR 0.91 (0.34-2.48): SE up to (log 2.485 - log 0.335)/3.92 = 0.5112 over the rounding, so at least
+    # 4/SE^2 = 15.3 events whatever the split
+    ts = _hr_targets() + [target("ev_a", "count", 4, arm="a", count_of="events"),
+                          target("ev_b", "count", 5, arm="b", count_of="events")]
+    f = one(audit(tmp_path, ts), "hr_ci_events")
+    assert f.status == "inconsistent" and f.values["events_at_least"] == pytest.approx(15.31, abs=0.01)
+    assert "fewer than the 15.3 the interval needs at least" in f.arithmetic
+
+
+# --------------------------------------------------------------------------- the corpus benchmark
+def test_small_corpus_run():
+    import time
+
+    from survrepro.bench import corpus
+
+    start = time.perf_counter()
+    res = corpus.run(n_studies=5, corruptions=1, n_simulated=10, bootstraps=1)
+    assert time.perf_counter() - start < 10
+    assert res["studies"] == 5 and res["false_alarms"] == []
+    assert sum(res["tried"].values()) >= 15 and sum(res["detected"].values()) >= 1
+    text = corpus.report(res)
+    assert "False alarms: 0 of 5 studies" in text and "p_value" in text
+
+
+def test_corpus_registers_load_and_say_their_data():
+    from survrepro.bench import corpus
+
+    studies = corpus.corpus(n_simulated=3, bootstraps=0)
+    regs = [corpus.register_of(s) for s in studies]
+    assert all(r is not None for r in regs)
+    lung = next(r for r in regs if r["study"]["id"] == "lung_sex")
+    assert "R survival::lung" in lung["study"]["data"]
+    by_id = {t["id"]: t for t in lung["target"]}
+    assert by_id["n_male"]["value"] == 138 and by_id["n_female"]["value"] == 90
+    assert by_id["hr_female"]["value"] == 0.59 and by_id["p_logrank"]["value"] == 0.001
+    assert regs[-1]["study"]["data"].startswith("SYNTHETIC")
+
+
+def test_events_of_a_contrast_among_three_arms_count_every_arm(tmp_path):
+    # HR 0.80 (0.55-1.16): at least 4/SE^2 = 26.0 events; the two arms compared have 20 patients,
+    # but with three arms the events of the third enter the information of the contrast too
+    study = dict(COHORT, design="randomized")
+    q = "HR 0.80 (95% CI 0.55-1.16)"
+    ts = [target("n_x", "n", 10, arm="x"), target("n_y", "n", 10, arm="y"), target("n_z", "n", 200, arm="z"),
+          target("hr", "hr", 0.80, arms=["y", "x"], decimals=2, quote=q),
+          target("lo", "hr_ci_low", 0.55, arms=["y", "x"], decimals=2, quote=q),
+          target("hi", "hr_ci_high", 1.16, arms=["y", "x"], decimals=2, quote=q)]
+    f = one(audit(tmp_path, ts, study=study), "hr_ci_events")
+    assert f.status == "consistent" and "the 220 patients of the study's 3 arms" in f.arithmetic
+    (tmp_path / "two").mkdir()
+    two = dict(study, arms=study["arms"][:2])
+    f = one(audit(tmp_path / "two", ts[:2] + ts[3:], study=two), "hr_ci_events")
+    assert f.status == "inconsistent" and "the 20 patients of the two arms" in f.arithmetic

@@ -169,7 +169,9 @@ def test_log_hazard_ratio_untied_matches_cox_ph_on_distinct_times(rows, rnd):
         _check_cox(fit, _reference_cox(t, e, x, ties))
     general = log_hazard_ratio(t, e, x)
     if fit is not None and general is not None:
-        assert fit == pytest.approx(general, rel=1e-7)
+        # the general fit stops at a relative change of 1e-9 in the log partial likelihood, so a
+        # coefficient near 0 (0.0196065561 against 0.0196065582) agrees to about 1e-9, not to a relative 1e-7
+        assert fit == pytest.approx(general, rel=1e-7, abs=1e-8)
 
 
 @pytest.mark.parametrize("case", [c for c in SEEDED if c.startswith("distinct")])

@@ -8,8 +8,11 @@ Before any data is made, the numbers a paper prints can be checked against one a
   patients in an arm (evaluable, say) against the arm's size;
 * ``hr_ci_symmetry``: a hazard ratio against its confidence interval (on the log scale the
   estimate is the interval's midpoint), allowing for the rounding of all three numbers;
-* ``hr_ci_p_value``: the Wald p-value implied by the interval against the printed p;
-* ``hr_ci_events``: the number of events the width of the interval implies;
+* ``hr_ci_p_value``: the Wald p-value implied by the interval against the printed p,
+  allowing for the test that produced it (log-rank, score and likelihood-ratio p values
+  differ from the Wald p by an amount bounded by the HR and the events);
+* ``hr_ci_events``: the number of events the width of the interval implies (at least
+  ``4/SE²`` whatever the allocation);
 * ``contingency_p_value``: which common tests reproduce a printed p over a table of
   counts (Pearson chi-square with and without continuity correction, likelihood-ratio
   G-test, Fisher / Fisher-Freeman-Halton exact test);
@@ -58,6 +61,7 @@ __all__ = [
     "wald_p_from_ci",
     "events_from_ci",
     "ci_log_se",
+    "z_ratio_to_wald",
 ]
 
 STATUSES = ("consistent", "inconsistent", "cannot tell")
@@ -331,6 +335,11 @@ def _rounding(t: Target) -> tuple[float, float]:
     return printed_interval(t.value, t.decimals)
 
 
+def _pct(level: float) -> str:
+    """A confidence level as printed: 0.95 -> '95%', 0.975 -> '97.5%'."""
+    return f"{100 * level:.6g}%"
+
+
 def _level(*targets: Target) -> tuple[float, str]:
     for t in targets:
         lv = t.settings.get("confidence_level")
@@ -534,6 +543,7 @@ class _LogSE:
     low: float
     high: float
     text: str
+    level: float = 0.95
 
 
 def _log_se(g: dict) -> _LogSE:
@@ -544,9 +554,10 @@ def _log_se(g: dict) -> _LogSE:
     se_r = _se_range(lo_t, hi_t, z)
     text = (
         f"SE(log HR) = (log {hi_t.printed} - log {lo_t.printed})/(2 × {z:.4f}) = {se:.4f} "
-        f"(from {se_r[0]:.4f} to {se_r[1]:.4f} over the rounding of both limits){level_note}"
+        f"(z = {z:.4f} for a {_pct(level)} interval; from {se_r[0]:.4f} to {se_r[1]:.4f} over the rounding "
+        f"of both limits){level_note}"
     )
-    return _LogSE(se, se_r[0], se_r[1], text)
+    return _LogSE(se, se_r[0], se_r[1], text, level)
 
 
 def _hr_symmetry(endpoint: str, g: dict) -> Finding:
@@ -559,8 +570,11 @@ def _hr_symmetry(endpoint: str, g: dict) -> Finding:
     gm = math.sqrt(lo * hi)
     overlap = log_h[0] <= mid[1] and mid[0] <= log_h[1]
     within = lo <= h <= hi
+    level, level_note = _level(lo_t, hi_t)
     text = (
-        f"{endpoint} HR {hr_t.printed} (95% CI {lo_t.printed}-{hi_t.printed}): log HR = {math.log(h):.4f} "
+        f"{endpoint} HR {hr_t.printed} ({_pct(level)} CI {lo_t.printed}-{hi_t.printed}"
+        f"{'; confidence level not given, 95% assumed' if level_note else ''}): "
+        f"log HR = {math.log(h):.4f} "
         f"(from {log_h[0]:.4f} to {log_h[1]:.4f} over the rounding of the HR, {h_r[0]:g}-{h_r[1]:g}); "
         f"midpoint of the log CI = (log {lo_t.printed} + log {hi_t.printed})/2 = {math.log(gm):.4f} "
         f"(from {mid[0]:.4f} to {mid[1]:.4f} over the rounding of both limits), i.e. HR = "
@@ -572,44 +586,164 @@ def _hr_symmetry(endpoint: str, g: dict) -> Finding:
         "hr_ci_symmetry", (hr_t.id, lo_t.id, hi_t.id), "consistent" if overlap and within else "inconsistent", text,
         (("log_hr", math.log(h)), ("log_hr_low", log_h[0]), ("log_hr_high", log_h[1]),
          ("log_ci_mid", math.log(gm)), ("log_ci_mid_low", mid[0]), ("log_ci_mid_high", mid[1]),
-         ("hr_from_ci", gm)),
+         ("hr_from_ci", gm), ("confidence_level", level)),
     )
 
 
+#: Allowance on the z scale, in units of SE(log HR) (``2/sqrt(D)`` for 1:1 allocation), for the
+#: difference tied event times make between a log-rank statistic (hypergeometric variance,
+#: observed minus expected) and the Cox fit behind the interval (Efron's approximation).
+#: The largest difference in the corpus benchmark (``python -m survrepro.bench.corpus``,
+#: bootstrap resamples with many ties among them) was 0.47 SE.
+TIES_ALLOWANCE = 0.5
+
+#: What the tests of a two-arm survival comparison are called in the findings.
+_HR_TEST_LABEL = {
+    "wald": "Wald",
+    "logrank": "log-rank",
+    "score": "score",
+    "likelihood_ratio": "likelihood-ratio",
+}
+
+
+def z_ratio_to_wald(test: str | None, a: float) -> tuple[float, float]:
+    """Bounds on ``z_test / z_Wald`` for a two-arm Cox comparison whose ``|log HR|`` is ``a``.
+
+    For a binary covariate the Cox information at ``b`` is a sum over events of
+    ``v_j(b) = p_j(b)(1 - p_j(b))``, ``p_j(b)`` the share of arm 1 in the ``b``-weighted risk
+    set. The Wald statistic is ``β̂ sqrt(I(β̂))``.
+
+    * Score (log-rank): ``U(0)/sqrt(I(0))`` with ``U(0) = Σ (p_j(β̂) - p_j(0))``. Expanded in
+      ``β̂`` the first-order terms of the two statistics are equal, so the ratio is
+      ``1 + O(a²)``: over every composition of the risk sets it stays within
+      ``exp(-a²/12)`` to ``2 sinh(a/2)/a ~ exp(a²/24)`` (found by numerical search; a risk set
+      of one fixed composition gives exactly the upper value). The bounds returned,
+      ``exp(-a²/4)`` to ``exp(a²/8)``, are three times as wide on the log scale.
+    * Likelihood ratio: ``β̂²`` times a weighted mean of ``I`` over ``[0, β̂]``; each ``v_j``
+      changes by a factor between ``e^-|s|`` and ``e^|s|`` when ``b`` moves by ``s``, so
+      ``e^(-a/2)`` to ``e^(a/2)``.
+    * Wald: 1.
+
+    A test that is not stated is taken to be Wald or log-rank (score), the tests that
+    accompany a Cox hazard ratio; a likelihood-ratio p has to be stated.
+
+    Parameters
+    ----------
+    test : str or None
+        ``wald``, ``logrank``, ``score``, ``likelihood_ratio``, or None when not stated.
+    a : float
+        ``|log HR|`` (>= 0).
+
+    Returns
+    -------
+    tuple of float
+        (lowest, highest) ratio.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in z_ratio_to_wald("logrank", 0.5)]
+    [0.9394, 1.0317]
+    >>> [round(x, 4) for x in z_ratio_to_wald("likelihood_ratio", 0.5)]
+    [0.7788, 1.284]
+    >>> z_ratio_to_wald("wald", 0.5)
+    (1.0, 1.0)
+    """
+    if test == "wald" or a <= 0.0:
+        return 1.0, 1.0
+    if test == "likelihood_ratio":
+        return math.exp(-a / 2), math.exp(a / 2)
+    return math.exp(-a * a / 4), math.exp(a * a / 8)
+
+
+def _p_test(p_t: Target) -> tuple[str | None, str]:
+    """(test the p comes from, or None when not stated or only assumed; its wording)."""
+    test = p_t.settings.get("test")
+    if test in _HR_TEST_LABEL and not p_t.assumed:
+        return test, f"a {_HR_TEST_LABEL[test]} test (as the register states)"
+    if test in _HR_TEST_LABEL:
+        return None, f"a test the source does not state (the register assumes {_HR_TEST_LABEL[test]})"
+    return None, "a test the register does not state"
+
+
 def _hr_p_value(g: dict, ids: tuple, se: _LogSE) -> Finding | None:
-    """The Wald p-value the interval implies against the printed p (or bound)."""
+    """The p-value the HR and its interval allow against the printed p (or bound).
+
+    The Wald p is computed over the rounding of the HR and both limits. A p from another
+    test (log-rank, score, likelihood ratio; or a test not stated) may differ from it:
+    its z may lie between the Wald z times the bounds of :func:`z_ratio_to_wald` at the
+    largest ``|log HR|`` the rounding allows, widened by :data:`TIES_ALLOWANCE` times ``SE``
+    for tied event times, which move the log-rank statistic away from the Cox fit's. A printed p outside the Wald range but inside that
+    allowance is consistent; outside both it is inconsistent.
+    """
     p_t = g.get("p") or g.get("p_bound")
     if p_t is None:
         return None
     hr_t, lo_t, hi_t = g["estimate"], g["low"], g["high"]
     h = float(hr_t.value)
-    level, _ = _level(lo_t, hi_t)
+    level = se.level
     p = wald_p_from_ci(h, float(lo_t.value), float(hi_t.value), level)
     a_lo, a_hi = _abs_log_range(*_rounding(hr_t))
-    p_r = (float(2 * stats.norm.sf(a_hi / se.low)), float(2 * stats.norm.sf(a_lo / se.high)))
+    z_r = (a_lo / se.high, a_hi / se.low)
+    p_r = (float(2 * stats.norm.sf(z_r[1])), float(2 * stats.norm.sf(z_r[0])))
+    test, test_text = _p_test(p_t)
+    r_lo, r_hi = z_ratio_to_wald(test, a_hi)
+    ties = 0.0 if test == "wald" else TIES_ALLOWANCE * se.high
+    z_a = (max(0.0, z_r[0] * r_lo - ties), z_r[1] * r_hi + ties)
+    p_a = (float(2 * stats.norm.sf(z_a[1])), float(2 * stats.norm.sf(z_a[0])))
+    allowance = (
+        "" if test == "wald" else
+        f" A p from {test_text} may have z from {z_r[0]:.4f} × {r_lo:.4f} - {ties:.4f} to "
+        f"{z_r[1]:.4f} × {r_hi:.4f} + {ties:.4f} (test against Wald at |log HR| up to {a_hi:.4f}, and "
+        f"{TIES_ALLOWANCE:g} SE for tied times), i.e. P from {p_a[0]:.4f} to {p_a[1]:.4f}."
+    )
     if not QUANTITIES[p_t.quantity].bound:
         pr = _rounding(p_t)
         ok_point = matches(p_t, p)[0]
         overlap = p_r[0] <= pr[1] and pr[0] <= p_r[1]
-        status = "consistent" if overlap else "inconsistent"
+        allowed = p_a[0] <= pr[1] and pr[0] <= p_a[1]
+        status = "consistent" if overlap or allowed else "inconsistent"
         verdict = (
             f"the printed P = {p_t.printed} stands for {pr[0]:g} to {pr[1]:g}; the ranges "
             f"{'overlap' if overlap else 'do not overlap'}"
             + ("" if ok_point else f" (at the printed values the Wald p prints as {round_half_away(p, p_t.decimals):.{p_t.decimals}f})")
         )
+        if not overlap and test != "wald":
+            verdict += (
+                f". {allowance.strip()} The printed P "
+                + ("lies within that allowance" if allowed else "lies outside that allowance too")
+            )
+        elif test != "wald":
+            verdict += "." + allowance.rstrip(".")
     else:
         holds = [matches(p_t, x)[0] for x in p_r]
-        status = "consistent" if all(holds) else ("inconsistent" if not any(holds) else "cannot tell")
-        verdict = f"the bound P {p_t.comparator} {p_t.value:g} holds for {'all' if all(holds) else ('none' if not any(holds) else 'part')} of that range"
+        holds_allowed = [matches(p_t, x)[0] for x in p_a]
+        if all(holds):
+            status = "consistent"
+        elif not any(holds) and not any(holds_allowed):
+            status = "inconsistent"
+        else:
+            status = "cannot tell"
+        verdict = (
+            f"the bound P {p_t.comparator} {p_t.value:g} holds for "
+            f"{'all' if all(holds) else ('none' if not any(holds) else 'part')} of that range"
+        )
+        if not all(holds) and test != "wald":
+            verdict += (
+                f". {allowance.strip()} The bound holds for "
+                + ("none" if not any(holds_allowed) else ("all" if all(holds_allowed) else "part"))
+                + " of that allowance"
+            )
     text = (
         f"{se.text}; z = |log HR|/SE = {abs(math.log(h)) / se.se:.4f}; Wald p = 2(1 - Φ(z)) = {p:.4f} "
         f"(from {p_r[0]:.4f} to {p_r[1]:.4f} over the rounding of HR and CI); {verdict}. "
-        f"The register's p comes from: {p_t.settings.get('test', 'test not stated')}."
+        f"The register's p comes from {test_text}."
     )
     return Finding(
         "hr_ci_p_value", ids + (p_t.id,), status, text,
         (("se", se.se), ("se_low", se.low), ("se_high", se.high), ("wald_p", p),
-         ("wald_p_low", p_r[0]), ("wald_p_high", p_r[1]), ("printed_p", p_t.value)),
+         ("wald_p_low", p_r[0]), ("wald_p_high", p_r[1]), ("allowed_p_low", p_a[0]),
+         ("allowed_p_high", p_a[1]), ("test", test or "not stated"), ("confidence_level", level),
+         ("printed_p", p_t.value)),
     )
 
 
@@ -637,18 +771,32 @@ def _hr_events(reg: Register, endpoint: str, arms, ids: tuple, se: _LogSE) -> Fi
         f"{se.text}; events D = 1/(p(1-p) SE²) with {frac_text}: D = {d:.1f} "
         f"(from {d_r[0]:.1f} to {d_r[1]:.1f} over the rounding)."
     )
+    # The Cox information of a binary contrast is at most D/4 (each event adds p(1 - p) <= 1/4),
+    # so SE² >= 4/D: at least 4/SE² events, whatever the allocation, the HR or the ties. With
+    # more than two arms the events of every arm enter the information of a contrast.
+    d_min = 4.0 / se.high ** 2
+    k_arms = len(reg.study.arms)
+    _, (n_all, _) = _arm_sizes(reg)
+    text += f" At least 4/SE² = {d_min:.1f} events whatever the split (the information is at most D/4)."
     if pub_events is not None:
         inside = math.floor(d_r[0]) <= pub_events <= math.ceil(d_r[1])
-        status = "consistent" if inside else "cannot tell"
+        possible = k_arms > 2 or pub_events >= math.floor(d_min)
+        status = "consistent" if inside else ("cannot tell" if possible else "inconsistent")
         text += (
             f" The printed number of events is {pub_events}, "
-            + ("inside that range." if inside else "outside that range; the formula is an approximation, so this alone does not settle it.")
+            + ("inside that range." if inside else
+               "outside that range; the formula is an approximation, so this alone does not settle it." if possible
+               else f"fewer than the {d_min:.1f} the interval needs at least.")
         )
     elif n_pat is not None:
-        status = "consistent" if d_r[0] <= n_pat else "inconsistent"
+        who = n_pat if k_arms == 2 else n_all
+        ok = who is None or d_min <= who
+        status = "consistent" if ok else "inconsistent"
+        pats = (f"the {n_pat} patients of the two arms" if k_arms == 2 else
+                f"the {who} patients of the study's {k_arms} arms" if who is not None else "the patients")
         text += (
-            f" No event count is printed; the {n_pat} patients of the two arms "
-            + ("can have had that many events." if d_r[0] <= n_pat else "could not have had that many first events.")
+            f" No event count is printed; {pats} "
+            + ("can have had that many events." if ok else "could not have had that many first events.")
         )
     else:
         status = "cannot tell"
@@ -656,7 +804,7 @@ def _hr_events(reg: Register, endpoint: str, arms, ids: tuple, se: _LogSE) -> Fi
     return Finding(
         "hr_ci_events", ids + tuple(t.id for t in events), status, text,
         (("fraction_first_arm", frac), ("events", d), ("events_low", d_r[0]), ("events_high", d_r[1]),
-         ("patients", n_pat), ("published_events", pub_events)),
+         ("events_at_least", d_min), ("patients", n_pat), ("published_events", pub_events)),
     )
 
 
