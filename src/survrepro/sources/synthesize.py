@@ -63,6 +63,7 @@ Science 1983;220:671-680.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ __all__ = [
     "rounds_to",
     "landmark_conflicts",
     "notes_text",
+    "assumed_accrual",
 ]
 
 #: Endpoints of the patient model.
@@ -228,8 +230,10 @@ class SynthesisSpec:
         Arms or subgroups with their sizes; patients are assigned to them in order.
     group_column : str
         Name of the output column holding the group (``"arm"``, ``"subtype"``).
-    accrual_start, accrual_end : datetime.date
-        Entry dates are spread over ``[accrual_start, accrual_end]``.
+    accrual_start, accrual_end : datetime.date or None
+        Entry dates are spread over ``[accrual_start, accrual_end]``. Both ``None`` when the
+        study gives no accrual dates: an accrual window is then assumed
+        (:func:`assumed_accrual`) and the result's notes say so.
     constraints : tuple of Constraint
     cutoff : datetime.date, optional
         Data cut-off. When omitted it is chosen so that the reverse Kaplan–Meier median
@@ -249,13 +253,16 @@ class SynthesisSpec:
         Medians (months) of the construction step, overriding the defaults: ``pfs`` (when
         no median constraint gives it), ``post_progression_survival``, ``next_therapy_gap``,
         ``new_lesion_gap``; probabilities ``death_first`` and ``new_lesion_at_progression``.
+    accrual_precision : str
+        ``"month"`` (dates printed ``YYYY-MM``: one entry falls in the first and one in the
+        last month of the window) or ``"day"`` (``YYYY-MM-DD``: one entry on each date).
     """
 
     study: str
     groups: tuple
     group_column: str
-    accrual_start: _dt.date
-    accrual_end: _dt.date
+    accrual_start: _dt.date | None
+    accrual_end: _dt.date | None
     constraints: tuple
     cutoff: _dt.date | None = None
     endpoints: tuple = ("pfs", "os")
@@ -263,16 +270,20 @@ class SynthesisSpec:
     entry_column: str = "entry_date"
     followup_endpoint: str = "os"
     priors: dict = field(default_factory=dict)
+    accrual_precision: str = "month"
 
     def __post_init__(self):
+        check_choice(f"{self.study}: accrual_precision", self.accrual_precision, ("month", "day"))
+        if (self.accrual_start is None) != (self.accrual_end is None):
+            raise InputError(f"{self.study}: give both accrual dates or neither (then an accrual model is assumed).")
         if not self.groups:
             raise InputError(f"{self.study}: no groups; expected at least one with its size.")
         for g in self.groups:
             if not isinstance(g.n, (int, np.integer)) or g.n <= 0:
                 raise InputError(f"{self.study}: group {g.id!r} has size {g.n!r}; expected a whole number > 0.")
-        if self.accrual_end < self.accrual_start:
+        if self.accrual_start is not None and self.accrual_end < self.accrual_start:
             raise InputError(f"{self.study}: accrual ends ({self.accrual_end}) before it starts ({self.accrual_start}).")
-        if self.cutoff is not None and self.cutoff < self.accrual_end:
+        if self.cutoff is not None and self.accrual_end is not None and self.cutoff < self.accrual_end:
             raise InputError(f"{self.study}: data cut-off {self.cutoff} is before the end of accrual {self.accrual_end}.")
         ids = {g.id for g in self.groups}
         for c in self.constraints:
@@ -1498,6 +1509,68 @@ def _entry_date(spec, a) -> _dt.date:
     return spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * DAYS_PER_MONTH)))
 
 
+def _hundredths_of_day(spec, day: _dt.date) -> int:
+    """Entry time (hundredths of a month after accrual start) whose date is ``day``."""
+    days = (day - spec.accrual_start).days
+    a = int(round(days / DAYS_PER_MONTH * 100))
+    while _entry_date(spec, a) > day:
+        a -= 1
+    while _entry_date(spec, a) < day:
+        a += 1
+    return a
+
+
+def assumed_accrual(spec) -> tuple:
+    """The accrual window assumed when a study gives no accrual dates, and the sentence saying so.
+
+    Entry is assumed uniform over a window of ``W`` months starting on 2000-01-01 (a nominal
+    date: no calendar date is published). With the cut-off set by the median follow-up
+    ``M`` (the reverse Kaplan-Meier median of uniform potential follow-up is about
+    ``cutoff - W/2``), ``W = M`` makes the potential follow-up span ``M/2`` to ``3M/2``;
+    ``W`` is widened to ``2(1.1 T - M)`` where ``T``, the latest printed median or median
+    limit, would otherwise lie beyond the longest follow-up. Without a median follow-up
+    ``W`` is twice the latest printed median (12 months when none is printed).
+
+    Parameters
+    ----------
+    spec : SynthesisSpec
+        A specification without accrual dates.
+
+    Returns
+    -------
+    tuple
+        ``(accrual_start, accrual_end, note)``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+    ...     accrual_start=None, accrual_end=None,
+    ...     constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
+    >>> assumed_accrual(spec)[:2]
+    (datetime.date(2000, 1, 1), datetime.date(2001, 7, 1))
+    """
+    start = _dt.date(2000, 1, 1)
+    fu = [c.value for c in spec.constraints if c.quantity == "median_followup"]
+    times = [c.value for c in spec.constraints if c.quantity in ("median", "median_ci_low", "median_ci_high")]
+    latest = max(times) if times else None
+    if fu:
+        m = float(fu[0])
+        width = max(m, 2 * (1.1 * latest - m)) if latest is not None else m
+        why = (f"a window of {width:.1f} months (the published median follow-up {m:g} months"
+               + (", widened so that the latest printed median or limit lies within follow-up" if width > m else "")
+               + "), so that potential follow-up spans about half to one and a half times the median follow-up")
+    else:
+        width = 2 * latest if latest is not None else 12.0
+        why = (f"a window of {width:.1f} months (twice the latest printed median)" if latest is not None
+               else "a window of 12 months (nothing printed says more)")
+    end = start + _dt.timedelta(days=int(round(width * DAYS_PER_MONTH)))
+    note = (f"ASSUMED accrual: the study gives no accrual dates, so entry is assumed uniform over {why}, "
+            f"from the nominal date {start.isoformat()} to {end.isoformat()}; entry dates are therefore not "
+            "calendar dates, and the cut-off follows from the median follow-up.")
+    return start, end, note
+
+
 def _anchor_accrual(spec, s, cutoff, notes) -> None:
     """Put one entry in the first and one in the last month of the accrual window.
 
@@ -1514,11 +1587,18 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
         ("first", first_month, int(round(0.5 * 100))),  # mid-month of the first month
         ("last", last_month, int(round((days_to_last + 14) / DAYS_PER_MONTH * 100))),
     )
+    period = (lambda d: (d.year, d.month))
+    if spec.accrual_precision == "day":  # dates to the day: one entry on each of them
+        targets = (("first", spec.accrual_start, 0),
+                   ("last", spec.accrual_end, _hundredths_of_day(spec, spec.accrual_end)))
+        period = (lambda d: d)
     before = _derive(s, cutoff)
     for which, month, a_new in targets:
-        months = [(_entry_date(spec, a).year, _entry_date(spec, a).month) for a in s["a"]]
+        months = [period(_entry_date(spec, a)) for a in s["a"]]
         if month in months:
             continue
+        unit = spec.accrual_precision
+        label = month.isoformat() if unit == "day" else f"{month[0]}-{month[1]:02d}"
         order = np.argsort(s["a"], kind="stable")
         if which == "last":
             order = order[::-1]
@@ -1529,8 +1609,8 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
             if all(np.array_equal(before[k][0][i], after[k][0][i]) and np.array_equal(before[k][1][i], after[k][1][i])
                    if isinstance(before[k], tuple) else before[k][i] == after[k][i] for k in before):
                 notes.append(
-                    f"Accrual: no entry fell in the {which} month of the published window "
-                    f"({month[0]}-{month[1]:02d}); the entry of one patient whose every endpoint ended by an "
+                    f"Accrual: no entry fell in the {which} {unit} of the published window "
+                    f"({label}); the entry of one patient whose every endpoint ended by an "
                     f"event before the cut-off was moved there ({_entry_date(spec, old)} to "
                     f"{_entry_date(spec, a_new)}), which changes none of the analysed times."
                 )
@@ -1538,8 +1618,8 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
             s["a"][i] = old
         else:
             notes.append(
-                f"Accrual: no entry fell in the {which} month of the published window "
-                f"({month[0]}-{month[1]:02d}), and no patient could be moved there without changing an analysed time."
+                f"Accrual: no entry fell in the {which} {unit} of the published window "
+                f"({label}), and no patient could be moved there without changing an analysed time."
             )
 
 
@@ -1666,6 +1746,12 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         raise InputError(f"max_iter must be a whole number >= 0; got {max_iter!r}.")
     rng = np.random.default_rng(seed)
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
+    anchor = True
+    if spec.accrual_start is None:
+        start, end, note = assumed_accrual(spec)
+        spec = dataclasses.replace(spec, accrual_start=start, accrual_end=end)
+        notes.append(note)
+        anchor = False  # no published window to hold entries to
     group = np.concatenate([np.full(g.n, g.id, dtype=object) for g in spec.groups]).astype(str)
     constraints = tuple(spec.constraints)
     conflicts = landmark_conflicts(constraints, {})
@@ -1680,7 +1766,8 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     else:
         frozen = built
     s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
-    _anchor_accrual(spec, s, cutoff, notes)
+    if anchor:
+        _anchor_accrual(spec, s, cutoff, notes)
     # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
     df = _frame(spec, s, group, cutoff)
     results = evaluate(df, spec)
