@@ -1186,9 +1186,12 @@ def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follo
     b, se = log_hazard_ratio(times[patients] / 100.0, events[patients], target.in_first_arm, ties=target.ties)
     beta_centre, se_centre = target.centre
     by_arm = {arm: int(events[group == arm].sum()) for arm in target.arms}
+    where = (f"near the centre of the printed ranges (inside the region of values that round to them, shrunk by "
+             f"{_SHRINK:g} about its centre)" if target.loss(*found) == 0 else
+             "from an exponential start (events per arm as the medians imply) to values that round to every "
+             "printed number (not all at the centre of their ranges)")
     return (
-        f"{target.endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
-        f"the region of values that round to them, shrunk by {_SHRINK:g} about its centre): log hazard "
+        f"{target.endpoint} built constructively ({steps} steps) {where}: log hazard "
         f"ratio {b:.4f} (centre {beta_centre:.4f}) with SE {se:.4f} (centre {se_centre:.4f}); "
         + ", ".join(f"{v} events in {k}" for k, v in by_arm.items())
         + f". Censorings before the shortest potential follow-up ({target.shortest_followup / 100:.2f} months) are "
@@ -1548,7 +1551,7 @@ def assumed_accrual(spec) -> tuple:
     ...     accrual_start=None, accrual_end=None,
     ...     constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
     >>> assumed_accrual(spec)[:2]
-    (datetime.date(2000, 1, 1), datetime.date(2001, 7, 1))
+    (datetime.date(2000, 1, 1), datetime.date(2001, 8, 1))
     """
     start = _dt.date(2000, 1, 1)
     fu = [c.value for c in spec.constraints if c.quantity == "median_followup"]
