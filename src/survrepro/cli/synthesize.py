@@ -50,5 +50,8 @@ def run(args) -> int:
         print(res.data.to_csv(index=False, lineterminator="\n"), end="")
     summary = sys.stdout if args.out else sys.stderr
     print(repr(res), file=summary)
+    for note in res.notes:
+        if note.startswith("ASSUMED"):
+            print(note, file=summary)
     print(res.to_frame().drop(columns="settings").to_string(index=False), file=summary)
     return 0 if res.converged else 1

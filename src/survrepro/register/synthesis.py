@@ -44,7 +44,10 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
     "death_is_failure": False}``).
 
     Dates written ``YYYY-MM`` are taken as the first day of the month for the start of
-    accrual and the last day for its end and for the data cut-off.
+    accrual and the last day for its end and for the data cut-off; dates written
+    ``YYYY-MM-DD`` are kept to the day (one synthetic entry falls on each). Without accrual
+    dates the spec has none and the synthesizer assumes an accrual model
+    (:func:`~survrepro.sources.synthesize.assumed_accrual`), saying so in its notes.
 
     Parameters
     ----------
@@ -74,7 +77,7 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
     Raises
     ------
     InputError
-        When an arm has no size, no ``calibrate`` target gives the accrual window, or a
+        When an arm has no size, only one accrual date is given, or a
         target cannot be turned into a constraint (the message names the register).
 
     Examples
@@ -99,9 +102,12 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
             raise InputError(f"{register.path}: arm {a.id!r} has no size; the synthesizer needs n for every arm.")
         groups.append(Group(a.id, int(a.n)))
     dates = {t.quantity: t for t in cal if t.quantity in ("accrual_start", "accrual_end", "data_cutoff")}
-    for q in ("accrual_start", "accrual_end"):
-        if q not in dates:
-            raise InputError(f"{register.path}: no calibrate target with quantity {q!r}; the synthesizer needs the accrual window.")
+    given = [q for q in ("accrual_start", "accrual_end") if q in dates]
+    if len(given) == 1:
+        missing = ({"accrual_start", "accrual_end"} - set(given)).pop()
+        raise InputError(f"{register.path}: a calibrate target gives {given[0]!r} but none gives {missing!r}; "
+                         "give both accrual dates, or neither (an accrual model is then assumed).")
+    day = any(len(dates[q].value.split("-")) == 3 for q in given)
     constraints = []
     for t in cal:
         constrain = QUANTITIES[t.quantity].constraint
@@ -123,8 +129,9 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
         study=register.study.id,
         groups=tuple(groups),
         group_column=group_column,
-        accrual_start=_date(dates["accrual_start"].value),
-        accrual_end=_date(dates["accrual_end"].value, end=True),
+        accrual_start=_date(dates["accrual_start"].value) if given else None,
+        accrual_end=_date(dates["accrual_end"].value, end=True) if given else None,
+        accrual_precision="day" if day else "month",
         cutoff=_date(dates["data_cutoff"].value, end=True) if "data_cutoff" in dates else None,
         constraints=tuple(constraints),
         endpoints=tuple(endpoints),

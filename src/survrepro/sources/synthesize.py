@@ -63,6 +63,7 @@ Science 1983;220:671-680.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ __all__ = [
     "rounds_to",
     "landmark_conflicts",
     "notes_text",
+    "assumed_accrual",
 ]
 
 #: Endpoints of the patient model.
@@ -228,8 +230,10 @@ class SynthesisSpec:
         Arms or subgroups with their sizes; patients are assigned to them in order.
     group_column : str
         Name of the output column holding the group (``"arm"``, ``"subtype"``).
-    accrual_start, accrual_end : datetime.date
-        Entry dates are spread over ``[accrual_start, accrual_end]``.
+    accrual_start, accrual_end : datetime.date or None
+        Entry dates are spread over ``[accrual_start, accrual_end]``. Both ``None`` when the
+        study gives no accrual dates: an accrual window is then assumed
+        (:func:`assumed_accrual`) and the result's notes say so.
     constraints : tuple of Constraint
     cutoff : datetime.date, optional
         Data cut-off. When omitted it is chosen so that the reverse Kaplan–Meier median
@@ -249,13 +253,16 @@ class SynthesisSpec:
         Medians (months) of the construction step, overriding the defaults: ``pfs`` (when
         no median constraint gives it), ``post_progression_survival``, ``next_therapy_gap``,
         ``new_lesion_gap``; probabilities ``death_first`` and ``new_lesion_at_progression``.
+    accrual_precision : str
+        ``"month"`` (dates printed ``YYYY-MM``: one entry falls in the first and one in the
+        last month of the window) or ``"day"`` (``YYYY-MM-DD``: one entry on each date).
     """
 
     study: str
     groups: tuple
     group_column: str
-    accrual_start: _dt.date
-    accrual_end: _dt.date
+    accrual_start: _dt.date | None
+    accrual_end: _dt.date | None
     constraints: tuple
     cutoff: _dt.date | None = None
     endpoints: tuple = ("pfs", "os")
@@ -263,16 +270,20 @@ class SynthesisSpec:
     entry_column: str = "entry_date"
     followup_endpoint: str = "os"
     priors: dict = field(default_factory=dict)
+    accrual_precision: str = "month"
 
     def __post_init__(self):
+        check_choice(f"{self.study}: accrual_precision", self.accrual_precision, ("month", "day"))
+        if (self.accrual_start is None) != (self.accrual_end is None):
+            raise InputError(f"{self.study}: give both accrual dates or neither (then an accrual model is assumed).")
         if not self.groups:
             raise InputError(f"{self.study}: no groups; expected at least one with its size.")
         for g in self.groups:
             if not isinstance(g.n, (int, np.integer)) or g.n <= 0:
                 raise InputError(f"{self.study}: group {g.id!r} has size {g.n!r}; expected a whole number > 0.")
-        if self.accrual_end < self.accrual_start:
+        if self.accrual_start is not None and self.accrual_end < self.accrual_start:
             raise InputError(f"{self.study}: accrual ends ({self.accrual_end}) before it starts ({self.accrual_start}).")
-        if self.cutoff is not None and self.cutoff < self.accrual_end:
+        if self.cutoff is not None and self.accrual_end is not None and self.cutoff < self.accrual_end:
             raise InputError(f"{self.study}: data cut-off {self.cutoff} is before the end of accrual {self.accrual_end}.")
         ids = {g.id for g in self.groups}
         for c in self.constraints:
@@ -831,6 +842,9 @@ def _hr_region(constraints, endpoint_arms=None):
 
 #: The construction aims at the feasible (log HR, SE) region shrunk about its centre by this factor.
 _SHRINK = 0.7
+#: Endpoints whose two-arm comparison can be built constructively (an event is a progression
+#: or a death for PFS, a death for OS).
+_COMPARABLE = ("pfs", "os")
 
 
 def _hr_outside(centre, bounds, beta, se, shrink=_SHRINK):
@@ -852,7 +866,7 @@ def _hr_outside(centre, bounds, beta, se, shrink=_SHRINK):
 
 
 def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
-    """Build PFS of two compared arms constructively so that the hazard ratio, its Wald
+    """Build PFS or OS of two compared arms constructively so that the hazard ratio, its Wald
     limits, the arms' medians and the median follow-up sit at the centre of their ranges.
 
     The hazard ratio and its Wald limits fix the log hazard ratio and its standard error,
@@ -873,13 +887,13 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
 
     A censoring no earlier than the shortest potential follow-up (``cutoff - width``) is
     administrative: the patient entered ``time`` before the cut-off. An earlier one is a
-    loss to follow-up at that time. Returns the PFS (times, events) it wrote into ``s``, or
+    loss to follow-up at that time. Returns the endpoint and its (times, events) written into ``s``, or
     ``None`` when it did not apply or did not converge (``s`` is then unchanged).
     """
     target = _compared_target(spec, group, cutoff, width, notes)
     if target is None:
         return None
-    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter)
+    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter, width)
     if found is None:
         notes.append(
             f"The construction of {target.endpoint} for {' vs '.join(target.arms)} stopped after {steps} steps short "
@@ -888,7 +902,7 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
         return None
     losses_to_follow_up = _write_compared(spec, s, target, found, cutoff, width, rng)
     notes.append(_compared_note(target, found, group, steps, losses_to_follow_up))
-    return _derive(s, cutoff)[target.endpoint]
+    return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
 @dataclass(frozen=True, eq=False)
@@ -910,9 +924,44 @@ class _ComparedTarget:
     medians: list  # median constraints on the endpoint within the two arms
     median_masks: list  # the patients each median describes
     median_times: list  # each median in hundredths: where an event may be put
+    limits: list  # median confidence-limit constraints on the endpoint within the two arms
+    limit_masks: list  # the patients each limit describes
     followup: list  # median follow-up constraints (when the two arms are everybody)
     shortest_followup: int  # the earliest administrative censoring
     n: int  # patients in the study
+
+    @property
+    def anchor_times(self) -> list:
+        """Times (hundredths) where an event may be put: each median, then each CI limit
+        (a Kaplan-Meier median and its limits are event times)."""
+        return self.median_times + [int(round(c.value * 100)) for c in self.limits]
+
+    @property
+    def anchor_masks(self) -> list:
+        """The patients each of :attr:`anchor_times` describes."""
+        return self.median_masks + self.limit_masks
+
+    def meets(self, times, events, ends) -> bool:
+        """Whether a state rounds to every printed number (the unshrunk region), even off centre."""
+        tt, ee = times[self.patients] / 100.0, events[self.patients]
+        fit = log_hazard_ratio_untied(tt, ee, self.in_first_arm)
+        if fit is None or _hr_outside(self.centre, self.bounds, fit[0], fit[1], shrink=1.0) > 0:
+            return False
+        for c, m in zip(self.medians, self.median_masks):
+            if not rounds_to(km_median(tt[m], ee[m], conf_int=False).estimate, c.value, c.decimals):
+                return False
+        for c, m in zip(self.limits, self.limit_masks):
+            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
+            if not rounds_to(q.low if c.quantity == "median_ci_low" else q.high, c.value, c.decimals):
+                return False
+        for c in self.followup:
+            if self.endpoint == "os":
+                med = km_median(tt, 1 - ee, conf_int=False).estimate
+            else:
+                med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
+            if not rounds_to(med, c.value, c.decimals):
+                return False
+        return True
 
     def loss(self, times, events, ends) -> float:
         """Distance of a state from the centre of every printed range; 0 when it sits there.
@@ -932,9 +981,17 @@ class _ComparedTarget:
             unit = 10.0 ** (-c.decimals)
             med = km_median(tt[m], ee[m], conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        for c, m in zip(self.limits, self.limit_masks):
+            unit = 10.0 ** (-c.decimals)
+            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
+            lim = q.low if c.quantity == "median_ci_low" else q.high
+            loss += 5.0 if lim is None else max(0.0, abs(lim - c.value) - unit / 4) / unit
         for c in self.followup:
             unit = 10.0 ** (-c.decimals)
-            med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
+            if self.endpoint == "os":  # follow-up is the reverse Kaplan-Meier of this very endpoint
+                med = km_median(tt, 1 - ee, conf_int=False).estimate
+            else:
+                med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         return loss
 
@@ -942,13 +999,13 @@ class _ComparedTarget:
 def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | None:
     """The target of the construction of a compared PFS, or ``None`` when there is none.
 
-    There is one when both Wald limits of a PFS hazard ratio are printed. When no log hazard
+    There is one when both Wald limits of a PFS or OS hazard ratio are printed. When no log hazard
     ratio and standard error round to the printed numbers, or the arms are too small for the
     standard error they need (every event adds at most 1/4 to the Cox information, so
     ``SE >= 2 / sqrt(events)``), a note says so and the result is ``None``.
     """
     region = _hr_region(spec.constraints)
-    if region is None or region[0] != "pfs":
+    if region is None or region[0] not in _COMPARABLE:
         return None
     endpoint, arms, ties, _, centre, bounds, (_, se_max) = region
     in_arms = np.isin(group, arms)
@@ -965,6 +1022,9 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
     patients = np.flatnonzero(in_arms)
     medians = [c for c in spec.constraints
                if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
+    limits = [c for c in spec.constraints
+              if c.quantity in ("median_ci_low", "median_ci_high") and c.endpoint == endpoint
+              and set(c.arms) <= set(arms)]
     return _ComparedTarget(
         endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
         limit_width=bounds["low"][1] - bounds["low"][0],
@@ -973,6 +1033,8 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         medians=medians,
         median_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in medians],
         median_times=[int(round(c.value * 100)) for c in medians],
+        limits=limits,
+        limit_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in limits],
         followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if in_arms.all() else [],
         shortest_followup=max(1, int(cutoff - width * 100)),
         n=group.size,
@@ -995,7 +1057,63 @@ def _event_count_candidates(group, target: _ComparedTarget) -> list[tuple[int, i
     return candidates
 
 
-def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter):
+def _expected_events(spec, group, target: _ComparedTarget, cutoff, width):
+    """Events per arm an exponential model expects: hazard ``log 2 / median`` in each arm
+    (an arm without a printed median gets the other's hazard times the hazard ratio), entry
+    uniform over the accrual window, censoring at the cut-off only. ``None`` without the
+    medians to say it."""
+    meds = {a: _median_of(spec, target.endpoint, (a,)) for a in target.arms}
+    hr = math.exp(target.centre[0])
+    a0, a1 = target.arms
+    if meds[a0] is None and meds[a1] is None:
+        return None
+    if meds[a0] is None:
+        meds[a0] = meds[a1] / hr
+    if meds[a1] is None:
+        meds[a1] = meds[a0] * hr
+    hi = cutoff / 100.0
+    lo = max(hi - width, 1e-6)
+    out = []
+    for a in target.arms:
+        lam = math.log(2) / max(meds[a], 1e-6)
+        p = 1 - (math.exp(-lam * lo) - math.exp(-lam * hi)) / (lam * (hi - lo)) if hi > lo else 1 - math.exp(-lam * hi)
+        out.append(p * int((group == a).sum()))
+    return tuple(out)
+
+
+def _model_event_candidates(spec, group, target: _ComparedTarget, cutoff, width) -> list[tuple[int, int]]:
+    """Events per arm to try around what :func:`_expected_events` expects (the total scaled
+    by up to 12% either way, each split one either side)."""
+    expected = _expected_events(spec, group, target, cutoff, width)
+    if expected is None:
+        return []
+    sizes = [int((group == a).sum()) for a in target.arms]
+    out = []
+    for factor in (1.0, 1.04, 0.96, 1.08, 0.92, 1.12, 0.88):
+        k = [int(round(e * factor)) for e in expected]
+        for shift in (0, 1, -1):
+            pair = (k[0] + shift, k[1] - shift)
+            if 0 < pair[0] <= sizes[0] and 0 < pair[1] <= sizes[1] and pair not in out:
+                out.append(pair)
+    return out
+
+
+def _compared_candidates(spec, group, target: _ComparedTarget, cutoff, width) -> list[tuple[int, int]]:
+    """Event counts per arm to try, in order: those the standard error allows with balanced
+    risk sets (:func:`_event_count_candidates`) first when the two arms are about the same
+    size (the larger at most 20% above the smaller), else the exponential model's
+    (:func:`_model_event_candidates`), whose risk sets are as unbalanced as the arms."""
+    balanced = _event_count_candidates(group, target)
+    model = _model_event_candidates(spec, group, target, cutoff, width)
+    sizes = sorted(int((group == a).sum()) for a in target.arms)
+    if not model or sizes[1] <= 1.2 * sizes[0]:
+        first, then = balanced, model
+    else:
+        first, then = model, balanced
+    return first + [c for c in then if c not in first]
+
+
+def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None):
     """The first state at the centre of every range, over the candidate event counts.
 
     Returns ``((times, events, ends), steps)``, or ``(None, steps)`` when no candidate
@@ -1003,18 +1121,23 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
     """
     budget = max(1, max_iter // 8)
     steps = 0
-    for counts in _event_count_candidates(group, target):
-        times, events, ends = _initial_compared(
+    balanced = _event_count_candidates(group, target)
+    candidates = balanced if width is None else _compared_candidates(spec, group, target, cutoff, width)
+    for counts in candidates:
+        start = _initial_compared if counts in balanced else _initial_model
+        times, events, ends = start(
             spec, group, target.arms, counts, target.endpoint, cutoff, target.shortest_followup, rng)
         times, events, ends, loss, used = _anneal_compared(
-            times, events, ends, target.patients, group, target.median_times, target.median_masks,
+            times, events, ends, target.patients, group, target.anchor_times, target.anchor_masks,
             target.shortest_followup, cutoff, target.loss, rng, budget)
         steps += used
+        if start is _initial_model and target.meets(times, events, ends):
+            return (times, events, ends), steps
         if 0 < loss < 3:
             times, ends, loss, used = _polish_compared(
                 times, events, ends, target.patients, target.shortest_followup, cutoff, target.loss, 4 * budget)
             steps += used
-        if loss == 0:
+        if loss == 0 or (start is _initial_model and target.meets(times, events, ends)):
             return (times, events, ends), steps
     return None, steps
 
@@ -1039,7 +1162,9 @@ def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng)
             s["a"][i] = cutoff - int(ends[i])
             s["U"][i] = _NEVER
             gap = max(1, int(round(rng.exponential(post_progression / math.log(2)) * 100)))
-            if rng.random() < death_first:
+            if target.endpoint == "os":  # the event is a death (no progression modelled before it)
+                s["D"][i], s["P"][i] = time, far + gap
+            elif rng.random() < death_first:
                 s["D"][i], s["P"][i] = time, far + gap
             else:
                 s["P"][i], s["D"][i] = time, time + gap
@@ -1061,9 +1186,12 @@ def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follo
     b, se = log_hazard_ratio(times[patients] / 100.0, events[patients], target.in_first_arm, ties=target.ties)
     beta_centre, se_centre = target.centre
     by_arm = {arm: int(events[group == arm].sum()) for arm in target.arms}
+    where = (f"near the centre of the printed ranges (inside the region of values that round to them, shrunk by "
+             f"{_SHRINK:g} about its centre)" if target.loss(*found) == 0 else
+             "from an exponential start (events per arm as the medians imply) to values that round to every "
+             "printed number (not all at the centre of their ranges)")
     return (
-        f"{target.endpoint} built constructively ({steps} steps) near the centre of the printed ranges (inside "
-        f"the region of values that round to them, shrunk by {_SHRINK:g} about its centre): log hazard "
+        f"{target.endpoint} built constructively ({steps} steps) {where}: log hazard "
         f"ratio {b:.4f} (centre {beta_centre:.4f}) with SE {se:.4f} (centre {se_centre:.4f}); "
         + ", ".join(f"{v} events in {k}" for k, v in by_arm.items())
         + f". Censorings before the shortest potential follow-up ({target.shortest_followup / 100:.2f} months) are "
@@ -1116,6 +1244,46 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
     f = t.copy()
     for i in np.flatnonzero(e == 1):
         f[i] = int(rng.integers(max(int(t[i]), lo_admin), cutoff + 1))
+    return t, e, f
+
+
+def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
+    """Starting times of a compared endpoint drawn from the exponential model of
+    :func:`_expected_events` (potential follow-up uniform from ``lo_admin`` to the cut-off),
+    then made to hold exactly ``counts`` events per arm: the latest surplus events become
+    censorings at the end of their follow-up, or the earliest censorings become events."""
+    n = group.size
+    t = np.zeros(n, dtype=np.int64)
+    e = np.zeros(n, dtype=np.int64)
+    f = np.zeros(n, dtype=np.int64)
+    hr = 1.0
+    meds = {a: _median_of(spec, endpoint, (a,)) for a in arms}
+    for arm, k in zip(arms, counts):
+        m = np.flatnonzero(group == arm)
+        med = meds[arm] or next((v for v in meds.values() if v), 12.0) * hr
+        tt = np.maximum(np.round(rng.exponential(med / math.log(2), m.size) * 100), 1).astype(np.int64)
+        ff = rng.integers(lo_admin, cutoff + 1, m.size)
+        ee = (tt <= ff).astype(np.int64)
+        tt = np.minimum(tt, ff)
+        surplus = int(ee.sum()) - k
+        if surplus > 0:
+            idx = np.flatnonzero(ee == 1)
+            drop = idx[np.argsort(-tt[idx], kind="stable")[:surplus]]
+            ee[drop], tt[drop] = 0, ff[drop]
+        elif surplus < 0:
+            idx = np.flatnonzero(ee == 0)
+            add = idx[np.argsort(tt[idx], kind="stable")[:-surplus]]
+            ee[add] = 1
+        t[m], e[m], f[m] = tt, ee, ff
+    sel = np.isin(group, arms)
+    while True:  # no two patients at the same time: move the later of a pair on by 0.01
+        ts = t[sel]
+        o = np.argsort(ts, kind="stable")
+        dup = np.flatnonzero(np.diff(ts[o]) == 0)
+        if dup.size == 0:
+            break
+        t[np.flatnonzero(sel)[o[dup + 1]]] += 1
+    f = np.where(e == 1, np.clip(np.maximum(f, t), lo_admin, cutoff), t)
     return t, e, f
 
 
@@ -1344,6 +1512,68 @@ def _entry_date(spec, a) -> _dt.date:
     return spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * DAYS_PER_MONTH)))
 
 
+def _hundredths_of_day(spec, day: _dt.date) -> int:
+    """Entry time (hundredths of a month after accrual start) whose date is ``day``."""
+    days = (day - spec.accrual_start).days
+    a = int(round(days / DAYS_PER_MONTH * 100))
+    while _entry_date(spec, a) > day:
+        a -= 1
+    while _entry_date(spec, a) < day:
+        a += 1
+    return a
+
+
+def assumed_accrual(spec) -> tuple:
+    """The accrual window assumed when a study gives no accrual dates, and the sentence saying so.
+
+    Entry is assumed uniform over a window of ``W`` months starting on 2000-01-01 (a nominal
+    date: no calendar date is published). With the cut-off set by the median follow-up
+    ``M`` (the reverse Kaplan-Meier median of uniform potential follow-up is about
+    ``cutoff - W/2``), ``W = M`` makes the potential follow-up span ``M/2`` to ``3M/2``;
+    ``W`` is widened to ``2(1.1 T - M)`` where ``T``, the latest printed median or median
+    limit, would otherwise lie beyond the longest follow-up. Without a median follow-up
+    ``W`` is twice the latest printed median (12 months when none is printed).
+
+    Parameters
+    ----------
+    spec : SynthesisSpec
+        A specification without accrual dates.
+
+    Returns
+    -------
+    tuple
+        ``(accrual_start, accrual_end, note)``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+    ...     accrual_start=None, accrual_end=None,
+    ...     constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
+    >>> assumed_accrual(spec)[:2]
+    (datetime.date(2000, 1, 1), datetime.date(2001, 8, 1))
+    """
+    start = _dt.date(2000, 1, 1)
+    fu = [c.value for c in spec.constraints if c.quantity == "median_followup"]
+    times = [c.value for c in spec.constraints if c.quantity in ("median", "median_ci_low", "median_ci_high")]
+    latest = max(times) if times else None
+    if fu:
+        m = float(fu[0])
+        width = max(m, 2 * (1.1 * latest - m)) if latest is not None else m
+        why = (f"a window of {width:.1f} months (the published median follow-up {m:g} months"
+               + (", widened so that the latest printed median or limit lies within follow-up" if width > m else "")
+               + "), so that potential follow-up spans about half to one and a half times the median follow-up")
+    else:
+        width = 2 * latest if latest is not None else 12.0
+        why = (f"a window of {width:.1f} months (twice the latest printed median)" if latest is not None
+               else "a window of 12 months (nothing printed says more)")
+    end = start + _dt.timedelta(days=int(round(width * DAYS_PER_MONTH)))
+    note = (f"ASSUMED accrual: the study gives no accrual dates, so entry is assumed uniform over {why}, "
+            f"from the nominal date {start.isoformat()} to {end.isoformat()}; entry dates are therefore not "
+            "calendar dates, and the cut-off follows from the median follow-up.")
+    return start, end, note
+
+
 def _anchor_accrual(spec, s, cutoff, notes) -> None:
     """Put one entry in the first and one in the last month of the accrual window.
 
@@ -1360,11 +1590,18 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
         ("first", first_month, int(round(0.5 * 100))),  # mid-month of the first month
         ("last", last_month, int(round((days_to_last + 14) / DAYS_PER_MONTH * 100))),
     )
+    period = (lambda d: (d.year, d.month))
+    if spec.accrual_precision == "day":  # dates to the day: one entry on each of them
+        targets = (("first", spec.accrual_start, 0),
+                   ("last", spec.accrual_end, _hundredths_of_day(spec, spec.accrual_end)))
+        period = (lambda d: d)
     before = _derive(s, cutoff)
     for which, month, a_new in targets:
-        months = [(_entry_date(spec, a).year, _entry_date(spec, a).month) for a in s["a"]]
+        months = [period(_entry_date(spec, a)) for a in s["a"]]
         if month in months:
             continue
+        unit = spec.accrual_precision
+        label = month.isoformat() if unit == "day" else f"{month[0]}-{month[1]:02d}"
         order = np.argsort(s["a"], kind="stable")
         if which == "last":
             order = order[::-1]
@@ -1375,8 +1612,8 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
             if all(np.array_equal(before[k][0][i], after[k][0][i]) and np.array_equal(before[k][1][i], after[k][1][i])
                    if isinstance(before[k], tuple) else before[k][i] == after[k][i] for k in before):
                 notes.append(
-                    f"Accrual: no entry fell in the {which} month of the published window "
-                    f"({month[0]}-{month[1]:02d}); the entry of one patient whose every endpoint ended by an "
+                    f"Accrual: no entry fell in the {which} {unit} of the published window "
+                    f"({label}); the entry of one patient whose every endpoint ended by an "
                     f"event before the cut-off was moved there ({_entry_date(spec, old)} to "
                     f"{_entry_date(spec, a_new)}), which changes none of the analysed times."
                 )
@@ -1384,8 +1621,8 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
             s["a"][i] = old
         else:
             notes.append(
-                f"Accrual: no entry fell in the {which} month of the published window "
-                f"({month[0]}-{month[1]:02d}), and no patient could be moved there without changing an analysed time."
+                f"Accrual: no entry fell in the {which} {unit} of the published window "
+                f"({label}), and no patient could be moved there without changing an analysed time."
             )
 
 
@@ -1512,6 +1749,12 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         raise InputError(f"max_iter must be a whole number >= 0; got {max_iter!r}.")
     rng = np.random.default_rng(seed)
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
+    anchor = True
+    if spec.accrual_start is None:
+        start, end, note = assumed_accrual(spec)
+        spec = dataclasses.replace(spec, accrual_start=start, accrual_end=end)
+        notes.append(note)
+        anchor = False  # no published window to hold entries to
     group = np.concatenate([np.full(g.n, g.id, dtype=object) for g in spec.groups]).astype(str)
     constraints = tuple(spec.constraints)
     conflicts = landmark_conflicts(constraints, {})
@@ -1524,9 +1767,10 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         _thin_events(spec, s, group, cutoff, rng, notes)
         frozen = None
     else:
-        frozen = ("pfs", built)
+        frozen = built
     s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
-    _anchor_accrual(spec, s, cutoff, notes)
+    if anchor:
+        _anchor_accrual(spec, s, cutoff, notes)
     # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
     df = _frame(spec, s, group, cutoff)
     results = evaluate(df, spec)
