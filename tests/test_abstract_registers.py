@@ -13,6 +13,9 @@ import pytest
 
 from survrepro import paths
 from survrepro.cli import main
+from survrepro.register.schema import load_register
+from survrepro.register.synthesis import spec_from_register
+from survrepro.sources.synthesize import synthesize
 
 REGISTERS = paths.TESTS / "data" / "registers"
 
@@ -78,3 +81,18 @@ def test_one_accrual_date_alone_is_refused(tmp_path):
     register.write_text(text[:start] + text[end:])
     with pytest.raises(InputError, match="give both accrual dates, or neither"):
         spec_from_register(load_register(register), endpoints=("os",))
+
+
+def test_arms_whose_median_is_not_reached_are_synthesized_not_crashed(tmp_path):
+    # lifelines' rossi data by financial aid: neither arm reaches its median, so the start is
+    # drawn without one; an event moved past the cut-off must still get a follow-up
+    from survrepro.bench import corpus
+
+    study = next(s for s in corpus._real_splits() if s.id == "rossi_fin")
+    reg = corpus.register_of(study)
+    register = load_register(corpus.write_register(reg, tmp_path))
+    endpoint = next(t["endpoint"] for t in reg["target"] if t["quantity"] == "hr")
+    spec = spec_from_register(register, endpoints=("pfs",), endpoint_map={endpoint: "pfs", "cohort": "pfs"})
+    res = synthesize(spec, seed=0, max_iter=200)
+    assert len(res.data) == sum(a.n for a in register.study.arms)
+    assert res.converged == (not res.unmet)

@@ -1243,7 +1243,9 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
         t[np.flatnonzero(sel)[o[dup + 1]]] += 1
     f = t.copy()
     for i in np.flatnonzero(e == 1):
-        f[i] = int(rng.integers(max(int(t[i]), lo_admin), cutoff + 1))
+        # an event moved past the cut-off by the de-duplication above is followed up to it
+        low = max(int(t[i]), lo_admin)
+        f[i] = int(rng.integers(low, max(low, cutoff) + 1))
     return t, e, f
 
 
