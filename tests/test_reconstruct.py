@@ -276,7 +276,7 @@ def test_regression_unreadable_and_bad_cell(tmp_path):
     p.write_text("time,survival\n0,1\n2,abc\n")
     with pytest.raises(InputError, match=r"bad.csv: row 2, column 'survival' is 'abc'; expected a number"):
         read_digitized_curve(p)
-    p.write_text("x,y\n0,1\n")
+    p.write_text("a,b\n0,1\n")
     with pytest.raises(InputError, match="missing column 'time'"):
         read_digitized_curve(p)
 

@@ -464,41 +464,59 @@ def read_on_therapy(path, *, by: str | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- digitized curves
-def _split_line(line: str, sep: str) -> list[str]:
-    return [f.strip().strip('"').strip("'") for f in line.split(sep)]
+def _digitized_text(path, what: str) -> str:
+    """The text of a digitized file, refusing a missing file, a folder, binary content or no content."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file; expected a {what}.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a {what}.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: is not a text file; expected a {what}.") from None
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; expected a {what}.")
+    return text
 
 
-def _number(text: str, decimal_comma: bool) -> float:
-    text = text.strip()
-    if decimal_comma:
-        text = text.replace(",", ".")
-    return float(text)
+def read_digitized_curve(path, *, time_col: str | None = None, survival_col: str | None = None,
+                         arm_col: str | None = None) -> pd.DataFrame:
+    """Read a digitized Kaplan–Meier curve, in any layout the digitizing tools write.
 
-
-def read_digitized_curve(path) -> pd.DataFrame:
-    """Read a digitized Kaplan–Meier curve.
-
-    Accepted layouts: a CSV with a header holding ``time``, ``survival`` and optionally
-    ``arm``; or the headerless two-column export of WebPlotDigitizer (``x,y`` per line),
-    including its locale variant with ``;`` as separator and a decimal comma
-    (``12,5; 0,87``). A third headerless column is read as the arm. Survival is returned
-    as given (fraction or percent: see :func:`survrepro.sources.reconstruct.clean_curve`).
+    The layout is recognised from the content (:mod:`survrepro.digitized` lists them): a
+    header naming time, survival and optionally arm (``time,survival,arm``, DigitizeIt's
+    ``T,S``, ``x,y``; the names recognised are
+    :data:`~survrepro.digitized.TIME_NAMES`, :data:`~survrepro.digitized.SURVIVAL_NAMES`
+    and :data:`~survrepro.digitized.ARM_NAMES`, other columns are not used); the headerless
+    export of WebPlotDigitizer (``x,y`` per line, a third column read as the arm), also
+    with ``;`` as separator and a decimal comma (``12,5; 0,87``) or with tabs;
+    WebPlotDigitizer's export of all datasets (a row of dataset names over ``X,Y`` pairs of
+    columns), whose dataset names become the arms. Survival is returned as given (fraction
+    or percent: see :func:`survrepro.sources.reconstruct.clean_curve`). How the file was
+    read, when it is not the plain ``time,survival[,arm]`` layout, is the sentence in
+    ``attrs["layout"]`` of the result.
 
     Parameters
     ----------
     path : path-like
         The digitized curve, as text.
+    time_col, survival_col, arm_col : str, optional
+        Exact names of the header's columns, overriding the recognised names.
 
     Returns
     -------
     pandas.DataFrame
-        ``time``, ``survival`` (floats) and ``arm`` (text) when present; its index,
-        named ``row``, is the data row number in the file (1 = first data row).
+        ``time``, ``survival`` (floats) and ``arm`` (text) when present, the points of an
+        arm together; its index, named ``row``, is the data row number in the file (1 =
+        first data row).
 
     Raises
     ------
     InputError
-        Naming the file, row and column of the first field that is missing or not a number.
+        Naming the file, row and column of the first field that is missing or not a number;
+        a column missing, named by two candidates (with the option that picks) or named by
+        an option but not in the file.
 
     References
     ----------
@@ -520,102 +538,57 @@ def read_digitized_curve(path) -> pd.DataFrame:
     2    24.0      0.61
     >>> tmp.cleanup()
     """
-    path = Path(path)
+    from survrepro.digitized import parse_curve
+
     what = "digitized curve (time,survival[,arm] or a WebPlotDigitizer export)"
-    if not path.exists():
-        raise InputError(f"{path}: no such file; expected a {what}.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected a {what}.")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: is not a text file; expected a {what}.") from None
-    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
-    if not lines:
-        raise InputError(f"{path}: the file is empty; expected a {what}.")
-    first = lines[0][1]
-    sep = ";" if ";" in first else ("\t" if "\t" in first else ",")
-    decimal_comma = sep != ","
-    head = _split_line(first, sep)
-    try:
-        [_number(f, decimal_comma) for f in head[:2]]
-        header = None
-    except ValueError:
-        header = [h.lower() for h in head]
-    if header is None:
-        if len(head) not in (2, 3):
-            raise InputError(
-                f"{path}: line {lines[0][0]} has {len(head)} fields; expected time and survival "
-                f"(and optionally arm) per line."
-            )
-        names = ["time", "survival", "arm"][: len(head)]
-        body = lines
-    else:
-        missing = [c for c in ("time", "survival") if c not in header]
-        if missing:
-            raise InputError(
-                f"{path}: missing column {missing[0]!r}; expected columns time,survival[,arm] "
-                f"(found {', '.join(head)})."
-            )
-        names = header
-        body = lines[1:]
-        if not body:
-            raise InputError(f"{path}: has a header but no data rows; expected a {what}.")
-    cols = {"time": [], "survival": [], "arm": []}
-    rows = []
-    for r, (lineno, ln) in enumerate(body, start=1):
-        fields = _split_line(ln, sep)
-        if len(fields) != len(names):
-            raise InputError(
-                f"{path}: row {r} (line {lineno}) has {len(fields)} fields; expected {len(names)} "
-                f"({', '.join(names)})."
-            )
-        rec = dict(zip(names, fields))
-        for col in ("time", "survival"):
-            try:
-                cols[col].append(_number(rec[col], decimal_comma))
-            except ValueError:
-                shown = "an empty cell" if rec[col] == "" else repr(rec[col])
-                raise InputError(f"{path}: row {r}, column {col!r} is {shown}; expected a number.") from None
-        if "arm" in rec:
-            if rec["arm"] == "":
-                raise InputError(f"{path}: row {r}, column 'arm' is empty; expected a label.")
-            cols["arm"].append(rec["arm"])
-        rows.append(r)
-    out = pd.DataFrame({"time": cols["time"], "survival": cols["survival"]}, index=pd.Index(rows, name="row"))
-    if cols["arm"]:
-        out["arm"] = [_label(_maybe_number(v)) for v in cols["arm"]]
+    text = _digitized_text(path, what)
+    layout = parse_curve(text, str(Path(path)), time_col=time_col, survival_col=survival_col, arm_col=arm_col)
+    out = layout.frame
+    out.attrs["layout"] = layout.note
     return out
 
 
-def _maybe_number(v: str):
-    try:
-        return float(v)
-    except ValueError:
-        return v
+def read_at_risk(path, *, time_col: str | None = None, n_col: str | None = None,
+                 arm_col: str | None = None) -> pd.DataFrame:
+    """Read a numbers-at-risk table, in any layout papers and digitizing packages use.
 
-
-def read_at_risk(path) -> pd.DataFrame:
-    """Read a numbers-at-risk table: columns ``time``, ``n_at_risk`` and optionally ``arm``.
-
-    Checks each row: times finite and >= 0, counts whole numbers >= 0, times increasing
-    and counts never increasing within an arm.
+    The layout is recognised from the content (:mod:`survrepro.digitized` lists them): a
+    header naming time, number at risk and optionally arm (``time,n_at_risk,arm``; the
+    names recognised are :data:`~survrepro.digitized.TIME_NAMES`,
+    :data:`~survrepro.digitized.AT_RISK_NAMES` and :data:`~survrepro.digitized.ARM_NAMES`);
+    the table of Guyot et al. (``interval,trisk,lower,upper,nrisk``, with ``trisk`` the
+    times and ``nrisk`` the counts; ``lower`` and ``upper``, the click index ranges, are not
+    used and may be empty); one row per arm and one column per time (``arm,0,6,12``), or one
+    column per arm (``time,Drug,Placebo``), turned into the long form; no header
+    (``time,n_at_risk[,arm]`` per line). Checks each row: times finite and >= 0, counts whole
+    numbers >= 0, times increasing and counts never increasing within an arm. How the file
+    was read, when it is not the plain layout, is the sentence in ``attrs["layout"]``.
 
     Parameters
     ----------
     path : path-like
-        CSV file with a header row.
+        The table, as text.
+    time_col, n_col, arm_col : str, optional
+        Exact names of the header's columns, overriding the recognised names.
 
     Returns
     -------
     pandas.DataFrame
-        ``time`` (float), ``n_at_risk`` (int) and ``arm`` (text) when present; index
-        named ``row`` = data row number in the file.
+        ``time`` (float), ``n_at_risk`` (int) and ``arm`` (text) when present, the rows of an
+        arm together; index named ``row`` = data row number in the file.
 
     Raises
     ------
     InputError
-        Naming the file, row (and arm) of the first value that breaks a check.
+        Naming the file, row (and arm) of the first value that breaks a check; a column
+        missing, named by two candidates (with the option that picks) or named by an option
+        but not in the file; a count that is not a number.
+
+    References
+    ----------
+    .. [1] Guyot P, Ades AE, Ouwens MJNM, Welton NJ. Enhanced secondary analysis of
+       survival data: reconstructing the data from published Kaplan-Meier survival
+       curves. BMC Med Res Methodol 2012;12:9.
 
     Examples
     --------
@@ -631,49 +604,59 @@ def read_at_risk(path) -> pd.DataFrame:
     2    12.0         30   A
     3     0.0         48   B
     4    12.0         25   B
+    >>> _ = csv.write_text("arm,0,12\\nA,50,30\\nB,48,25\\n")
+    >>> read_at_risk(csv).to_numpy().tolist()
+    [[0.0, 50, 'A'], [12.0, 30, 'A'], [0.0, 48, 'B'], [12.0, 25, 'B']]
     >>> tmp.cleanup()
     """
-    df = read_csv(path, required=("time", "n_at_risk"), what="numbers-at-risk table (time,n_at_risk[,arm])",
-                  dtype=str, keep_default_na=False)
-    rows = np.arange(1, len(df) + 1)
-    time = _numeric_column(df.replace({"": np.nan}), "time", path)
-    n = _numeric_column(df.replace({"": np.nan}), "n_at_risk", path)
+    from survrepro.digitized import parse_at_risk
+
+    what = "numbers-at-risk table (time,n_at_risk[,arm])"
+    text = _digitized_text(path, what)
+    layout = parse_at_risk(text, str(Path(path)), time_col=time_col, n_col=n_col, arm_col=arm_col)
+    df = layout.frame
+    if len(df) == 0:
+        raise InputError(f"{path}: holds no numbers at risk; expected a {what}.")
+    time = df["time"].to_numpy(float)
+    n = df["n_at_risk"].to_numpy(float)
     bad = np.flatnonzero(~np.isfinite(time) | (time < 0))
     if bad.size:
         i = int(bad[0])
-        raise InputError(f"{path}: row {i + 1}, column 'time' is {time[i]:g}; expected a finite time >= 0.")
+        raise InputError(f"{path}: {layout.cells['time'][i]} is {time[i]:g}; expected a finite time >= 0.")
     bad = np.flatnonzero(~np.isfinite(n) | (n < 0) | (n != np.round(n)))
     if bad.size:
         i = int(bad[0])
         kind = "negative" if n[i] < 0 else "not a whole number"
         raise InputError(
-            f"{path}: row {i + 1}, column 'n_at_risk' is {n[i]:g} ({kind}); expected a whole number >= 0."
+            f"{path}: {layout.cells['n_at_risk'][i]} is {n[i]:g} ({kind}); expected a whole number >= 0."
         )
-    out = pd.DataFrame({"time": time, "n_at_risk": n.astype(int)}, index=pd.Index(rows, name="row"))
+    out = pd.DataFrame({"time": time, "n_at_risk": n.astype(int)}, index=df.index.copy())
     if "arm" in df.columns:
-        arm = df["arm"].str.strip()
-        if (arm == "").any():
-            i = int(np.flatnonzero((arm == "").to_numpy())[0])
-            raise InputError(f"{path}: row {i + 1}, column 'arm' is empty; expected a label.")
-        out["arm"] = [_label(_maybe_number(v)) for v in arm]
-    groups = [out] if "arm" not in out.columns else [g for _, g in out.groupby("arm", sort=False)]
-    for g in groups:
-        t, c, r = g["time"].to_numpy(), g["n_at_risk"].to_numpy(), g.index.to_numpy()
-        arm = f" (arm {g['arm'].iloc[0]})" if "arm" in g.columns else ""
+        out["arm"] = df["arm"].to_numpy()
+    places = np.array(layout.places, dtype=object)
+    groups = [np.arange(len(out))] if "arm" not in out.columns else [
+        np.flatnonzero((out["arm"] == a).to_numpy()) for a in pd.unique(out["arm"])
+    ]
+    for idx in groups:
+        t, c, r = time[idx], out["n_at_risk"].to_numpy()[idx], places[idx]
+        arm = f" (arm {out['arm'].iloc[idx[0]]})" if "arm" in out.columns else ""
+        if arm and "(arm " in r[0]:
+            arm = ""
         bad = np.flatnonzero(np.diff(t) <= 0)
         if bad.size:
             i = int(bad[0]) + 1
             raise InputError(
-                f"{path}: row {r[i]}{arm}, time {t[i]:g} does not come after {t[i - 1]:g} (row {r[i - 1]}); "
+                f"{path}: {r[i]}{arm}, time {t[i]:g} does not come after {t[i - 1]:g} ({r[i - 1]}); "
                 f"expected increasing times."
             )
         bad = np.flatnonzero(np.diff(c) > 0)
         if bad.size:
             i = int(bad[0]) + 1
             raise InputError(
-                f"{path}: row {r[i]}{arm}, n_at_risk rises from {c[i - 1]} (row {r[i - 1]}) to {c[i]}; "
+                f"{path}: {r[i]}{arm}, n_at_risk rises from {c[i - 1]} ({r[i - 1]}) to {c[i]}; "
                 f"expected numbers at risk that never increase."
             )
+    out.attrs["layout"] = layout.note
     return out
 
 

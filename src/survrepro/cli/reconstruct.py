@@ -7,9 +7,13 @@ from survrepro.options import RECONSTRUCT_METHODS as METHODS
 
 DESCRIPTION = """\
 Reconstruct patient-level data from a digitized Kaplan-Meier curve. CURVE.csv has columns
-time,survival[,arm] (or is a headerless WebPlotDigitizer export, also with '; ' and a
-decimal comma); ATRISK.csv has time,n_at_risk[,arm] with the published numbers at risk,
-the first at time 0. Without a risk table give --n. The curve is cleaned first and every
+time,survival[,arm] under any of the usual names (T,S from DigitizeIt, x,y), or is a
+WebPlotDigitizer export (headerless x,y, also with '; ' and a decimal comma, or all
+datasets as X,Y pairs under their names); ATRISK.csv has the published numbers at risk,
+the first at time 0: time,n_at_risk[,arm], the table of Guyot et al.
+(interval,trisk,lower,upper,nrisk), one row per arm with one column per time as papers
+print it, one column per arm, or no header. --time-col and the other column options name
+the columns when the names are not recognised. Without a risk table give --n. The curve is cleaned first and every
 cleaning action is reported. IPD.csv gets time,event[,arm] (one row per patient), ready
 for `survrepro analyze`; --fidelity writes the fit of each arm as JSON (RMSE, mean and max
 absolute error at the digitized points, numbers at risk and events against the published
@@ -28,6 +32,17 @@ def register(subparsers) -> None:
     ev = p.add_mutually_exclusive_group()
     ev.add_argument("--total-events", type=int, default=None, metavar="N", help="events of a single-arm curve")
     ev.add_argument("--events-by-arm", default=None, metavar="ARM=N,...", help="events per arm")
+    cols = p.add_argument_group(
+        "column names",
+        "exact header names of the columns, when the names in the file are not recognised or two columns "
+        "could each be the one meant (the names recognised: survrepro.digitized)",
+    )
+    cols.add_argument("--time-col", default=None, metavar="NAME", help="time column of CURVE.csv")
+    cols.add_argument("--survival-col", default=None, metavar="NAME", help="survival column of CURVE.csv")
+    cols.add_argument("--arm-col", default=None, metavar="NAME", help="arm column of CURVE.csv")
+    cols.add_argument("--at-risk-time-col", default=None, metavar="NAME", help="time column of ATRISK.csv")
+    cols.add_argument("--at-risk-n-col", default=None, metavar="NAME", help="numbers-at-risk column of ATRISK.csv")
+    cols.add_argument("--at-risk-arm-col", default=None, metavar="NAME", help="arm column of ATRISK.csv")
     p.add_argument("--n", default=None, metavar="N|ARM=N,...", help="number of patients (required without --at-risk)")
     p.add_argument("--scale", choices=SCALES, default="auto", help="survival as fraction or percent (default: auto)")
     p.add_argument("--convert-cumulative", action="store_true",
@@ -63,8 +78,16 @@ def run(args) -> int:
 
     if args.at_risk is None and args.n is None:
         raise InputError("--at-risk or --n is required: the numbers at risk or the number of patients.")
-    curve = read_digitized_curve(args.curve)
-    table = read_at_risk(args.at_risk) if args.at_risk else None
+    table_cols = {"time_col": args.at_risk_time_col, "n_col": args.at_risk_n_col, "arm_col": args.at_risk_arm_col}
+    if args.at_risk is None and any(table_cols.values()):
+        flag = next(f"--at-risk-{k[:-4]}-col" for k, v in table_cols.items() if v)
+        raise InputError(f"{flag} names a column of the risk table, but no --at-risk table was given.")
+    curve = read_digitized_curve(args.curve, time_col=args.time_col, survival_col=args.survival_col,
+                                 arm_col=args.arm_col)
+    table = read_at_risk(args.at_risk, **table_cols) if args.at_risk else None
+    for name, frame in ((args.curve, curve), (args.at_risk, table)):
+        if frame is not None and frame.attrs.get("layout"):
+            print(f"{name}: {frame.attrs['layout']}")
     events_by_arm = _counts(args.events_by_arm, "--events-by-arm") if args.events_by_arm else None
     if isinstance(events_by_arm, int):
         raise InputError("--events-by-arm: expected ARM=N,... (use --total-events for a single-arm curve).")
