@@ -302,10 +302,12 @@ class StudyData:
 
     Attributes
     ----------
-    ipd : DataFrame
-        The patient-level file as read (one row per patient), with ``arm`` as text.
+    ipd : DataFrame or None
+        The patient-level file as read (one row per patient), with ``arm`` as text; None
+        when the register's only data are digitized curves.
     source : str
-        Description of the IPD (``"SYNTHETIC IPD (levee2025/levee2025_synthetic.csv)"``).
+        Description of the IPD (``"SYNTHETIC IPD (levee2025/levee2025_synthetic.csv)"``), or
+        of the reconstruction when there is no IPD.
     kind : str
         ``synthetic``, ``reconstructed`` or ``ipd``.
     endpoints : dict
@@ -314,14 +316,15 @@ class StudyData:
         Entry dates (``datetime64``) when the register names an entry column.
     """
 
-    ipd: pd.DataFrame
+    ipd: pd.DataFrame | None
     source: str
     kind: str
     endpoints: dict = field(default_factory=dict)
     entry: pd.Series | None = None
 
     def __repr__(self) -> str:
-        return f"StudyData({self.source}: {len(self.ipd)} patients, endpoints {', '.join(self.endpoints) or 'none'})"
+        size = "no patient-level file" if self.ipd is None else f"{len(self.ipd)} patients"
+        return f"StudyData({self.source}: {size}, endpoints {', '.join(self.endpoints) or 'none'})"
 
 
 def _where(register: Register, field_name: str) -> str:
@@ -563,6 +566,11 @@ def load_study_data(register: Register) -> StudyData:
         When the register has no ``[analysis]`` table, a file it names is missing (the
         message names the register field), or a column is missing or malformed.
 
+    A register whose only data are digitized curves (no ``ipd``) gets ``ipd = None``,
+    ``kind = "reconstructed"`` and one endpoint per digitized curve; every number computed
+    from it names the reconstruction as its source, and targets of other endpoints are not
+    attempted.
+
     Examples
     --------
     >>> from survrepro.register.schema import load_register
@@ -576,16 +584,21 @@ def load_study_data(register: Register) -> StudyData:
     if a is None:
         raise InputError(f"{register.path}: no [analysis] table; expected one naming the patient-level data.")
     path = a.ipd_path
-    if not path.exists():
+    if path is not None and not path.exists():
         raise InputError(
             f"{_where(register, 'ipd')}: no such file {path}; expected the study's patient-level data "
             f"(a path relative to {paths.DATA})."
         )
-    ipd = io.read_csv(path, what="patient-level data file")
+    ipd = io.read_csv(path, what="patient-level data file") if path is not None else None
     digitized = {}
     for name, d in a.digitized_map.items():
         curves_path = paths.DATA / d.curves
         if not curves_path.exists():
+            if ipd is None:
+                raise InputError(
+                    f"{_where(register, f'digitized.{name} curves')}: no such file {curves_path}; expected the "
+                    f"digitized curves, the register's only data (a path relative to {paths.DATA})."
+                )
             continue  # the IPD is used for this endpoint
         at_risk = None
         if d.at_risk:
@@ -604,6 +617,10 @@ def load_study_data(register: Register) -> StudyData:
             register, name, curves, at_risk, source=source, curve_where=str(curves_path),
             at_risk_where=str(paths.DATA / d.at_risk) if d.at_risk else "risk table",
         )
+    if ipd is None:
+        sources = "; ".join(f"{name}: {ep.source}" for name, ep in digitized.items())
+        return StudyData(ipd=None, source=f"{_KIND_LABEL[a.ipd_kind]} ({sources})", kind=a.ipd_kind,
+                         endpoints=digitized)
     return study_data_from_frame(register, ipd, where=str(path), digitized=digitized)
 
 

@@ -278,6 +278,15 @@ def _quantity_of(t):
 
 
 # --------------------------------------------------------------------------- counts
+def _need_ipd(data, t):
+    """Refuse a target that needs the patient-level file when the only data are digitized curves."""
+    if data.ipd is None:
+        raise NotAttempted(
+            f"endpoint {t.endpoint!r} has no patient-level data: the register's only data are digitized curves "
+            f"of {', '.join(sorted(data.endpoints))}, evaluated on their reconstruction"
+        )
+
+
 def _evaluate_n(ctx, t):
     data = ctx.data
     if data is None:
@@ -286,6 +295,7 @@ def _evaluate_n(ctx, t):
     if ep is not None:
         frame, source = ep.frame, ep.source
     else:
+        _need_ipd(data, t)
         frame = pd.DataFrame({"arm": data.ipd[ctx.register.analysis.arm_column]})
         source = data.source
     return Computed(int(len(ctx.subset(frame, t.arms))), source)
@@ -574,6 +584,7 @@ def _evaluate_allocation(ctx, t):
     data = ctx.data
     if data is None:
         raise NotAttempted(NO_DATA)
+    _need_ipd(data, t)
     arm = data.ipd[ctx.register.analysis.arm_column]
     a, b = (int((arm == x).sum()) for x in t.arms)
     if b == 0:

@@ -249,7 +249,8 @@ class EndpointColumns:
 @dataclass(frozen=True)
 class DigitizedSource:
     """Digitized curves (``time,survival,arm``) and optional numbers at risk (``time,n_at_risk,arm``)
-    of one endpoint, paths relative to ``data/``; used instead of the IPD when the curves exist."""
+    of one endpoint, paths relative to ``data/``; used instead of the IPD when the curves exist, and the
+    only data of a register without ``ipd``."""
 
     endpoint: str
     curves: str
@@ -262,10 +263,12 @@ class Analysis:
     """The ``[analysis]`` table of a register: where the patient data are and how endpoints map to columns.
 
     ``ipd`` is relative to ``data/``; ``ipd_kind`` is ``synthetic``, ``reconstructed`` or
-    ``ipd`` and is printed with every reproduced number.
+    ``ipd`` and is printed with every reproduced number. A register whose only data are
+    digitized curves has ``ipd = None`` and ``ipd_kind = "reconstructed"``: the endpoints
+    with curves are evaluated on patients reconstructed from them, the others not at all.
     """
 
-    ipd: str
+    ipd: str | None
     ipd_kind: str
     arm_column: str
     entry_column: str | None = None
@@ -285,9 +288,9 @@ class Analysis:
         return dict(self.digitized)
 
     @property
-    def ipd_path(self) -> Path:
-        """Absolute path of the patient-level data file."""
-        return paths.DATA / self.ipd
+    def ipd_path(self) -> Path | None:
+        """Absolute path of the patient-level data file (None when the only data are digitized curves)."""
+        return None if self.ipd is None else paths.DATA / self.ipd
 
 
 @dataclass(frozen=True, repr=False)
@@ -611,15 +614,33 @@ def _parse_analysis(w: _Where, a) -> Analysis:
     if not isinstance(a, dict):
         w.fail(where, "must be a table (ipd, ipd_kind, arm_column, [analysis.endpoints.<endpoint>] ...).")
     _unknown_keys(w, where, a, _ANALYSIS_ALLOWED)
-    ipd = _data_file(w, where, a, "ipd")
-    kind = _text(w, where, a, "ipd_kind")
-    if kind not in IPD_KINDS:
-        w.fail(where, f"ipd_kind must be one of {', '.join(map(repr, IPD_KINDS))}; got {kind!r}.")
-    if kind == "synthetic" and "synthetic" not in Path(ipd).name.lower():
-        w.fail(where, f"ipd {ipd!r} is synthetic but its file name does not say so; expected 'synthetic' in the name.")
-    arm_column = _text(w, where, a, "arm_column")
-    entry = _text(w, where, a, "entry_column", required=False) or None
-    strata = _text(w, where, a, "strata_column", required=False) or None
+    digitized_only = "ipd" not in a and isinstance(a.get("digitized"), dict) and bool(a["digitized"])
+    if digitized_only:
+        # The only data are digitized curves: every evaluated endpoint is a reconstruction.
+        for key in ("arm_column", "entry_column", "strata_column", "endpoints"):
+            if key in a:
+                w.fail(where, f"{key} names columns of patient-level data, but there is no ipd; expected an ipd "
+                              f"file with it, or only [analysis.digitized.<endpoint>] tables.")
+        ipd = None
+        kind = _text(w, where, a, "ipd_kind", required=False) or "reconstructed"
+        if kind != "reconstructed":
+            w.fail(where, f"without ipd the data are reconstructed from the digitized curves, so ipd_kind must be "
+                          f"'reconstructed' or left out; got {kind!r}.")
+        arm_column = "arm"
+        entry = strata = None
+    else:
+        if "ipd" not in a:
+            w.fail(where, "missing field 'ipd'; expected the patient-level data file, or "
+                          "[analysis.digitized.<endpoint>] tables naming digitized curves.")
+        ipd = _data_file(w, where, a, "ipd")
+        kind = _text(w, where, a, "ipd_kind")
+        if kind not in IPD_KINDS:
+            w.fail(where, f"ipd_kind must be one of {', '.join(map(repr, IPD_KINDS))}; got {kind!r}.")
+        if kind == "synthetic" and "synthetic" not in Path(ipd).name.lower():
+            w.fail(where, f"ipd {ipd!r} is synthetic but its file name does not say so; expected 'synthetic' in the name.")
+        arm_column = _text(w, where, a, "arm_column")
+        entry = _text(w, where, a, "entry_column", required=False) or None
+        strata = _text(w, where, a, "strata_column", required=False) or None
 
     def _tables(key):
         raw = a.get(key, {})
