@@ -27,7 +27,7 @@ from survrepro.sources.reconstruct.draws import DRAWS_LEVEL, summarise_draws
 from survrepro.sources.reconstruct.exact import reconstruct_exact
 from survrepro.sources.reconstruct.fidelity import ArmReconstruction, Reconstruction, compare_arms, measure
 from survrepro.sources.reconstruct.guyot import reconstruct_guyot
-from survrepro.sources.reconstruct.median import MEDIAN_TOLERANCE, hold_median
+from survrepro.sources.reconstruct.median import MEDIAN_TOLERANCE, digitized_median, hold_median
 from survrepro.sources.reconstruct.table import check_table
 
 __all__ = ["reconstruct_arm", "reconstruct", "DP_AUTO_MAX_N", "METHODS", "SCALES"]
@@ -137,11 +137,11 @@ def _reconstruct_clean(curve, at_risk_time, at_risk, *, n, total_events, method,
     times, events = times[order], events[order]
     if total_events is not None:
         _note_forced_events(curve, a, c, used, times, events, int(total_events), notes)
-    tol_t = TIME_TOLERANCE * float(curve.time[-1])
+    target = digitized_median(curve.time, curve.survival, TIME_TOLERANCE * float(curve.time[-1]))
     tolerance = MEDIAN_TOLERANCE * curve.time_resolution
-    times, events = hold_median(times, events, curve.time, curve.survival, a, tol_t, tolerance, notes)
+    times, events, med = hold_median(times, events, target, a, tolerance, notes)
     return measure(curve, times, events, a, c, total_events=total_events, method=used, notes=notes,
-                   at_risk_given=given, median_tolerance=tolerance)
+                   at_risk_given=given, medians=(target, med, tolerance), ordered=True)
 
 
 def _note_forced_events(curve, a, c, used, times, events, total: int, notes: list) -> None:

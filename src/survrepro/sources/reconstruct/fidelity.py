@@ -31,10 +31,9 @@ import pandas as pd
 
 from survrepro._validation import InputError
 from survrepro.engine.cox import hazard_ratio
-from survrepro.engine.km import km_survival_at
 from survrepro.engine.logrank import logrank_test
 from survrepro.sources.reconstruct.clean import TIME_TOLERANCE, CleanCurve
-from survrepro.sources.reconstruct.median import digitized_median, reconstructed_median
+from survrepro.sources.reconstruct.median import digitized_median, km_steps, reconstructed_median, steps_at
 from survrepro.sources.reconstruct.table import drop_times
 
 __all__ = ["ArmReconstruction", "Reconstruction", "compare_arms"]
@@ -360,29 +359,38 @@ def compare_arms(arms: dict) -> dict:
     return out
 
 
-def digitized_step(curve: CleanCurve, at) -> np.ndarray:
+def digitized_step(curve: CleanCurve, at, tau=None) -> np.ndarray:
     """The digitized step curve at times ``at``: the level after every drop dated at or before."""
     t, s = curve.time, curve.survival
     if t.size < 2:
         return np.ones(np.shape(at))
-    tau = drop_times(t, TIME_TOLERANCE * float(t[-1]))
+    if tau is None:
+        tau = drop_times(t, TIME_TOLERANCE * float(t[-1]))
     return s[np.searchsorted(tau, at, side="right")]
 
 
 def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, notes, at_risk_given,
-            median_tolerance: float = 0.0):
+            medians=None, ordered: bool = False):
     """The reconstructed patients of one arm, sorted, with their fit to ``curve`` and to
-    the risk table ``a, c``."""
-    order = np.lexsort((1 - events, times))
-    times, events = times[order], events[order]
-    err = km_survival_at(times, events, curve.time) - curve.survival
-    ae = np.abs(err)
-    d = times.size - np.searchsorted(times, a, side="left")  # #{time >= a}, times sorted
-    end = max(float(curve.time[-1]), float(a[-1]))
+    the risk table ``a, c``; ``medians`` is (digitized, reconstructed, tolerance) when
+    known, ``ordered`` says the patients are sorted already."""
+    if not ordered:
+        order = np.lexsort((1 - events, times))
+        times, events = times[order], events[order]
+    steps = km_steps(times, events)
     tol_t = TIME_TOLERANCE * float(curve.time[-1])
     tau = drop_times(curve.time, tol_t)
-    grid = np.unique(np.concatenate(([0.0], tau, times[times <= end])))
-    ks = float(np.max(np.abs(digitized_step(curve, grid) - km_survival_at(times, events, grid))))
+    end = max(float(curve.time[-1]), float(a[-1]))
+    ks_at = np.concatenate(([0.0], tau, steps[0][steps[0] <= end]))
+    k1, k2 = curve.time.size, curve.time.size + ks_at.size
+    rec = steps_at(*steps, np.concatenate((curve.time, ks_at, a)))
+    err = rec[:k1] - curve.survival
+    ae = np.abs(err)
+    dig = digitized_step(curve, np.concatenate((ks_at, a)), tau)
+    ks = float(np.max(np.abs(dig[:ks_at.size] - rec[k1:k2])))
+    d = times.size - np.searchsorted(times, a, side="left")  # #{time >= a}, times sorted
+    if medians is None:
+        medians = (digitized_median(curve.time, curve.survival, tol_t), reconstructed_median(times, events, steps), 0.0)
     return ArmReconstruction(
         label=curve.label,
         time=times,
@@ -399,9 +407,9 @@ def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, not
         notes=tuple(notes),
         at_risk_given=at_risk_given,
         ks_distance=ks,
-        median_digitized=digitized_median(curve.time, curve.survival, tol_t),
-        median_reconstructed=reconstructed_median(times, events),
-        median_tolerance=float(median_tolerance),
-        survival_table_digitized=digitized_step(curve, a),
-        survival_table_reconstructed=km_survival_at(times, events, a),
+        median_digitized=medians[0],
+        median_reconstructed=medians[1],
+        median_tolerance=float(medians[2]),
+        survival_table_digitized=dig[ks_at.size:],
+        survival_table_reconstructed=rec[k2:],
     )

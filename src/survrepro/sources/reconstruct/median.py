@@ -57,11 +57,40 @@ def digitized_median(t, s, tol_t: float) -> float | None:
     return float(0.5 * (tau[k] + tau[k + 1 + lower[0]]))
 
 
-def reconstructed_median(times, events) -> float | None:
-    """Kaplan–Meier median of patients sorted by time (R's rule), ``None`` when not reached."""
+def km_steps(times, events):
+    """The Kaplan–Meier curve of patients sorted by time: its distinct event times and the
+    survival after each (the product-limit values of :func:`survrepro.engine.km.kaplan_meier`)."""
     if times.size == 0:
+        return np.empty(0), np.empty(0)
+    last = np.empty(times.size, dtype=bool)
+    last[:-1] = times[1:] != times[:-1]
+    last[-1] = True
+    ends = np.flatnonzero(last)
+    d = np.diff(np.concatenate(([0], np.cumsum(events)[ends])))
+    n_risk = times.size - np.concatenate(([0], ends[:-1] + 1))
+    surv = np.cumprod(1.0 - d / n_risk)
+    has = d > 0
+    return times[ends][has], surv[has]
+
+
+def steps_at(step_t, step_s, at) -> np.ndarray:
+    """A step curve from :func:`km_steps` at times ``at`` (right-continuous, 1 before the first step)."""
+    i = np.searchsorted(step_t, at, side="right") - 1
+    return np.where(i >= 0, step_s[np.maximum(i, 0)] if step_s.size else 1.0, 1.0)
+
+
+def reconstructed_median(times, events, steps=None) -> float | None:
+    """Kaplan–Meier median of patients sorted by time, ``None`` when not reached; R's rule
+    (the first time the curve reaches 0.5; a stretch at exactly 0.5 as
+    :func:`survrepro.engine.km.km_median` reads it)."""
+    step_t, step_s = km_steps(times, events) if steps is None else steps
+    hit = np.flatnonzero(step_s <= 0.5 + QUANTILE_TOL)
+    if hit.size == 0:
         return None
-    return km_median(times, events, conf_int=False).estimate
+    i = int(hit[0])
+    if abs(step_s[i] - 0.5) >= QUANTILE_TOL:
+        return float(step_t[i])
+    return km_median(times, events, conf_int=False).estimate  # a stretch at exactly 0.5: R's rule
 
 
 def _sorted(times, events):
@@ -74,18 +103,18 @@ def _counts(times, a):
     return times.size - np.searchsorted(times, a, side="left")
 
 
-def hold_median(times, events, t, s, a, tol_t: float, tolerance: float, notes: list):
+def hold_median(times, events, target, a, tolerance: float, notes: list):
     """Patients with the median of their Kaplan–Meier curve at the digitized crossing.
 
-    ``times, events``: the reconstructed patients (sorted); ``t, s``: the cleaned curve;
-    ``a``: the table times; ``tolerance``: the largest difference allowed between the
-    medians. Returns the patients (sorted), changed only when that brings the medians
-    within ``tolerance``; each change is a sentence appended to ``notes``.
+    ``times, events``: the reconstructed patients (sorted); ``target``: the digitized
+    median (:func:`digitized_median`); ``a``: the table times; ``tolerance``: the largest
+    difference allowed between the medians. Returns the patients (sorted) and their
+    median, changed only when that brings the medians within ``tolerance``; each change
+    is a sentence appended to ``notes``.
     """
-    target = digitized_median(t, s, tol_t)
     med = reconstructed_median(times, events)
     if target is None or med is None or abs(med - target) <= tolerance:
-        return times, events
+        return times, events, med
     first = med
     counts = _counts(times, a)
     new_t, new_e = times.copy(), events.copy()
@@ -109,13 +138,13 @@ def hold_median(times, events, t, s, a, tol_t: float, tolerance: float, notes: l
                 f"{target:g}; {moved} event(s) moved to {target:g} so that the medians agree (the "
                 f"curve hovers at 0.5 within the digitizing noise there)."
             )
-            return new_t, new_e
+            return new_t, new_e, med
     notes.append(
         f"the reconstructed median ({first:g}) differs from the digitized curve's 0.5 crossing "
         f"({target:g}) by more than the digitizing resolution ({tolerance:.3g}); no move of an event "
         f"that keeps the numbers at risk brings them together."
     )
-    return times, events
+    return times, events, first
 
 
 def _event_to_move(times, events, med, target, tolerance):
