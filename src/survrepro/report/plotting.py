@@ -909,9 +909,9 @@ def plot_reconstruction(
     colour. Under the axes, the numbers at risk at the table times, published and
     reconstructed, one row each per arm (a dash where a number is not published: no
     risk table). Between the two, a small panel of the residuals (reconstructed minus
-    digitized survival at each click). A box in the lower left gives per arm the RMSE at
-    the clicks, the largest distance between the step curves and both medians, and the
-    hazard ratio between the arms.
+    digitized survival at each click). Under the table, per arm, the RMSE at the clicks,
+    the largest distance between the step curves and both medians, and the hazard ratio
+    between the arms.
 
     Parameters
     ----------
@@ -929,7 +929,7 @@ def plot_reconstruction(
     residuals : bool
         Draw the residual panel.
     summary : bool
-        Draw the box with the fit measures.
+        Write the fit measures under the table.
     footnote : str, optional
         Text under the figure.
 
@@ -983,15 +983,14 @@ def plot_reconstruction(
     _time_axis(ax, end * 1.02 if end > 0 else 1.0, times, xlabel)
     _probability_axis(ax, "fraction", ylabel, top=1.04)
     _title(ax, title)
-    if summary:
-        ax.add_artist(AnchoredText(_fit_text(result, arms, labels), loc="lower left", frameon=False,
-                                   prop={"fontsize": _FOOT, "family": "monospace"}))
     bottom = ax
     if residuals:
         bottom = _residual_panel(ax, arms, labels, palette, xlabel)
     _reconstruction_table(bottom, arms, labels, palette)
+    if summary:
+        add_footnote(ax, _fit_text(result, arms, labels)).set_fontfamily("monospace")
     if footnote:
-        add_footnote(bottom, footnote)
+        add_footnote(ax, footnote)
     return ax
 
 
