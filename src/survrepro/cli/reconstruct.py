@@ -16,8 +16,11 @@ print it, one column per arm, or no header. --time-col and the other column opti
 the columns when the names are not recognised. Without a risk table give --n. The curve is cleaned first and every
 cleaning action is reported. IPD.csv gets time,event[,arm] (one row per patient), ready
 for `survrepro analyze`; --fidelity writes the fit of each arm as JSON (RMSE, mean and max
-absolute error at the digitized points, numbers at risk and events against the published
-ones, cleaning actions and assumptions). Methods: the model of Guyot et al., BMC Med Res Methodol
+absolute error at the digitized points, the largest distance between the step curves,
+medians, survival at the table times, numbers at risk and events against the published
+ones, hazard ratio and log-rank test between arms, cleaning actions and assumptions);
+--plot draws the fit; --draws K gives intervals across K reconstructions from clicks
+perturbed by the digitizing noise (seeded by --seed). Methods: the model of Guyot et al., BMC Med Res Methodol
 2012;12:9, solved by dynamic programming over the numbers at risk that the drops imply
 (dp) or in closed form per interval (exact); --method guyot runs the published
 algorithm. The default, auto, uses dp for arms of at most 150 patients."""
@@ -51,6 +54,12 @@ def register(subparsers) -> None:
                    help="reconstruction method (default: auto = dp for arms of at most 150 patients, exact above)")
     p.add_argument("-o", "--output", required=True, metavar="IPD.csv", help="where to write the patients")
     p.add_argument("--fidelity", default=None, metavar="FIDELITY.json", help="where to write the fidelity report")
+    p.add_argument("--plot", default=None, metavar="FILE.png",
+                   help="draw the clicks over the reconstructed curves, numbers at risk and residuals")
+    p.add_argument("--draws", type=int, default=0, metavar="K",
+                   help="K reconstructions from clicks perturbed by the digitizing noise: intervals for the "
+                        "hazard ratio, medians and survival at the table times (default: 0, none)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the draws (default: 0)")
     p.set_defaults(func=run)
 
 
@@ -76,6 +85,10 @@ def run(args) -> int:
     from survrepro.io import read_at_risk, read_digitized_curve, write_csv, write_json
     from survrepro.sources.reconstruct import reconstruct
 
+    if args.draws < 0:
+        raise InputError(f"--draws: expected a whole number >= 0; got {args.draws}.")
+    if args.seed < 0:
+        raise InputError(f"--seed: expected a whole number >= 0; got {args.seed}.")
     if args.at_risk is None and args.n is None:
         raise InputError("--at-risk or --n is required: the numbers at risk or the number of patients.")
     table_cols = {"time_col": args.at_risk_time_col, "n_col": args.at_risk_n_col, "arm_col": args.at_risk_arm_col}
@@ -102,25 +115,97 @@ def run(args) -> int:
         convert_cumulative=args.convert_cumulative,
         curve_source=str(args.curve),
         at_risk_source=str(args.at_risk) if args.at_risk else "--n",
+        draws=args.draws,
+        seed=args.seed,
     )
     ipd = res.to_frame()
     fidelity = res.fidelity()
-    # write both only once both are ready (each write is atomic)
+    fig = None
+    if args.plot:
+        from survrepro.report.plotting import plot_reconstruction
+
+        fig = plot_reconstruction(res).figure
+    # write everything only once everything is ready (each write is atomic)
     write_csv(args.output, ipd)
     if args.fidelity:
         write_json(args.fidelity, fidelity)
-    for arm in res.arms.values():
-        f = arm.fidelity()
-        name = f"arm {arm.label}" if arm.label is not None else "curve"
-        pub = "" if f["events_published"] is None else f" (published {f['events_published']})"
-        print(
-            f"{name}: {f['n_patients']} patients, {f['events_reconstructed']} events{pub}; "
-            f"RMSE {f['rmse']:.4f}, mean |error| {f['mean_abs_error']:.4f}, max |error| {f['max_abs_error']:.4f}; "
-            f"numbers at risk off by at most {f['at_risk_max_abs_difference']}"
-        )
-        for line in f["cleaning"]:
-            print(f"  cleaned: {line}")
-        for line in f["notes"]:
-            print(f"  note: {line}")
-    print(f"wrote {args.output}" + (f" and {args.fidelity}" if args.fidelity else ""))
+    if fig is not None:
+        from survrepro.io import save_figure
+
+        save_figure(fig, args.plot)
+    for line in _summary_lines(fidelity):
+        print(line)
+    written = [str(x) for x in (args.output, args.fidelity, args.plot) if x]
+    print("wrote " + " and ".join(written))
     return 0
+
+
+def _num(x, fmt: str = "{:.4g}") -> str:
+    return "not reached" if x is None else fmt.format(x)
+
+
+def _summary_lines(fidelity: dict) -> list[str]:
+    """The printed summary of a fidelity report: one block per arm, then the comparison
+    and the intervals across the draws."""
+    lines = []
+    draws = fidelity.get("draws")
+    med_iv = {d["arm"]: d for d in draws["medians"]} if draws else {}
+    for f in fidelity["arms"]:
+        name = f"arm {f['arm']}" if f["arm"] is not None else "curve"
+        pub = "" if f["events_published"] is None else f" (published {f['events_published']})"
+        if f["at_risk_max_abs_difference"] is None:
+            table = "no risk table: only n constrained"
+        else:
+            table = f"numbers at risk off by at most {f['at_risk_max_abs_difference']}"
+        lines.append(
+            f"{name}: {f['n_patients']} patients, {f['events_reconstructed']} events{pub}; "
+            f"RMSE {f['rmse']:.4f}, mean |error| {f['mean_abs_error']:.4f}, max |error| {f['max_abs_error']:.4f}, "
+            f"max distance between the step curves {f['ks_distance']:.4f}; {table}"
+        )
+        m = f["median"]
+        med = f"  median: digitized {_num(m['digitized'])}, reconstructed {_num(m['reconstructed'])}"
+        if f["arm"] in med_iv:
+            iv = med_iv[f["arm"]]
+            med += f" (draws {_iv(iv)})"
+        lines.append(med)
+        surv = ", ".join(
+            f"{r['time']:g}: {r['reconstructed']:.3f} ({r['digitized']:.3f})" for r in f["survival_at_table"]
+        )
+        lines.append(f"  survival at the table times, reconstructed (digitized): {surv}")
+        if f["at_risk_max_abs_difference"] is not None:
+            tab = ", ".join(f"{r['time']:g}: {r['published']}/{r['reconstructed']}" for r in f["at_risk"])
+            lines.append(f"  at risk, published/reconstructed: {tab}")
+        for line in f["cleaning"]:
+            lines.append(f"  cleaned: {line}")
+        for line in f["notes"]:
+            lines.append(f"  note: {line}")
+    comp = fidelity.get("comparison") or {}
+    hr_iv = {d["arm"]: d for d in draws["hazard_ratios"]} if draws else {}
+    for h in comp.get("hazard_ratios", []):
+        if h["hr"] is None:
+            lines.append(f"HR {h['arm']} vs {h['reference']}: not computed ({h.get('note', '')})")
+            continue
+        text = (f"HR {h['arm']} vs {h['reference']} (Cox, Efron ties): {h['hr']:.3f} "
+                f"(95% CI {h['ci_low']:.3f} to {h['ci_high']:.3f}, Wald p {h['wald_p']:.3g})")
+        if h["arm"] in hr_iv:
+            text += f"; across draws {_iv(hr_iv[h['arm']], '{:.3f}')}"
+        lines.append(text)
+    if comp.get("logrank_p") is not None:
+        lines.append(f"log-rank p {comp['logrank_p']:.3g}")
+    for note in comp.get("notes", []):
+        lines.append(f"note: {note}")
+    if draws:
+        lines.append(
+            f"draws: {draws['completed']} of {draws['k']} (seed {draws['seed']}), "
+            f"{draws['level']:.0%} percentile intervals; {draws['varied']}."
+        )
+        for lab in dict.fromkeys(r["arm"] for r in draws["survival_at_table"]):
+            rows = [r for r in draws["survival_at_table"] if r["arm"] == lab]
+            name = f"arm {lab}" if lab is not None else "curve"
+            lines.append(f"  {name} survival at the table times: " + ", ".join(
+                f"{r['time']:g}: {r['estimate']:.3f} [{_iv(r, '{:.3f}')}]" for r in rows))
+    return lines
+
+
+def _iv(entry: dict, fmt: str = "{:.4g}") -> str:
+    return f"{_num(entry['low'], fmt)} to {_num(entry['high'], fmt)}"

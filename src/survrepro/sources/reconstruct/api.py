@@ -18,19 +18,25 @@ import pandas as pd
 
 from survrepro._validation import InputError, check_choice
 from survrepro.engine.groups import natural_order
+from survrepro.engine.km import km_survival_at
 from survrepro.options import CURVE_SCALES as SCALES
 from survrepro.options import RECONSTRUCT_METHODS as METHODS
 from survrepro.sources.reconstruct import dp
-from survrepro.sources.reconstruct.clean import TIME_TOLERANCE, CleanCurve, clean_curve
+from survrepro.sources.reconstruct.clean import SURVIVAL_TOLERANCE, TIME_TOLERANCE, CleanCurve, clean_curve
+from survrepro.sources.reconstruct.draws import DRAWS_LEVEL, summarise_draws
 from survrepro.sources.reconstruct.exact import reconstruct_exact
-from survrepro.sources.reconstruct.fidelity import ArmReconstruction, Reconstruction, measure
+from survrepro.sources.reconstruct.fidelity import ArmReconstruction, Reconstruction, compare_arms, measure
 from survrepro.sources.reconstruct.guyot import reconstruct_guyot
+from survrepro.sources.reconstruct.median import MEDIAN_TOLERANCE, digitized_median, hold_median
 from survrepro.sources.reconstruct.table import check_table
 
 __all__ = ["reconstruct_arm", "reconstruct", "DP_AUTO_MAX_N", "METHODS", "SCALES"]
 
 #: ``auto`` reconstructs arms of at most this many patients with ``dp``, larger ones with ``exact``.
 DP_AUTO_MAX_N = 150
+#: A curve that ends at 0 from a level at most this (or 5 survival-noise sd, whichever is
+#: larger) while the risk table still has patients at risk reached 0 by digitizing noise.
+ZERO_BY_NOISE = SURVIVAL_TOLERANCE
 
 
 def reconstruct_arm(
@@ -106,7 +112,8 @@ def reconstruct_arm(
 
 
 def _reconstruct_clean(curve, at_risk_time, at_risk, *, n, total_events, method, table_where):
-    """Reconstruct one arm from its cleaned curve: check the table, run the method, measure."""
+    """Reconstruct one arm from its cleaned curve: check the table, run the method, hold the
+    median at the digitized crossing, measure."""
     given = at_risk is not None and len(np.atleast_1d(at_risk)) > 0
     if not given and n is None:
         raise InputError(f"{table_where}: no numbers at risk given; expected a risk table or the number of patients n.")
@@ -117,24 +124,80 @@ def _reconstruct_clean(curve, at_risk_time, at_risk, *, n, total_events, method,
     )
     if total_events is not None and (int(total_events) != total_events or total_events < 0):
         raise InputError(f"total events must be a whole number >= 0; got {total_events!r}.")
+    n_actions = len(curve.actions)
     curve = _extend_to_table(curve, a, c, table_where)
     used, (times, events, notes) = _run_method(method, curve, a, c, total_events)
+    notes = [x for x in curve.actions[n_actions:] if "taken as noise" in x] + list(notes)
+    if not given:
+        notes.insert(0, (
+            f"no risk table: only the number of patients (n = {int(c[0])}) constrains the reconstruction; "
+            f"the censoring pattern is the method's assumption and no numbers at risk are checked."
+        ))
+    order = np.lexsort((1 - events, times))
+    times, events = times[order], events[order]
+    if total_events is not None:
+        _note_forced_events(curve, a, c, used, times, events, int(total_events), notes)
+    target = digitized_median(curve.time, curve.survival, TIME_TOLERANCE * float(curve.time[-1]))
+    tolerance = MEDIAN_TOLERANCE * curve.time_resolution
+    times, events, med = hold_median(times, events, target, a, tolerance, notes)
     return measure(curve, times, events, a, c, total_events=total_events, method=used, notes=notes,
-                   at_risk_given=given)
+                   at_risk_given=given, medians=(target, med, tolerance), ordered=True)
+
+
+def _note_forced_events(curve, a, c, used, times, events, total: int, notes: list) -> None:
+    """Note a published total of events that the curve does not imply: how many events
+    differ from the method's count without the total, and where the reconstruction then
+    departs from the clicks by more than the digitizing noise."""
+    free_t, free_e, _ = _run_method(used, curve, a, c, None)[1]
+    implied = int(free_e.sum())
+    made = int(events.sum())
+    extra = made - implied
+    if extra == 0:
+        return
+    order = np.lexsort((1 - free_e, free_t))
+    err_free = km_survival_at(free_t[order], free_e[order], curve.time) - curve.survival
+    err = km_survival_at(times, events, curve.time) - curve.survival
+    noise = curve.survival_resolution
+    off = (np.abs(err) > np.abs(err_free) + 2 * noise) & (np.abs(err) > 3 * noise)
+    more = "more" if extra > 0 else "fewer"
+    side = "below" if extra > 0 else "above"
+    head = (
+        f"the published total of {total} events gives {abs(extra)} event(s) {more} than the curve implies "
+        f"({implied} with the same method and no total)"
+    )
+    if off.any():
+        where = curve.time[off]
+        notes.append(
+            f"{head}: they were placed against the curve between times {where.min():g} and {where.max():g}, "
+            f"where the reconstruction lies up to {np.abs(err[off]).max():.3f} {side} the digitized clicks."
+        )
+    else:
+        notes.append(f"{head}: the reconstruction absorbs the difference within the digitizing noise.")
 
 
 def _extend_to_table(curve: CleanCurve, a, c, table_where: str) -> CleanCurve:
     """The curve taken as flat to the last table time with patients at risk when the table
-    goes beyond it (refused when the curve reached 0 before)."""
+    goes beyond it. A curve that ended at 0 from a level within the noise of 0
+    (:data:`ZERO_BY_NOISE`) reached 0 by noise: the point at 0 is dropped, with a note;
+    from a higher level it is refused."""
     t, s = curve.time, curve.survival
     positive = a[c > 0]
     if not (positive.size and positive[-1] > t[-1]):
         return curve
     if s[-1] <= 0:
-        raise InputError(
-            f"{table_where}: {int(c[c > 0][-1])} at risk at time {positive[-1]:g}, after the curve "
-            f"reached 0 at time {t[-1]:g}; expected no one at risk then."
-        )
+        level = float(s[-2]) if s.size > 1 else 1.0
+        if s.size > 2 and level <= max(ZERO_BY_NOISE, 5 * curve.survival_resolution):
+            curve = curve.without_last_point(
+                f"the curve reaches 0 at time {t[-1]:g} from {level:.3g}, within the digitizing noise of 0, "
+                f"while {int(c[c > 0][-1])} are at risk at time {positive[-1]:g} ({table_where}); the drop "
+                f"to 0 was taken as noise and the curve kept at {level:.3g}."
+            )
+            t = curve.time
+        else:
+            raise InputError(
+                f"{table_where}: {int(c[c > 0][-1])} at risk at time {positive[-1]:g}, after the curve "
+                f"reached 0 at time {t[-1]:g}; expected no one at risk then."
+            )
     return curve.extended_flat_to(
         positive[-1],
         f"the risk table goes to time {positive[-1]:g}, beyond the last digitized point "
@@ -183,6 +246,8 @@ def reconstruct(
     convert_cumulative: bool = False,
     curve_source: str = "curve",
     at_risk_source: str = "risk table",
+    draws: int = 0,
+    seed: int = 0,
 ) -> Reconstruction:
     """Reconstruct patients of every arm of a digitized figure.
 
@@ -203,10 +268,19 @@ def reconstruct(
         See :func:`reconstruct_arm`.
     curve_source, at_risk_source : str
         Names of the inputs used in messages (file names).
+    draws : int
+        Number of further reconstructions, each from the clicks perturbed by the
+        digitizing noise estimated from them (see
+        :mod:`survrepro.sources.reconstruct.draws`), giving percentile intervals for the
+        hazard ratios, the medians and the survival at the table times (0: none).
+    seed : int
+        Seed of the perturbations (the same seed gives the same draws).
 
     Returns
     -------
     Reconstruction
+        With the hazard ratio and log-rank test between the arms (each arm against the
+        first) and, when ``draws`` is given, the intervals across the draws.
 
     References
     ----------
@@ -232,21 +306,56 @@ def reconstruct(
         )
     if at_risk is not None:
         _check_table_arms(at_risk, has_arm, labels, curve_source, at_risk_source)
+    if int(draws) != draws or draws < 0:
+        raise InputError(f"draws must be a whole number >= 0; got {draws!r}.")
+    if int(seed) != seed or seed < 0:
+        raise InputError(f"seed must be a whole number >= 0; got {seed!r}.")
     n_by = _per_arm(n, labels, "n")
     ev_by = _per_arm(events_by_arm if events_by_arm is not None else total_events, labels, "events")
-    arms = {}
+    arms, inputs = {}, {}
     for lab in labels:
         mask = np.ones(len(curve), bool) if lab is None else (curve["arm"].astype(str) == lab).to_numpy()
         sub = curve.loc[mask]
+        x, y = sub["time"].to_numpy(float), sub["survival"].to_numpy(float)
         cc = clean_curve(
-            sub["time"].to_numpy(float), sub["survival"].to_numpy(float), scale=scale,
-            convert_cumulative=convert_cumulative, rows=rows_all[mask], where=curve_source, label=lab,
+            x, y, scale=scale, convert_cumulative=convert_cumulative, rows=rows_all[mask], where=curve_source,
+            label=lab,
         )
         a_t, a_n, where = _arm_table(at_risk, lab, at_risk_source)
-        arms[lab] = _reconstruct_clean(
-            cc, a_t, a_n, n=n_by.get(lab), total_events=ev_by.get(lab), method=method, table_where=where
-        )
-    return Reconstruction(arms=arms, method=method)
+        kw = dict(n=n_by.get(lab), total_events=ev_by.get(lab), method=method, table_where=where)
+        arms[lab] = _reconstruct_clean(cc, a_t, a_n, **kw)
+        inputs[lab] = (x, y, rows_all[mask], a_t, a_n, kw)
+    comparison = compare_arms(arms)
+    summary = None
+    if draws:
+        summary = _run_draws(arms, inputs, int(draws), int(seed), convert_cumulative, curve_source)
+    return Reconstruction(arms=arms, method=method, comparison=comparison, draws=summary)
+
+
+def _run_draws(arms, inputs, k: int, seed: int, convert_cumulative: bool, curve_source: str) -> dict:
+    """``k`` reconstructions of every arm from clicks perturbed by their estimated
+    digitizing noise (seeded), summarised by :func:`summarise_draws`."""
+    rng = np.random.default_rng(seed)
+    results, failed = [], 0
+    for _ in range(k):
+        drawn = {}
+        for lab, (x, y, rows, a_t, a_n, kw) in inputs.items():
+            cc = arms[lab].curve
+            factor = 100.0 if cc.scale == "percent" else 1.0
+            xt = x + rng.normal(0.0, cc.time_resolution, x.size)
+            ys = y + rng.normal(0.0, cc.survival_resolution * factor, y.size)
+            try:
+                dc = clean_curve(xt, ys, scale=cc.scale, convert_cumulative=convert_cumulative, rows=rows,
+                                 where=curve_source, label=lab)
+                drawn[lab] = _reconstruct_clean(dc, a_t, a_n, **kw)
+            except InputError:
+                drawn = None
+                break
+        if drawn is None:
+            failed += 1
+            continue
+        results.append(drawn)
+    return summarise_draws(arms, results, k=k, seed=seed, failed=failed, level=DRAWS_LEVEL)
 
 
 def _check_table_arms(at_risk: pd.DataFrame, has_arm: bool, labels, curve_source: str, at_risk_source: str):

@@ -2,8 +2,17 @@
 
 The fidelity of each arm is measured, as Guyot et al. (2012) recommend: the Kaplan–Meier
 curve of the reconstructed patients against the cleaned digitized points (RMSE, mean and
-largest absolute error), and the reconstructed numbers at risk and events against the
-published ones. The cleaning actions and the assumptions of the method travel with them.
+largest absolute error at the clicks, and the largest vertical distance between the two
+step curves, a Kolmogorov–Smirnov-type distance), the reconstructed numbers at risk and
+events against the published ones, the median of the digitized curve against that of the
+reconstruction, and the survival at the table times. Between arms, the hazard ratio of
+each arm against the first (Cox, Efron ties, Wald limits) and the log-rank test of the
+reconstruction. The cleaning actions and the assumptions of the method travel with them.
+
+The digitized step curve keeps the level of a cleaned click until the next drop, a drop
+dated as the methods date it (the mean time of its two corners when they lie within the
+time noise of each other, else the later click); its median is the time of its first
+drop to 0.5 or less (:func:`~survrepro.sources.reconstruct.median.digitized_median`).
 
 References
 ----------
@@ -20,10 +29,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survrepro.engine.km import km_survival_at
-from survrepro.sources.reconstruct.clean import CleanCurve
+from survrepro._validation import InputError
+from survrepro.engine.cox import hazard_ratio
+from survrepro.engine.logrank import logrank_test
+from survrepro.sources.reconstruct.clean import TIME_TOLERANCE, CleanCurve
+from survrepro.sources.reconstruct.median import digitized_median, km_steps, reconstructed_median, steps_at
+from survrepro.sources.reconstruct.table import drop_times
 
-__all__ = ["ArmReconstruction", "Reconstruction"]
+__all__ = ["ArmReconstruction", "Reconstruction", "compare_arms"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -47,6 +60,16 @@ class ArmReconstruction:
     method : str
     notes : tuple of str
         Assumptions made and constraints that could not be met.
+    at_risk_given : bool
+        A risk table was given (else only the number of patients constrains the arm).
+    ks_distance : float
+        Largest vertical distance between the digitized and the reconstructed step curves.
+    median_digitized, median_reconstructed : float or None
+        Median of the digitized step curve and of the reconstruction (``None``: not reached).
+    median_tolerance : float
+        Largest difference of the two medians taken as agreement (the time resolution).
+    survival_table_digitized, survival_table_reconstructed : ndarray
+        The two curves at the table times.
     """
 
     label: str | None
@@ -63,6 +86,12 @@ class ArmReconstruction:
     method: str = "exact"
     notes: tuple = ()
     at_risk_given: bool = True
+    ks_distance: float = float("nan")
+    median_digitized: float | None = None
+    median_reconstructed: float | None = None
+    median_tolerance: float = 0.0
+    survival_table_digitized: np.ndarray = field(default_factory=lambda: np.empty(0))
+    survival_table_reconstructed: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def n(self) -> int:
@@ -99,9 +128,13 @@ class ArmReconstruction:
         dict
             The arm, method, patients and events (reconstructed and published), points
             digitized and kept, the RMSE, mean and maximum absolute error of the
-            reconstructed Kaplan-Meier curve at the cleaned points, the numbers at risk
-            (published and reconstructed, with their largest difference), the cleaning
-            actions and notes.
+            reconstructed Kaplan-Meier curve at the cleaned points, the largest vertical
+            distance between the digitized and reconstructed step curves
+            (``ks_distance``), the estimated digitizing resolution, the medians
+            (digitized, reconstructed, their difference and the tolerance), the numbers
+            at risk (published and reconstructed, with their largest difference; ``None``
+            without a risk table), the survival of both curves at the table times, the
+            reason for every ``None`` (``not_computed``), the cleaning actions and notes.
 
         References
         ----------
@@ -118,7 +151,23 @@ class ArmReconstruction:
         (10, 3, True)
         >>> fit["at_risk"]
         [{'time': 0.0, 'published': 10, 'reconstructed': 10}, {'time': 4.0, 'published': 9, 'reconstructed': 9}]
+        >>> fit["median"]["digitized"], fit["median"]["reconstructed"], fit["ks_distance"] < 1e-12
+        (None, None, True)
+        >>> fit["not_computed"]["median.digitized"]
+        'the digitized curve does not reach 0.5.'
         """
+        not_computed = {}
+        if self.events_published is None:
+            not_computed["events_published"] = "no total of events was given."
+        if not self.at_risk_given:
+            not_computed["at_risk_max_abs_difference"] = (
+                "no risk table: only the number of patients is constrained, so no numbers at risk are compared."
+            )
+        if self.median_digitized is None:
+            not_computed["median.digitized"] = "the digitized curve does not reach 0.5."
+        if self.median_reconstructed is None:
+            not_computed["median.reconstructed"] = "the reconstructed curve does not reach 0.5."
+        both = self.median_digitized is not None and self.median_reconstructed is not None
         return {
             "arm": self.label,
             "method": self.method,
@@ -130,6 +179,14 @@ class ArmReconstruction:
             "rmse": self.rmse,
             "mean_abs_error": self.mean_abs_error,
             "max_abs_error": self.max_abs_error,
+            "ks_distance": self.ks_distance,
+            "resolution": {"time": self.curve.time_resolution, "survival": self.curve.survival_resolution},
+            "median": {
+                "digitized": self.median_digitized,
+                "reconstructed": self.median_reconstructed,
+                "difference": (self.median_reconstructed - self.median_digitized) if both else None,
+                "tolerance": self.median_tolerance,
+            },
             "at_risk_source": "published" if self.at_risk_given else "n only",
             "at_risk": [
                 {"time": float(t), "published": int(p), "reconstructed": int(r)}
@@ -137,7 +194,13 @@ class ArmReconstruction:
             ],
             "at_risk_max_abs_difference": int(
                 np.max(np.abs(self.at_risk_published - self.at_risk_reconstructed), initial=0)
-            ),
+            ) if self.at_risk_given else None,
+            "survival_at_table": [
+                {"time": float(t), "digitized": float(d), "reconstructed": float(r)}
+                for t, d, r in zip(self.at_risk_time, self.survival_table_digitized,
+                                   self.survival_table_reconstructed)
+            ],
+            "not_computed": not_computed,
             "cleaning": list(self.curve.actions),
             "notes": list(self.notes),
         }
@@ -155,35 +218,55 @@ class ArmReconstruction:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Reconstruction:
-    """Reconstructed patients of every arm of a figure."""
+    """Reconstructed patients of every arm of a figure.
+
+    Attributes
+    ----------
+    arms : dict
+        Arm label -> :class:`ArmReconstruction`, in natural order of the labels.
+    method : str
+        The method asked for.
+    comparison : dict or None
+        Hazard ratio of each arm against the first and the log-rank test (see
+        :func:`compare_arms`).
+    draws : dict or None
+        Intervals across reconstructions from perturbed clicks (see
+        :func:`~survrepro.sources.reconstruct.draws.summarise_draws`); ``None`` without draws.
+    """
 
     arms: dict = field(default_factory=dict)
     method: str = "auto"
+    comparison: dict | None = None
+    draws: dict | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """All patients: ``time``, ``event`` and ``arm`` when the input had arms."""
         return pd.concat([a.to_frame() for a in self.arms.values()], ignore_index=True)
 
     def fidelity_frame(self) -> pd.DataFrame:
-        """One row per arm: patients, events, RMSE, mean and max absolute error, at-risk match."""
+        """One row per arm: patients, events, errors at the clicks, KS distance, medians, at-risk match."""
         rows = []
         for a in self.arms.values():
             f = a.fidelity()
             rows.append(
                 {k: f[k] for k in ("arm", "n_patients", "events_reconstructed", "events_published",
-                                   "rmse", "mean_abs_error", "max_abs_error", "at_risk_max_abs_difference")}
-                | {"n_cleaning_actions": len(f["cleaning"])}
+                                   "rmse", "mean_abs_error", "max_abs_error", "ks_distance")}
+                | {"median_digitized": f["median"]["digitized"], "median_reconstructed": f["median"]["reconstructed"],
+                   "at_risk_max_abs_difference": f["at_risk_max_abs_difference"],
+                   "n_cleaning_actions": len(f["cleaning"])}
             )
         return pd.DataFrame(rows)
 
     def fidelity(self) -> dict:
-        """JSON-ready fidelity of every arm.
+        """JSON-ready fidelity of every arm, the comparison of the arms and the draws.
 
         Returns
         -------
         dict
-            ``{"method": ..., "arms": [...]}`` with one :meth:`ArmReconstruction.fidelity`
-            per arm, in the order of ``arms``.
+            ``{"method": ..., "arms": [...], "comparison": ..., "draws": ...}`` with one
+            :meth:`ArmReconstruction.fidelity` per arm, in the order of ``arms``, the
+            hazard ratios and log-rank test between the arms (:func:`compare_arms`) and
+            the intervals across the draws (``None`` with a note when no draws were asked).
 
         Examples
         --------
@@ -195,8 +278,15 @@ class Reconstruction:
         >>> fit = reconstruct(curve, n={"A": 10, "B": 10}).fidelity()
         >>> fit["method"], [(a["arm"], a["n_patients"], a["events_reconstructed"]) for a in fit["arms"]]
         ('auto', [('A', 10, 3), ('B', 10, 4)])
+        >>> hr = fit["comparison"]["hazard_ratios"][0]
+        >>> hr["arm"], hr["reference"], hr["hr"] > 1
+        ('B', 'A', True)
         """
-        return {"method": self.method, "arms": [a.fidelity() for a in self.arms.values()]}
+        out = {"method": self.method, "arms": [a.fidelity() for a in self.arms.values()],
+               "comparison": self.comparison, "draws": self.draws}
+        if self.draws is None:
+            out["draws_note"] = "no draws were asked for (draws=0)."
+        return out
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}: n={a.n}, events={a.events}" for k, a in self.arms.items())
@@ -206,14 +296,101 @@ class Reconstruction:
         return f"<p><code>{self!r}</code></p>" + self.fidelity_frame()._repr_html_()
 
 
-def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, notes, at_risk_given):
+def compare_arms(arms: dict) -> dict:
+    """Hazard ratio of each arm against the first and the log-rank test of the reconstruction.
+
+    Parameters
+    ----------
+    arms : dict
+        Arm label -> :class:`ArmReconstruction`; the first is the reference.
+
+    Returns
+    -------
+    dict
+        ``reference``, ``hazard_ratios`` (per further arm: ``hr``, ``ci_low``,
+        ``ci_high``, ``conf_level``, ``wald_p``, from a two-arm Cox model with Efron ties
+        and Wald limits, :func:`survrepro.engine.cox.hazard_ratio`), ``logrank_p`` (all
+        arms, :func:`survrepro.engine.logrank.logrank_test`) and ``notes``; a value that
+        cannot be computed is ``None`` with a note.
+
+    References
+    ----------
+    Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
+    Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat
+    Assoc 1977;72:557-565.
+
+    Examples
+    --------
+    >>> from survrepro.sources.reconstruct import reconstruct_arm
+    >>> a = reconstruct_arm([0, 2, 2, 5, 5, 8], [1, 1, 0.9, 0.9, 0.7, 0.7], [0, 4], [10, 9], label="A")
+    >>> compare_arms({"A": a})["notes"]
+    ['one arm: no hazard ratio or log-rank test.']
+    """
+    labs = list(arms)
+    out = {"reference": labs[0] if labs else None, "hazard_ratios": [], "logrank_p": None, "notes": []}
+    if len(labs) < 2:
+        out["notes"].append("one arm: no hazard ratio or log-rank test.")
+        return out
+    ref = labs[0]
+    for lab in labs[1:]:
+        t = np.concatenate((arms[ref].time, arms[lab].time))
+        e = np.concatenate((arms[ref].event, arms[lab].event))
+        g = np.array([str(ref)] * arms[ref].n + [str(lab)] * arms[lab].n)
+        entry = {"arm": lab, "reference": ref, "hr": None, "ci_low": None, "ci_high": None,
+                 "conf_level": 0.95, "wald_p": None}
+        try:
+            fit = hazard_ratio(t, e, g, reference=str(ref))
+        except InputError as exc:
+            entry["note"] = f"no hazard ratio: {exc}"
+        else:
+            if np.isfinite(fit.hr) and abs(fit.coef) < 20 and np.isfinite(fit.se):
+                entry.update(hr=float(fit.hr), ci_low=float(fit.hr_ci[0]), ci_high=float(fit.hr_ci[1]),
+                             wald_p=float(fit.wald_pvalue))
+            else:
+                entry["note"] = "no finite hazard ratio (events in one arm only)."
+        out["hazard_ratios"].append(entry)
+    t = np.concatenate([arms[k].time for k in labs])
+    e = np.concatenate([arms[k].event for k in labs])
+    g = np.concatenate([[str(k)] * arms[k].n for k in labs])
+    try:
+        out["logrank_p"] = float(logrank_test(t, e, g).pvalue)
+    except InputError as exc:
+        out["notes"].append(f"no log-rank test: {exc}")
+    return out
+
+
+def digitized_step(curve: CleanCurve, at, tau=None) -> np.ndarray:
+    """The digitized step curve at times ``at``: the level after every drop dated at or before."""
+    t, s = curve.time, curve.survival
+    if t.size < 2:
+        return np.ones(np.shape(at))
+    if tau is None:
+        tau = drop_times(t, TIME_TOLERANCE * float(t[-1]))
+    return s[np.searchsorted(tau, at, side="right")]
+
+
+def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, notes, at_risk_given,
+            medians=None, ordered: bool = False):
     """The reconstructed patients of one arm, sorted, with their fit to ``curve`` and to
-    the risk table ``a, c``."""
-    order = np.lexsort((1 - events, times))
-    times, events = times[order], events[order]
-    err = km_survival_at(times, events, curve.time) - curve.survival
+    the risk table ``a, c``; ``medians`` is (digitized, reconstructed, tolerance) when
+    known, ``ordered`` says the patients are sorted already."""
+    if not ordered:
+        order = np.lexsort((1 - events, times))
+        times, events = times[order], events[order]
+    steps = km_steps(times, events)
+    tol_t = TIME_TOLERANCE * float(curve.time[-1])
+    tau = drop_times(curve.time, tol_t)
+    end = max(float(curve.time[-1]), float(a[-1]))
+    ks_at = np.concatenate(([0.0], tau, steps[0][steps[0] <= end]))
+    k1, k2 = curve.time.size, curve.time.size + ks_at.size
+    rec = steps_at(*steps, np.concatenate((curve.time, ks_at, a)))
+    err = rec[:k1] - curve.survival
     ae = np.abs(err)
+    dig = digitized_step(curve, np.concatenate((ks_at, a)), tau)
+    ks = float(np.max(np.abs(dig[:ks_at.size] - rec[k1:k2])))
     d = times.size - np.searchsorted(times, a, side="left")  # #{time >= a}, times sorted
+    if medians is None:
+        medians = (digitized_median(curve.time, curve.survival, tol_t), reconstructed_median(times, events, steps), 0.0)
     return ArmReconstruction(
         label=curve.label,
         time=times,
@@ -229,4 +406,10 @@ def measure(curve: CleanCurve, times, events, a, c, *, total_events, method, not
         method=method,
         notes=tuple(notes),
         at_risk_given=at_risk_given,
+        ks_distance=ks,
+        median_digitized=medians[0],
+        median_reconstructed=medians[1],
+        median_tolerance=float(medians[2]),
+        survival_table_digitized=dig[ks_at.size:],
+        survival_table_reconstructed=rec[k2:],
     )
