@@ -398,8 +398,13 @@ def _hostile(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     FRAME.to_csv(folder / "example_study_synthetic.csv", index=False)
     reg = register(tmp_path, targets, analysis)
+    # an analysis section quoting an arm label, as the exhibit scripts do
+    section = tmp_path / "sections" / "10_arms.md"
+    section.parent.mkdir()
+    section.write_text(f"## Arms\n\nArm {HTML_PAYLOAD} [a](javascript:alert(7)) against `x_y`.\n", encoding="utf-8")
     return build_report({"example_study": evaluate_register(reg)}, {"example_study": audit_register(reg)}, {},
-                        tmp_path / "out", registers={"example_study": reg})
+                        tmp_path / "out", registers={"example_study": reg},
+                        sections={"example_study": [section]}, extra_parts=())
 
 
 def test_markdown_escapes_html_and_defuses_unsafe_links_from_register_text(tmp_path, monkeypatch):
@@ -415,12 +420,13 @@ def test_markdown_escapes_html_and_defuses_unsafe_links_from_register_text(tmp_p
     assert "Cit &lt;script&gt;alert(2)&lt;/script&gt; ![i\\](data:text/html,x)" in md  # the citation
     assert "[[x]\\](JaVaScRiPt:alert(3))" in md  # the quote
     assert "+1 &lt;img src=x onerror=alert(1)&gt; &lt;!-- x --&gt; [n\\](javascript:alert(4))" in md  # the note
+    assert "Arm &lt;img src=x onerror=alert(1)&gt; [a\\](javascript:alert(7)) against `x_y`." in md  # a section
 
 
 def test_html_escapes_the_same_register_text(tmp_path, monkeypatch):
     page = _hostile(tmp_path, monkeypatch).html.read_text(encoding="utf-8")
     assert "<img src=x" not in page and "<script" not in page and "<!--" not in page
-    assert "Study &lt;img src=x onerror=alert(1)&gt;" in page
+    assert "Study &lt;img src=x onerror=alert(1)&gt;" in page and "Arm &lt;img src=x onerror=alert(1)&gt;" in page
     assert "javascript:" not in " ".join(re.findall(r'(?:href|src)="([^"]*)"', page))
 
 
