@@ -206,3 +206,40 @@ def test_assumption_without_source_is_refused(exhibits, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "'p0'" in err and "neither a source nor assumed = true" in err
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- what the figures show
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+
+
+def test_extend_events_names_the_method_and_states_the_rounding_range(exhibits):
+    script = exhibits.module("design/extend_events")
+    res = script.compute(paths.DESIGNS / "extend_breast.toml")
+    fig = script.draw(res)
+    texts = " ".join(_texts(fig))
+    assert "(schoenfeld)" not in texts and "events for 80% power (Schoenfeld)" in texts
+    assert "grey band" not in texts  # the band was narrower than its line; the range is written instead
+    row = res["table"].iloc[0]
+    assert f"({row['implied_events_low']:.1f} to {row['implied_events_high']:.1f}" in texts
+
+
+def test_extend_op_power_draws_every_basket_it_lists(exhibits):
+    script = exhibits.module("design/extend_op_power")
+    res = script.compute(paths.DESIGNS / "extend_op.toml", n_trials=TRIALS, workers=1)
+    fig = script.draw(res)
+    ax = fig.axes[0]
+    label = f"each of the {len(res['names'])} baskets (beside the mean)"
+    assert label in [t.get_text() for t in ax.get_legend().get_texts()]
+    line = next(line for line in ax.get_lines() if line.get_label() == label)
+    x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+    tab = res["table"]
+    single = tab[tab["analysis"].isin(res["names"])]
+    assert len(x) == len(single) == len(res["names"]) * tab["hazard_ratio"].nunique()
+    assert sorted(y) == sorted(single["power"])
+    # beside the mean's markers (not under them: the old dots sat exactly there), on top, inside the axes
+    means = set(np.round(tab.loc[tab["analysis"] == script.BASKET_MEAN, "hazard_ratio"], 6))
+    assert set(np.round(x - script.BESIDE, 6)) == means and not set(np.round(x, 6)) & means
+    assert line.get_zorder() > 2 and x.max() < ax.get_xlim()[1]

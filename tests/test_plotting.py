@@ -421,3 +421,20 @@ def test_public_functions_document_parameters_returns_and_examples(name):
     for section in ("Parameters", "Returns", "Examples"):
         assert f"\n    {section}\n    {'-' * len(section)}\n" in doc, f"{name} has no {section} section"
     assert "\n    >>> " in doc
+
+
+def test_levee_swimmer_landmark_labels_do_not_overlap(exhibits):
+    import argparse
+
+    from survrepro import paths as _paths
+
+    script = exhibits.module("levee2025/fig_swimmer")
+    cohort = script._common.load(argparse.Namespace(register=_paths.PUBLISHED / "levee2025.toml", ipd=None))
+    ax = script.draw(cohort)
+    renderer = ax.figure.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().endswith(cohort.time_unit) and t.get_text()[0].isdigit()]
+    assert [t.get_text() for t in labels] == [f"{lm.time:g} {cohort.time_unit}" for lm in cohort.landmarks()]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    title = ax._left_title  # the title is set at the left
+    assert title.get_text() and all(box.y1 <= title.get_window_extent(renderer).y0 for box in boxes)  # under it

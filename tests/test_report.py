@@ -1,6 +1,7 @@
 """The report files (Markdown, CSV, self-contained HTML) and the exit codes of ``survrepro reproduce``."""
 from __future__ import annotations
 
+import html
 import re
 
 import matplotlib
@@ -64,7 +65,8 @@ def test_files_are_written_with_every_target(tmp_path, monkeypatch):
     assert "example_study: 2 match, 0 miss, 1 not attempted of 3 targets" in md
     assert "design assumption: see the design section" in md
     assert "estimator=kaplan_meier (assumed)" in md
-    assert "![fig1_synthetic](../figures/example_study/fig1_synthetic.png)" in md
+    assert "![Fig 1 synthetic](../figures/example_study/fig1_synthetic.png)" in md  # no caption declared
+    assert "*Fig 1 synthetic* (SYNTHETIC data), `fig1_synthetic.png`" in md
     assert report.misses == ()
 
 
@@ -248,8 +250,8 @@ def test_named_study_gets_only_its_design_sections_and_figures_in_a_folder_of_it
     assert not (tmp_path / "build" / "report.csv").exists()
     md = (folder / "report.md").read_text(encoding="utf-8")
     assert "### Mine: power" in md and "Other" not in md
-    assert "![mine_power](../../figures/design/mine_power.png)" in md and "other_power" not in md
-    assert "![fig1_synthetic](../../figures/example_study/fig1_synthetic.png)" in md
+    assert "![Mine power](../../figures/design/mine_power.png)" in md and "other_power" not in md
+    assert "![Fig 1 synthetic](../../figures/example_study/fig1_synthetic.png)" in md
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "Other: power" not in page and len(re.findall(r'src="data:image/png', page)) == 2
 
@@ -260,7 +262,8 @@ def test_named_study_without_design_sections_reports_no_design_part(tmp_path, mo
     (tmp_path / "designs" / "mine.toml").write_text('[design]\nstudy = "mine_trial"\n', encoding="utf-8")
     assert cli.main(["reproduce", str(reg.path)]) == 0
     md = tmp_path / "build" / "report-example_study" / "report.md"
-    assert _headings(md) == ["# Reproduction report", "## example_study: An invented two-arm study",
+    assert _headings(md) == ["# Reproduction report", "## Summary", "## Contents",
+                             "## example_study: An invented two-arm study",
                              "### Published against reproduced", "### Consistency audit: example_study"]
 
 
@@ -288,3 +291,184 @@ def test_subset_folder_names_every_study_in_order(monkeypatch, tmp_path):
 
     monkeypatch.setattr(paths, "BUILD", tmp_path)
     assert subset_folder(["levee2025", "extend_breast"]) == tmp_path / "report-levee2025-extend_breast"
+
+
+# --------------------------------------------------------------------------- the reader's view
+def test_summary_and_contents_come_first_and_link_to_every_part(tmp_path, monkeypatch):
+    report, _ = _build(tmp_path, monkeypatch, [*TARGETS, MISSING])
+    md = report.markdown.read_text(encoding="utf-8")
+    head = md[:md.index("## example_study")]
+    assert "| study | data | matched | missed | not attempted | targets |" in head
+    assert "| example_study | synthetic | 2 | 1 | 1 | 4 |" in head
+    assert "- MISS example_study:m_a (check) published 7.0" in head
+    for anchor in ("example_study", "example_study-targets", "example_study-audit", "example_study-figures"):
+        assert f"](#{anchor})" in head and f'<a id="{anchor}"></a>' in md
+    page = report.html.read_text(encoding="utf-8")
+    assert page.index('<h2 id="summary">') < page.index('<nav class="toc">') < page.index('<section id="example_study">')
+    for anchor in re.findall(r'href="#([^"]+)"', page):
+        assert f'id="{anchor}"' in page  # every link of the summary and the contents lands somewhere
+    assert 'href="#example_study-target-m_a"' in page  # a miss links to its row
+    assert "<details open>" in page  # and its row shows the reason unfolded
+
+
+def test_targets_table_keeps_short_cells_and_folds_the_long_text(tmp_path, monkeypatch):
+    long_quote = "The number was 5. " + "A long sentence of the source, quoted in full. " * 12
+    report, evs = _build(tmp_path, monkeypatch, [target("n_a", "n", 5, arm="a", endpoint="randomization",
+                                                         quote=long_quote), *TARGETS[1:]])
+    md = report.markdown.read_text(encoding="utf-8")
+    rows = [line for line in md.splitlines() if line.startswith("| n_a |") or line.startswith("| m_all |")]
+    assert rows and all(len(r) < 140 for r in rows) and all("long sentence" not in r for r in rows)
+    listed = [line for line in md.splitlines() if line.startswith("- **n_a**")]
+    assert len(listed) == 1 and "A long sentence of the source" in listed[0] and "(example_source.txt)" in listed[0]
+    assert "tolerance: ±0.5 (exact count)" in listed[0]
+    page = report.html.read_text(encoding="utf-8")
+    table = page[page.index('<table class="targets">'):]
+    table = table[:table.index("</table>")]
+    for cell in re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S):
+        if "<details" in cell:
+            continue
+        assert len(re.sub(r"<[^>]+>", "", cell)) <= 40, cell
+    folded = re.findall(r"<details[^>]*>.*?</details>", table, flags=re.S)
+    assert any("A long sentence of the source" in d for d in folded)
+    assert "A long sentence of the source" not in re.sub(r"<details[^>]*>.*?</details>", "", table, flags=re.S)
+
+
+def test_synthetic_banner_renders_its_markdown(tmp_path, monkeypatch):
+    report, _ = _build(tmp_path, monkeypatch)
+    page = report.html.read_text(encoding="utf-8")
+    banner = re.search(r'<p class="synthetic">(.*?)</p>', page).group(1)
+    assert "<code>calibrate</code>" in banner and "`" not in banner
+
+
+def test_figure_captions_come_from_the_exhibit_scripts(tmp_path, monkeypatch):
+    from survrepro.report import exhibits
+
+    analyses = tmp_path / "analyses" / "example_study"
+    analyses.mkdir(parents=True)
+    (analyses / "fig1.py").write_text('"""Fig 1."""\nCAPTIONS = {"fig1_synthetic": "Fig 1: the <only> curve"}\n',
+                                      encoding="utf-8")
+    monkeypatch.setattr(paths, "ANALYSES", tmp_path / "analyses")
+    assert exhibits.captions(analyses) == {"fig1_synthetic": "Fig 1: the <only> curve"}
+    report, _ = _build(tmp_path, monkeypatch)
+    md = report.markdown.read_text(encoding="utf-8")
+    assert "![Fig 1: the &lt;only&gt; curve](../figures/example_study/fig1_synthetic.png)" in md
+    page = report.html.read_text(encoding="utf-8")
+    assert re.search(r"<figcaption><strong>Fig 1: the &lt;only&gt; curve</strong> "
+                     r'<span class="kind-synthetic">\(SYNTHETIC data\)</span> <span class="file">fig1_synthetic.png',
+                     page)
+
+
+def test_exhibit_table_must_be_a_literal_dictionary(tmp_path):
+    from survrepro.errors import InputError
+    from survrepro.report import exhibits
+
+    (tmp_path / "fig.py").write_text("CAPTIONS = dict(a='b')\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"fig.py: CAPTIONS must be a literal dictionary"):
+        exhibits.captions(tmp_path)
+    (tmp_path / "fig.py").write_text("CAPTIONS = {'a': 'A'}\n", encoding="utf-8")
+    (tmp_path / "other.py").write_text("CAPTIONS = {'a': 'again'}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"figure 'a' is captioned by another script"):
+        exhibits.captions(tmp_path)
+    assert exhibits.captions(tmp_path / "missing") == {}
+
+
+# --------------------------------------------------------------------------- hostile register text
+HTML_PAYLOAD = "<img src=x onerror=alert(1)>"
+LINK_PAYLOAD = "[click](javascript:alert(1))"
+
+
+def _hostile(tmp_path, monkeypatch):
+    """A report of a register whose title, citation, quote, source, arm labels and note carry payloads."""
+    import test_targets
+
+    monkeypatch.setattr(test_targets, "STUDY", {
+        **test_targets.STUDY,
+        "title": f"Study {HTML_PAYLOAD} {LINK_PAYLOAD}",
+        "citation": "Cit <script>alert(2)</script> ![i](data:text/html,x) [r]: javascript:alert(9)",
+        "sources": ["example_source.txt", "@SUM(A1).txt"],
+        "arms": [{"id": "a", "label": f"Arm {HTML_PAYLOAD}"}, {"id": "b", "label": "-2+3 [b](vbscript:x)"}],
+    })
+    quote = f'=HYPERLINK("http://evil.example","5") {HTML_PAYLOAD} [[x]](JaVaScRiPt:alert(3))'
+    targets = [target("n_a", "n", 5, arm="a", endpoint="randomization", role="calibrate", quote=quote,
+                      source="@SUM(A1).txt"), *TARGETS[1:], MISSING]
+    analysis = ANALYSIS.replace('entry_column = "entry"',
+                                f'entry_column = "entry"\nnote = "+1 {HTML_PAYLOAD} <!-- x --> [n](javascript:alert(4))"')
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    folder = tmp_path / "data" / "example_study"
+    folder.mkdir(parents=True)
+    FRAME.to_csv(folder / "example_study_synthetic.csv", index=False)
+    reg = register(tmp_path, targets, analysis)
+    # an analysis section quoting an arm label, as the exhibit scripts do
+    section = tmp_path / "sections" / "10_arms.md"
+    section.parent.mkdir()
+    section.write_text(f"## Arms\n\nArm {HTML_PAYLOAD} [a](javascript:alert(7)) against `x_y`.\n", encoding="utf-8")
+    return build_report({"example_study": evaluate_register(reg)}, {"example_study": audit_register(reg)}, {},
+                        tmp_path / "out", registers={"example_study": reg},
+                        sections={"example_study": [section]}, extra_parts=())
+
+
+def test_markdown_escapes_html_and_defuses_unsafe_links_from_register_text(tmp_path, monkeypatch):
+    md = _hostile(tmp_path, monkeypatch).markdown.read_text(encoding="utf-8")
+    # the only tags are the report's own anchors
+    assert set(re.findall(r"<[^>]*>", md)) <= {"</a>"} | {f'<a id="{a}">' for a in re.findall(r'<a id="([\w-]+)">', md)}
+    assert "<!--" not in md
+    # no link or image or reference definition points at a script or data URL
+    live = re.findall(r"(?<!\\)\]\(\s*([^)\s]*)|(?<!\\)\]:\s*(\S*)", md)
+    assert all(re.match(r"(https?://|#|\.{0,2}/|[\w./-]*$)", a or b) for a, b in live), live
+    # each payload is still there, as text
+    assert "Study &lt;img src=x onerror=alert(1)&gt; [click\\](javascript:alert(1))" in md  # the title
+    assert "Cit &lt;script&gt;alert(2)&lt;/script&gt; ![i\\](data:text/html,x)" in md  # the citation
+    assert "[[x]\\](JaVaScRiPt:alert(3))" in md  # the quote
+    assert "+1 &lt;img src=x onerror=alert(1)&gt; &lt;!-- x --&gt; [n\\](javascript:alert(4))" in md  # the note
+    assert "Arm &lt;img src=x onerror=alert(1)&gt; [a\\](javascript:alert(7)) against `x_y`." in md  # a section
+
+
+def test_html_escapes_the_same_register_text(tmp_path, monkeypatch):
+    page = _hostile(tmp_path, monkeypatch).html.read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "<script" not in page and "<!--" not in page
+    assert "Study &lt;img src=x onerror=alert(1)&gt;" in page and "Arm &lt;img src=x onerror=alert(1)&gt;" in page
+    assert "javascript:" not in " ".join(re.findall(r'(?:href|src)="([^"]*)"', page))
+
+
+def test_csv_prefixes_formula_cells_but_not_numbers(tmp_path, monkeypatch):
+    import csv
+
+    report = _hostile(tmp_path, monkeypatch)
+    with report.csv.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    n_a = next(r for r in rows if r["id"] == "n_a")
+    assert n_a["quote"].startswith("'=HYPERLINK(") and n_a["source"] == "'@SUM(A1).txt"
+    m_a = next(r for r in rows if r["id"] == "m_a")
+    assert m_a["difference"] == "-1.0" and float(m_a["difference"]) == -1.0  # a number is left as it is
+    for row in rows:  # nothing a spreadsheet would evaluate, except numbers
+        for value in row.values():
+            if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(value)
+    assert list(rows[0]) == list(pd.read_csv(report.csv).columns)  # the columns are unchanged
+
+
+def test_csv_cell_rule():
+    from survrepro.report.build import csv_cell
+
+    for text in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "-", "+0 months"):
+        assert csv_cell(text) == "'" + text
+    for value in ("-0.5", "+0.05", "-1e-3", ".5", -0.5, 3, None, "a=b", "", "'=already text"):
+        assert csv_cell(value) == value
+
+
+# --------------------------------------------------------------------------- notebook display
+def test_analysis_result_html_shows_the_settings_its_text_shows():
+    from survrepro import io as sio
+    from survrepro.engine.analysis import analyze
+
+    data = sio.read_csv(paths.DATA / "example" / "lung.csv")
+    result = analyze(data, conf_type="log-log", landmarks=(180, 365), reference=str(sorted(set(data["arm"]))[-1]))
+    text, page = result.to_text(), result._repr_html_()
+    s = result.settings
+    for shown in (s["conf_type"], s["median_rule"], s["ties"], s["reference"], s["at_risk"], "180, 365"):
+        assert html.escape(str(shown)) in page, shown
+    assert s["median_rule"] in text and f"{s['conf_type']} transform" in text
+    assert "conf_level" in page and "0.95" in page
+    # the landmark rows of the text are in the HTML too
+    first = result.arms[0]["landmarks"][0]
+    assert f"{first['survival']:.4f}"[:5] in page and str(first["n_at_risk"]) in page

@@ -32,6 +32,11 @@ from survrepro.io import save_figure, write_csv
 from survrepro.paths import DESIGNS, PUBLISHED
 from survrepro.register.schema import load_register
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "boss_power": "BOSS: exact single-arm power by response rate, smallest n and Simon's two-stage designs",
+}
+
 STEM = "boss_power"
 SECTION = "20_boss_power.md"
 #: True landmark rates of the power curve: 0.05 to 0.95 in steps of 0.01.

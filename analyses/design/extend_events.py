@@ -31,6 +31,11 @@ from survrepro.io import save_figure, write_csv
 from survrepro.paths import DESIGNS, PUBLISHED
 from survrepro.register.schema import load_register
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "extend_events": "EXTEND breast basket: events required by the design against events implied by the printed CI",
+}
+
 STEM = "extend_events"
 SECTION = "10_extend_events.md"
 
@@ -125,8 +130,8 @@ def draw(res: dict):
 
     dz.plot_events_by_hazard_ratio(ax1, np.round(np.linspace(0.3, 0.85, 111), 3), power=power, alpha=alpha,
                                    sides=sides, method=str(tab["method"].iloc[0]),
-                                   implied_events=(f"implied by the printed CI: {d:.1f}", d), design_hr=hr)
-    ax1.axhspan(d_lo, d_hi, color="0.75", lw=0, zorder=0)
+                                   implied_events=(f"implied by the printed CI: {d:.1f}", d),
+                                   design_hr=hr)
     for i, row in enumerate(tab.itertuples()):
         ax1.plot([hr], [row.required_events], "o", color=C.PALETTE[i], ms=5)
         # the lower curve's label goes right and down, the upper curve's left and up
@@ -149,13 +154,14 @@ def draw(res: dict):
                      textcoords="offset points", fontsize=8, ha="right", color=C.PALETTE[i])
         ax2.plot([row.required_events], [dz.power_for_events(hr, row.required_events, alpha=alpha,
                                                              sides=row.sides).power], "s", color=C.PALETTE[i], ms=4)
-    ax2.axvspan(d_lo, d_hi, color="0.75", lw=0, zorder=0)
     ax2.axvline(d, color="k", lw=0.8, ls="--", label="events implied by the printed CI")
+    ax2.annotate(f"{d:.1f} events ({d_lo:.1f} to {d_hi:.1f}\nover the rounding of\nthe printed limits)", (d, 0.98),
+                 xytext=(4, 0), textcoords="offset points", fontsize=8, ha="left", va="top", color="0.2")
     ax2.axhline(power, color="0.6", lw=0.8, ls=":")
     ax2.set_xlim(0, 80)
     ax2.set_ylim(0, 1)
     ax2.set_xlabel("events")
-    ax2.set_ylabel(f"power against HR {hr:g} (Schoenfeld)")
+    ax2.set_ylabel(f"power against HR {hr:g} ({str(tab['method'].iloc[0]).capitalize()})")
     C.finish_axes(ax2, f"B. Power against HR {hr:g} by number of events", legend_loc="lower right")
 
     C.footnotes(fig, [
@@ -164,8 +170,8 @@ def draw(res: dict):
         f"(95% CI {pub['ci_low']}-{pub['ci_high']}), {pub['n_first_arm']} vs {pub['n_second_arm']} patients.",
         "Assumptions of this toolkit, not of the trial: exponential PFS (HR = ratio of medians), Schoenfeld's "
         "formula, one- and two-sided alpha shown because the sidedness is not stated; the trial's events are "
-        "not printed and are inferred from the CI width assuming a Wald interval (grey band: range allowed by "
-        "the rounding of the printed limits). Squares: power at the required events; dots: at the implied events.",
+        "not printed and are inferred from the CI width assuming a Wald interval (B, top: the range the rounding of the printed limits "
+        f"allows, {d_hi - d_lo:.1f} events wide, narrower than the dashed line). Squares: power at the required events; dots: at the implied events.",
     ], width_chars=165)
     return fig
 

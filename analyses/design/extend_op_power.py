@@ -37,6 +37,11 @@ from survrepro._validation import InputError
 from survrepro.io import save_figure, write_csv
 from survrepro.paths import DESIGNS
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "extend_op_power": "EXTEND-OP: simulated PFS power by hazard ratio, per basket and pooled",
+}
+
 STEM = "extend_op_power"
 SECTION = "30_extend_op_power.md"
 #: Simulated trials per hazard ratio: Monte Carlo SE at most sqrt(0.25 / 50,000) = 0.0022,
@@ -47,6 +52,8 @@ WORKERS = 2
 STRATIFIED = "pooled, stratified by basket"
 UNSTRATIFIED = "pooled, unstratified"
 BASKET_MEAN = "per basket, mean over baskets"
+#: How far right of its hazard ratio each basket's own rate is drawn, so the mean's marker does not hide it.
+BESIDE = 0.018
 
 
 def baskets_for(values: dict, hazard_ratio: float) -> list[sim.Basket]:
@@ -169,8 +176,9 @@ def draw(res: dict):
     ax.errorbar(un["hazard_ratio"], un["power"], yerr=1.96 * un["mc_se"], fmt="s", mfc="none", ms=6, capsize=2,
                 color=C.PALETTE[2], label=UNSTRATIFIED)
     single = tab[tab["analysis"].isin(names)]
-    ax.plot(single["hazard_ratio"], single["power"], ".", color="0.55", ms=3, zorder=1,
-            label=f"each of the {len(names)} baskets")
+    # the baskets are of nearly equal size, so their rates sit under the mean's marker: drawn beside it
+    ax.plot(single["hazard_ratio"] + BESIDE, single["power"], "_", color="0.35", ms=7, mew=1.2, zorder=3,
+            label=f"each of the {len(names)} baskets (beside the mean)")
 
     lo = min(tab["hazard_ratio"].min(), 0.5)
     grid = np.round(np.linspace(lo - 0.05, 0.995, 200), 4)
@@ -184,12 +192,12 @@ def draw(res: dict):
         ax.plot(grid, [analytic_rejection_rate(h, e, v) for h, e in zip(grid, ev)], color=color, lw=1, ls="--",
                 label=label, zorder=1)
     ax.axhline(float(v["alpha"]), color="0.6", lw=0.8, ls="-.", label=f"nominal alpha {v['alpha']:g}")
-    ax.set_xlim(grid[0], 1.02)
+    ax.set_xlim(grid[0], 1.02 + BESIDE)
     ax.set_xlabel("true PFS hazard ratio (LCT / next-line systemic therapy), equal in every basket")
     ax.set_ylabel(f"rejection rate ({v['sides']}-sided log-rank, alpha {v['alpha']:g})")
     C.finish_axes(ax, f"EXTEND-OP: PFS power by hazard ratio ({v['n']} patients, {len(names)} baskets)",
                   below=0.17, ncol=2,
-                   order=[STRATIFIED, UNSTRATIFIED, BASKET_MEAN, f"each of the {len(names)} baskets",
+                   order=[STRATIFIED, UNSTRATIFIED, BASKET_MEAN, f"each of the {len(names)} baskets (beside the mean)",
                           "Schoenfeld, pooled", "Schoenfeld, per basket (mean size)"])
     C.footnotes(fig, [
         f"Simulated: {res['n_trials']:,} trials per hazard ratio (seed {res['seed']}); error bars ±1.96 Monte Carlo "

@@ -9,6 +9,11 @@ from _extend_breast import km_main
 
 from survrepro.report import exhibits
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "fig2a_pfs": "Fig 2A: progression-free survival by arm",
+}
+
 
 def main(argv=None) -> int:
     return km_main("fig2a_pfs", __doc__, argv)

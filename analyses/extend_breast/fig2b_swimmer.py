@@ -10,6 +10,11 @@ from _extend_breast import swimmer_main
 
 from survrepro.report import exhibits
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "fig2b_swimmer": "Fig 2B: swimmer plot of time to progression or death by arm",
+}
+
 
 def main(argv=None) -> int:
     return swimmer_main(__doc__, argv)

@@ -10,6 +10,11 @@ from _extend_breast import km_main
 
 from survrepro.report import exhibits
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "fig3b_os": "Fig 3B: overall survival by arm",
+}
+
 
 def main(argv=None) -> int:
     return km_main("fig3b_os", __doc__, argv)

@@ -10,6 +10,11 @@ from _extend_breast import km_main
 
 from survrepro.report import exhibits
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "fig3c_ttnt": "Fig 3C: time to subsequent systemic therapy by arm",
+}
+
 
 def main(argv=None) -> int:
     return km_main("fig3c_ttnt", __doc__, argv)

@@ -10,6 +10,11 @@ from _extend_breast import km_main
 
 from survrepro.report import exhibits
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "fig3d_new_lesion": "Fig 3D: time to new lesion by arm",
+}
+
 
 def main(argv=None) -> int:
     return km_main("fig3d_new_lesion", __doc__, argv)

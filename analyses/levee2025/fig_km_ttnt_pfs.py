@@ -28,6 +28,12 @@ from survrepro.engine.km import CONF_TYPES, kaplan_meier
 from survrepro.report.plotting import add_footnote, plot_km
 from survrepro.register.schema import matches
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "km_ttnt": "Kaplan-Meier curve of time to next systemic therapy, with the median and numbers at risk",
+    "km_pfs": "Kaplan-Meier curve of progression-free survival, with the median and numbers at risk",
+}
+
 #: Endpoints drawn: register endpoint -> (title, y axis label).
 ENDPOINTS = {
     "ttnt": ("Time to next systemic therapy", "Without next systemic therapy or death"),

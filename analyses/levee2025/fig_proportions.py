@@ -23,6 +23,11 @@ from survrepro import io
 from survrepro.report import exhibits
 from survrepro.report.plotting import add_footnote, plot_proportions
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "proportions": "Proportion remaining on the same systemic therapy at each landmark, overall and by subtype",
+}
+
 ALL = "All patients"
 
 

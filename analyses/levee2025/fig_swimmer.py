@@ -18,6 +18,33 @@ from survrepro import io
 from survrepro.report import exhibits
 from survrepro.report.plotting import add_footnote, plot_swimmer
 
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "swimmer": "Swimmer plot of time on the same systemic therapy after MDRT, by subtype",
+}
+
+
+def _label_landmarks(ax, texts, times) -> int:
+    """Label each landmark line above the axes, moving a label up a row while it would overlap another.
+
+    Returns the number of rows used.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    placed, rows = [], 0
+    for text, time in zip(texts, times):
+        row = 0
+        while True:
+            label = ax.annotate(text, xy=(time, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3 + 10 * row),
+                                textcoords="offset points", ha="center", va="bottom", fontsize=8, color="0.3")
+            box = label.get_window_extent(renderer).expanded(1.1, 1.0)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            label.remove()
+            row += 1
+        placed.append(box)
+        rows = max(rows, row + 1)
+    return rows
+
 
 def draw(cohort: _common.Cohort):
     """The swimmer plot (returns its Axes)."""
@@ -30,13 +57,12 @@ def draw(cohort: _common.Cohort):
         event_label="Next systemic therapy or death", censor_label="On the same therapy at last follow-up",
         xlabel=f"{unit.capitalize()} on the same systemic therapy after MDRT",
     )
-    # above the landmark labels
-    ax.set_title("Time on the same systemic therapy after MDRT", loc="left", fontsize=11, pad=16)
     for lm in landmarks:
         line = ax.axvline(lm.time, color="0.45", lw=0.8, ls=(0, (1, 2)), zorder=1)
         line.set_gid(f"landmark:{lm.time:g}")
-        ax.annotate(f"{lm.time:g} {unit}", xy=(lm.time, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8, color="0.3")
+    rows = _label_landmarks(ax, [f"{lm.time:g} {unit}" for lm in landmarks], [lm.time for lm in landmarks])
+    # above the landmark labels, however many rows they take
+    ax.set_title("Time on the same systemic therapy after MDRT", loc="left", fontsize=11, pad=6 + 10 * rows)
     for note in cohort.footnotes():
         add_footnote(ax, note)
     return ax

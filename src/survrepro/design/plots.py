@@ -57,7 +57,7 @@ def plot_events_by_hazard_ratio(ax, hazard_ratios=None, *, power: float = 0.8, a
         ax.axhline(value, color="k", lw=0.8, ls="--", label=label)
     ax.set_yscale("log")
     ax.set_xlabel("hazard ratio (experimental / control)")
-    ax.set_ylabel(f"events for {power:.0%} power ({method})")
+    ax.set_ylabel(f"events for {power:.0%} power ({method.capitalize()})")  # a method is named after its author
     ax.legend(frameon=False)
     return ax
 

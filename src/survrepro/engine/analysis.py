@@ -215,9 +215,29 @@ class AnalysisResult(ResultMixin):
 
     def _html_frames(self) -> tuple:
         frames = (self.to_frame(),)
+        if any(a["landmarks"] for a in self.arms):
+            frames += (self.landmarks_frame(),)
         if self.comparisons:
             frames += (pd.DataFrame(self.comparisons),)
         return frames
+
+    def _repr_html_(self) -> str:
+        # the settings table in full: pandas' notebook display would cut its long values
+        settings = self._settings_frame().to_html(index=False, escape=True)
+        return super()._repr_html_() + f"<p>Settings</p>{settings}"
+
+    def _settings_frame(self) -> pd.DataFrame:
+        """The settings the text shows, one row each (lists joined by commas), then one row per warning."""
+        def text(value):
+            if isinstance(value, (list, tuple)):
+                return ", ".join(text(v) for v in value) or "none"
+            if isinstance(value, float):
+                return f"{value:g}"
+            return "none" if value is None else str(value)
+
+        rows = [{"setting": k, "value": text(v)} for k, v in self.settings.items()]
+        rows += [{"setting": "warning", "value": w} for w in self.warnings]
+        return pd.DataFrame(rows, columns=["setting", "value"])
 
 
 def _limit(contrast) -> str:

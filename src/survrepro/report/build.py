@@ -1,12 +1,24 @@
 """Published against reproduced: ``build/report.md``, ``build/report.csv`` and ``build/report.html``.
 
-Per study the report states where the data came from (labelled SYNTHETIC when they are),
-then one row per published target (published value, reproduced value, difference, the
-tolerance used, status, role, the method settings with assumptions marked, and the source
-quote), the consistency audit of the published numbers, the study's figures and a summary
-line. The HTML file is self-contained: inline CSS and figures embedded as ``data:`` URIs,
-so it opens from ``file://`` without a server. The output holds no timestamps: the same
-inputs give byte-identical files.
+The report opens with a summary (per study: where its data come from, matched, missed, not
+attempted) and a table of contents. Per study it states where the data came from (labelled
+SYNTHETIC when they are), then one row per published target (published value, reproduced
+value, difference, the tolerance used, status, role; the method settings with assumptions
+marked, the reason, the tolerance rule and the source quote folded into ``<details>`` in
+HTML and listed under the table in Markdown), the consistency audit of the published
+numbers, the study's sections and its figures, captioned from the exhibit table
+(:func:`survrepro.report.exhibits.captions`). The HTML file is self-contained: inline CSS
+and figures embedded as ``data:`` URIs, so it opens from ``file://`` without a server, and
+its tables fit a 1280-pixel window. The output holds no timestamps: the same inputs give
+byte-identical files.
+
+Text from the registers is escaped for each format: HTML-escaped in both ``report.html``
+and ``report.md`` (where links and images to anything but web, mail and relative addresses
+are shown as text, see :func:`md_text`); in ``report.csv`` a text cell starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's rule against
+CSV injection, :func:`csv_cell`), numbers and text that is just a number are left as they
+are. The CSV's columns are those of
+:func:`survrepro.register.evaluate.evaluations_frame`.
 """
 from __future__ import annotations
 
@@ -22,9 +34,11 @@ import pandas as pd
 from survrepro import io, paths
 from survrepro.engine._results import ResultMixin
 from survrepro.register.evaluate import Evaluation, evaluations_frame, summarize
+from survrepro.report import exhibits
 
-__all__ = ["Report", "build_report", "find_figures", "find_sections", "markdown_to_html", "parts_for_studies",
-           "render_markdown", "render_html", "section_studies", "study_summary", "terminal_summary", "misses"]
+__all__ = ["Report", "build_report", "csv_cell", "data_kinds", "find_figures", "find_sections", "markdown_to_html",
+           "md_text", "parts_for_studies", "render_markdown", "render_html", "section_studies", "study_summary",
+           "terminal_summary", "misses"]
 
 _SYNTHETIC_NOTE = (
     "SYNTHETIC DATA: the reproduced numbers below come from synthetic patient-level data built to "
@@ -357,8 +371,9 @@ def markdown_to_html(text: str) -> str:
             cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
             body = [c for c in cells if not all(set(x) <= set(":- ") for x in c)]
             head, rest = body[0], body[1:]
-            out.append("<table><tr>" + "".join(f"<th>{_inline_html(c)}</th>" for c in head) + "</tr>"
-                       + "".join("<tr>" + "".join(f"<td>{_inline_html(c)}</td>" for c in r) + "</tr>" for r in rest)
+            cell = lambda c: _inline_html(c).replace("_", "_<wbr>")  # noqa: E731 - long names wrap at their _
+            out.append("<table><tr>" + "".join(f"<th>{cell(c)}</th>" for c in head) + "</tr>"
+                       + "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in r) + "</tr>" for r in rest)
                        + "</table>")
             rows.clear()
 
@@ -397,10 +412,58 @@ def _is_synthetic(evaluations) -> bool:
     return any("SYNTHETIC" in s for s in _sources(evaluations))
 
 
+def data_kinds(evaluations) -> list[str]:
+    """What a study's reproduced numbers come from: ``synthetic``, ``reconstructed``, ``real`` or ``none``.
+
+    Read from the data source of each evaluation: a source labelled SYNTHETIC is synthetic
+    (and reconstructed too when it was reconstructed from a synthetic curve), a source
+    reconstructed from digitized curves is reconstructed, any other is real patient-level data.
+
+    Parameters
+    ----------
+    evaluations : sequence of Evaluation
+        The study's evaluations.
+
+    Returns
+    -------
+    list of str
+        In the order synthetic, reconstructed, real; ``["none"]`` when no target was computed
+        from data.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.register.evaluate import evaluate_register
+    >>> data_kinds(evaluate_register(load_register("levee2025")))
+    ['synthetic']
+    """
+    kinds = set()
+    for source in _sources(evaluations):
+        if "SYNTHETIC" in source:
+            kinds.add("synthetic")
+        if "reconstructed" in source:
+            kinds.add("reconstructed")
+        if "SYNTHETIC" not in source and "reconstructed" not in source:
+            kinds.add("real")
+    return [k for k in ("synthetic", "reconstructed", "real") if k in kinds] or ["none"]
+
+
 def _tolerance_text(e: Evaluation) -> str:
     if e.tolerance is None:
         return e.tolerance_rule
     return f"±{e.tolerance:g} ({e.tolerance_rule})"
+
+
+#: A tolerance rule up to this long is shown as it is in the targets table; a longer one is folded.
+_SHORT_RULE = 24
+
+
+def _tolerance_short(e: Evaluation) -> str:
+    """The tolerance as the targets table shows it: the half-width, or a short rule."""
+    if e.tolerance is not None:
+        return f"±{e.tolerance:g}"
+    rule = e.tolerance_rule
+    return rule if len(rule) <= _SHORT_RULE else rule.split(":", 1)[0][:_SHORT_RULE] if ":" in rule else "rule"
 
 
 def _notes(e: Evaluation) -> str:
@@ -426,8 +489,19 @@ def _row(e: Evaluation) -> dict:
     }
 
 
-_HEADERS = ("id", "quantity", "arm(s)", "published", "reproduced", "difference", "tolerance", "status", "role",
-            "method settings", "reason and details", "source quote")
+#: The short columns of a targets table; method settings, reasons and quotes are folded below.
+_SHORT = (("id", "id"), ("quantity", "quantity"), ("arms", "arm(s)"), ("published", "published"),
+          ("reproduced", "reproduced"), ("difference", "difference"), ("tolerance", "tolerance"),
+          ("status", "status"), ("role", "role"))
+
+
+def _long_parts(e: Evaluation) -> list[tuple[str, str]]:
+    """The long text of a target: (label, text) pairs, the empty ones left out."""
+    t = e.target
+    quote = f"“{t.quote}”" + (f" ({t.source})" if t.source else "") if t.quote else ""
+    parts = [("tolerance", _tolerance_text(e)), ("method settings", e.settings_text()),
+             ("reason and details", _notes(e)), ("source quote", quote)]
+    return [(label, text) for label, text in parts if text]
 
 
 def _study_header(study: str, register) -> tuple[str, str]:
@@ -436,18 +510,152 @@ def _study_header(study: str, register) -> tuple[str, str]:
     return f"{study}: {register.study.title}", f"{register.study.citation} doi:{register.study.doi}"
 
 
+def _section_title(path) -> str:
+    """A section's first heading as plain text (its file name, humanized, when it has none)."""
+    for line in io.read_text(path).splitlines():
+        m = re.match(r"^#{1,6}\s+(.*)$", line.strip())
+        if m:
+            return re.sub(r"[`*]", "", m.group(1)).strip()
+    return exhibits.humanize(_figure_stem(path))
+
+
+def _anchor(*parts) -> str:
+    """An in-page anchor made of ``parts``: letters, digits, ``_`` and ``-`` only."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(str(p) for p in parts)).strip("-") or "part"
+
+
+def _figure_caption(part: str, path: Path, captions: dict) -> str:
+    """The caption of a figure: from the exhibit table of its part, else its file name humanized."""
+    stem = Path(path).stem
+    return captions.get(part, {}).get(stem) or exhibits.humanize(stem)
+
+
+def _captions_for(names) -> dict:
+    """``{part: {figure stem: caption}}`` from the exhibit scripts under ``analyses/<part>/``."""
+    return {name: exhibits.captions(paths.ANALYSES / name) for name in names}
+
+
+def _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers) -> list:
+    """The report's parts in order: (anchor, heading, [(anchor, heading), ...]) for the contents."""
+    out = []
+    for study, evs in evaluations_by_study.items():
+        title, _ = _study_header(study, registers.get(study))
+        subs = [(_anchor(study, "targets"), "Published against reproduced")]
+        if audits.get(study) is not None:
+            subs.append((_anchor(study, "audit"), "Consistency audit"))
+        subs += [(_anchor(study, Path(p).stem), _section_title(p)) for p in sections.get(study, ())]
+        if figures.get(study):
+            subs.append((_anchor(study, "figures"), "Figures"))
+        out.append((_anchor(study), title, subs))
+    for part, heading in extra_parts:
+        subs = [(_anchor(part, Path(p).stem), _section_title(p)) for p in sections.get(part, ())]
+        if figures.get(part):
+            subs.append((_anchor(part, "figures"), "Figures"))
+        out.append((_anchor(part), heading, subs))
+    return out
+
+
+def _summary_rows(evaluations_by_study) -> list[dict]:
+    rows = []
+    for study, evs in evaluations_by_study.items():
+        c = summarize(evs)["all"]
+        rows.append({"study": study, "data": ", ".join(data_kinds(evs)), "matched": c["match"], "missed": c["miss"],
+                     "not attempted": c["not attempted"], "targets": len(evs)})
+    return rows
+
+
+_INTRO = ("Every published number of each study, recomputed from data and compared at its printed "
+          "precision (or the register's reasoned tolerance). Settings marked (assumed) are not "
+          "stated by the source.")
+
+
 # --------------------------------------------------------------------------- Markdown
-def _md_escape(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+#: Link destinations kept in Markdown: web and mail addresses, in-page anchors, relative paths.
+_SAFE_DESTINATION = re.compile(r"(?:https?://|mailto:|#|\.{0,2}/)|[\w./-]*$", re.I)
+#: The ``](destination`` of an inline link or image, or the ``]: destination`` of a reference definition.
+_MD_LINK = re.compile(r"(\\*)\](\(|:)[ \t]*\n?[ \t]*(?:&lt;|<)?([^\s)>]*)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _defuse_links(text: str) -> str:
+    """Escape the ``]`` of every Markdown link whose destination is not a safe one (``javascript:``, ...)."""
+    def fix(m):
+        if len(m.group(1)) % 2 or _SAFE_DESTINATION.match(m.group(3)):  # already escaped, or safe
+            return m.group(0)
+        return "\\" + m.group(0)
+    return _MD_LINK.sub(fix, text)
+
+
+def md_text(text) -> str:
+    """Text from a register (titles, quotes, notes, arm labels) made safe for one line of Markdown.
+
+    Whitespace runs become one space and control characters go; ``&``, ``<`` and ``>`` are
+    HTML-escaped (as in the HTML report, so no tag or comment reaches a Markdown renderer);
+    backslashes, backticks and ``|`` are backslash-escaped; a link or image whose destination
+    is not a web or mail address, an anchor or a relative path (``javascript:``, ``data:``,
+    ...) gets its ``]`` escaped, so it shows as text.
+
+    Parameters
+    ----------
+    text : object
+        The text (converted with ``str``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> md_text('<img src=x onerror=alert(1)> [click](javascript:alert(1)) a | b')
+    '&lt;img src=x onerror=alert(1)&gt; [click\\\\](javascript:alert(1)) a \\\\| b'
+    """
+    text = _CONTROL.sub("", " ".join(str(text).split())).replace("\\", "\\\\")
+    text = html.escape(text, quote=False).replace("`", "\\`").replace("|", "\\|")
+    return _defuse_links(text)
+
+
+def _md_block(text: str) -> str:
+    """Markdown written by the analysis scripts or the audit: HTML escaped outside code spans, links defused."""
+    pieces = re.split(r"(`[^`\n]*`)", _CONTROL.sub("", text))
+    return _defuse_links("".join(p if i % 2 else html.escape(p, quote=False) for i, p in enumerate(pieces)))
+
+
+def _md_anchor(anchor: str) -> str:
+    return f'<a id="{anchor}"></a>'
+
+
+def _md_table(headers, rows) -> list[str]:
+    return (["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            + ["| " + " | ".join(md_text(v) for v in row) + " |" for row in rows])
+
+
+def _targets_markdown(evs) -> list[str]:
+    lines = _md_table([h for _, h in _SHORT], [[_row_short(e)[k] for k, _ in _SHORT] for e in evs])
+    lines += ["", "Method settings, reasons, tolerances and source quotes of the targets above "
+              "(the same text is in `report.csv`):", ""]
+    for e in evs:
+        parts = "; ".join(f"{label}: {md_text(text)}" for label, text in _long_parts(e))
+        lines.append(f"- **{md_text(e.id)}** ({md_text(e.status)}): {parts}")
+    return lines + [""]
+
+
+def _row_short(e: Evaluation) -> dict:
+    row = _row(e)
+    row["tolerance"] = _tolerance_short(e)
+    return row
 
 
 def render_markdown(evaluations_by_study, audits, figures, *, registers=None, out_dir=None,
                     sections=None, extra_parts=()) -> str:
     """The report as Markdown (figures linked relative to ``out_dir``).
 
-    ``sections`` maps a study (or an extra part such as ``"design"``) to Markdown files
-    included after its audit; ``extra_parts`` lists ``(name, heading)`` parts rendered
-    after the studies from their sections and figures alone.
+    A summary table (per study: its data, matched, missed, not attempted), the contents
+    (links to each study and section), then per study its targets table of short cells
+    with the long text (method settings, reasons, tolerance rules, source quotes) listed
+    under it, its audit, its sections and its captioned figures. ``sections`` maps a study
+    (or an extra part such as ``"design"``) to Markdown files included after its audit;
+    ``extra_parts`` lists ``(name, heading)`` parts rendered after the studies. Register
+    text goes through :func:`md_text`: HTML-escaped, unsafe links defused.
 
     Parameters
     ----------
@@ -480,53 +688,62 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
     >>> evaluations = evaluate_register(register)
     >>> markdown = render_markdown({"levee2025": evaluations}, {}, {}, registers={"levee2025": register})
     >>> [line for line in markdown.splitlines() if line.startswith("#")]  # doctest: +NORMALIZE_WHITESPACE
-    ['# Reproduction report', '## levee2025: Efficacy of Metastasis-Directed Radiation Therapy to
-    Prolong Systemic Therapy for Patients with Oligoprogressive Metastatic Breast Cancer',
+    ['# Reproduction report', '## Summary', '## Contents', '## levee2025: Efficacy of Metastasis-Directed
+    Radiation Therapy to Prolong Systemic Therapy for Patients with Oligoprogressive Metastatic Breast Cancer',
     '### Published against reproduced']
     """
     registers = registers or {}
     sections = sections or {}
-    lines = ["# Reproduction report", "",
-             "Every published number of each study, recomputed from data and compared at its printed "
-             "precision (or the register's reasoned tolerance). Settings marked (assumed) are not "
-             "stated by the source.", ""]
-    lines += ["```", terminal_summary(evaluations_by_study).rstrip("\n"), "```", ""]
+    names = list(evaluations_by_study) + [name for name, _ in extra_parts]
+    captions = _captions_for(names)
+    lines = ["# Reproduction report", "", _INTRO, "", "## Summary", ""]
+    rows = _summary_rows(evaluations_by_study)
+    if rows:
+        lines += _md_table(list(rows[0]), [list(r.values()) for r in rows]) + [""]
+    found = misses(evaluations_by_study)
+    if found:
+        lines += ["Not reproduced:", ""] + [f"- {md_text(_miss_line(e).strip())}" for e in found] + [""]
+    lines += ["## Contents", ""]
+    for anchor, heading, subs in _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers):
+        lines.append(f"- [{md_text(heading)}](#{anchor})")
+        lines += [f"  - [{md_text(h)}](#{a})" for a, h in subs]
+    lines.append("")
     for study, evs in evaluations_by_study.items():
         title, citation = _study_header(study, registers.get(study))
-        lines += [f"## {title}", ""]
+        lines += [_md_anchor(_anchor(study)), "", f"## {md_text(title)}", ""]
         if citation:
-            lines += [citation, ""]
+            lines += [md_text(citation), ""]
         if _is_synthetic(evs):
             lines += [f"**{_SYNTHETIC_NOTE}**", ""]
-        lines += ["Data source: " + ("; ".join(_sources(evs)) or "none (no patient-level data)"), ""]
+        lines += ["Data source: " + md_text("; ".join(_sources(evs)) or "none (no patient-level data)"), ""]
         reg = registers.get(study)
         if reg is not None and reg.analysis is not None and reg.analysis.note:
-            lines += [reg.analysis.note, ""]
-        lines += [f"**Summary.** {study_summary(study, evs)}", ""]
-        lines += ["### Published against reproduced", ""]
-        lines += ["| " + " | ".join(_HEADERS) + " |", "|" + "---|" * len(_HEADERS)]
-        for e in evs:
-            lines.append("| " + " | ".join(_md_escape(v) for v in _row(e).values()) + " |")
-        lines.append("")
+            lines += [md_text(reg.analysis.note), ""]
+        lines += [f"**Summary.** {md_text(study_summary(study, evs))}", ""]
+        lines += [_md_anchor(_anchor(study, "targets")), "", "### Published against reproduced", ""]
+        lines += _targets_markdown(evs)
         audit = audits.get(study)
         if audit is not None:
-            lines += [audit.to_markdown(), ""]
-        lines += _sections_markdown(sections.get(study, ()))
-        lines += _figures_markdown(study, figures.get(study, ()), out_dir)
+            lines += [_md_anchor(_anchor(study, "audit")), "", _md_block(audit.to_markdown()), ""]
+        lines += _sections_markdown(study, sections.get(study, ()))
+        lines += _figures_markdown(study, figures.get(study, ()), out_dir, captions, _is_synthetic(evs))
     for part, heading in extra_parts:
-        lines += [f"## {heading}", ""]
-        lines += _sections_markdown(sections.get(part, ()))
-        lines += _figures_markdown(part, figures.get(part, ()), out_dir)
+        lines += [_md_anchor(_anchor(part)), "", f"## {md_text(heading)}", ""]
+        lines += _sections_markdown(part, sections.get(part, ()))
+        lines += _figures_markdown(part, figures.get(part, ()), out_dir, captions, False)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _sections_markdown(paths_) -> list[str]:
+def _sections_markdown(part, paths_) -> list[str]:
     lines = []
     for path in paths_:
         text = io.read_text(path).strip()
+        # figures are shown, captioned, in the part's figures
+        text = "\n".join(line for line in text.splitlines() if not line.strip().startswith("!["))
+        text = re.sub(r"\n{3,}", "\n\n", text)
         shift = _heading_shift(text)
         text = re.sub(r"^(#{1,6}) ", lambda m: "#" * min(len(m.group(1)) + shift, 6) + " ", text, flags=re.M)
-        lines += [text, ""]
+        lines += [_md_anchor(_anchor(part, Path(path).stem)), "", _md_block(text), ""]
     return lines
 
 
@@ -536,83 +753,167 @@ def _heading_shift(text: str) -> int:
     return max(0, 3 - min(levels)) if levels else 0
 
 
-def _figures_markdown(name, figs, out_dir) -> list[str]:
+def _figures_markdown(name, figs, out_dir, captions, synthetic) -> list[str]:
     figs = list(figs)
     if not figs:
         return []
-    lines = [f"### Figures: {name}", ""]
+    lines = [_md_anchor(_anchor(name, "figures")), "", f"### Figures: {md_text(name)}", ""]
     for f in figs:
         f = Path(f)
         link = os.path.relpath(f, out_dir) if out_dir is not None else str(f)
-        lines += [f"![{f.stem}]({Path(link).as_posix()})", ""]
+        caption = md_text(_figure_caption(name, f, captions))
+        label = " (SYNTHETIC data)" if synthetic else ""
+        lines += [f"![{caption}]({Path(link).as_posix()})", "", f"*{caption}*{label}, `{f.name}`", ""]
     return lines
 
 
 # --------------------------------------------------------------------------- HTML
 _CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1400px;
-       padding: 0 1em; color: #222; line-height: 1.4; }
-h1, h2, h3 { color: #123; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; text-align: left; }
+* { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1180px;
+       padding: 0 1em; color: #222; line-height: 1.4; overflow-wrap: break-word; }
+h1, h2, h3, h4 { color: #123; }
+h2 { border-top: 2px solid #d5dde3; padding-top: 0.6em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; max-width: 100%; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; text-align: left;
+         overflow-wrap: break-word; }
 th { background: #eef2f5; }
+table.targets th { overflow-wrap: normal; font-size: 0.95em; }
+table.targets, table.audit { table-layout: fixed; width: 100%; }
+table.targets td, table.audit td { overflow-wrap: anywhere; }
+table.targets td.num { font-variant-numeric: tabular-nums; }
 tr.match td.status { background: #dff0d8; }
 tr.miss td.status { background: #f2dede; font-weight: bold; }
 tr.not-attempted td.status { background: #f5f5f5; color: #555; }
-td.quote { font-size: 0.9em; color: #444; min-width: 22em; max-width: 32em; }
-td.status { white-space: nowrap; }
+details summary { cursor: pointer; color: #245; }
+details dl { margin: 0.3em 0 0; } details dt { font-weight: bold; margin-top: 0.3em; }
+details dd { margin: 0 0 0 0.8em; } dd.quote { color: #444; font-style: italic; }
 .synthetic { border: 2px solid #b35900; background: #fff4e5; padding: 0.6em 1em; font-weight: bold; }
-pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; }
-figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
-figcaption { font-size: 0.85em; color: #555; }
+.kind-synthetic { color: #8a4500; font-weight: bold; }
+nav.toc { background: #f6f8fa; border: 1px solid #dde3e8; padding: 0.5em 1.2em; }
+nav.toc h2 { border-top: none; margin-top: 0.3em; padding-top: 0; }
+nav.toc ol { margin: 0.2em 0; } nav.toc li { margin: 0.1em 0; }
+pre { background: #f6f8fa; padding: 0.8em; white-space: pre-wrap; }
+figure { margin: 1em 0 2em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: 0.9em; color: #333; } figcaption .file { color: #777; font-size: 0.9em; }
 """
+
+#: Column widths of the targets table (percent of the page), in the order of its columns.
+_WIDTHS = {"id": 13, "quantity": 9, "arms": 6, "published": 8, "reproduced": 8, "difference": 8, "tolerance": 8,
+           "status": 7, "role": 7, "details": 26}
 
 
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _eb(text) -> str:
+    """Escaped, with a line-break opportunity after each ``_`` (long identifiers wrap where they read well)."""
+    return _e(text).replace("_", "_<wbr>")
+
+
+_SHORT_LABEL = {"tolerance": "tolerance", "method settings": "settings", "reason and details": "details",
+                "source quote": "quote"}
+
+
+def _details_html(e: Evaluation) -> str:
+    parts = _long_parts(e)
+    if not parts:
+        return ""
+    labels = [_SHORT_LABEL[label] for label, _ in parts]
+    items = "".join(f'<dt>{_e(label)}</dt><dd{" class=quote" if label == "source quote" else ""}>{_e(text)}</dd>'
+                    for label, text in parts)
+    is_open = " open" if e.status == "miss" else ""  # a miss shows its reason
+    return f"<details{is_open}><summary>{_e(', '.join(labels[1:] or labels))}</summary><dl>{items}</dl></details>"
+
+
 def _table_html(evs) -> str:
-    out = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in _HEADERS) + "</tr>"]
+    cols = [k for k, _ in _SHORT] + ["details"]
+    heads = [h for _, h in _SHORT] + ["settings, reason, quote"]
+    out = ['<table class="targets">', "<colgroup>" + "".join(f'<col style="width:{_WIDTHS[c]}%">' for c in cols)
+           + "</colgroup>", "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead>", "<tbody>"]
     for e in evs:
-        row = _row(e)
+        row = _row_short(e)
         cls = e.status.replace(" ", "-")
         cells = []
-        for key, value in row.items():
-            klass = {"status": "status", "quote": "quote"}.get(key)
+        for key in cols[:-1]:
+            klass = {"status": "status", "published": "num", "reproduced": "num", "difference": "num"}.get(key)
             attr = f' class="{klass}"' if klass else ""
-            cells.append(f"<td{attr}>{_e(value)}</td>")
-        out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
-    out.append("</table>")
+            cells.append(f"<td{attr}>{_eb(row[key])}</td>")
+        cells.append(f'<td class="details">{_details_html(e)}</td>')
+        out.append(f'<tr class="{cls}" id="{_anchor(e.study, "target", e.id)}">' + "".join(cells) + "</tr>")
+    out += ["</tbody>", "</table>"]
     return "\n".join(out)
 
 
-def _audit_html(audit) -> str:
-    out = [f"<h3>Consistency audit: {_e(audit.study)}</h3>",
+def _audit_html(audit, anchor) -> str:
+    out = [f'<h3 id="{anchor}">Consistency audit: {_e(audit.study)}</h3>',
            f"<p>Published numbers checked against each other ({_e(audit.summary())}).</p>",
-           "<table>", "<tr><th>check</th><th>targets</th><th>status</th><th>arithmetic</th></tr>"]
+           '<table class="audit">', '<colgroup><col style="width:17%"><col style="width:21%"><col style="width:11%">'
+           '<col style="width:51%"></colgroup>',
+           "<tr><th>check</th><th>targets</th><th>status</th><th>arithmetic</th></tr>"]
     for f in audit.findings:
-        out.append(f"<tr><td>{_e(f.check)}</td><td>{_e(', '.join(f.targets))}</td><td>{_e(f.status)}</td>"
+        out.append(f"<tr><td>{_eb(f.check)}</td><td>{_eb(', '.join(f.targets))}</td><td class='status'>{_e(f.status)}</td>"
                    f"<td>{_e(f.arithmetic)}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
 
 
-def _figures_html(name, figs) -> list[str]:
+def _figures_html(name, figs, captions, synthetic) -> list[str]:
     figs = list(figs)
     if not figs:
         return []
-    return [f"<h3>Figures: {_e(name)}</h3>"] + [_figure_html(Path(f)) for f in figs]
+    return ([f'<h3 id="{_anchor(name, "figures")}">Figures: {_e(name)}</h3>']
+            + [_figure_html(name, Path(f), _figure_caption(name, f, captions), synthetic) for f in figs])
 
 
-def _figure_html(path: Path) -> str:
+def _figure_html(part, path: Path, caption: str, synthetic: bool) -> str:
     data = base64.b64encode(io.read_binary(path)).decode("ascii")
-    return (f'<figure><img alt="{_e(path.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_e(path.name)}</figcaption></figure>")
+    label = ' <span class="kind-synthetic">(SYNTHETIC data)</span>' if synthetic else ""
+    return (f'<figure id="{_anchor(part, "figure", path.stem)}"><img alt="{_e(caption)}" '
+            f'src="data:image/png;base64,{data}">'
+            f'<figcaption><strong>{_e(caption)}</strong>{label} <span class="file">{_e(path.name)}</span>'
+            f"</figcaption></figure>")
+
+
+def _summary_html(evaluations_by_study) -> list[str]:
+    rows = _summary_rows(evaluations_by_study)
+    out = ['<h2 id="summary">Summary</h2>']
+    if rows:
+        out.append("<table>")
+        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in rows[0]) + "</tr>")
+        for r in rows:
+            kind = ' class="kind-synthetic"' if "synthetic" in r["data"] else ""
+            miss = ' style="background:#f2dede;font-weight:bold"' if r["missed"] else ""
+            out.append(f'<tr><td><a href="#{_anchor(r["study"])}">{_e(r["study"])}</a></td><td{kind}>{_e(r["data"])}</td>'
+                       f'<td>{r["matched"]}</td><td{miss}>{r["missed"]}</td><td>{r["not attempted"]}</td>'
+                       f'<td>{r["targets"]}</td></tr>')
+        out.append("</table>")
+    found = misses(evaluations_by_study)
+    if found:
+        out.append("<p><strong>Not reproduced:</strong></p><ul>" + "".join(
+            f'<li><a href="#{_anchor(e.study, "target", e.id)}">{_e(_miss_line(e).strip())}</a></li>' for e in found)
+                   + "</ul>")
+    return out
+
+
+def _toc_html(outline) -> str:
+    items = []
+    for anchor, heading, subs in outline:
+        sub = "".join(f'<li><a href="#{a}">{_e(h)}</a></li>' for a, h in subs)
+        items.append(f'<li><a href="#{anchor}">{_e(heading)}</a>' + (f"<ol>{sub}</ol>" if sub else "") + "</li>")
+    return '<nav class="toc"><h2 id="contents">Contents</h2><ol>' + "".join(items) + "</ol></nav>"
 
 
 def render_html(evaluations_by_study, audits, figures, *, registers=None, sections=None, extra_parts=()) -> str:
     """The report as one self-contained HTML page (inline CSS, figures as ``data:`` URIs).
+
+    A summary table, the contents, then per study its targets table (short cells; method
+    settings, reasons, tolerance rules and source quotes folded into ``<details>``), audit,
+    sections and figures captioned from the exhibit table (:func:`survrepro.report.exhibits.captions`).
+    The targets table has a fixed layout at the page's width and every cell wraps, so the
+    page fits a 1280-pixel window. All text is HTML-escaped.
 
     Parameters
     ----------
@@ -642,46 +943,94 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None, sectio
     >>> register = load_register("levee2025")
     >>> evaluations = evaluate_register(register)
     >>> page = render_html({"levee2025": evaluations}, {}, {}, registers={"levee2025": register})
-    >>> page.splitlines()[0], '<section id="levee2025">' in page
-    ('<!DOCTYPE html>', True)
+    >>> page.splitlines()[0], '<section id="levee2025">' in page, '<nav class="toc">' in page
+    ('<!DOCTYPE html>', True, True)
     """
     registers = registers or {}
     sections = sections or {}
+    names = list(evaluations_by_study) + [name for name, _ in extra_parts]
+    captions = _captions_for(names)
+    outline = _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers)
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
              "<title>Reproduction report</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-             "<h1>Reproduction report</h1>",
-             "<p>Every published number of each study, recomputed from data and compared at its printed "
-             "precision (or the register's reasoned tolerance). Settings marked (assumed) are not stated "
-             "by the source.</p>",
-             f"<pre>{_e(terminal_summary(evaluations_by_study))}</pre>"]
+             "<h1>Reproduction report</h1>", f"<p>{_e(_INTRO)}</p>"]
+    parts += _summary_html(evaluations_by_study)
+    parts.append(_toc_html(outline))
     for study, evs in evaluations_by_study.items():
         title, citation = _study_header(study, registers.get(study))
-        parts.append(f'<section id="{_e(study)}">')
+        synthetic = _is_synthetic(evs)
+        parts.append(f'<section id="{_anchor(study)}">')
         parts.append(f"<h2>{_e(title)}</h2>")
         if citation:
             parts.append(f"<p>{_e(citation)}</p>")
-        if _is_synthetic(evs):
-            parts.append(f'<p class="synthetic">{_e(_SYNTHETIC_NOTE)}</p>')
+        if synthetic:
+            parts.append(f'<p class="synthetic">{_inline_html(_SYNTHETIC_NOTE)}</p>')
         parts.append(f"<p>Data source: {_e('; '.join(_sources(evs)) or 'none (no patient-level data)')}</p>")
         reg = registers.get(study)
         if reg is not None and reg.analysis is not None and reg.analysis.note:
             parts.append(f"<p>{_e(reg.analysis.note)}</p>")
         parts.append(f"<p><strong>Summary.</strong> {_e(study_summary(study, evs))}</p>")
-        parts.append("<h3>Published against reproduced</h3>")
+        parts.append(f'<h3 id="{_anchor(study, "targets")}">Published against reproduced</h3>')
         parts.append(_table_html(evs))
         audit = audits.get(study)
         if audit is not None:
-            parts.append(_audit_html(audit))
-        parts.extend(markdown_to_html(io.read_text(p)) for p in sections.get(study, ()))
-        parts.extend(_figures_html(study, figures.get(study, ())))
+            parts.append(_audit_html(audit, _anchor(study, "audit")))
+        parts.extend(_section_html(study, p) for p in sections.get(study, ()))
+        parts.extend(_figures_html(study, figures.get(study, ()), captions, synthetic))
         parts.append("</section>")
     for part, heading in extra_parts:
-        parts += [f'<section id="{_e(part)}">', f"<h2>{_e(heading)}</h2>"]
-        parts.extend(markdown_to_html(io.read_text(p)) for p in sections.get(part, ()))
-        parts.extend(_figures_html(part, figures.get(part, ())))
+        parts += [f'<section id="{_anchor(part)}">', f"<h2>{_e(heading)}</h2>"]
+        parts.extend(_section_html(part, p) for p in sections.get(part, ()))
+        parts.extend(_figures_html(part, figures.get(part, ()), captions, False))
         parts.append("</section>")
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _section_html(part, path) -> str:
+    return f'<div id="{_anchor(part, Path(path).stem)}">\n{markdown_to_html(io.read_text(path))}\n</div>'
+
+
+# --------------------------------------------------------------------------- CSV
+#: A text cell starting with one of these is read as a formula by a spreadsheet (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(value):
+    """A report.csv cell that a spreadsheet will not evaluate (OWASP's CSV-injection rule).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``, which spreadsheets show as text; numbers, and text that is just a
+    number (``-0.5``, ``+0.05``), are left as they are.
+
+    Parameters
+    ----------
+    value : object
+        A cell.
+
+    Returns
+    -------
+    object
+        ``value``, or the prefixed text.
+
+    Examples
+    --------
+    >>> csv_cell("=1+2"), csv_cell("@SUM(A1)"), csv_cell("-0.5"), csv_cell(-0.5), csv_cell("a=b")
+    ("'=1+2", "'@SUM(A1)", '-0.5', -0.5, 'a=b')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(csv_cell)
+    return out
 
 
 # --------------------------------------------------------------------------- entry point
@@ -753,7 +1102,7 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
                        extra_parts=extra_parts)
     frame = evaluations_frame([e for evs in evaluations_by_study.values() for e in evs])
     md_path = io.write_text(out_dir / "report.md", md)
-    csv_path = io.write_csv(out_dir / "report.csv", frame)
+    csv_path = io.write_csv(out_dir / "report.csv", _csv_frame(frame))
     html_path = io.write_text(out_dir / "report.html", page)
     return Report(markdown=md_path, csv=csv_path, html=html_path,
                   summary=terminal_summary(evaluations_by_study),

@@ -26,7 +26,9 @@ A bad input is one sentence on stderr, prefixed with the script's name, and exit
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,7 +36,7 @@ from types import ModuleType
 
 from survrepro.errors import InputError
 
-__all__ = ["load", "call", "run", "main"]
+__all__ = ["load", "call", "run", "main", "captions", "humanize"]
 
 
 def _module_name(script: Path) -> str:
@@ -67,6 +69,84 @@ def load(script) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def captions(folder) -> dict[str, str]:
+    """The exhibit table of a study: ``{figure name without .png: caption}`` its scripts declare.
+
+    An exhibit script that draws figures declares them in a module-level dictionary
+    ``CAPTIONS = {"fig2a_pfs": "Fig 2A: PFS by arm"}``, keyed by the file name of each figure
+    it writes (without ``.png``). The scripts are read, not run.
+
+    Parameters
+    ----------
+    folder : path-like
+        A study's folder under ``analyses/``; scripts whose name starts with ``_`` are helpers.
+
+    Returns
+    -------
+    dict
+        Empty when the folder does not exist or no script declares captions.
+
+    Raises
+    ------
+    InputError
+        When a script's ``CAPTIONS`` is not a literal dictionary of text, or two scripts
+        caption the same figure.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> captions(paths.ANALYSES / "extend_breast")["fig2a_pfs"]
+    'Fig 2A: progression-free survival by arm'
+    """
+    folder = Path(folder)
+    table: dict[str, str] = {}
+    for script in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+        if script.name.startswith("_"):
+            continue
+        tree = ast.parse(script.read_text(encoding="utf-8"), filename=str(script))
+        for node in tree.body:
+            if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "CAPTIONS"
+                                                         for t in node.targets)):
+                continue
+            try:
+                declared = ast.literal_eval(node.value)
+            except ValueError:
+                declared = None
+            if not (isinstance(declared, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                       for k, v in declared.items())):
+                raise InputError(f"{script}: CAPTIONS must be a literal dictionary of figure name to caption text.")
+            for name, text in declared.items():
+                if name in table:
+                    raise InputError(f"{script}: figure {name!r} is captioned by another script of {folder} too.")
+                table[name] = text
+    return table
+
+
+def humanize(name: str) -> str:
+    """A caption from a figure's file name, when no script declares one.
+
+    Parameters
+    ----------
+    name : str
+        The file name without ``.png``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> humanize("fig2a_pfs"), humanize("km_ttnt")
+    ('Fig 2A pfs', 'Km ttnt')
+    """
+    words = []
+    for word in re.split(r"[_\s-]+", name.strip()):
+        fig = re.fullmatch(r"fig(\d+)([a-z]*)", word, flags=re.I)
+        words.append(f"Fig {fig.group(1)}{fig.group(2).upper()}" if fig else word)
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
 
 
 def call(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None,
