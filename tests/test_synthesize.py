@@ -294,3 +294,38 @@ def test_shipped_levee_data_reproduce_every_calibrate_target():
 
 def test_shipped_extend_data_reproduce_every_calibrate_target():
     _shipped("extend_breast", _import_script("extend_breast").build_spec)
+
+
+def _printed_two_arm(n_per_arm, seed):
+    """Constraints printed (medians and limits to 1 decimal, HR and limits to 2, follow-up to 1)
+    from a SYNTHETIC simulated two-arm trial, computed by the engine."""
+    from survrepro.engine.km import median_followup
+    from survrepro.rounding import round_half_away
+
+    rng = np.random.default_rng(seed)
+    arm = np.repeat(["drug", "control"], n_per_arm)
+    t = rng.exponential(np.where(arm == "drug", 14.0, 10.0) / np.log(2))
+    c = rng.uniform(6, 42, arm.size)
+    time, event = np.minimum(t, c), (t <= c).astype(int)
+    out = []
+    for a in ("drug", "control"):
+        q = kaplan_meier(time[arm == a], event[arm == a]).quantile(0.5)
+        for name, v in zip(("median", "median_ci_low", "median_ci_high"), q):
+            out.append(Constraint(f"{name}_{a}", name, round_half_away(v, 1), 1, "os", arms=(a,)))
+    hr = hazard_ratio(time, event, arm, reference="control")
+    for name, v in zip(("hr", "hr_ci_low", "hr_ci_high"), (hr.hr, *hr.hr_ci)):
+        out.append(Constraint(name, name, round_half_away(v, 2), 2, "os", arms=("drug", "control")))
+    fu = median_followup(time, event).estimate
+    out.append(Constraint("fu", "median_followup", round_half_away(fu, 1), 1, "os"))
+    return tuple(out)
+
+
+def test_a_large_two_arm_study_without_accrual_dates_starts_from_the_fitted_model():
+    constraints = _printed_two_arm(500, seed=11)
+    spec = SynthesisSpec(study="simulated", groups=(Group("drug", 500), Group("control", 500)),
+                         group_column="arm", accrual_start=None, accrual_end=None,
+                         constraints=constraints, endpoints=("os",))
+    res = synthesize(spec, seed=0)
+    assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]
+    assert any("started from a model fitted to the printed numbers" in n for n in res.notes)
+    assert any(n.startswith("ASSUMED accrual") for n in res.notes)

@@ -63,6 +63,7 @@ Science 1983;220:671-680.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as _dt
 import math
@@ -78,6 +79,7 @@ from survrepro.engine.km import kaplan_meier, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.rounding import round_half_away
+from survrepro.sources._fitted import fitted_start
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -893,7 +895,7 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     target = _compared_target(spec, group, cutoff, width, notes)
     if target is None:
         return None
-    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter, width)
+    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter, width, notes)
     if found is None:
         notes.append(
             f"The construction of {target.endpoint} for {' vs '.join(target.arms)} stopped after {steps} steps short "
@@ -1113,7 +1115,7 @@ def _compared_candidates(spec, group, target: _ComparedTarget, cutoff, width) ->
     return first + [c for c in then if c not in first]
 
 
-def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None):
+def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None):
     """The first state at the centre of every range, over the candidate event counts.
 
     Returns ``((times, events, ends), steps)``, or ``(None, steps)`` when no candidate
@@ -1121,6 +1123,33 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
     """
     budget = max(1, max_iter // 8)
     steps = 0
+    if width is not None:
+        # the fitted start draws from a copy of the generator, so that when it fails the
+        # construction below runs exactly as it would without it
+        sub = copy.deepcopy(rng)
+        said: list = []
+        fitted = fitted_start(target, group, cutoff, width, said)
+        if fitted is not None:
+            found = fitted if target.meets(*fitted) else None
+            if found is None:
+                times, events, ends, loss, used = _anneal_compared(
+                    *fitted, target.patients, group, target.anchor_times, target.anchor_masks,
+                    target.shortest_followup, cutoff, target.loss, sub, budget)
+                steps += used
+                if loss == 0 or target.meets(times, events, ends):
+                    found = (times, events, ends)
+            if found is not None:
+                if notes is not None:
+                    notes.extend(said)
+                    notes.append(
+                        f"{target.endpoint} of {' and '.join(target.arms)} started from a model fitted to the printed "
+                        "numbers: per arm a piecewise-exponential cumulative hazard through the printed median and "
+                        "limits (Greenwood bands crossing one half there) with tail hazards chosen so that the "
+                        "expected Cox fit has the printed hazard ratio and limits; event times at the model's "
+                        "quantiles, potential follow-up uniform about the median follow-up, then re-timed "
+                        "monotonically so that the printed medians, limits and follow-up are data times "
+                        "(survrepro.sources._fitted).")
+                return found, steps
     balanced = _event_count_candidates(group, target)
     candidates = balanced if width is None else _compared_candidates(spec, group, target, cutoff, width)
     for counts in candidates:

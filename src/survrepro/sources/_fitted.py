@@ -1,0 +1,365 @@
+"""A fitted start for a compared endpoint: model, quantile data, re-timing.
+
+The printed numbers of two compared arms (medians and their confidence limits, the hazard
+ratio with its Wald limits, the median follow-up) depend on the data in two separable ways:
+
+* the hazard ratio, its standard error and *which* patient's time each Kaplan–Meier median
+  or limit is depend only on the order of the times and on the event flags;
+* the *values* of the medians, limits and median follow-up are the times of those patients.
+
+So the construction fits a model whose quantile data have the right order, then moves the
+times monotonically (keeping the order, hence the hazard ratio and which patient each
+median is) so that those patients' times are the printed values:
+
+1. each arm's cumulative hazard is piecewise linear, with a knot at each printed limit and
+   median: the slope before the lower limit makes the lower band cross one half there, the
+   median fixes ``H(M) = log 2``, the slope up to the upper limit makes the upper band cross
+   there (Greenwood variance under the censoring the accrual window implies). An arm
+   without a printed median has the other arm's hazard times the printed hazard ratio (said
+   in the notes);
+2. the hazard after the last knot of each arm is free: the two tail rates are chosen so that
+   the Cox log hazard ratio and its standard error of the quantile data (event times at
+   the arm's quantiles ``(i + 1/2)/n``, potential follow-up at the quantiles of the
+   accrual window, paired by a seeded permutation) sit at the centre of the printed ranges;
+3. the times are mapped by a piecewise-linear increasing function through ``(achieved,
+   printed)`` for every median, limit and the median follow-up.
+
+The result is a start for the synthesizer's construction (it checks and, when needed,
+polishes it); nothing here is accepted without that check.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize
+
+from survrepro.engine.cox import log_hazard_ratio_untied
+from survrepro.engine.km import _band, km_median
+
+__all__ = ["fitted_start"]
+
+_LOG2 = math.log(2.0)
+
+
+class _Arm:
+    """Cumulative hazard of one arm: piecewise linear through ``knots`` then a tail slope."""
+
+    def __init__(self, knots_t, knots_h):
+        self.t = np.asarray(knots_t, float)
+        self.h = np.asarray(knots_h, float)
+
+    def inverse(self, e: np.ndarray, tail: float) -> np.ndarray:
+        """Times whose cumulative hazard is ``e`` (``e`` exponential quantiles)."""
+        out = np.interp(e, self.h, self.t)
+        beyond = e > self.h[-1]
+        out[beyond] = self.t[-1] + (e[beyond] - self.h[-1]) / tail
+        return out
+
+    def last_slope(self) -> float:
+        if self.t.size < 2:
+            return _LOG2 / 12.0
+        return float((self.h[-1] - self.h[-2]) / max(self.t[-1] - self.t[-2], 1e-9))
+
+
+def _censor_survival(s: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Potential follow-up uniform on ``[lo, hi]``: the probability it exceeds ``s``."""
+    return np.clip((hi - s) / max(hi - lo, 1e-9), 0.0, 1.0)
+
+
+def _band_at(knots_t, knots_h, t_end, n, lo, hi, conf_type, conf_level):
+    """Lower and upper band of the Kaplan–Meier curve at ``t_end`` expected under the model."""
+    grid = np.linspace(0.0, t_end, 400)
+    h = np.interp(grid, knots_t, knots_h)
+    lam = np.gradient(h, grid)
+    at_risk = n * np.exp(-h) * _censor_survival(grid, lo, hi)
+    with np.errstate(divide="ignore"):
+        integrand = np.where(at_risk > 0, lam / at_risk, np.inf)
+    var = float(np.trapezoid(integrand, grid)) if hasattr(np, "trapezoid") else float(np.trapz(integrand, grid))
+    surv = np.array([math.exp(-h[-1])])
+    low, up = _band(surv, np.array([math.sqrt(max(var, 0.0))]), conf_type, conf_level)
+    return float(low[0]), float(up[0])
+
+
+def _bent(t1: float, h1: float, shape: float, before=((0.0, 0.0),)) -> tuple[list, list]:
+    """Knots of ``H`` from the last knot of ``before`` to ``(t1, h1)``, bent as a power of
+    time with ``shape`` (1: a straight segment, a constant hazard)."""
+    t0, h0 = before[-1]
+    u = np.linspace(0.0, 1.0, 21)[1:]
+    return ([p[0] for p in before] + list(t0 + (t1 - t0) * u),
+            [p[1] for p in before] + list(h0 + (h1 - h0) * u**shape))
+
+
+def _arm_model(median, low, high, n, lo, hi, shape=1.0):
+    """An arm's cumulative hazard from its printed median and limits (``None`` when no median).
+
+    The first segment (to the lower limit, or to the median) is bent by ``shape``."""
+    if median is None:
+        return None
+    M = median.value
+    if low is not None and 0 < low.value < M:
+        L = low.value
+
+        def gap(hL):
+            ts, hs = _bent(L, hL, shape)
+            return _band_at(ts, hs, L, n, lo, hi, low.conf_type, low.conf_level)[0] - 0.5
+
+        a, b = 1e-6, _LOG2 - 1e-6
+        if gap(a) > 0 > gap(b):
+            ts, hs = _bent(L, optimize.brentq(gap, a, b, xtol=1e-10), shape)
+            ts, hs = ts + [M], hs + [_LOG2]
+        else:
+            ts, hs = _bent(M, _LOG2, shape)
+    else:
+        ts, hs = _bent(M, _LOG2, shape)
+    if high is not None and high.value > M:
+        U = high.value
+
+        def gap_u(hU):
+            return _band_at(ts + [U], hs + [hU], U, n, lo, hi, high.conf_type, high.conf_level)[1] - 0.5
+
+        a, b = _LOG2 + 1e-6, _LOG2 + 5.0
+        if gap_u(a) > 0 > gap_u(b):
+            h_high = optimize.brentq(gap_u, a, b, xtol=1e-10)
+        else:  # the expected band never crosses by U: keep the hazard of the segment before
+            slope = (hs[-1] - hs[-2]) / max(ts[-1] - ts[-2], 1e-9)
+            h_high = hs[-1] + slope * (U - M)
+        ts, hs = ts + [U], hs + [h_high]
+    return _Arm(ts, hs)
+
+
+def _expected_cox(models, tails, sizes, bottom, top):
+    """Cox log hazard ratio (first arm over second) and its standard error expected under the
+    model: the score and information integrated over a time grid."""
+    grid = np.linspace(0.0, top, 1201)
+    g = _censor_survival(grid, bottom, top)
+    at_risk, deaths = [], []
+    for m, tail, n in zip(models, tails, sizes):
+        h = np.interp(grid, m.t, m.h)
+        beyond = grid > m.t[-1]
+        h[beyond] = m.h[-1] + (grid[beyond] - m.t[-1]) * tail
+        y = n * np.exp(-h) * g
+        at_risk.append(y[:-1])
+        deaths.append(y[:-1] * np.diff(h))
+    (y1, y0), (d1, d0) = at_risk, deaths
+    d = d1 + d0
+    beta = 0.0
+    for _ in range(30):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(y1 + y0 > 0, y1 * math.exp(beta) / (y1 * math.exp(beta) + y0), 0.0)
+        info = float((d * p * (1 - p)).sum())
+        if info <= 0:
+            return None
+        step = (float(d1.sum()) - float((d * p).sum())) / info
+        beta += max(-1.0, min(1.0, step))
+        if abs(step) < 1e-10:
+            break
+    return beta, 1 / math.sqrt(info)
+
+
+def _quantile_data(model: _Arm, tail, cens, perm):
+    n = cens.size
+    e = -np.log1p(-(np.arange(n) + 0.5) / n)
+    t = model.inverse(e, tail)
+    c = cens[perm]
+    return np.minimum(t, c), (t <= c).astype(np.int64), c
+
+
+def _consistent(anchors: list, top: float) -> list:
+    """The anchors, in the order given (most important first), that keep the map increasing."""
+    kept = [(0.0, 0.0), (top, top)]
+    for a in anchors:
+        trial = sorted(kept + [a])
+        old = np.array([p[0] for p in trial])
+        new = np.array([p[1] for p in trial])
+        if np.all(np.diff(old) > 0) and np.all(np.diff(new) > 0):
+            kept = trial
+    return sorted(kept)
+
+
+def _retime(values: np.ndarray, anchors: list, top: float) -> tuple:
+    """Map ``values`` by the increasing piecewise-linear function through the anchors
+    ``(old, new)`` that keep it increasing (fixed at 0 and at ``top``); returns the mapped
+    values and the number of anchors left out."""
+    kept = _consistent(anchors, top)
+    old = np.array([p[0] for p in kept])
+    new = np.array([p[1] for p in kept])
+    return np.interp(values, old, new), len(anchors) + 2 - len(kept)
+
+
+def fitted_start(target, group, cutoff: int, width: float, notes: list):
+    """A start ``(times, events, ends)`` (hundredths of a month) for a compared endpoint.
+
+    ``target`` is the synthesizer's compared target (arms, centre of the printed hazard-ratio
+    ranges, medians, limits, follow-up and the patients concerned). Returns ``None`` when
+    neither arm has a printed median or the anchors cannot be kept in order.
+
+    Parameters
+    ----------
+    target : _ComparedTarget
+        What the construction aims at.
+    group : ndarray
+        Group of every patient.
+    cutoff : int
+        Data cut-off, hundredths of a month after the start of accrual.
+    width : float
+        Accrual window, months.
+    notes : list of str
+        Appended with what was assumed.
+
+    Returns
+    -------
+    tuple of ndarray or None
+
+    Examples
+    --------
+    See :func:`survrepro.sources.synthesize.synthesize`, which calls it.
+    """
+    hi = cutoff / 100.0
+    lo = max(hi - width, 0.0)
+    arms = target.arms
+    by = {a: {"median": None, "median_ci_low": None, "median_ci_high": None} for a in arms}
+    for c in list(target.medians) + list(target.limits):
+        if len(c.arms) == 1:
+            by[c.arms[0]][c.quantity] = c
+    sizes = {a: int((group == a).sum()) for a in arms}
+    mfu = float(target.followup[0].value) if target.followup else None
+    widest = 2 * min(hi - mfu, mfu) if mfu is not None and 0 < mfu < hi else None
+
+    def window(x_spread):
+        """Potential follow-up uniform on ``(bottom, top)``: centred on the printed median
+        follow-up with a spread chosen by the fit, else the accrual window."""
+        if widest is None:
+            return lo, hi
+        w = widest / (1 + math.exp(-x_spread))
+        return mfu - w / 2, mfu + w / 2
+
+    hr = math.exp(target.centre[0])
+    printed = [a for a in arms if by[a]["median"] is not None]
+    if not printed:
+        notes.append(f"{target.endpoint}: no median is printed in either arm, so the construction starts from "
+                     "exponential hazards fitted to the printed hazard ratio and its limits (an assumption).")
+    for a in arms:
+        if printed and a not in printed:
+            notes.append(f"{target.endpoint} in {a}: no median is printed, so the construction starts from the "
+                         f"hazard of the other arm times the printed hazard ratio (proportional hazards, an assumption).")
+
+    def models(shapes, bottom, top):
+        out = {a: _arm_model(by[a]["median"], by[a]["median_ci_low"], by[a]["median_ci_high"], sizes[a],
+                             bottom, top, shape) for a, shape in zip(arms, shapes)}
+        for a in arms:
+            if out[a] is None and not printed:
+                out[a] = _Arm([0.0], [0.0])
+            elif out[a] is None:
+                other = next(b for b in arms if b != a)
+                ratio = hr if a == arms[0] else 1 / hr
+                out[a] = _Arm(out[other].t, out[other].h * ratio)
+        return out
+
+    # pairing of event and follow-up quantiles: a Fibonacci-lattice permutation (low discrepancy)
+    perms = {a: np.argsort((np.arange(sizes[a]) * 0.6180339887498949 + 0.5) % 1.0, kind="stable") for a in arms}
+    quantiles = {a: (np.arange(sizes[a]) + 0.5) / sizes[a] for a in arms}
+    members = {a: np.flatnonzero(group == a) for a in arms}
+    x_first = np.concatenate([np.ones(sizes[arms[0]], np.int64), np.zeros(sizes[arms[1]], np.int64)])
+    beta_c, se_c = target.centre
+    scale = target.limit_width
+
+    def data(x):
+        bottom, top = window(x[4])
+        m = models(np.exp(x[2:4]), bottom, top)
+        return [_quantile_data(m[a], math.exp(lt), top - (top - bottom) * quantiles[a], perms[a])
+                for a, lt in zip(arms, x[:2])]
+
+    def loss(x):
+        if np.any(np.abs(x[2:4]) > 1.5) or np.any(x[:2] < -12) or np.any(x[:2] > 3) or abs(x[4]) > 8:
+            return 1e6
+        bottom, top = window(x[4])
+        m = models(np.exp(x[2:4]), bottom, top)
+        fit = _expected_cox([m[a] for a in arms], np.exp(x[:2]), [sizes[a] for a in arms], bottom, top)
+        if fit is None:
+            return 1e6
+        return (((fit[0] - beta_c) / scale) ** 2 + ((fit[1] - se_c) / scale) ** 2
+                + 1e-3 * float(np.sum(x[2:4] ** 2)))
+
+    start = models((1.0, 1.0), *window(2.0))
+    x0 = np.array([math.log(start[a].last_slope()) for a in arms] + [0.0, 0.0, 2.0])
+    best = optimize.minimize(loss, x0, method="Nelder-Mead",
+                             options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 800})
+    d = data(best.x)
+    n = group.size
+    times = np.zeros(n)
+    events = np.zeros(n, np.int64)
+    ends = np.zeros(n)
+    for a, (t, e, c) in zip(arms, d):
+        times[members[a]], events[members[a]], ends[members[a]] = t, e, c
+    anchors = []
+    pat = target.patients
+    for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
+        q = km_median(times[pat][m], events[pat][m], conf_type=c.conf_type, conf_level=c.conf_level)
+        got = {"median": q.estimate, "median_ci_low": q.low, "median_ci_high": q.high}[c.quantity]
+        if got is not None:
+            anchors.append((0 if c.quantity == "median" else 2, (float(got), float(c.value))))
+    for c in target.followup:
+        if target.endpoint == "os":
+            got = km_median(times[pat], 1 - events[pat], conf_int=False).estimate
+        else:
+            got = km_median(ends, np.ones(n), conf_int=False).estimate
+        if got is not None:
+            anchors.append((1, (float(got), float(c.value))))
+    anchors = [a for _, a in sorted(anchors, key=lambda p: p[0])]
+    ceiling = max(hi, float(np.max(times)), float(np.max(ends)))
+    mapped, _ = _retime(np.concatenate([times, ends]), anchors, ceiling)
+    t_int = np.clip(np.round(mapped[:n] * 100), 1, cutoff).astype(np.int64)
+    f_int = np.clip(np.round(mapped[n:] * 100), 1, cutoff).astype(np.int64)
+    sel = np.isin(group, arms)
+    for _ in range(n):  # no two patients at the same time: move the later of a pair on by 0.01
+        ts = t_int[sel]
+        o = np.argsort(ts, kind="stable")
+        dup = np.flatnonzero(np.diff(ts[o]) == 0)
+        if dup.size == 0:
+            break
+        t_int[np.flatnonzero(sel)[o[dup + 1]]] += 1
+    f_int = np.where(events == 1, np.clip(np.maximum(f_int, t_int), target.shortest_followup, cutoff), t_int)
+    fixed = {int(round(v * 100)) for _, v in _consistent(anchors, ceiling)[1:-1]}
+    _nudge_beta(t_int, events, f_int, target, fixed)
+    return t_int, events, f_int
+
+
+def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> None:
+    """Move the Cox log hazard ratio to the centre of its printed range, in place, by swapping
+    the times of neighbours (in time) from different arms.
+
+    A swap of two neighbours leaves the order within each arm as it was, so each arm's
+    Kaplan–Meier curve keeps its shape (only the two times change, by less than the gap
+    between them); patients whose time is a printed value (``fixed``, hundredths) are not
+    moved. Swaps that bring an event of the arm whose hazard must rise earlier are made in
+    batches, halved when the coefficient passes the centre.
+    """
+    from survrepro.sources.synthesize import _hr_outside
+
+    pat = target.patients
+    x = target.in_first_arm
+    batch = max(1, pat.size // 50)
+    for _ in range(max_rounds):
+        tt, ee = times[pat], events[pat]
+        fit = log_hazard_ratio_untied(tt / 100.0, ee, x)
+        if fit is None or _hr_outside(target.centre, target.bounds, fit[0], fit[1]) == 0:
+            return
+        up = fit[0] < target.centre[0]  # the first arm's hazard must rise: its events come earlier
+        o = np.argsort(tt, kind="stable")
+        xs, es = x[o], ee[o]
+        lead = 1 if up else 0  # the arm whose event moves one place earlier
+        k = np.flatnonzero((xs[1:] == lead) & (es[1:] == 1) & (xs[:-1] != lead))
+        free = ~np.isin(tt[o], list(fixed))
+        k = k[free[k] & free[k + 1]]
+        if k.size == 0:
+            return
+        chosen = k[np.linspace(0, k.size - 1, min(batch, k.size)).astype(int)]
+        chosen = chosen[np.concatenate(([True], np.diff(chosen) > 1))]  # pairs that do not overlap
+        i, j = pat[o[chosen]], pat[o[chosen + 1]]
+        times[i], times[j] = times[j].copy(), times[i].copy()
+        for m in (i, j):
+            ends[m] = np.where(events[m] == 1, np.maximum(ends[m], times[m]), times[m])
+        after = log_hazard_ratio_untied(times[pat] / 100.0, events[pat], x)
+        if after is not None and (after[0] > target.centre[0]) == up and batch > 1:
+            batch = max(1, batch // 2)
