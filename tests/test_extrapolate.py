@@ -303,3 +303,130 @@ def test_plot_extrapolated_hazards_and_a_subset(lung_result):
         plot_extrapolation(lung_result, arms=["3"])
     with pytest.raises(InputError, match="model 'cauchy' is not in the result"):
         plot_extrapolated_hazards(lung_result, dists=["cauchy"])
+
+
+# --------------------------------------------------------------------------- register targets
+REGISTER = paths.ROOT / "tests" / "data" / "registers" / "lung_extrapolation.toml"
+
+
+def _lung_by_sex() -> pd.DataFrame:
+    d = pd.read_csv(paths.ROOT / "tests" / "validation" / "data" / "lung.csv")
+    return pd.DataFrame({"time": d["time"], "event": d["event"],
+                         "arm": d["sex"].map({1: "male", 2: "female"})})
+
+
+def test_extrapolation_targets_of_a_register_are_reproduced():
+    from survrepro.register.evaluate import evaluate_register
+    from survrepro.register.schema import load_register
+
+    evaluations = {e.target.id: e for e in evaluate_register(load_register(REGISTER), _lung_by_sex())}
+    assert {k: e.status for k, e in evaluations.items()} == dict.fromkeys(evaluations, "match")
+    assert len(evaluations) == 7
+    weibull = evaluations["os_1y_weibull_female"]
+    # R survreg: 100 exp(-(365 / exp(mu))^(1 / sigma)) = 56.429768851571
+    assert weibull.reproduced == pytest.approx(56.429768851571, rel=1e-6)
+    assert ("model", "Weibull", False) in weibull.settings
+    assert evaluations["os_mean_weibull_female"].reproduced == pytest.approx(467.398591393178, rel=1e-6)
+    assert evaluations["os_median_lognormal_male"].reproduced == pytest.approx(233.24688970869, rel=1e-6)
+    assert evaluations["os_rmean_5y_exponential_male"].reproduced == pytest.approx(347.112912414722, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "method, reason",
+    [
+        ("", "the model is not named"),
+        ('method = { estimator = "cauchy" }', "'cauchy' is not a parametric model"),
+    ],
+)
+def test_an_extrapolation_target_without_a_known_model_is_not_attempted(tmp_path, method, reason):
+    from survrepro.register.evaluate import evaluate_register
+    from survrepro.register.schema import load_register
+
+    text = REGISTER.read_text().replace('method = { estimator = "lognormal" }', method)
+    path = tmp_path / "lung_extrapolation.toml"
+    path.write_text(text)
+    ev = {e.target.id: e for e in evaluate_register(load_register(path), _lung_by_sex())}
+    target = ev["os_median_lognormal_male"]
+    assert target.status == "not attempted" and reason in target.reason
+
+
+def test_an_infinite_extrapolated_mean_is_a_miss_with_the_reason(tmp_path):
+    from survrepro.register.evaluate import evaluate_register
+    from survrepro.register.schema import load_register
+
+    # women: five early deaths, everyone else censored: the log-logistic scale exceeds 1 (no finite mean)
+    data = _lung_by_sex()
+    data.loc[data["arm"] == "female", "event"] = 0
+    data.loc[data.index[data["arm"] == "female"][:5], "event"] = 1
+    data.loc[data.index[data["arm"] == "female"][:5], "time"] = 1.0
+    text = REGISTER.read_text().replace('role = "check"\nmethod = { estimator = "weibull" }\n\n[[target]]\nid = "os_median',
+                        'role = "check"\nmethod = { estimator = "loglogistic" }\n\n[[target]]\nid = "os_median')
+    path = tmp_path / "lung_extrapolation.toml"
+    path.write_text(text)
+    ev = {e.target.id: e for e in evaluate_register(load_register(path), data)}
+    mean = ev["os_mean_weibull_female"]
+    assert mean.status == "miss" and "falls too slowly for a finite mean" in mean.reason
+
+
+# --------------------------------------------------------------------------- the EXTEND exhibit
+SCRIPT = paths.ANALYSES / "extrapolation" / "extend_breast_pfs.py"
+
+
+def _run_exhibit(folder):
+    from survrepro.report.exhibits import run
+
+    args = ["--figure", str(folder / "extrapolation_pfs.png"),
+            "--out", str(folder / "sections" / "40_extrapolation_pfs.md")]
+    return run(SCRIPT, args)
+
+
+@pytest.fixture(scope="module")
+def exhibit_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("extrapolation")
+    assert _run_exhibit(folder) == 0
+    return folder
+
+
+@pytest.mark.slow
+def test_extend_exhibit_writes_a_synthetic_section_with_the_aic_bic_table(exhibit_run):
+    text = (exhibit_run / "sections" / "40_extrapolation_pfs.md").read_text()
+    assert text.startswith("### PFS extrapolated by parametric models (NICE DSU TSD 14) (SYNTHETIC data)")
+    assert "| arm | model | df | log-likelihood | AIC (rank) | BIC (rank) |" in text
+    assert "SYNTHETIC data calibrated to the published summaries" in text
+    table = pd.read_csv(exhibit_run / "sections" / "40_extrapolation_pfs.csv")
+    assert len(table) == 12 and set(table["arm"]) == {"mdt", "soc"}
+    assert table["data_source"].str.startswith("SYNTHETIC IPD").all()
+    # the numbers are the engine's on the same data
+    d = pd.read_csv(paths.DATA / "extend_breast" / "extend_breast_synthetic_ipd.csv")
+    res = extrapolate(d["pfs_time"], d["pfs_event"], d["arm"], dists="weibull", horizon=60)
+    got = table.set_index(["arm", "distribution"]).loc[("soc", "weibull")]
+    assert got["aic"] == pytest.approx(res.fit("soc", "weibull").aic, rel=1e-12)
+    for row in table.itertuples():
+        if row.fitted:
+            assert f"{row.aic:.2f} ({int(row.aic_rank)})" in text
+
+
+@pytest.mark.slow
+@pytest.mark.committed_figure
+def test_extend_exhibit_figure_is_the_committed_one_and_reruns_identically(exhibit_run, tmp_path):
+    committed = paths.FIGURES / "extend_breast" / "extrapolation_pfs.png"
+    assert (exhibit_run / "extrapolation_pfs.png").read_bytes() == committed.read_bytes()
+    assert _run_exhibit(tmp_path) == 0
+    for rel in ("sections/40_extrapolation_pfs.md", "sections/40_extrapolation_pfs.csv"):
+        assert (tmp_path / rel).read_bytes() == (exhibit_run / rel).read_bytes()
+
+
+def test_extend_exhibit_refuses_a_bad_horizon(tmp_path, capsys):
+    from survrepro.report.exhibits import run
+
+    assert run(SCRIPT, ["--figure", str(tmp_path / "f.png"), "--out", str(tmp_path / "s.md"), "--horizon", "0"]) == 2
+    assert "--horizon 0: expected a number of months > 0" in capsys.readouterr().err
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_readme_shows_the_command_with_its_actual_output(capsys):
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    command = "$ survrepro extrapolate data/example/lung.csv --by arm --horizon 1825\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    assert main(["extrapolate", str(LUNG), "--by", "arm", "--horizon", "1825"]) == 0
+    assert capsys.readouterr().out == shown

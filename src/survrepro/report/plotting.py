@@ -922,9 +922,10 @@ def _nice_times(right: float) -> np.ndarray:
     return ticks[(ticks >= 0) & (ticks <= right * (1 + 1e-9))]
 
 
-def _model_legend(ax, arms, palette, models, styles, result, first: str) -> None:
+def _model_legend(ax, arms, palette, models, styles, result, first: str, names=None) -> None:
     """Legend: a colour patch per arm (its first word ``first``), then a line per model."""
-    handles = [Patch(facecolor=palette[a], edgecolor="none", label=f"{first} {a}") for a in arms]
+    names = names or {}
+    handles = [Patch(facecolor=palette[a], edgecolor="none", label=f"{first} {names.get(a, a)}") for a in arms]
     labels = {f.distribution: f.label for f in result.fits}
     handles += [Line2D([], [], color="0.2", lw=0.8 if styles[d] == "-" else 1.2, ls=styles[d], label=labels[d])
                 for d in models]
@@ -945,6 +946,7 @@ def plot_extrapolation(
     title: str | None = None,
     footnote: str | None = None,
     xmax: float | None = None,
+    arm_labels=None,
 ):
     """Fitted parametric survival curves over the Kaplan–Meier curves, with numbers at risk.
 
@@ -972,6 +974,8 @@ def plot_extrapolation(
         Small text under the figure (pass :data:`SYNTHETIC_NOTE` for synthetic data).
     xmax : float, optional
         Right end of the time axis; the horizon by default.
+    arm_labels : mapping, optional
+        Arm -> the name shown in the legend and the risk table (the arm itself by default).
 
     Returns
     -------
@@ -1023,9 +1027,11 @@ def plot_extrapolation(
     _time_axis(ax, right, times, xlabel)
     _probability_axis(ax, "fraction", ylabel)
     _title(ax, title)
-    _model_legend(ax, arms, palette, models, styles, result, "KM")
+    names = {a: str(dict(arm_labels or {}).get(a, a)) for a in arms}
+    _model_legend(ax, arms, palette, models, styles, result, "KM", names)
     if times is not None:
-        _risk_table(ax, arms, [result.km[a] for a in arms], times, palette)
+        shown = [names[a] for a in arms]
+        _risk_table(ax, shown, [result.km[a] for a in arms], times, {names[a]: palette[a] for a in arms})
     if footnote:
         add_footnote(ax, footnote)
     return ax
