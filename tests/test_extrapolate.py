@@ -430,3 +430,17 @@ def test_readme_shows_the_command_with_its_actual_output(capsys):
     shown = readme.split(command, 1)[1].split("```", 1)[0]
     assert main(["extrapolate", str(LUNG), "--by", "arm", "--horizon", "1825"]) == 0
     assert capsys.readouterr().out == shown
+
+
+def test_command_on_an_extend_arm_is_marked_synthetic(tmp_path, capsys):
+    ipd = paths.DATA / "extend_breast" / "extend_breast_synthetic_ipd.csv"
+    plot = tmp_path / "pfs.png"
+    args = ["extrapolate", str(ipd), "--time", "pfs_time", "--event", "pfs_event", "--by", "arm",
+            "--horizon", "60", "--times", "12,60", "--plot", str(plot)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"SYNTHETIC data ({ipd}): the file name says it is synthetic")
+    assert "arm mdt: n=22" in out and "arm soc: n=21" in out and "hazard at 12, 60" in out
+    assert plot.stat().st_size > 10_000
+    assert main([*args[:-2], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["synthetic"] is True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 from survrepro.errors import InputError
 
@@ -19,7 +20,8 @@ log-likelihood (full, on the time scale of the file), AIC and BIC with their ran
 median, the mean restricted to --horizon and the unrestricted mean (NR: not finite), with
 confidence limits, and survival and hazard at --times. A model that does not converge is
 reported as not fitted with the reason. Times must be > 0. --plot draws the fitted curves
-over the Kaplan-Meier curves with numbers at risk; --hazard-plot the fitted hazards."""
+over the Kaplan-Meier curves with numbers at risk; --hazard-plot the fitted hazards. A file
+whose name says "synthetic" is labelled SYNTHETIC in the output and the plots."""
 
 
 def register(subparsers) -> None:
@@ -110,18 +112,24 @@ def run(args) -> int:
         if text.startswith("dists:") or text.startswith("splines:"):
             raise InputError(f"--{text}") from None
         raise InputError(f"{args.ipd}: {text}") from None
+    synthetic = "synthetic" in Path(args.ipd).name.lower()
     if args.plot or args.hazard_plot:
         from survrepro.io import save_figure
-        from survrepro.report.plotting import plot_extrapolated_hazards, plot_extrapolation
+        from survrepro.report.plotting import SYNTHETIC_NOTE, plot_extrapolated_hazards, plot_extrapolation
 
+        title = args.title
+        if synthetic:
+            title = f"{title} (SYNTHETIC data)" if title else "SYNTHETIC data"
+        kw = dict(title=title, xlabel=args.xlabel, footnote=SYNTHETIC_NOTE if synthetic else None)
         if args.plot:
-            ax = plot_extrapolation(res, title=args.title, xlabel=args.xlabel)
-            save_figure(ax.figure, args.plot)
+            save_figure(plot_extrapolation(res, **kw).figure, args.plot)
         if args.hazard_plot:
-            ax = plot_extrapolated_hazards(res, title=args.title, xlabel=args.xlabel)
-            save_figure(ax.figure, args.hazard_plot)
+            save_figure(plot_extrapolated_hazards(res, **kw).figure, args.hazard_plot)
     if args.json:
-        print(json.dumps(res.to_dict(), allow_nan=False))
+        doc = {"data": args.ipd, "synthetic": synthetic, **res.to_dict()}
+        print(json.dumps(doc, allow_nan=False))
     else:
+        if synthetic:
+            print(f"SYNTHETIC data ({args.ipd}): the file name says it is synthetic, not trial data.")
         print(res.to_text(), end="")
     return 0

@@ -423,7 +423,7 @@ def _lifelines_fit(name, t, e, knots=None):
                 fitter.fit(t, e, initial_point=start)
             else:
                 fitter.fit(t, e)
-        except (ConvergenceError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        except (ConvergenceError, ValueError, ZeroDivisionError, np.linalg.LinAlgError, FloatingPointError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return None, f"lifelines {type(fitter).__name__} did not converge ({first})"
     for w in seen:
@@ -655,13 +655,25 @@ def _gradient(func, theta, value):
     return g
 
 
+def _safe(func):
+    def inner(theta):
+        try:
+            return float(func(theta))
+        except (ValueError, ZeroDivisionError, OverflowError, RuntimeError):
+            return math.nan
+    return inner
+
+
 # transforms for the delta method: (forward, inverse)
 _LOG = (np.log, np.exp)
 _CLOGLOG = (lambda s: np.log(-np.log(s)), lambda x: np.exp(-np.exp(x)))
 
 
 def _interval(func, fit, transform, z, ci, draws):
-    """Estimate and limits of ``func(theta)``: delta method on ``transform``, or simulation."""
+    """Estimate and limits of ``func(theta)``: delta method on ``transform``, or simulation.
+
+    A value that cannot be computed (a root or an integral that fails) is NaN."""
+    func = _safe(func)
     est = func(fit.theta)
     if not (math.isfinite(est) and est > 0) or (transform is _CLOGLOG and est >= 1):
         return est, math.nan, math.nan
@@ -814,6 +826,12 @@ class ExtrapolationResult(ResultMixin):
                         q = p[(p["arm"] == arm) & (p["distribution"] == f.distribution)]
                         vals = "  ".join(f"{v:.4f}" for v in q["survival"])
                         lines.append(f"    {f.label:<18}{vals}")
+                lines.append(f"  hazard at {', '.join(f'{t:g}' for t in self.times)}")
+                for f in self.fits:
+                    if f.arm == arm and f.fitted:
+                        q = p[(p["arm"] == arm) & (p["distribution"] == f.distribution)]
+                        vals = "  ".join("NA" if not math.isfinite(v) else f"{v:.4g}" for v in q["hazard"])
+                        lines.append(f"    {f.label:<18}{vals}")
             lines.append("")
         for n in self.notes:
             lines.append(f"note: {n}")
@@ -858,9 +876,13 @@ def _fit_one(name, arm, t, e, knots=None) -> ModelFit:
         label = _LABELS[name]
     base["label"] = label
     df = len(_DISTS[name].internal) if name in _DISTS else len(knots)
-    if d < df + 1:
+    if d < df:
         return ModelFit(**base, fitted=False, df=df,
-                        reason=f"{d} event{'s' if d != 1 else ''}: too few to estimate {df} parameters")
+                        reason=f"{d} event{'s' if d != 1 else ''}: too few to estimate {df} "
+                               f"parameter{'s' if df != 1 else ''}")
+    if knots is not None and np.unique(knots).size < len(knots):
+        return ModelFit(**base, fitted=False, df=df,
+                        reason="the knots coincide (too few distinct event times for them)")
     notes = []
     if name == "gompertz":
         g = fit_gompertz(t, e)
