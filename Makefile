@@ -86,7 +86,7 @@ test-min: $(MIN_STAMP)  ## run the tests with the minimum versions pyproject.tom
 	@$(MIN_VENV)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|scipy|pandas|matplotlib|lifelines|pytest|hypothesis|nbformat|nbclient|ipykernel)=='
 	$(MIN_VENV)/bin/python -m pytest -m "not committed_figure" -W "ignore::DeprecationWarning"
 
-bench: $(BENCH_STAMP)  ## benchmarks (medians of repeated runs): CLI start-up, log-rank and reconstruction beside lifelines / Guyot
+bench: $(BENCH_STAMP)  ## benchmarks (medians of repeated runs): CLI start-up, log-rank, reconstruction and extrapolation beside lifelines / Guyot
 	$(RUN) -m survrepro.bench
 
 reproduce: report  ## re-run every analysis, redraw figures/, write build/report.{md,csv,html}; fails on a miss
@@ -115,8 +115,11 @@ EB_DATA     := $(EB_REGISTER) $(EB_IPD) $(wildcard data/extend_breast/fig*_curve
 EB_PANELS   := fig2a_pfs fig2b_swimmer fig3b_os fig3c_ttnt fig3d_new_lesion
 EB_RAN      := $(addprefix $(RAN)/extend_breast/,$(EB_PANELS) ph_rmst)
 EB_OUT      := $(addprefix figures/extend_breast/,$(addsuffix .png,$(EB_PANELS))) build/extend_breast/sections/20_ph_rmst.md
+# the parametric extrapolation of PFS (analyses/extrapolation/extend_breast_pfs.py)
+EX_OUT      := figures/extend_breast/extrapolation_pfs.png build/extend_breast/sections/40_extrapolation_pfs.md
+EB_OUT      += $(EX_OUT)
 
-extend_breast: $(EB_OUT)  ## EXTEND: synthetic IPD, Fig 2A/2B/3B-3D, PH check and RMST
+extend_breast: $(EB_OUT)  ## EXTEND: synthetic IPD, Fig 2A/2B/3B-3D, PH check and RMST, parametric extrapolation of PFS
 
 # the synthetic data (and its SOURCE.md and calibration JSON beside it)
 $(EB_IPD): analyses/extend_breast/make_synthetic.py $(EB_REGISTER) $(PKG) | $(STAMP)
@@ -128,6 +131,13 @@ figures/extend_breast/%.png: $(RAN)/extend_breast/%
 	$(RECOVER)
 
 build/extend_breast/sections/20_ph_rmst.md: $(RAN)/extend_breast/ph_rmst
+	$(RECOVER)
+
+# ----------------------------------------------------------------------------- parametric extrapolation
+# EXTEND PFS by the six TSD 14 models (SYNTHETIC data): a figure and a section of the EXTEND report
+$(RAN)/extrapolation/extend_breast_pfs: $(EB_IPD) $(EB_REGISTER)
+
+figures/extend_breast/extrapolation_pfs.png build/extend_breast/sections/40_extrapolation_pfs.md: $(RAN)/extrapolation/extend_breast_pfs
 	$(RECOVER)
 
 # ----------------------------------------------------------------------------- LeVee et al. 2025

@@ -34,6 +34,7 @@ MODULES = (
     "survrepro.engine.contingency",
     "survrepro.engine.analysis",
     "survrepro.engine.groups",
+    "survrepro.engine.extrapolate",
     "survrepro.sources.reconstruct",
     "survrepro.sources.synthesize",
     "survrepro.register.schema",

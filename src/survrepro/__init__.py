@@ -3,7 +3,7 @@
 The package is layered; each layer imports only those below it:
 
 * :mod:`survrepro.engine`: the statistics (Kaplan-Meier, Cox, log-rank, RMST,
-  proportions, contingency tests), arrays or DataFrames in, frozen results out;
+  proportions, contingency tests, parametric extrapolation), arrays or DataFrames in, frozen results out;
 * :mod:`survrepro.sources`: where patient data come from (reconstruction from
   digitized curves, synthesis from published summaries);
 * :mod:`survrepro.register`: the published-number registers, their audit and their
@@ -43,6 +43,8 @@ _EXPORTS = {
     "kaplan_meier": "survrepro.engine.km",
     "km_by_group": "survrepro.engine.km",
     "median_followup": "survrepro.engine.km",
+    "ExtrapolationResult": "survrepro.engine.extrapolate",
+    "extrapolate": "survrepro.engine.extrapolate",
     "RMSTResult": "survrepro.engine.rmst",
     "rmst": "survrepro.engine.rmst",
 }

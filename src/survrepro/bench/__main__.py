@@ -5,16 +5,17 @@ benchmark reports a missed target.
 """
 import sys
 
-from survrepro.bench import cli, corpus, logrank, reconstruct
+from survrepro.bench import cli, corpus, extrapolate, logrank, reconstruct
 
 
 def main() -> int:
     status = 0
     benchmarks = (("command-line start-up", cli), ("log-rank for simulated trials", logrank),
-                  ("KM reconstruction", reconstruct), ("consistency audit on a corpus of honest registers", corpus))
+                  ("KM reconstruction", reconstruct), ("consistency audit on a corpus of honest registers", corpus),
+                  ("parametric extrapolation, six models", extrapolate))
     for name, module in benchmarks:
         print(f"\n=== {name} ({module.__name__}) ===", flush=True)
-        status |= int((module.main([]) if module is corpus else module.main()) or 0)
+        status |= int((module.main([]) if module in (corpus, extrapolate) else module.main()) or 0)
     return status
 
 

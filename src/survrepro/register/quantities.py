@@ -37,6 +37,8 @@ import pandas as pd
 
 from survrepro._validation import InputError
 from survrepro.engine.contingency import TEST_NAMES as TABLE_TESTS
+from survrepro.engine.extrapolate import DISTRIBUTIONS as PARAMETRIC_MODELS
+from survrepro.engine.extrapolate import extrapolate
 from survrepro.engine.km import median_followup
 from survrepro.engine.logrank import logrank_test
 from survrepro.engine.rmst import rmst
@@ -67,6 +69,7 @@ __all__ = [
     "Quantity",
     "Calibration",
     "QUANTITIES",
+    "EXTRAPOLATION_MODELS",
 ]
 
 #: What a value is: a number, a whole count (printed with 0 decimals) or a date (``YYYY-MM[-DD]``).
@@ -540,6 +543,77 @@ def _followup_constraint(t):
     return Calibration(t.quantity, t.endpoint, fallback="os")
 
 
+# --------------------------------------------------------------------------- parametric extrapolation
+#: Models an extrapolation target may name in ``method.estimator``.
+EXTRAPOLATION_MODELS = (*PARAMETRIC_MODELS, "spline1", "spline2", "spline3")
+
+
+def _extrapolation_fit(ctx, t, horizon):
+    """The named model fitted to the target's arm (cached per endpoint, arms, model and horizon)."""
+    model = t.settings.get("estimator")
+    if model is None or model == "not reported":
+        raise NotAttempted("the model is not named: an extrapolated number needs method.estimator "
+                           f"(one of {', '.join(EXTRAPOLATION_MODELS)})")
+    if model not in EXTRAPOLATION_MODELS:
+        raise NotAttempted(f"method estimator = {model!r} is not a parametric model "
+                           f"(available: {', '.join(EXTRAPOLATION_MODELS)})")
+    ep = ctx.endpoint(t)
+    sub = ctx.subset(ep.frame, t.arms)
+    if len(sub) == 0:
+        raise NotAttempted(f"no patients of arm {', '.join(t.arms)} in the data")
+    time = sub["time"].to_numpy(float)
+    if (time <= 0).any():
+        raise NotAttempted(f"{int((time <= 0).sum())} patient(s) with time 0: parametric models need times > 0")
+    key = ("extrapolate", t.endpoint, tuple(t.arms), model, horizon)
+    if key not in ctx.cache:
+        spline = model.startswith("spline")
+        ctx.cache[key] = extrapolate(time, sub["event"].to_numpy(), dists=[] if spline else [model],
+                                     splines=int(model[6:]) if spline else None, horizon=horizon)
+    res = ctx.cache[key]
+    fit = res.fit("all", model)
+    if not fit.fitted:
+        raise NotAttempted(f"the {fit.label} model is not fitted: {fit.reason}")
+    row = res.to_frame().iloc[0]
+    settings = [("model", fit.label, bool(t.settings.get("assumed", False))),
+                ("estimation", "maximum likelihood (survreg / flexsurv parametrization)", False)]
+    details = [("n", fit.n), ("events", fit.events), ("AIC", round(fit.aic, 2)),
+               ("parameters", ", ".join(f"{n} {v:.4g}" for n, v, _se in fit.parameters))]
+    details += [("note", n) for n in fit.notes]
+    return fit, row, ep.source, settings, details
+
+
+def _evaluate_extrapolated_survival(ctx, t):
+    fit, _row, source, settings, details = _extrapolation_fit(ctx, t, max(float(t.time), 1e-9))
+    value = float(fit.survival(t.time))
+    settings.append(("time", t.time, False))
+    if t.time > float(ctx.subset(ctx.endpoint(t).frame, t.arms)["time"].max()):
+        details.append(("note", "time beyond the last observation: an extrapolation of the model"))
+    return Computed(scaled(t, value), source, settings, details)
+
+
+def _evaluate_extrapolated_mean(ctx, t):
+    restricted = t.time is not None
+    horizon = float(t.time) if restricted else None
+    fit, row, source, settings, details = _extrapolation_fit(ctx, t, horizon)
+    if restricted:
+        settings.append(("restricted to", t.time, False))
+        return Computed(float(row["rmean"]), source, settings, details)
+    value = float(row["mean"])
+    settings.append(("mean", "unrestricted: the area under the whole fitted curve", False))
+    if not math.isfinite(value):
+        return Computed(None, source, settings, details,
+                        f"the {fit.label} curve falls too slowly for a finite mean")
+    return Computed(value, source, settings, details)
+
+
+def _evaluate_extrapolated_median(ctx, t):
+    fit, row, source, settings, details = _extrapolation_fit(ctx, t, None)
+    value = float(row["median"])
+    if not math.isfinite(value):
+        return Computed(None, source, settings, details, f"the {fit.label} curve never falls to 50%")
+    return Computed(value, source, settings, details)
+
+
 # --------------------------------------------------------------------------- dates and allocation
 def _entry_dates(ctx, t):
     """The entry dates of the target's arms, the arms' row mask, and the settings."""
@@ -645,6 +719,10 @@ _ENTRIES = (
     Quantity("design_n", "design", _evaluate_design, kind="integer"),
     Quantity("design_events", "design", _evaluate_design, kind="integer"),
     Quantity("n_at_risk", "n_at_risk", _evaluate_n_at_risk, kind="integer", required=("time",)),
+    Quantity("extrapolated_survival", "extrapolated_survival", _evaluate_extrapolated_survival,
+             required=("time", "scale")),
+    Quantity("extrapolated_mean", "extrapolated_mean", _evaluate_extrapolated_mean, allowed=("time",)),
+    Quantity("extrapolated_median", "extrapolated_median", _evaluate_extrapolated_median),
 )
 
 #: Every quantity a target may state, by name, in the order the schema lists them.

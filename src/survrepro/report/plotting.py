@@ -1075,3 +1075,240 @@ def _reconstruction_table(ax, arms: dict, labels: list[str], palette: dict) -> N
                                    ha="center", color=palette[label], **common)
                 cell.set_gid(f"at-risk:{label}:{kind}")
 __all__ += ["plot_reconstruction"]
+
+# --------------------------------------------------------------------------- parametric extrapolation
+__all__ += ["plot_extrapolation", "plot_extrapolated_hazards"]
+
+#: Line style of each parametric model in the extrapolation plots (splines after them).
+_MODEL_STYLES = (
+    (0, (1, 1.2)), (0, (5, 2)), (0, (5, 1.5, 1, 1.5)), (0, (11, 2.5)), (0, (5, 1.2, 1, 1.2, 1, 1.2)), "-",
+    (0, (2, 2)), (0, (3, 1, 1, 1, 1, 1, 1, 1)), (0, (12, 2, 2, 2)),
+)
+
+
+def _extrapolation_parts(result, arms, dists, what: str):
+    """The arms and models of ``result`` to draw (all by default), checked."""
+    levels = list(result.levels)
+    arms = levels if arms is None else [str(a) for a in arms]
+    for a in arms:
+        if a not in levels:
+            raise InputError(f"{what}: arm {a!r} is not in the result; expected some of {levels}.")
+    models = list(result.distributions) if dists is None else list(dists)
+    for d in models:
+        if d not in result.distributions:
+            raise InputError(f"{what}: model {d!r} is not in the result; expected some of {list(result.distributions)}.")
+    styles = {d: _MODEL_STYLES[list(result.distributions).index(d) % len(_MODEL_STYLES)] for d in models}
+    return arms, models, styles
+
+
+def _nice_times(right: float) -> np.ndarray:
+    """Tick times from 0 to ``right``: five to nine round steps."""
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(nbins=8, steps=[1, 2, 2.5, 3, 5, 6, 10]).tick_values(0.0, right)
+    return ticks[(ticks >= 0) & (ticks <= right * (1 + 1e-9))]
+
+
+def _model_legend(ax, arms, palette, models, styles, result, first: str, names=None) -> None:
+    """Legend: a colour patch per arm (its first word ``first``), then a line per model."""
+    names = names or {}
+    handles = [Patch(facecolor=palette[a], edgecolor="none", label=f"{first} {names.get(a, a)}") for a in arms]
+    labels = {f.distribution: f.label for f in result.fits}
+    handles += [Line2D([], [], color="0.2", lw=0.8 if styles[d] == "-" else 1.2, ls=styles[d], label=labels[d])
+                for d in models]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=_SMALL,
+              handlelength=3.2)
+
+
+def plot_extrapolation(
+    result,
+    *,
+    ax=None,
+    arms=None,
+    dists=None,
+    risk_times=None,
+    colors=None,
+    xlabel: str = "Months",
+    ylabel: str = "Survival probability",
+    title: str | None = None,
+    footnote: str | None = None,
+    xmax: float | None = None,
+    arm_labels=None,
+):
+    """Fitted parametric survival curves over the Kaplan–Meier curves, with numbers at risk.
+
+    Each arm has one colour: its Kaplan–Meier curve (solid, with censor marks) and its
+    fitted models (one line style per model) drawn from 0 to the horizon of ``result``;
+    a dotted vertical line marks the end of each arm's follow-up, beyond which the curves
+    are extrapolations. Models that were not fitted are left out.
+
+    Parameters
+    ----------
+    result : ExtrapolationResult
+        What :func:`survrepro.engine.extrapolate.extrapolate` returned.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    arms, dists : sequence of str, optional
+        The arms and models to draw (all by default).
+    risk_times : sequence of float, optional
+        Times of the numbers-at-risk table and the x ticks; round steps up to the horizon by
+        default.
+    colors : mapping or sequence, optional
+        Colour per arm; Okabe–Ito colours by default.
+    xlabel, ylabel, title : str
+        Axis labels and a panel title.
+    footnote : str, optional
+        Small text under the figure (pass :data:`SYNTHETIC_NOTE` for synthetic data).
+    xmax : float, optional
+        Right end of the time axis; the horizon by default.
+    arm_labels : mapping, optional
+        Arm -> the name shown in the legend and the risk table (the arm itself by default).
+
+    Returns
+    -------
+    matplotlib Axes
+        Kaplan–Meier curves carry ``gid`` ``"km:<arm>"``, fitted curves
+        ``"fit:<arm>:<model>"`` and follow-up lines ``"followup:<arm>"``.
+
+    References
+    ----------
+    Latimer N. NICE DSU Technical Support Document 14: Survival analysis for economic
+    evaluations alongside clinical trials - extrapolation with patient-level data. 2013.
+
+    Examples
+    --------
+    >>> from survrepro.engine.extrapolate import extrapolate
+    >>> res = extrapolate([3, 5, 8, 12, 4, 9, 14, 20], [1, 1, 0, 1, 1, 0, 1, 1], list("AAAABBBB"),
+    ...                   dists="exponential,weibull", horizon=40)
+    >>> ax = plot_extrapolation(res)
+    >>> sorted(l.get_gid() for l in ax.lines if str(l.get_gid()).startswith("fit:"))[:2]
+    ['fit:A:exponential', 'fit:A:weibull']
+    """
+    arms, models, styles = _extrapolation_parts(result, arms, dists, "plot_extrapolation")
+    palette = _colors(arms, colors, "plot_extrapolation")
+    right = float(result.horizon if xmax is None else xmax)
+    if not (np.isfinite(right) and right > 0):
+        raise InputError(f"plot_extrapolation: xmax must be a time > 0; got {xmax!r}.")
+    times = _nice_times(right) if risk_times is None else _times(risk_times, "plot_extrapolation: risk_times")
+    if ax is None:
+        ax = _new_axes((7.2, 4.8))
+    _style(ax)
+    grid = np.linspace(0.0, right, 400)
+    for arm in arms:
+        color = palette[arm]
+        km = result.km[arm]
+        x, y = _steps(km)
+        (line,) = ax.step(x, y, where="post", color=color, lw=2.0, alpha=0.9, zorder=3)
+        line.set_gid(f"km:{arm}")
+        _censor_marks(ax, arm, km, color)
+        end = float(km.time[-1])
+        (fu,) = ax.plot([end, end], [0.0, 1.0], color=color, lw=0.8, ls=":", zorder=1)
+        fu.set_gid(f"followup:{arm}")
+        for d in models:
+            fit = result.fit(arm, d)
+            if not fit.fitted:
+                continue
+            lw = 0.8 if styles[d] == "-" else 1.2
+            (curve,) = ax.plot(grid, fit.survival(grid), color=color, lw=lw, ls=styles[d], zorder=2)
+            curve.set_gid(f"fit:{arm}:{d}")
+    _time_axis(ax, right, times, xlabel)
+    _probability_axis(ax, "fraction", ylabel)
+    _title(ax, title)
+    names = {a: str(dict(arm_labels or {}).get(a, a)) for a in arms}
+    _model_legend(ax, arms, palette, models, styles, result, "KM", names)
+    if times is not None:
+        shown = [names[a] for a in arms]
+        _risk_table(ax, shown, [result.km[a] for a in arms], times, {names[a]: palette[a] for a in arms})
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
+
+
+def plot_extrapolated_hazards(
+    result,
+    *,
+    ax=None,
+    arms=None,
+    dists=None,
+    colors=None,
+    xlabel: str = "Months",
+    ylabel: str = "Hazard (events per patient per unit time)",
+    title: str | None = None,
+    footnote: str | None = None,
+    xmax: float | None = None,
+):
+    """The hazard functions of the fitted parametric models, per arm, up to the horizon.
+
+    The shape of the hazard is what a model assumes beyond follow-up (constant, monotone,
+    rising then falling); TSD 14 asks that it be judged plausible. Each arm has one colour,
+    each model one line style; a dotted vertical line marks the end of each arm's follow-up.
+
+    Parameters
+    ----------
+    result : ExtrapolationResult
+        What :func:`survrepro.engine.extrapolate.extrapolate` returned.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    arms, dists : sequence of str, optional
+        The arms and models to draw (all by default).
+    colors : mapping or sequence, optional
+        Colour per arm; Okabe–Ito colours by default.
+    xlabel, ylabel, title : str
+        Axis labels and a panel title.
+    footnote : str, optional
+        Small text under the figure.
+    xmax : float, optional
+        Right end of the time axis; the horizon by default.
+
+    Returns
+    -------
+    matplotlib Axes
+        Hazard curves carry ``gid`` ``"hazard:<arm>:<model>"``.
+
+    References
+    ----------
+    Latimer N. NICE DSU Technical Support Document 14: Survival analysis for economic
+    evaluations alongside clinical trials - extrapolation with patient-level data. 2013.
+
+    Examples
+    --------
+    >>> from survrepro.engine.extrapolate import extrapolate
+    >>> res = extrapolate([3, 5, 8, 12, 4, 9, 14, 20], [1, 1, 0, 1, 1, 0, 1, 1], dists="weibull", horizon=40)
+    >>> ax = plot_extrapolated_hazards(res)
+    >>> [l.get_gid() for l in ax.lines if str(l.get_gid()).startswith("hazard:")]
+    ['hazard:all:weibull']
+    """
+    arms, models, styles = _extrapolation_parts(result, arms, dists, "plot_extrapolated_hazards")
+    palette = _colors(arms, colors, "plot_extrapolated_hazards")
+    right = float(result.horizon if xmax is None else xmax)
+    if not (np.isfinite(right) and right > 0):
+        raise InputError(f"plot_extrapolated_hazards: xmax must be a time > 0; got {xmax!r}.")
+    if ax is None:
+        ax = _new_axes((7.2, 4.2))
+    _style(ax)
+    grid = np.linspace(right / 400, right, 400)
+    top = 0.0
+    for arm in arms:
+        color = palette[arm]
+        end = float(result.km[arm].time[-1])
+        ax.axvline(end, color=color, lw=0.8, ls=":", zorder=1).set_gid(f"followup:{arm}")
+        for d in models:
+            fit = result.fit(arm, d)
+            if not fit.fitted:
+                continue
+            h = fit.hazard(grid)
+            lw = 0.8 if styles[d] == "-" else 1.3
+            (curve,) = ax.plot(grid, h, color=color, lw=lw, ls=styles[d], zorder=2)
+            curve.set_gid(f"hazard:{arm}:{d}")
+            inside = h[grid <= max(end, grid[0])]
+            if inside.size and np.isfinite(inside).any():
+                top = max(top, float(np.nanmax(inside)))
+    ax.set_xlim(0.0, right)
+    ax.set_ylim(0.0, 1.6 * top if top > 0 else 1.0)  # the hazards within follow-up set the scale
+    ax.set_xlabel(xlabel, fontsize=_FONT)
+    ax.set_ylabel(ylabel, fontsize=_FONT)
+    _title(ax, title)
+    _model_legend(ax, arms, palette, models, styles, result, "arm")
+    if footnote:
+        add_footnote(ax, footnote)
+    return ax
