@@ -115,9 +115,9 @@ EB_DATA     := $(EB_REGISTER) $(EB_IPD) $(wildcard data/extend_breast/fig*_curve
 EB_PANELS   := fig2a_pfs fig2b_swimmer fig3b_os fig3c_ttnt fig3d_new_lesion
 EB_RAN      := $(addprefix $(RAN)/extend_breast/,$(EB_PANELS) ph_rmst)
 EB_OUT      := $(addprefix figures/extend_breast/,$(addsuffix .png,$(EB_PANELS))) build/extend_breast/sections/20_ph_rmst.md
-# the parametric extrapolation of PFS (analyses/extrapolation/extend_breast_pfs.py)
-EX_OUT      := figures/extend_breast/extrapolation_pfs.png build/extend_breast/sections/40_extrapolation_pfs.md
-EB_OUT      += $(EX_OUT)
+# the parametric extrapolation of PFS (analyses/extend_breast/extrapolation_pfs.py): a figure and a section
+EB_RAN      += $(RAN)/extend_breast/extrapolation_pfs
+EB_OUT      += figures/extend_breast/extrapolation_pfs.png build/extend_breast/sections/40_extrapolation_pfs.md
 
 extend_breast: $(EB_OUT)  ## EXTEND: synthetic IPD, Fig 2A/2B/3B-3D, PH check and RMST, parametric extrapolation of PFS
 
@@ -133,11 +133,8 @@ figures/extend_breast/%.png: $(RAN)/extend_breast/%
 build/extend_breast/sections/20_ph_rmst.md: $(RAN)/extend_breast/ph_rmst
 	$(RECOVER)
 
-# ----------------------------------------------------------------------------- parametric extrapolation
-# EXTEND PFS by the six TSD 14 models (SYNTHETIC data): a figure and a section of the EXTEND report
-$(RAN)/extrapolation/extend_breast_pfs: $(EB_IPD) $(EB_REGISTER)
-
-figures/extend_breast/extrapolation_pfs.png build/extend_breast/sections/40_extrapolation_pfs.md: $(RAN)/extrapolation/extend_breast_pfs
+# EXTEND PFS by the six TSD 14 models (SYNTHETIC data)
+build/extend_breast/sections/40_extrapolation_pfs.md: $(RAN)/extend_breast/extrapolation_pfs
 	$(RECOVER)
 
 # ----------------------------------------------------------------------------- LeVee et al. 2025

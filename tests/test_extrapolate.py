@@ -369,7 +369,7 @@ def test_an_infinite_extrapolated_mean_is_a_miss_with_the_reason(tmp_path):
 
 
 # --------------------------------------------------------------------------- the EXTEND exhibit
-SCRIPT = paths.ANALYSES / "extrapolation" / "extend_breast_pfs.py"
+SCRIPT = paths.ANALYSES / "extend_breast" / "extrapolation_pfs.py"
 
 
 def _run_exhibit(folder):

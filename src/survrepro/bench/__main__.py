@@ -11,11 +11,12 @@ from survrepro.bench import cli, corpus, extrapolate, logrank, reconstruct
 def main() -> int:
     status = 0
     benchmarks = (("command-line start-up", cli), ("log-rank for simulated trials", logrank),
-                  ("KM reconstruction", reconstruct), ("consistency audit on a corpus of honest registers", corpus),
+                  ("KM reconstruction", reconstruct), ("consistency audit and synthesizer on a corpus of honest registers", corpus),
                   ("parametric extrapolation, six models", extrapolate))
     for name, module in benchmarks:
         print(f"\n=== {name} ({module.__name__}) ===", flush=True)
-        status |= int((module.main([]) if module in (corpus, extrapolate) else module.main()) or 0)
+        args = {corpus: ["--synthesize", "40"], extrapolate: []}
+        status |= int((module.main(args[module]) if module in args else module.main()) or 0)
     return status
 
 

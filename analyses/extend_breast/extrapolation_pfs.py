@@ -9,7 +9,7 @@ means restricted to the horizon and the survival at the horizon, with a CSV of e
 beside it. The numbers show how far the models part beyond follow-up; they describe
 synthetic data, not the trial.
 
-    python analyses/extrapolation/extend_breast_pfs.py [--ipd CSV] [--register TOML] [--figure PNG]
+    python analyses/extend_breast/extrapolation_pfs.py [--ipd CSV] [--register TOML] [--figure PNG]
         [--out MD] [--csv CSV] [--horizon MONTHS]
 
 References
@@ -38,6 +38,10 @@ from survrepro.register.schema import load_register
 STUDY = "extend_breast"
 SECTION = "40_extrapolation_pfs"
 FIGURE = "extrapolation_pfs"
+#: The figures this script draws and their captions in the report (the exhibit table).
+CAPTIONS = {
+    "extrapolation_pfs": "PFS by arm extrapolated by six parametric models (NICE DSU TSD 14)",
+}
 #: Default horizon of the restricted means and of the figure, in months (five years).
 HORIZON = 60.0
 TIME, EVENT = "pfs_time", "pfs_event"
