@@ -296,36 +296,63 @@ def test_shipped_extend_data_reproduce_every_calibrate_target():
     _shipped("extend_breast", _import_script("extend_breast").build_spec)
 
 
-def _printed_two_arm(n_per_arm, seed):
-    """Constraints printed (medians and limits to 1 decimal, HR and limits to 2, follow-up to 1)
-    from a SYNTHETIC simulated two-arm trial, computed by the engine."""
+def _printed(arms, n_per_arm, medians, seed, endpoint="os", hr_limits=True):
+    """Constraints printed (medians and limits to 1 decimal, HR of each arm against the last
+    and its limits to 2, follow-up to 1) from a SYNTHETIC simulated trial, computed by the engine."""
     from survrepro.engine.km import median_followup
     from survrepro.rounding import round_half_away
 
     rng = np.random.default_rng(seed)
-    arm = np.repeat(["drug", "control"], n_per_arm)
-    t = rng.exponential(np.where(arm == "drug", 14.0, 10.0) / np.log(2))
+    arm = np.repeat(arms, n_per_arm)
+    scale = np.select([arm == a for a in arms], medians) / np.log(2)
+    t = rng.exponential(scale)
     c = rng.uniform(6, 42, arm.size)
     time, event = np.minimum(t, c), (t <= c).astype(int)
     out = []
-    for a in ("drug", "control"):
+    for a in arms:
         q = kaplan_meier(time[arm == a], event[arm == a]).quantile(0.5)
         for name, v in zip(("median", "median_ci_low", "median_ci_high"), q):
-            out.append(Constraint(f"{name}_{a}", name, round_half_away(v, 1), 1, "os", arms=(a,)))
-    hr = hazard_ratio(time, event, arm, reference="control")
-    for name, v in zip(("hr", "hr_ci_low", "hr_ci_high"), (hr.hr, *hr.hr_ci)):
-        out.append(Constraint(name, name, round_half_away(v, 2), 2, "os", arms=("drug", "control")))
+            if v is not None:
+                out.append(Constraint(f"{name}_{a}", name, round_half_away(v, 1), 1, endpoint, arms=(a,)))
+    control = arms[-1]
+    for a in arms[:-1]:
+        keep = np.isin(arm, (a, control))
+        hr = hazard_ratio(time[keep], event[keep], arm[keep], reference=control)
+        parts = (("hr", hr.hr), ("hr_ci_low", hr.hr_ci[0]), ("hr_ci_high", hr.hr_ci[1]))
+        for name, v in parts if hr_limits else parts[:1]:
+            out.append(Constraint(f"{name}_{a}", name, round_half_away(v, 2), 2, endpoint, arms=(a, control)))
     fu = median_followup(time, event).estimate
     out.append(Constraint("fu", "median_followup", round_half_away(fu, 1), 1, "os"))
     return tuple(out)
 
 
+def _spec(arms, n_per_arm, constraints, endpoint="os"):
+    return SynthesisSpec(study="simulated", groups=tuple(Group(a, n_per_arm) for a in arms), group_column="arm",
+                         accrual_start=None, accrual_end=None, constraints=constraints, endpoints=(endpoint,))
+
+
 def test_a_large_two_arm_study_without_accrual_dates_starts_from_the_fitted_model():
-    constraints = _printed_two_arm(500, seed=11)
-    spec = SynthesisSpec(study="simulated", groups=(Group("drug", 500), Group("control", 500)),
-                         group_column="arm", accrual_start=None, accrual_end=None,
-                         constraints=constraints, endpoints=("os",))
+    spec = _spec(("drug", "control"), 500, _printed(("drug", "control"), 500, (14.0, 10.0), seed=11))
     res = synthesize(spec, seed=0)
     assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]
     assert any("started from a model fitted to the printed numbers" in n for n in res.notes)
     assert any(n.startswith("ASSUMED accrual") for n in res.notes)
+
+
+@pytest.mark.parametrize("arms, medians, endpoint", [
+    (("single",), (11.0,), "os"),
+    (("high", "low", "control"), (15.0, 12.0, 9.0), "pfs"),
+    (("a", "b", "c", "d", "e", "control"), (16.0, 14.0, 13.0, 12.0, 11.0, 9.0), "os"),
+], ids=["one arm", "three arms", "six arms"])
+def test_any_number_of_arms_is_calibrated_from_the_fitted_model(arms, medians, endpoint):
+    spec = _spec(arms, 150, _printed(arms, 150, medians, seed=5, endpoint=endpoint), endpoint)
+    res = synthesize(spec, seed=0)
+    assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]
+    assert any(f"{endpoint} of {len(arms)} arm(s) built from a model fitted" in n for n in res.notes)
+
+
+def test_a_hazard_ratio_printed_without_limits_is_calibrated():
+    arms = ("drug", "control")
+    spec = _spec(arms, 200, _printed(arms, 200, (13.0, 9.0), seed=8, hr_limits=False))
+    res = synthesize(spec, seed=0)
+    assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]

@@ -5,9 +5,6 @@ import sys
 
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
-_MAP = {"followup": "os", "time_to_new_lesion": "new_lesion", "on_therapy": "ttnt"}
-
-
 def register(subparsers):
     p = subparsers.add_parser(
         "synthesize",
@@ -33,13 +30,16 @@ def run(args) -> int:
     from survrepro import io
     from survrepro.register.schema import load_register
     from survrepro.sources.synthesize import synthesize
-    from survrepro.register.synthesis import spec_from_register
+    from survrepro.register.synthesis import endpoint_plan, spec_from_register
 
     reg = load_register(args.study)
     endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
     group_column = "arm" if reg.study.design == "randomized" else "group"
+    endpoint_map, columns, plan_notes = endpoint_plan(reg)
+    if columns and "pfs" not in endpoints:
+        endpoints = endpoints + ("pfs",)  # the place the register's own endpoint is modelled in
     spec = spec_from_register(
-        reg, endpoints=endpoints, endpoint_map=_MAP, group_column=group_column,
+        reg, endpoints=endpoints, endpoint_map=endpoint_map, group_column=group_column, columns=columns,
         landmark_rule={"evaluable": "followed", "death_is_failure": not args.deaths_not_failures},
     )
     res = synthesize(spec, seed=args.seed, max_iter=args.max_iter)
@@ -50,6 +50,8 @@ def run(args) -> int:
         print(res.data.to_csv(index=False, lineterminator="\n"), end="")
     summary = sys.stdout if args.out else sys.stderr
     print(repr(res), file=summary)
+    for note in plan_notes:
+        print(note, file=summary)
     for note in res.notes:
         if note.startswith("ASSUMED"):
             print(note, file=summary)

@@ -13,7 +13,7 @@ from survrepro.errors import InputError
 from survrepro.register.quantities import QUANTITIES
 from survrepro.sources.synthesize import Constraint, Group, SynthesisSpec
 
-__all__ = ["spec_from_register"]
+__all__ = ["spec_from_register", "endpoint_plan"]
 
 
 def _date(text: str, end: bool = False) -> _dt.date:
@@ -25,6 +25,62 @@ def _date(text: str, end: bool = False) -> _dt.date:
         return _dt.date(y, m, 1)
     nxt = _dt.date(y + (m == 12), m % 12 + 1, 1)
     return nxt - _dt.timedelta(days=1)
+
+
+#: Register endpoint names with a fixed place in the patient model.
+KNOWN_ENDPOINTS = {"pfs": "pfs", "os": "os", "ttnt": "ttnt", "new_lesion": "new_lesion",
+                   "followup": "os", "time_to_new_lesion": "new_lesion", "on_therapy": "ttnt"}
+
+
+def endpoint_plan(register) -> tuple[dict, dict, list]:
+    """Where each endpoint of a register goes in the synthesizer's patient model.
+
+    The patient model has progression-free survival (``pfs``: ends at the event or at
+    death), overall survival (``os``), time to next therapy and time to a new lesion; the
+    names in :data:`KNOWN_ENDPOINTS` map to them. One endpoint with any other name (``dfs``,
+    ``efs``, ``rfs``, ``ttp`` ...) is modelled in the ``pfs`` place when the register has
+    no ``pfs`` of its own, and its columns keep its name; the note returned says so and
+    that, when OS is also given, the endpoint is assumed to end no later than death.
+
+    Parameters
+    ----------
+    register : Register
+        As returned by :func:`survrepro.register.schema.load_register`.
+
+    Returns
+    -------
+    tuple
+        ``(endpoint_map, columns, notes)`` for :func:`spec_from_register`.
+
+    Raises
+    ------
+    InputError
+        When two endpoints, or one besides a ``pfs``, have names the model has no place for.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> endpoint_plan(load_register("levee2025"))[0]["on_therapy"]
+    'ttnt'
+    """
+    used = {t.endpoint for t in register.with_role("calibrate") if QUANTITIES[t.quantity].constraint is not None}
+    endpoint_map = {k: v for k, v in KNOWN_ENDPOINTS.items()}
+    unknown = sorted(used - set(KNOWN_ENDPOINTS))
+    if not unknown:
+        return endpoint_map, {}, []
+    if len(unknown) > 1 or "pfs" in used:
+        names = ", ".join(repr(u) for u in unknown)
+        raise InputError(f"{register.path}: endpoints {names} have no place in the patient model (pfs, os, ttnt, "
+                         "new_lesion); one endpoint of another name is modelled in the place of pfs when the "
+                         "register has no pfs, but not more.")
+    name = unknown[0]
+    endpoint_map[name] = "pfs"
+    note = (f"ENDPOINT: {name!r} is modelled in the place of progression-free survival of the patient model "
+            "(an event time that also ends at death)"
+            + ("; with OS also given it is assumed to end no later than death (an assumption: the register "
+               "states no relation)" if "os" in used or "followup" in used else "")
+            + f"; its columns are {name}_time and {name}_event.")
+    return endpoint_map, {"pfs": (f"{name}_time", f"{name}_event")}, [note]
 
 
 def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None = None,

@@ -30,6 +30,7 @@ polishes it); nothing here is accepted without that check.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
@@ -187,17 +188,56 @@ def _retime(values: np.ndarray, anchors: list, top: float) -> tuple:
     return np.interp(values, old, new), len(anchors) + 2 - len(kept)
 
 
-def fitted_start(target, group, cutoff: int, width: float, notes: list):
-    """A start ``(times, events, ends)`` (hundredths of a month) for a compared endpoint.
+@dataclass(frozen=True, eq=False)
+class Pair:
+    """A printed hazard ratio between two arms: what :func:`fitted_start` fits and nudges.
 
-    ``target`` is the synthesizer's compared target (arms, centre of the printed hazard-ratio
-    ranges, medians, limits, follow-up and the patients concerned). Returns ``None`` when
-    neither arm has a printed median or the anchors cannot be kept in order.
+    ``patients`` indexes every patient of the two arms, ``x`` is 1 for a patient of
+    ``arms[0]`` (the numerator) and 0 for ``arms[1]``; ``centre`` is the (log HR, SE) at the
+    centre of the printed ranges (``se_printed`` False when no limits are printed: the SE is
+    then free), ``bounds`` the
+    log-scale ranges of :func:`survrepro.sources.synthesize._hr_outside` and ``scale`` the
+    width the fit measures distances in.
+    """
+
+    arms: tuple
+    patients: np.ndarray
+    x: np.ndarray
+    centre: tuple
+    bounds: dict
+    scale: float
+    se_printed: bool = True
+
+
+def _arm_links(arms, pairs, by):
+    """For each arm without a printed median, ``(other arm, hazard ratio)`` to borrow from, or ``None``."""
+    links = {}
+    for a in arms:
+        if by[a]["median"] is not None:
+            continue
+        links[a] = None
+        for p in pairs:
+            if a in p.arms:
+                other = p.arms[1] if p.arms[0] == a else p.arms[0]
+                if by[other]["median"] is not None:
+                    ratio = math.exp(p.centre[0])
+                    links[a] = (other, ratio if p.arms[0] == a else 1 / ratio)
+                    break
+    return links
+
+
+def fitted_start(target, group, cutoff: int, width: float, notes: list):
+    """A start ``(times, events, ends)`` (hundredths of a month) for an endpoint of one or more arms.
+
+    ``target`` is the synthesizer's target for the endpoint: its ``arms``, ``pairs``
+    (:class:`Pair`, the printed hazard ratios between them), medians and limits with the
+    patients each describes (``median_masks``/``limit_masks`` over ``patients``), median
+    follow-up, ``endpoint`` and ``shortest_followup``.
 
     Parameters
     ----------
-    target : _ComparedTarget
-        What the construction aims at.
+    target : object
+        What the construction aims at (see above).
     group : ndarray
         Group of every patient.
     cutoff : int
@@ -209,7 +249,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
 
     Returns
     -------
-    tuple of ndarray or None
+    tuple of ndarray
 
     Examples
     --------
@@ -217,10 +257,12 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     """
     hi = cutoff / 100.0
     lo = max(hi - width, 0.0)
-    arms = target.arms
+    arms = tuple(target.arms)
+    k = len(arms)
+    pairs = list(target.pairs)
     by = {a: {"median": None, "median_ci_low": None, "median_ci_high": None} for a in arms}
     for c in list(target.medians) + list(target.limits):
-        if len(c.arms) == 1:
+        if len(c.arms) == 1 and c.arms[0] in by:
             by[c.arms[0]][c.quantity] = c
     sizes = {a: int((group == a).sum()) for a in arms}
     mfu = float(target.followup[0].value) if target.followup else None
@@ -234,80 +276,100 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         w = widest / (1 + math.exp(-x_spread))
         return mfu - w / 2, mfu + w / 2
 
-    hr = math.exp(target.centre[0])
-    printed = [a for a in arms if by[a]["median"] is not None]
-    if not printed:
-        notes.append(f"{target.endpoint}: no median is printed in either arm, so the construction starts from "
-                     "exponential hazards fitted to the printed hazard ratio and its limits (an assumption).")
-    for a in arms:
-        if printed and a not in printed:
+    links = _arm_links(arms, pairs, by)
+    for a, link in links.items():
+        if link is not None:
             notes.append(f"{target.endpoint} in {a}: no median is printed, so the construction starts from the "
-                         f"hazard of the other arm times the printed hazard ratio (proportional hazards, an assumption).")
+                         f"hazard of {link[0]} times the printed hazard ratio (proportional hazards, an assumption).")
+        else:
+            notes.append(f"{target.endpoint} in {a}: no median is printed, so the construction starts from an "
+                         "exponential hazard " + ("fitted to the printed hazard ratio and its limits"
+                                                  if any(a in p.arms for p in pairs) else
+                                                  "of median 12 months (nothing printed constrains it)")
+                         + " (an assumption).")
 
     def models(shapes, bottom, top):
         out = {a: _arm_model(by[a]["median"], by[a]["median_ci_low"], by[a]["median_ci_high"], sizes[a],
                              bottom, top, shape) for a, shape in zip(arms, shapes)}
-        for a in arms:
-            if out[a] is None and not printed:
-                out[a] = _Arm([0.0], [0.0])
-            elif out[a] is None:
-                other = next(b for b in arms if b != a)
-                ratio = hr if a == arms[0] else 1 / hr
-                out[a] = _Arm(out[other].t, out[other].h * ratio)
+        for a, link in links.items():
+            out[a] = _Arm([0.0], [0.0]) if link is None else _Arm(out[link[0]].t, out[link[0]].h * link[1])
         return out
 
     # pairing of event and follow-up quantiles: a Fibonacci-lattice permutation (low discrepancy)
     perms = {a: np.argsort((np.arange(sizes[a]) * 0.6180339887498949 + 0.5) % 1.0, kind="stable") for a in arms}
     quantiles = {a: (np.arange(sizes[a]) + 0.5) / sizes[a] for a in arms}
     members = {a: np.flatnonzero(group == a) for a in arms}
-    x_first = np.concatenate([np.ones(sizes[arms[0]], np.int64), np.zeros(sizes[arms[1]], np.int64)])
-    beta_c, se_c = target.centre
-    scale = target.limit_width
+    index = {a: i for i, a in enumerate(arms)}
+
+    def unpack(x):
+        return np.exp(x[:k]), np.exp(x[k:2 * k]), x[2 * k]
 
     def data(x):
-        bottom, top = window(x[4])
-        m = models(np.exp(x[2:4]), bottom, top)
-        return [_quantile_data(m[a], math.exp(lt), top - (top - bottom) * quantiles[a], perms[a])
-                for a, lt in zip(arms, x[:2])]
+        tails, shapes, spread = unpack(x)
+        bottom, top = window(spread)
+        m = models(shapes, bottom, top)
+        return {a: _quantile_data(m[a], tails[index[a]], top - (top - bottom) * quantiles[a], perms[a]) for a in arms}
 
     def loss(x):
-        if np.any(np.abs(x[2:4]) > 1.5) or np.any(x[:2] < -12) or np.any(x[:2] > 3) or abs(x[4]) > 8:
+        if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < -12) or np.any(x[:k] > 3) or abs(x[2 * k]) > 8:
             return 1e6
-        bottom, top = window(x[4])
-        m = models(np.exp(x[2:4]), bottom, top)
-        fit = _expected_cox([m[a] for a in arms], np.exp(x[:2]), [sizes[a] for a in arms], bottom, top)
-        if fit is None:
-            return 1e6
-        return (((fit[0] - beta_c) / scale) ** 2 + ((fit[1] - se_c) / scale) ** 2
-                + 1e-3 * float(np.sum(x[2:4] ** 2)))
+        tails, shapes, spread = unpack(x)
+        bottom, top = window(spread)
+        m = models(shapes, bottom, top)
+        total = 1e-3 * float(np.sum(x[k:2 * k] ** 2))
+        for p in pairs:
+            i, j = index[p.arms[0]], index[p.arms[1]]
+            fit = _expected_cox([m[p.arms[0]], m[p.arms[1]]], (tails[i], tails[j]),
+                                (sizes[p.arms[0]], sizes[p.arms[1]]), bottom, top)
+            if fit is None:
+                return 1e6
+            total += ((fit[0] - p.centre[0]) / p.scale) ** 2
+            if p.se_printed:
+                total += ((fit[1] - p.centre[1]) / p.scale) ** 2
+        return total
 
-    start = models((1.0, 1.0), *window(2.0))
-    x0 = np.array([math.log(start[a].last_slope()) for a in arms] + [0.0, 0.0, 2.0])
-    best = optimize.minimize(loss, x0, method="Nelder-Mead",
-                             options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 800})
-    d = data(best.x)
+    start = models(np.ones(k), *window(2.0))
+    x0 = np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / 12.0)
+                   for a in arms] + [0.0] * k + [2.0])
+    for _ in range(2 if pairs else 0):  # restarted once: a simplex in many dimensions stalls
+        x0 = optimize.minimize(loss, x0, method="Nelder-Mead",
+                               options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 400 * (k + 1)}).x
+    d = data(x0)
     n = group.size
     times = np.zeros(n)
     events = np.zeros(n, np.int64)
     ends = np.zeros(n)
-    for a, (t, e, c) in zip(arms, d):
+    for a, (t, e, c) in d.items():
         times[members[a]], events[members[a]], ends[members[a]] = t, e, c
-    anchors = []
+    ceiling = max(hi, float(np.max(times)), float(np.max(ends)))
     pat = target.patients
-    for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
-        q = km_median(times[pat][m], events[pat][m], conf_type=c.conf_type, conf_level=c.conf_level)
-        got = {"median": q.estimate, "median_ci_low": q.low, "median_ci_high": q.high}[c.quantity]
-        if got is not None:
-            anchors.append((0 if c.quantity == "median" else 2, (float(got), float(c.value))))
+    pooled, fixed_values = [], []
+    for a in arms:  # each arm's medians and limits: a map of that arm's times alone
+        own = []
+        for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
+            q = km_median(times[pat][m], events[pat][m], conf_type=c.conf_type, conf_level=c.conf_level)
+            got = {"median": q.estimate, "median_ci_low": q.low, "median_ci_high": q.high}[c.quantity]
+            if got is None:
+                continue
+            anchor = (0 if c.quantity == "median" else 2, (float(got), float(c.value)))
+            if c.arms == (a,):
+                own.append(anchor)
+            elif not c.arms and a == arms[0]:
+                pooled.append(anchor)
+        own = [x for _, x in sorted(own, key=lambda p: p[0])]
+        idx = members[a]
+        mapped, _ = _retime(np.concatenate([times[idx], ends[idx]]), own, ceiling)
+        times[idx], ends[idx] = mapped[:idx.size], mapped[idx.size:]
+        fixed_values += [(a, v) for _, v in _consistent(own, ceiling)[1:-1]]
     for c in target.followup:
         if target.endpoint == "os":
             got = km_median(times[pat], 1 - events[pat], conf_int=False).estimate
         else:
             got = km_median(ends, np.ones(n), conf_int=False).estimate
         if got is not None:
-            anchors.append((1, (float(got), float(c.value))))
-    anchors = [a for _, a in sorted(anchors, key=lambda p: p[0])]
-    ceiling = max(hi, float(np.max(times)), float(np.max(ends)))
+            pooled.append((1, (float(got), float(c.value))))
+    # then every patient together, the arms' printed values held where they are
+    anchors = [(v, v) for _, v in fixed_values] + [x for _, x in sorted(pooled, key=lambda p: p[0])]
     mapped, _ = _retime(np.concatenate([times, ends]), anchors, ceiling)
     t_int = np.clip(np.round(mapped[:n] * 100), 1, cutoff).astype(np.int64)
     f_int = np.clip(np.round(mapped[n:] * 100), 1, cutoff).astype(np.int64)
@@ -320,9 +382,30 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             break
         t_int[np.flatnonzero(sel)[o[dup + 1]]] += 1
     f_int = np.where(events == 1, np.clip(np.maximum(f_int, t_int), target.shortest_followup, cutoff), t_int)
-    fixed = {int(round(v * 100)) for _, v in _consistent(anchors, ceiling)[1:-1]}
-    _nudge_beta(t_int, events, f_int, target, fixed)
+    fixed = set()
+    for a, v in fixed_values:
+        fixed |= _defining_times(t_int[members[a]][events[members[a]] == 1], [v])
+    fixed |= _defining_times(t_int, [v for old, v in _consistent(anchors, ceiling)[1:-1] if old != v])
+    for _ in range(2):  # a swap for one pair may move a patient of another across it: twice over
+        for p in pairs:
+            _nudge_beta(t_int, events, f_int, p, fixed)
     return t_int, events, f_int
+
+
+def _defining_times(times: np.ndarray, values) -> set:
+    """The times (hundredths) a printed value is read from: the value itself when a patient
+    has it, else the times either side of it (a median on a flat stretch at one half is the
+    midpoint of two event times)."""
+    ts = np.unique(times)
+    out = set()
+    for v in values:
+        c = int(round(v * 100))
+        k = int(np.searchsorted(ts, c))
+        if k < ts.size and ts[k] == c:
+            out.add(c)
+        else:
+            out.update(int(ts[m]) for m in (k - 1, k) if 0 <= m < ts.size)
+    return out
 
 
 def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> None:
@@ -332,13 +415,14 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> No
     A swap of two neighbours leaves the order within each arm as it was, so each arm's
     Kaplan–Meier curve keeps its shape (only the two times change, by less than the gap
     between them); patients whose time is a printed value (``fixed``, hundredths) are not
-    moved. Swaps that bring an event of the arm whose hazard must rise earlier are made in
-    batches, halved when the coefficient passes the centre.
+    moved. Only two events are swapped (an event of the arm whose hazard must rise comes one
+    place earlier), so the sequence of events and censorings stays as it was; swaps are made
+    in batches, halved when the coefficient passes the centre.
     """
     from survrepro.sources.synthesize import _hr_outside
 
     pat = target.patients
-    x = target.in_first_arm
+    x = target.x
     batch = max(1, pat.size // 50)
     for _ in range(max_rounds):
         tt, ee = times[pat], events[pat]
@@ -349,7 +433,9 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> No
         o = np.argsort(tt, kind="stable")
         xs, es = x[o], ee[o]
         lead = 1 if up else 0  # the arm whose event moves one place earlier
-        k = np.flatnonzero((xs[1:] == lead) & (es[1:] == 1) & (xs[:-1] != lead))
+        # both events: the sequence of events and censorings (hence the reverse Kaplan-Meier
+        # follow-up) is kept as it is
+        k = np.flatnonzero((xs[1:] == lead) & (es[1:] == 1) & (xs[:-1] != lead) & (es[:-1] == 1))
         free = ~np.isin(tt[o], list(fixed))
         k = k[free[k] & free[k + 1]]
         if k.size == 0:

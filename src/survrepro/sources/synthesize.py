@@ -79,7 +79,7 @@ from survrepro.engine.km import kaplan_meier, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.rounding import round_half_away
-from survrepro.sources._fitted import fitted_start
+from survrepro.sources._fitted import Pair, fitted_start
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -907,8 +907,65 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
+class _KaplanMeierParts:
+    """The medians, their limits and the median follow-up of a target built constructively:
+    whether a state rounds to them, and how far it is from their centres.
+
+    Needs ``endpoint``, ``patients``, ``medians``/``median_masks``, ``limits``/``limit_masks``,
+    ``followup`` and ``n`` (see :class:`_ComparedTarget`); times are hundredths of a month.
+    """
+
+    @property
+    def anchor_times(self) -> list:
+        """Times (hundredths) where an event may be put: each median, then each CI limit
+        (a Kaplan-Meier median and its limits are event times)."""
+        return self.median_times + [int(round(c.value * 100)) for c in self.limits]
+
+    @property
+    def anchor_masks(self) -> list:
+        """The patients each of :attr:`anchor_times` describes."""
+        return self.median_masks + self.limit_masks
+
+    def _followup_median(self, tt, ee, ends):
+        if self.endpoint == "os":  # follow-up is the reverse Kaplan-Meier of this very endpoint
+            return km_median(tt, 1 - ee, conf_int=False).estimate
+        return km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
+
+    def km_meets(self, tt, ee, ends) -> bool:
+        """Whether the medians, limits and follow-up round to their printed values."""
+        for c, m in zip(self.medians, self.median_masks):
+            if not rounds_to(km_median(tt[m], ee[m], conf_int=False).estimate, c.value, c.decimals):
+                return False
+        for c, m in zip(self.limits, self.limit_masks):
+            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
+            if not rounds_to(q.low if c.quantity == "median_ci_low" else q.high, c.value, c.decimals):
+                return False
+        for c in self.followup:
+            if not rounds_to(self._followup_median(tt, ee, ends), c.value, c.decimals):
+                return False
+        return True
+
+    def km_loss(self, tt, ee, ends, loss: float = 0.0) -> float:
+        """``loss`` plus the distance of each beyond a quarter of its last printed digit, in
+        that digit (5 when not reached)."""
+        for c, m in zip(self.medians, self.median_masks):
+            unit = 10.0 ** (-c.decimals)
+            med = km_median(tt[m], ee[m], conf_int=False).estimate
+            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        for c, m in zip(self.limits, self.limit_masks):
+            unit = 10.0 ** (-c.decimals)
+            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
+            lim = q.low if c.quantity == "median_ci_low" else q.high
+            loss += 5.0 if lim is None else max(0.0, abs(lim - c.value) - unit / 4) / unit
+        for c in self.followup:
+            unit = 10.0 ** (-c.decimals)
+            med = self._followup_median(tt, ee, ends)
+            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        return loss
+
+
 @dataclass(frozen=True, eq=False)
-class _ComparedTarget:
+class _ComparedTarget(_KaplanMeierParts):
     """What the construction of a compared endpoint aims at, and the patients it concerns.
 
     Times are in hundredths of a month. ``patients`` indexes the patients of the two arms;
@@ -933,15 +990,9 @@ class _ComparedTarget:
     n: int  # patients in the study
 
     @property
-    def anchor_times(self) -> list:
-        """Times (hundredths) where an event may be put: each median, then each CI limit
-        (a Kaplan-Meier median and its limits are event times)."""
-        return self.median_times + [int(round(c.value * 100)) for c in self.limits]
-
-    @property
-    def anchor_masks(self) -> list:
-        """The patients each of :attr:`anchor_times` describes."""
-        return self.median_masks + self.limit_masks
+    def pairs(self) -> list:
+        """The printed hazard ratio, as :func:`survrepro.sources._fitted.fitted_start` takes it."""
+        return [Pair(self.arms, self.patients, self.in_first_arm, self.centre, self.bounds, self.limit_width)]
 
     def meets(self, times, events, ends) -> bool:
         """Whether a state rounds to every printed number (the unshrunk region), even off centre."""
@@ -949,21 +1000,7 @@ class _ComparedTarget:
         fit = log_hazard_ratio_untied(tt, ee, self.in_first_arm)
         if fit is None or _hr_outside(self.centre, self.bounds, fit[0], fit[1], shrink=1.0) > 0:
             return False
-        for c, m in zip(self.medians, self.median_masks):
-            if not rounds_to(km_median(tt[m], ee[m], conf_int=False).estimate, c.value, c.decimals):
-                return False
-        for c, m in zip(self.limits, self.limit_masks):
-            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
-            if not rounds_to(q.low if c.quantity == "median_ci_low" else q.high, c.value, c.decimals):
-                return False
-        for c in self.followup:
-            if self.endpoint == "os":
-                med = km_median(tt, 1 - ee, conf_int=False).estimate
-            else:
-                med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
-            if not rounds_to(med, c.value, c.decimals):
-                return False
-        return True
+        return self.km_meets(tt, ee, ends)
 
     def loss(self, times, events, ends) -> float:
         """Distance of a state from the centre of every printed range; 0 when it sits there.
@@ -979,23 +1016,156 @@ class _ComparedTarget:
             return 1e6
         b, se = fit
         loss = _hr_outside(self.centre, self.bounds, b, se) / (self.limit_width / 5)
-        for c, m in zip(self.medians, self.median_masks):
-            unit = 10.0 ** (-c.decimals)
-            med = km_median(tt[m], ee[m], conf_int=False).estimate
-            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
-        for c, m in zip(self.limits, self.limit_masks):
-            unit = 10.0 ** (-c.decimals)
-            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
-            lim = q.low if c.quantity == "median_ci_low" else q.high
-            loss += 5.0 if lim is None else max(0.0, abs(lim - c.value) - unit / 4) / unit
-        for c in self.followup:
-            unit = 10.0 ** (-c.decimals)
-            if self.endpoint == "os":  # follow-up is the reverse Kaplan-Meier of this very endpoint
-                med = km_median(tt, 1 - ee, conf_int=False).estimate
-            else:
-                med = km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
-            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        return self.km_loss(tt, ee, ends, loss)
+
+
+@dataclass(frozen=True, eq=False)
+class _EndpointTarget(_KaplanMeierParts):
+    """What the construction of one endpoint of any number of arms aims at: every printed
+    hazard ratio between two of them (:class:`~survrepro.sources._fitted.Pair`), log-rank p
+    bounds, medians, limits and the median follow-up. Times in hundredths of a month;
+    ``patients`` is every patient, masks are over it."""
+
+    endpoint: str
+    arms: tuple
+    pairs: list
+    p_bounds: list  # (constraint, pair patients, x)
+    patients: np.ndarray
+    medians: list
+    median_masks: list
+    median_times: list
+    limits: list
+    limit_masks: list
+    followup: list
+    shortest_followup: int
+    n: int
+
+    def _pairs_loss(self, times, events, shrink):
+        loss = 0.0
+        for p in self.pairs:
+            fit = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
+            if fit is None:
+                return None
+            se = fit[1] if p.se_printed else p.centre[1]
+            loss += _hr_outside(p.centre, p.bounds, fit[0], se, shrink=shrink) / (p.scale / 5)
+        for c, pat, x in self.p_bounds:
+            if not _p_satisfies(_logrank_p(times[pat] / 100.0, events[pat], x), c.comparator, c.value):
+                loss += 1.0
         return loss
+
+    def meets(self, times, events, ends) -> bool:
+        """Whether a state rounds to every printed number."""
+        if self._pairs_loss(times, events, 1.0) != 0:
+            return False
+        return self.km_meets(times[self.patients] / 100.0, events[self.patients], ends)
+
+    def loss(self, times, events, ends) -> float:
+        """Distance of a state from the centre of every printed range (see :meth:`_ComparedTarget.loss`)."""
+        pairs = self._pairs_loss(times, events, _SHRINK)
+        if pairs is None:
+            return 1e6
+        return self.km_loss(times[self.patients] / 100.0, events[self.patients], ends, pairs)
+
+
+#: Quantities a construction of one endpoint handles.
+_ONE_ENDPOINT = ("median", "median_ci_low", "median_ci_high", "hr", "hr_ci_low", "hr_ci_high",
+                 "p_value_bound", "median_followup")
+
+
+def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | None:
+    """The target of the construction of one endpoint, or ``None`` when the constraints concern
+    more than one endpoint (other than the median follow-up) or quantities it does not handle."""
+    own = [c for c in spec.constraints if c.quantity != "median_followup"]
+    endpoints = {c.endpoint for c in own}
+    if len(endpoints) != 1 or not all(c.quantity in _ONE_ENDPOINT for c in spec.constraints):
+        return None
+    endpoint = endpoints.pop()
+    if endpoint not in _COMPARABLE:
+        return None
+    ids = tuple(g.id for g in spec.groups)
+    everyone = np.arange(group.size)
+
+    def mask(arms):
+        return np.isin(group, arms) if arms else np.ones(group.size, bool)
+
+    pairs, p_bounds = [], []
+    for arms in sorted({c.arms for c in own if c.quantity.startswith("hr")}):
+        cs = [c for c in own if c.arms == arms and c.quantity.startswith("hr")]
+        pat = np.flatnonzero(mask(arms))
+        x = (group[pat] == arms[0]).astype(int)
+        if {"hr_ci_low", "hr_ci_high"} <= {c.quantity for c in cs}:
+            region = _hr_region(cs)
+            if region is None or region[4] is None:
+                notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} "
+                             f"hazard ratio of {' vs '.join(arms)} and its limits together.")
+                return None
+            bounds = region[5]
+            pairs.append(Pair(arms, pat, x, region[4], bounds, bounds["low"][1] - bounds["low"][0]))
+        else:
+            c = next((c for c in cs if c.quantity == "hr"), None)
+            if c is None:
+                return None  # one limit alone: left to the search
+            u = 10.0 ** (-c.decimals) / 2
+            h0, h1 = math.log(max(c.value - u, 1e-12)), math.log(c.value + u)
+            pairs.append(Pair(arms, pat, x, ((h0 + h1) / 2, 0.0),
+                              {"z": _z(c.conf_level), "low": None, "high": None, "hr": (h0, h1)},
+                              h1 - h0, se_printed=False))
+    for c in own:
+        if c.quantity == "p_value_bound":
+            pat = np.flatnonzero(mask(c.arms))
+            p_bounds.append((c, pat, (group[pat] == c.arms[0]).astype(int)))
+    medians = [c for c in own if c.quantity == "median"]
+    limits = [c for c in own if c.quantity in ("median_ci_low", "median_ci_high")]
+    return _EndpointTarget(
+        endpoint=endpoint, arms=ids, pairs=pairs, p_bounds=p_bounds, patients=everyone,
+        medians=medians, median_masks=[mask(c.arms) for c in medians],
+        median_times=[int(round(c.value * 100)) for c in medians],
+        limits=limits, limit_masks=[mask(c.arms) for c in limits],
+        followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms],
+        shortest_followup=max(1, int(cutoff - width * 100)), n=group.size,
+    )
+
+
+def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
+    """Build the one endpoint a study's constraints concern, for any number of arms.
+
+    Used when the constructive two-arm build (:func:`_build_compared_endpoint`) does not
+    apply or did not converge and every constraint concerns one endpoint: a single arm, three
+    or more arms with their hazard ratios, or two arms with a hazard ratio printed without
+    limits. The start is :func:`~survrepro.sources._fitted.fitted_start`; when it does not
+    round to every printed number, ``max_iter // 8`` annealing steps follow (on a copy of the
+    generator, so that a failure leaves the search below as it was). Returns the endpoint and
+    its (times, events) written into ``s``, or ``None``.
+    """
+    target = _endpoint_target(spec, group, cutoff, width, notes)
+    if target is None:
+        return None
+    said: list = []
+    found = fitted_start(target, group, cutoff, width, said)
+    steps = 0
+    if not target.meets(*found):
+        sub = copy.deepcopy(rng)
+        times, events, ends, loss, steps = _anneal_compared(
+            *found, target.patients, group, target.anchor_times, target.anchor_masks,
+            target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // 8))
+        if not (loss == 0 or target.meets(times, events, ends)):
+            notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
+                         f"stopped after {steps} steps short of every printed number; the search below starts from "
+                         "the usual construction.")
+            return None
+        found = (times, events, ends)
+    losses = _write_compared(spec, s, target, found, cutoff, width, rng)
+    notes.extend(said)
+    events_by_arm = ", ".join(f"{int(found[1][group == a].sum())} events in {a}" for a in target.arms)
+    notes.append(
+        f"{target.endpoint} of {len(target.arms)} arm(s) built from a model fitted to the printed numbers "
+        f"({steps} search steps after it): per arm a piecewise-exponential cumulative hazard through the printed "
+        "median and limits, tail hazards set so that the expected Cox fit of each printed hazard ratio has its "
+        "printed value and limits; event times at the model's quantiles, potential follow-up uniform about the "
+        "median follow-up, re-timed monotonically so that the printed medians, limits and follow-up are data times "
+        f"(survrepro.sources._fitted); {events_by_arm}. Censorings before the shortest potential follow-up "
+        f"({target.shortest_followup / 100:.2f} months) are assumed losses to follow-up: {losses} patients.")
+    return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
 def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | None:
@@ -1009,6 +1179,8 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
     region = _hr_region(spec.constraints)
     if region is None or region[0] not in _COMPARABLE:
         return None
+    if len({(c.endpoint, c.arms) for c in spec.constraints if c.quantity.startswith("hr")}) > 1:
+        return None  # several hazard ratios: built together by _build_one_endpoint
     endpoint, arms, ties, _, centre, bounds, (_, se_max) = region
     in_arms = np.isin(group, arms)
     n_compared = int(in_arms.sum())
@@ -1794,6 +1966,8 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     fast = _Evaluator(spec, group, engine=False)
     cutoff = _choose_cutoff(spec, s, width, fast, notes)
     built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
+    if built is None:
+        built = _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
     if built is None:
         _thin_events(spec, s, group, cutoff, rng, notes)
         frozen = None
