@@ -5,6 +5,9 @@ import json
 
 
 from survrepro.errors import InputError, in_file
+
+#: Allocation ratios accepted (experimental per control patient), as in survrepro.design.events.
+ALLOCATION_RANGE = (0.01, 100.0)
 from survrepro.options import DESIGN_METHODS
 
 DESCRIPTION = """\
@@ -86,6 +89,7 @@ def _notes(doc) -> list[str]:
 
 # --------------------------------------------------------------------------- events
 def run_events(args) -> int:
+    from survrepro._validation import check_range
     from survrepro import design as dz
     import pandas as pd
     doc, v = _load_design(args.design, "events")
@@ -101,7 +105,7 @@ def run_events(args) -> int:
     alpha = _pick(args.alpha, v, "alpha", 0.05)
     sides = _sides(args.sides) if args.sides is not None else list(v.get("sides", [2])) if isinstance(
         v.get("sides", [2]), list) else [int(v["sides"])]
-    allocation = _pick(args.allocation, v, "allocation", 1.0)
+    allocation = check_range("--allocation", _pick(args.allocation, v, "allocation", 1.0), *ALLOCATION_RANGE)
     method = _pick(args.method, v, "method", "schoenfeld")
     accrual = _pick(args.accrual, v, "accrual")
     follow_up = _pick(args.follow_up, v, "follow_up")
@@ -133,6 +137,7 @@ def run_events(args) -> int:
 
 # --------------------------------------------------------------------------- binomial
 def run_binomial(args) -> int:
+    from survrepro._validation import check_range
     from survrepro import design as dz
     import pandas as pd
     doc, v = _load_design(args.design, "binomial")
@@ -148,6 +153,7 @@ def run_binomial(args) -> int:
         d = dz.binomial_design(n, p0, p1, alpha=alpha)
         rows.append({"which": "given n", **d.to_dict()})
     if power is not None:
+        check_range("--n-max", args.n_max, 1, dz.binomial.MAX_BINOMIAL_N, integer=True, unit="patients")
         s = dz.binomial_sample_size(p0, p1, alpha=alpha, power=power, n_max=args.n_max)
         for row in s.to_frame().to_dict("records"):
             rows.append({k: row[k] for k in ("which", "n", "p0", "p1", "alpha", "threshold", "type_i_error", "power")})
@@ -166,6 +172,7 @@ def run_binomial(args) -> int:
 
 # --------------------------------------------------------------------------- simon
 def run_simon(args) -> int:
+    from survrepro._validation import check_range
     from survrepro import design as dz
     import pandas as pd
     doc, v = _load_design(args.design, "binomial") if args.design else (None, {})
@@ -175,6 +182,9 @@ def run_simon(args) -> int:
         raise InputError("give --p0 and --p1 (or a --design file).")
     alpha = _pick(args.alpha, v, "alpha", 0.05)
     power = _pick(args.power, v, "power", 0.8)
+    if args.n_max is not None:
+        check_range("--n-max", args.n_max, 2, dz.binomial.MAX_SIMON_N, integer=True,
+                    unit="patients (the search time grows with the cube of n)")
     res = dz.simon_two_stage(p0, p1, alpha=alpha, power=power, n_max=args.n_max)
     table = pd.concat([d.to_frame() for d in res.values()], ignore_index=True)
     notes = _notes(doc) + ["stop after n1 patients if at most r1 respond; positive if more than r of n respond "
@@ -186,6 +196,7 @@ def run_simon(args) -> int:
 
 # --------------------------------------------------------------------------- simulate
 def run_simulate(args) -> int:
+    from survrepro._validation import MAX_TRIALS, check_patients, check_range, check_seed
     from survrepro.design import simulate as sim
     doc, v = _load_design(args.design, "simulate")
     n = _pick(args.n, v, "n")
@@ -205,8 +216,11 @@ def run_simulate(args) -> int:
     alpha = _pick(args.alpha, v, "alpha", 0.05)
     sides = int(_pick(args.sides, v, "sides", 2))
     allocation = _pick(args.allocation, v, "allocation", 1.0)
-    n_trials = int(_pick(args.trials, v, "n_trials", 1000))
-    seed = int(_pick(args.seed, v, "seed", 0))
+    n = check_patients("--n", n)
+    n_trials = check_range("--trials", _pick(args.trials, v, "n_trials", 1000), 1, MAX_TRIALS, integer=True,
+                           unit="trials")
+    seed = check_seed("--seed", _pick(args.seed, v, "seed", 0))
+    allocation = check_range("--allocation", allocation, *ALLOCATION_RANGE)
     pfs_control = sim.exponential(median=median_control)
     notes = _notes(doc)
     if args.endpoint == "os":

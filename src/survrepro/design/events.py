@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro._validation import InputError, check_choice
+from survrepro._validation import InputError, check_choice, check_range
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
 from survrepro.design._common import METHODS, DesignResult, hazard_ratio_value, proportion_value, sides_value, z_alpha
@@ -66,12 +66,35 @@ class EventsDesign(DesignResult):
         return pd.DataFrame([self.to_dict()])
 
 
+#: Allocation ratios accepted (experimental per control patient): 1:100 to 100:1.
+ALLOCATION_RANGE = (0.01, 100.0)
+#: Largest number of events or patients a design may need before it is refused as not a trial.
+MAX_DESIGN_SIZE = 1e9
+
+
+def _allocation(value) -> float:
+    return check_range("allocation ratio", _positive("allocation ratio", value), *ALLOCATION_RANGE)
+
+
+def _size(exact: float, what: str, why: str) -> int:
+    """``exact`` rounded up, refused when it is not finite or beyond :data:`MAX_DESIGN_SIZE`."""
+    if not math.isfinite(exact) or exact > MAX_DESIGN_SIZE:
+        raise InputError(f"the design needs more than 10^9 {what} ({why}); expected assumptions of a trial.")
+    return math.ceil(exact - 1e-9)
+
+
 def _events_exact(hr: float, z_sum: float, allocation: float, method: str) -> float:
     p = allocation / (1.0 + allocation)
     if method == "schoenfeld":
-        return z_sum**2 / (p * (1.0 - p) * math.log(hr) ** 2)
+        denom = p * (1.0 - p) * math.log(hr) ** 2
+        if not denom > 0:
+            raise InputError(f"hazard ratio {hr!r} is too close to 1 to compute the events a test needs.")
+        return z_sum**2 / denom
     # Freedman (1982), generalised to allocation r = n_exp / n_control.
-    return z_sum**2 * (1.0 + allocation * hr) ** 2 / (allocation * (1.0 - hr) ** 2)
+    denom = allocation * (1.0 - hr) ** 2
+    if not denom > 0:
+        raise InputError(f"hazard ratio {hr!r} is too close to 1 to compute the events a test needs.")
+    return z_sum**2 * (1.0 + allocation * hr) ** 2 / denom
 
 
 def required_events(
@@ -123,13 +146,14 @@ def required_events(
     power = proportion_value("power", power)
     alpha = proportion_value("alpha", alpha)
     sides = sides_value(sides)
-    allocation = _positive("allocation ratio", allocation)
+    allocation = _allocation(allocation)
     check_choice("method", method, METHODS)
     z_sum = z_alpha(alpha, sides) + float(stats.norm.ppf(power))
     if z_sum <= 0:
         raise InputError(f"power {power:g} is below alpha {alpha:g}; any test reaches it with no events.")
     exact = _events_exact(hr, z_sum, allocation, method)
-    return EventsDesign(hr, alpha, sides, power, allocation, method, exact, math.ceil(exact - 1e-9))
+    events = _size(exact, "events", f"hazard ratio {hr!r} is very close to 1")
+    return EventsDesign(hr, alpha, sides, power, allocation, method, exact, events)
 
 
 def power_for_events(
@@ -178,10 +202,10 @@ def power_for_events(
     0.804
     """
     hr = hazard_ratio_value(hazard_ratio)
-    d = _positive("events", events)
+    d = check_range("events", _positive("events", events), 0, MAX_DESIGN_SIZE, low_open=True)
     alpha = proportion_value("alpha", alpha)
     sides = sides_value(sides)
-    allocation = _positive("allocation ratio", allocation)
+    allocation = _allocation(allocation)
     check_choice("method", method, METHODS)
     p = allocation / (1.0 + allocation)
     if method == "schoenfeld":
@@ -368,8 +392,8 @@ def required_patients(
     p_e = event_probability(lam_e, accrual, follow_up, dropout)
     frac_e = ev.allocation / (1 + ev.allocation)
     p = (1 - frac_e) * p_c + frac_e * p_e
-    exact = ev.events / p
-    n = math.ceil(exact - 1e-9)
+    exact = ev.events / p if p > 0 else math.inf
+    n = _size(exact, "patients", f"a patient's event is observed with probability {p:.3g}")
     n_e = math.ceil(n * frac_e - 1e-9)
     n_c = math.ceil(n * (1 - frac_e) - 1e-9)
     return PatientsDesign(
