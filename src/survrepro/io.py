@@ -216,15 +216,17 @@ def read_csv(path, *, required=(), what: str = "CSV file", **kwargs) -> pd.DataF
     try:
         with reading(path, what):
             df = pd.read_csv(path, **kwargs)
+    except InputError:
+        raise
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty; expected a {what} with a header row.") from None
     except (pd.errors.ParserError, ValueError, OverflowError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: cannot be read as a {what} ({excerpt(first, 120)}).") from None
+        raise InputError(f"{path}: cannot be read as a {what} ({excerpt(first)}).") from None
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
-        have = excerpt(", ".join(df.columns), 80) if len(df.columns) else "none"
+        have = excerpt(", ".join(df.columns)) if len(df.columns) else "none"
         raise InputError(
             f"{path}: missing column {missing[0]!r}; expected columns "
             f"{', '.join(required)} (found {have})."
@@ -358,7 +360,7 @@ def read_toml(path) -> dict:
             with path.open("rb") as fh:
                 return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: is not valid TOML ({excerpt(str(exc), 120)}).") from None
+        raise InputError(f"{path}: is not valid TOML ({excerpt(str(exc))}).") from None
 
 
 # --------------------------------------------------------------------------- writing

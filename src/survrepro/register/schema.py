@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from survrepro import io, paths
-from survrepro._validation import InputError, excerpt
+from survrepro._validation import MAX_PATIENTS, InputError, excerpt
 from survrepro.register.matching import DATE, format_value, matches, parse_date, printed_interval, round_half_away
 from survrepro.register.quantities import QUANTITIES
 
@@ -849,6 +849,8 @@ def _parse_value(w, where, e, q, quote):
     if q.kind == "integer":
         if not value.is_integer() or value < 0:
             w.fail(where, f"value of a {q.name!r} must be a whole number >= 0; got {e['value']!r}.")
+        if value > MAX_PATIENTS:
+            w.fail(where, f"value of a {q.name!r} is {value:.0f}; expected at most {MAX_PATIENTS} (patients or events).")
         if decimals not in (None, 0):
             w.fail(where, f"decimals of a whole count must be 0; got {decimals!r}.")
         decimals = 0
