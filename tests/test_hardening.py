@@ -501,3 +501,29 @@ def test_sigkill_leaves_no_truncated_file(tmp_path):
     for p in tmp_path.iterdir():  # leftovers of a killed run are hidden temporary files, never the targets
         assert p.name in ("a.txt", "b.txt") or p.name.startswith(".")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_long_unquoted_header_in_a_curve_cut(tmp_path, cli):
+    write(tmp_path, "c.csv", "time," + "y" * 5000 + "\n1,1\n")
+    _, _, err = cli("reconstruct", "--curve", "c.csv", "--n", "5", "-o", "ipd.csv", status=2)
+    assert len(err) < 400 and err.endswith("... (5000 characters)).\n")
+
+
+def test_duplicate_column_after_stripping_refused(tmp_path, cli):
+    write(tmp_path, "ipd.csv", "time, time,event\n1,1,1\n")
+    _, _, err = cli("analyze", "ipd.csv", status=2)
+    assert err == "survrepro analyze: ipd.csv: column 'time' appears more than once; expected each column once.\n"
+
+
+def test_all_events_tied_at_zero_refused_without_linalg_error(tmp_path, cli):
+    write(tmp_path, "ipd.csv", "time,event,arm\n0,1,A\n0,1,B\n")
+    _, _, err = cli("analyze", "ipd.csv", status=2)
+    assert "the arms cannot be compared: the variance of the test statistic is singular" in err
+
+
+def test_register_count_above_limit_refused(tmp_path, cli):
+    text = (REGISTERS / "lung_by_sex_undated.toml").read_text(encoding="utf-8")
+    text = text.replace("value = 138\n", "value = 100000000000\n", 1).replace("and 138 men", "and 100000000000 men")
+    write(tmp_path, "reg.toml", text)
+    _, _, err = cli("synthesize", "reg.toml", status=2)
+    assert "value of a 'n' is 100000000000; expected at most 1000000 (patients or events)." in err

@@ -224,6 +224,9 @@ def read_csv(path, *, required=(), what: str = "CSV file", **kwargs) -> pd.DataF
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot be read as a {what} ({excerpt(first)}).") from None
     df.columns = [str(c).strip() for c in df.columns]
+    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if twice:
+        raise InputError(f"{path}: column {excerpt(twice[0])} appears more than once; expected each column once.")
     missing = [c for c in required if c not in df.columns]
     if missing:
         have = excerpt(", ".join(df.columns)) if len(df.columns) else "none"

@@ -94,10 +94,24 @@ class _SafeText:
 
 
 _LONG_QUOTE = re.compile(r"'([^'\n]{%d,})'" % 61)
+_LONG_TOKEN = re.compile(r"\S{201,}")
+#: Longest error message printed (characters); anything beyond is cut with an ellipsis.
+MAX_MESSAGE = 600
+
+
+def _cut_token(m) -> str:
+    word = m.group(0)
+    tail = word[len(word.rstrip(").,;:")):]
+    word = word[: len(word) - len(tail)]
+    return f"{word[:100]}... ({len(word)} characters){tail}"
 
 
 def one_line(message: str) -> str:
-    """An error message as one line: newlines folded, quotes longer than 60 characters cut.
+    """An error message as one line: newlines folded, long quotes, words and messages cut.
+
+    A quote longer than 60 characters keeps 57 and an ellipsis, a run of more than 200
+    characters without a space (an unquoted header, say) keeps 100, and the message
+    keeps at most :data:`MAX_MESSAGE` characters.
 
     Parameters
     ----------
@@ -114,7 +128,9 @@ def one_line(message: str) -> str:
     "bad value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (70 characters); expected y."
     """
     message = " ".join(str(message).split())
-    return _LONG_QUOTE.sub(lambda m: f"'{m.group(1)[:57]}...' ({len(m.group(1))} characters)", message)
+    message = _LONG_QUOTE.sub(lambda m: f"'{m.group(1)[:57]}...' ({len(m.group(1))} characters)", message)
+    message = _LONG_TOKEN.sub(_cut_token, message)
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
 def main(argv=None) -> int:

@@ -55,6 +55,8 @@ def _landmarks(text: str) -> list[float]:
 
 
 def run(args) -> int:
+    import numpy as np
+
     from survrepro.engine.analysis import analyze
     from survrepro.io import read_ipd
 
@@ -78,6 +80,12 @@ def run(args) -> int:
         )
     except InputError as exc:  # the engine states the fact; the command names the file
         raise InputError(f"{args.ipd}: {exc}") from None
+    except np.linalg.LinAlgError:  # a log-rank or Cox variance without information (all events tied, say)
+        raise InputError(
+            f"{args.ipd}: the arms cannot be compared: the variance of the test statistic is singular "
+            "(no information, as when every event happens at the same time); expected data with "
+            "distinct event times in at least two arms."
+        ) from None
     for warning in res.warnings:
         print(f"survrepro analyze: warning: {warning}", file=sys.stderr)
     if args.json:
