@@ -434,3 +434,57 @@ def test_odd_input_paths(argv, kind):
              "long": "l" * 300 + ".toml", "under_file": "plain.txt/x.toml"}[kind]
         status, _, _ = run([a.replace("{p}", p) for a in argv], folder, allowed=(2,))
         assert status == 2
+
+
+# --------------------------------------------------------------------------- one odd option on a valid command
+#: Valid commands (files written by :func:`_valid_files`), each option of which gets every odd value in turn.
+VALID = {
+    "analyze": (["analyze", "ipd.csv", "--landmarks", "6,12", "--conf-level", "0.9"], ["--landmarks", "--conf-level",
+                                                                                        "--reference", "--arm"]),
+    "proportion": (["proportion", "ipd.csv", "--landmark", "6", "--conf-level", "0.9"], ["--landmark", "--conf-level"]),
+    "reconstruct": (["reconstruct", "--curve", "curve.csv", "--n", "20", "--total-events", "12", "-o", "out.csv"],
+                    ["--n", "--total-events"]),
+    "events": (["design", "events", "--hr", "0.7", "--median-control", "12", "--accrual", "24", "--follow-up", "12",
+                "--dropout", "0.01", "--allocation", "1", "--power", "0.8", "--alpha", "0.05"],
+               ["--hr", "--median-control", "--accrual", "--follow-up", "--dropout", "--allocation", "--power",
+                "--alpha"]),
+    "events_given": (["design", "events", "--hr", "0.7", "--events", "100", "--alpha", "0.05"], ["--events"]),
+    "binomial": (["design", "binomial", "--p0", "0.1", "--p1", "0.3", "--n", "25", "--power", "0.8", "--n-max", "60"],
+                 ["--p0", "--p1", "--n", "--power", "--n-max", "--alpha"]),
+    "simon": (["design", "simon", "--p0", "0.1", "--p1", "0.4", "--n-max", "20"], ["--p0", "--p1", "--alpha", "--power"]),
+    "simulate": (["design", "simulate", "--n", "20", "--hr", "0.7", "--median-control", "6", "--accrual", "12",
+                  "--follow-up", "6", "--trials", "3", "--endpoint", "os", "--crossover", "0.5"],
+                 ["--n", "--hr", "--median-control", "--accrual", "--follow-up", "--trials", "--dropout", "--allocation",
+                  "--alpha", "--seed", "--crossover", "--crossover-hr", "--post-progression-median", "--baskets",
+                  "--batch-size"]),
+}
+ODD_ONE = ["0", "-1", "1e308", "-1e308", "inf", "nan", "1e-300", "1000000000", "abc", "", "0.5", "1e300"]
+
+
+def _valid_files(folder: Path) -> None:
+    rows = [f"{t},{e},{a}" for a, ts in (("A", range(1, 12)), ("B", range(2, 14))) for t, e in zip(ts, [1, 0] * 7)]
+    (folder / "ipd.csv").write_text("time,event,arm\n" + "\n".join(rows) + "\n")
+    (folder / "curve.csv").write_text("time,survival\n0,1\n3,0.9\n6,0.7\n12,0.5\n18,0.4\n24,0.3\n")
+
+
+def _with(argv, option, value):
+    if option in argv:
+        i = argv.index(option)
+        return argv[:i + 1] + [value] + argv[i + 2:]
+    return argv + [option, value]
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_one_odd_option_on_a_valid_command(name):
+    argv, options = VALID[name]
+    with workdir() as folder:
+        _valid_files(folder)
+        status, _, _ = run(argv, folder, allowed=(0,))  # the base command is valid
+        if name == "reconstruct":
+            (folder / "out.csv").unlink()
+        for option in options:
+            for value in ODD_ONE:
+                run(_with(argv, option, value), folder, allowed=(0, 2))
+                for p in folder.iterdir():
+                    if p.name not in ("ipd.csv", "curve.csv"):
+                        p.unlink()

@@ -189,6 +189,9 @@ def test_design_events_allocation_1e300(cli):
 def test_design_events_dropout_1e308(cli):
     _, _, err = cli("design", "events", "--hr", "0.7", "--median-control", "6", "--accrual", "12",
                     "--follow-up", "6", "--dropout", "1e308", status=2)
+    assert err == "survrepro design: dropout hazard must be a number from 0 to 1e+09; got 1e+308.\n"
+    _, _, err = cli("design", "events", "--hr", "0.7", "--median-control", "1e6", "--accrual", "12",
+                    "--dropout", "1e9", "--follow-up", "6", status=2)
     assert "the design needs more than 10^9 patients (a patient's event is observed with probability" in err
 
 
@@ -527,3 +530,23 @@ def test_register_count_above_limit_refused(tmp_path, cli):
     write(tmp_path, "reg.toml", text)
     _, _, err = cli("synthesize", "reg.toml", status=2)
     assert "value of a 'n' is 100000000000; expected at most 1000000 (patients or events)." in err
+
+
+def test_simulate_baskets_1e9_refused(cli):
+    _, _, err = cli("design", "simulate", "--n", "20", "--hr", "0.7", "--median-control", "6", "--accrual", "12",
+                    "--follow-up", "6", "--trials", "3", "--baskets", "1000000000", status=2)
+    assert err == "survrepro design: --baskets must be a whole number from 1 to 1000 baskets; got 1000000000.\n"
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--median-control", "1e308", "median must be a number above 0 to 1e+09; got 1e+308."),
+    ("--hr", "1e-308", "--hr must be a number from 1e-06 to 1e+06; got 1e-308."),
+    ("--accrual", "1e308", "accrual duration must be a number from 0 to 1e+09; got 1e+308."),
+])
+def test_simulate_absurd_times_and_ratios_refused(cli, option, value, message):
+    argv = ["design", "simulate", "--n", "20", "--hr", "0.7", "--median-control", "6", "--accrual", "12",
+            "--follow-up", "6", "--trials", "3"]
+    i = argv.index(option)
+    argv[i + 1] = value
+    _, _, err = cli(*argv, status=2)
+    assert err == f"survrepro design: {message}\n"

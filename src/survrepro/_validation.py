@@ -21,6 +21,9 @@ MAX_SIMULATED_PATIENTS = 10**9
 #: larger values are not follow-up times or counts in any unit, and overflow the
 #: arithmetic of the estimators.
 MAX_VALUE = 1e9
+#: Hazard ratios accepted by the design and simulation functions: beyond them a hazard
+#: underflows or overflows the arithmetic, and no trial is designed for them.
+HR_RANGE = (1e-6, 1e6)
 #: Characters an excerpt of an input keeps in a message.
 EXCERPT = 60
 

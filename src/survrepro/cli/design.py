@@ -6,6 +6,8 @@ import json
 
 from survrepro.errors import InputError, in_file
 
+#: Most baskets of a simulated trial (each needs patients in both arms).
+MAX_BASKETS = 1000
 #: Allocation ratios accepted (experimental per control patient), as in survrepro.design.events.
 ALLOCATION_RANGE = (0.01, 100.0)
 from survrepro.options import DESIGN_METHODS
@@ -196,15 +198,18 @@ def run_simon(args) -> int:
 
 # --------------------------------------------------------------------------- simulate
 def run_simulate(args) -> int:
-    from survrepro._validation import MAX_TRIALS, check_patients, check_range, check_seed
+    from survrepro._validation import HR_RANGE, MAX_TRIALS, check_patients, check_range, check_seed
     from survrepro.design import simulate as sim
     doc, v = _load_design(args.design, "simulate")
     n = _pick(args.n, v, "n")
     names = v.get("baskets")
     if args.baskets is not None:
-        names = [f"basket {i + 1}" for i in range(args.baskets)]
+        baskets = check_range("--baskets", args.baskets, 1, MAX_BASKETS, integer=True, unit="baskets")
+        names = [f"basket {i + 1}" for i in range(baskets)]
     names = names or ["all patients"]
     hrs = _floats(args.hr, "--hr") if args.hr is not None else list(v.get("hazard_ratios", []))
+    for hr in hrs:
+        check_range("--hr", hr, *HR_RANGE)
     median_control = _pick(args.median_control, v, "median_control")
     accrual = _pick(args.accrual, v, "accrual")
     follow_up = _pick(args.follow_up, v, "follow_up")

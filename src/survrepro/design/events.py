@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro._validation import InputError, check_choice, check_range
+from survrepro._validation import MAX_VALUE, InputError, check_choice, check_range
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
 from survrepro.design._common import METHODS, DesignResult, hazard_ratio_value, proportion_value, sides_value, z_alpha
@@ -237,8 +237,9 @@ def hazard_ratio_from_medians(median_control: float, median_experimental: float)
     >>> hazard_ratio_from_medians(18, 36)
     0.5
     """
-    mc = _positive("control median", median_control)
-    me = _positive("experimental median", median_experimental)
+    mc = check_range("control median", _positive("control median", median_control), 0, MAX_VALUE, low_open=True)
+    me = check_range("experimental median", _positive("experimental median", median_experimental), 0, MAX_VALUE,
+                     low_open=True)
     return mc / me
 
 
@@ -282,10 +283,10 @@ def event_probability(hazard: float, accrual: float, follow_up: float, dropout: 
     >>> round(event_probability(0.0385, 46, 6, dropout=0.01), 4)
     0.5564
     """
-    lam = _positive("hazard", hazard)
-    a = _non_negative("accrual duration", accrual)
-    f = _non_negative("follow-up", follow_up)
-    eta = _non_negative("dropout hazard", dropout)
+    lam = check_range("hazard", _positive("hazard", hazard), 1 / MAX_VALUE**2, MAX_VALUE)
+    a = check_range("accrual duration", _non_negative("accrual duration", accrual), 0, MAX_VALUE)
+    f = check_range("follow-up", _non_negative("follow-up", follow_up), 0, MAX_VALUE)
+    eta = check_range("dropout hazard", _non_negative("dropout hazard", dropout), 0, MAX_VALUE)
     if a == 0 and f == 0:
         raise InputError("accrual duration and follow-up are both 0; no patient could be followed.")
     g = lam + eta
@@ -385,7 +386,7 @@ def required_patients(
     (38, 74)
     """
     ev = required_events(hazard_ratio, power=power, alpha=alpha, sides=sides, allocation=allocation, method=method)
-    mc = _positive("control median", median_control)
+    mc = check_range("control median", _positive("control median", median_control), 0, MAX_VALUE, low_open=True)
     lam_c = math.log(2) / mc
     lam_e = lam_c * ev.hazard_ratio
     p_c = event_probability(lam_c, accrual, follow_up, dropout)

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survrepro._validation import MAX_PATIENTS, MAX_SIMULATED_PATIENTS, MAX_TRIALS, InputError, as_durations, check_level
+from survrepro._validation import HR_RANGE, MAX_PATIENTS, MAX_SIMULATED_PATIENTS, MAX_TRIALS, MAX_VALUE, InputError
+from survrepro._validation import as_durations, check_level
 from survrepro._validation import check_range, check_seed
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
@@ -100,7 +101,7 @@ class SurvivalModel:
         >>> experimental, round(float(experimental.survival(12)), 4)
         (SurvivalModel(experimental x HR 0.7), 0.6156)
         """
-        hr = _positive("hazard ratio", hazard_ratio)
+        hr = check_range("hazard ratio", _positive("hazard ratio", hazard_ratio), *HR_RANGE)
         return SurvivalModel(self.kind, self.breaks, self.values, self.hazard_ratio * hr,
                              label if label is not None else self.label)
 
@@ -220,7 +221,10 @@ def exponential(*, median: float | None = None, hazard: float | None = None, lab
     """
     if (median is None) == (hazard is None):
         raise InputError("give exactly one of median or hazard for an exponential model.")
-    rate = LN2 / _positive("median", median) if hazard is None else _positive("hazard", hazard)
+    if hazard is None:
+        rate = LN2 / check_range("median", _positive("median", median), 0, MAX_VALUE, low_open=True)
+    else:
+        rate = check_range("hazard", _positive("hazard", hazard), 1 / MAX_VALUE, MAX_VALUE)
     return SurvivalModel("exponential", np.array([0.0]), np.array([rate]), 1.0,
                          label or (f"exponential, median {LN2 / rate:.3g}"))
 
@@ -399,11 +403,11 @@ class Basket:
 
 
 def _check_design(accrual, follow_up, dropout, n_trials=None):
-    a = _non_negative("accrual duration", accrual)
-    f = _non_negative("follow-up", follow_up)
+    a = check_range("accrual duration", _non_negative("accrual duration", accrual), 0, MAX_VALUE)
+    f = check_range("follow-up", _non_negative("follow-up", follow_up), 0, MAX_VALUE)
     if a == 0 and f == 0:
         raise InputError("accrual duration and follow-up are both 0; no patient could be followed.")
-    eta = _non_negative("dropout hazard", dropout)
+    eta = check_range("dropout hazard", _non_negative("dropout hazard", dropout), 0, MAX_VALUE)
     if n_trials is not None:
         nt = _positive("number of trials", n_trials)
         if not float(nt).is_integer():
