@@ -550,3 +550,13 @@ def test_simulate_absurd_times_and_ratios_refused(cli, option, value, message):
     argv[i + 1] = value
     _, _, err = cli(*argv, status=2)
     assert err == f"survrepro design: {message}\n"
+
+
+def test_ctrl_c_gives_one_line_and_status_130(tmp_path, cli, monkeypatch):
+    write(tmp_path, "ipd.csv", "time,event\n1,1\n2,0\n")
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(io, "read_ipd", interrupted)
+    _, _, err = cli("analyze", "ipd.csv", status=130)
+    assert err == "survrepro analyze: interrupted; no output was left half-written.\n"

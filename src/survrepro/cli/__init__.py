@@ -7,7 +7,11 @@ the parsed arguments and returning an exit status. Modules are found automatical
 Any :class:`~survrepro.InputError` (a bad file, column, row or option value) is printed
 as one sentence on one line of stderr with exit status 2 and no traceback; usage errors
 from argparse also exit with 2. Quoted input in a message is cut to a short excerpt.
-Everything the command prints passes through :class:`_SafeText`, which shows control
+Ctrl-C ends a command with status 130 and one line. Sizes that cannot fit are refused up
+front with the limit in the sentence: 10^6 patients (a trial, an arm, a risk table, a
+register count), 10^6 simulated trials per hazard ratio and 10^9 simulated patients in
+all, n at most 150 for Simon's search and 100000 for the single-stage search, numbers
+in data files at most 10^9 in size, input files at most 256 MB. Everything the command prints passes through :class:`_SafeText`, which shows control
 characters (an escape sequence in an arm label, say) as ``\\x1b``-style escapes instead
 of sending them to the terminal.
 """
@@ -164,6 +168,9 @@ def main(argv=None) -> int:
             return 2
         except BrokenPipeError:  # output piped into `head`
             return 0
+        except KeyboardInterrupt:  # Ctrl-C: every output is written atomically, so nothing is half-written
+            print(f"survrepro {args.command}: interrupted; no output was left half-written.", file=sys.stderr)
+            return 130
         return int(status or 0)
     finally:
         sys.stdout, sys.stderr = out, err

@@ -287,7 +287,7 @@ def register(subparsers) -> None:
     e.add_argument("--median-experimental", type=float, default=None, help="experimental median (exponential)")
     e.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
     e.add_argument("--sides", default=None, help="1, 2 or both (default 2)")
-    e.add_argument("--allocation", type=float, default=None, help="experimental per control patient (default 1)")
+    e.add_argument("--allocation", type=float, default=None, help="experimental per control patient (default 1; from 0.01 to 100)")
     e.add_argument("--method", choices=DESIGN_METHODS, default=None, help="default schoenfeld")
     e.add_argument("--events", type=float, default=None, help="power for this number of events instead")
     e.add_argument("--accrual", type=float, default=None, help="accrual duration (unit of the medians)")
@@ -302,7 +302,7 @@ def register(subparsers) -> None:
     b.add_argument("--p0", type=float, default=None, help="null rate")
     b.add_argument("--p1", type=float, default=None, help="alternative rate")
     b.add_argument("--power", type=float, default=None, help="target power: also search the smallest n")
-    b.add_argument("--n-max", type=_positive_int, default=1000, help="largest n searched (default 1000)")
+    b.add_argument("--n-max", type=_positive_int, default=1000, help="largest n searched (default 1000, at most 100000)")
     b.set_defaults(func=run_binomial)
 
     s = sub.add_parser("simon", help="Simon optimal and minimax two-stage designs",
@@ -311,7 +311,7 @@ def register(subparsers) -> None:
     s.add_argument("--p0", type=float, default=None, help="null response rate")
     s.add_argument("--p1", type=float, default=None, help="alternative response rate")
     s.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
-    s.add_argument("--n-max", type=_positive_int, default=None, help="largest total n searched")
+    s.add_argument("--n-max", type=_positive_int, default=None, help="largest total n searched (at most 150: the search time grows with the cube of n)")
     s.set_defaults(func=run_simon)
 
     m = sub.add_parser("simulate", help="simulated log-rank power, per basket and pooled",
@@ -319,8 +319,8 @@ def register(subparsers) -> None:
                                    "censoring, dropout) and estimate log-rank power by hazard ratio.")
     common(m, "design file of kind 'simulate' (e.g. data/designs/extend_op.toml)")
     m.add_argument("--endpoint", choices=("pfs", "os"), default="pfs", help="default pfs")
-    m.add_argument("--n", type=_positive_int, default=None, help="patients in the trial")
-    m.add_argument("--baskets", type=_positive_int, default=None, help="number of equal baskets")
+    m.add_argument("--n", type=_positive_int, default=None, help="patients in the trial (at most 1000000)")
+    m.add_argument("--baskets", type=_positive_int, default=None, help="number of equal baskets (at most 1000)")
     m.add_argument("--hr", default=None, metavar="HR1,HR2,...", help="true hazard ratios")
     m.add_argument("--median-control", type=float, default=None, help="control median PFS")
     m.add_argument("--accrual", type=float, default=None, help="accrual duration")
@@ -331,7 +331,7 @@ def register(subparsers) -> None:
     m.add_argument("--crossover", type=float, default=None, help="OS: control fraction crossing over")
     m.add_argument("--crossover-hr", type=float, default=None, help="OS: post-progression hazard ratio after crossover")
     m.add_argument("--post-progression-median", type=float, default=None, help="OS: median after progression")
-    m.add_argument("--trials", type=_positive_int, default=None, help="trials per hazard ratio (default 1000)")
+    m.add_argument("--trials", type=_positive_int, default=None, help="trials per hazard ratio (default 1000, at most 1000000)")
     m.add_argument("--seed", type=int, default=None, help="seed (default 0)")
     m.add_argument("--batch-size", type=_positive_int, default=1000, help="trials per batch (default 1000)")
     m.add_argument("--workers", type=_positive_int, default=1, help="processes (default 1)")

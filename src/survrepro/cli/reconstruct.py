@@ -28,7 +28,7 @@ def register(subparsers) -> None:
     ev = p.add_mutually_exclusive_group()
     ev.add_argument("--total-events", type=int, default=None, metavar="N", help="events of a single-arm curve")
     ev.add_argument("--events-by-arm", default=None, metavar="ARM=N,...", help="events per arm")
-    p.add_argument("--n", default=None, metavar="N|ARM=N,...", help="number of patients (required without --at-risk)")
+    p.add_argument("--n", default=None, metavar="N|ARM=N,...", help="number of patients (required without --at-risk; at most 1000000 per arm)")
     p.add_argument("--scale", choices=SCALES, default="auto", help="survival as fraction or percent (default: auto)")
     p.add_argument("--convert-cumulative", action="store_true",
                    help="the curve is a cumulative incidence F(t): use 1 - F")
