@@ -8,6 +8,200 @@ import numpy as np
 
 from survrepro.errors import InputError
 
+#: Largest number of patients accepted anywhere (a trial, an arm, a risk table, a
+#: reconstruction): no oncology trial comes near it, and it keeps every computation
+#: within memory.
+MAX_PATIENTS = 1_000_000
+#: Largest number of simulated trials per hazard ratio.
+MAX_TRIALS = 1_000_000
+#: Largest number of simulated patients in one run (trials x patients x hazard ratios),
+#: about five minutes on one core.
+MAX_SIMULATED_PATIENTS = 10**9
+#: Largest magnitude accepted for a number read from a data file (a time, a count):
+#: larger values are not follow-up times or counts in any unit, and overflow the
+#: arithmetic of the estimators.
+MAX_VALUE = 1e9
+#: Hazard ratios accepted by the design and simulation functions: beyond them a hazard
+#: underflows or overflows the arithmetic, and no trial is designed for them.
+HR_RANGE = (1e-6, 1e6)
+#: Characters an excerpt of an input keeps in a message.
+EXCERPT = 60
+
+
+def excerpt(value, limit: int = EXCERPT) -> str:
+    """Quote ``value`` for a message: its ``repr``, cut to ``limit`` characters with an ellipsis.
+
+    A message quoting input (a cell, a header, a label) stays one short line however
+    long the input is.
+
+    Parameters
+    ----------
+    value : object
+        What to quote; text is quoted as by ``repr``, anything else as ``str``.
+    limit : int
+        Characters of the quoted text kept (ellipsis excluded).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> excerpt("arm")
+    "'arm'"
+    >>> excerpt("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (100 characters)"
+    >>> excerpt(2.5)
+    '2.5'
+    """
+    text = repr(value) if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):
+        return f"{text[: limit - 2]}...' ({len(value)} characters)"
+    return f"{text[:limit]}..."
+
+
+def plain(x) -> str:
+    """A number as a message shows it: ``12``, ``2.5``, ``1e+308``; never ``np.float64(...)``.
+
+    Parameters
+    ----------
+    x : object
+        A number (Python or numpy) or anything else, which is shown by :func:`excerpt`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plain(np.float64(-9.2e18)), plain(np.int64(12)), plain(2.0), plain(True)
+    ('-9.2e+18', '12', '2', 'True')
+    """
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return f"{float(x):g}"
+    return excerpt(x)
+
+
+def check_range(name: str, value, low: float, high: float, *, integer: bool = False,
+                low_open: bool = False, unit: str = "") -> float:
+    """Return ``value`` as a finite number in ``[low, high]`` (``(low, high]`` when ``low_open``).
+
+    Parameters
+    ----------
+    name : str
+        What the value is (an option, say), first in the message.
+    value : float or str
+        The value given.
+    low, high : float
+        The accepted range.
+    integer : bool
+        Require a whole number and return an ``int``.
+    low_open : bool
+        Exclude ``low`` itself.
+    unit : str
+        Said after the range in the message ("patients").
+
+    Returns
+    -------
+    float or int
+
+    Examples
+    --------
+    >>> check_range("--allocation", "2", 0.01, 100)
+    2.0
+    >>> check_range("--allocation", 1e300, 0.01, 100)
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: --allocation must be a number from 0.01 to 100; got 1e+300.
+    >>> check_range("--n", 2e9, 1, 10**6, integer=True, unit="patients")
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: --n must be a whole number from 1 to 1000000 patients; got 2e+09.
+    """
+    kind = "a whole number" if integer else "a number"
+    sign = "above" if low_open else "from"
+    span = f"{kind} {sign} {plain(low)} to {plain(high)}" + (f" {unit}" if unit else "")
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name} must be {span}; got {plain(value)}.") from None
+    if not math.isfinite(v) or v < low or v > high or (low_open and v == low):
+        raise InputError(f"{name} must be {span}; got {plain(value)}.")
+    if integer:
+        if not v.is_integer():
+            raise InputError(f"{name} must be {span}; got {plain(value)}.")
+        return int(v)
+    return v
+
+
+def check_seed(name: str, value) -> int:
+    """Return a random seed: a whole number from 0 to 2**63 - 1.
+
+    Parameters
+    ----------
+    name : str
+        What the value is (``--seed``), first in the message.
+    value : int or str
+        The seed given.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> check_seed("--seed", 7)
+    7
+    >>> check_seed("--seed", -5)
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: --seed must be a whole number from 0 to 9223372036854775807; got -5.
+    """
+    bad = InputError(f"{name} must be a whole number from 0 to {2**63 - 1}; got {plain(value)}.")
+    if isinstance(value, bool):
+        raise bad
+    try:
+        v = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise bad from None
+    if isinstance(value, float) and not value.is_integer():
+        raise bad
+    if not 0 <= v < 2**63:
+        raise bad
+    return v
+
+
+def check_patients(name: str, value) -> int:
+    """Return a number of patients: a whole number from 1 to :data:`MAX_PATIENTS`.
+
+    Parameters
+    ----------
+    name : str
+        What the number is, first in the message.
+    value : int or str
+        The number given.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> check_patients("--n", "20")
+    20
+    >>> check_patients("--n", 10**9)
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: --n must be a whole number from 1 to 1000000 patients; got 1000000000.
+    """
+    return check_range(name, value, 1, MAX_PATIENTS, integer=True, unit="patients")
 
 def check_choice(name: str, value, allowed: Iterable) -> None:
     """Raise :class:`InputError` unless ``value`` is one of ``allowed``.

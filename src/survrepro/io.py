@@ -7,10 +7,14 @@ failure never leaves a half-written output.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from survrepro import paths
-from survrepro._validation import InputError
+from survrepro._validation import MAX_VALUE, InputError, excerpt
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,6 +31,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "read_csv",
+    "figure_bytes",
     "read_ipd",
     "read_on_therapy",
     "read_digitized_curve",
@@ -35,15 +40,145 @@ __all__ = [
     "read_design",
     "read_text",
     "read_binary",
+    "check_input",
+    "reading",
+    "check_outputs",
+    "write_set",
     "write_text",
     "write_csv",
     "write_json",
     "save_figure",
     "atomic_path",
+    "atomic_paths",
 ]
 
 
 # --------------------------------------------------------------------------- reading
+#: Largest input file read (bytes): a patient-level file of a million patients is
+#: about 30 MB.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+
+def _os_reason(exc: OSError) -> str:
+    """A short reason for an OS error: 'permission denied', 'file name too long', ..."""
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
+    if exc.errno == errno.ELOOP:
+        return "too many levels of symbolic links"
+    if exc.errno == errno.ENOTDIR:
+        return "a part of the path is a file, not a folder"
+    if exc.errno == errno.EISDIR:
+        return "is a folder"
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def check_input(path, what: str = "file") -> Path:
+    """Check that ``path`` can be read as an input file, before anything reads it.
+
+    Refused, each with one sentence naming the file: a missing file, a folder, a file
+    that is not a regular file (a FIFO, a device such as ``/dev/zero``, a socket), a
+    file larger than :data:`MAX_INPUT_BYTES`, and a path the system cannot look up (a
+    name too long, a folder without permission). Readers call it first and read inside
+    :func:`reading`.
+
+    Parameters
+    ----------
+    path : path-like
+        The input file.
+    what : str
+        What the file should be ("CSV file"), said in the message.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        For any of the faults above.
+
+    Examples
+    --------
+    >>> from survrepro import paths
+    >>> check_input(paths.EXAMPLE / "lung.csv").name
+    'lung.csv'
+    >>> check_input("/dev/zero", "CSV file")
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: /dev/zero: is a character device, not a regular file; expected a CSV file.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; expected a {what}.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({_os_reason(exc)}); expected a {what}.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a folder; expected a {what}.")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: is {_kind(st.st_mode)}, not a regular file; expected a {what}.")
+    if st.st_size > MAX_INPUT_BYTES:
+        raise InputError(
+            f"{path}: is {st.st_size / 2**20:.0f} MB; expected a {what} of at most "
+            f"{MAX_INPUT_BYTES // 2**20} MB."
+        )
+    return path
+
+
+def _kind(mode: int) -> str:
+    """What a special file is, for a message."""
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a special file"
+
+
+@contextmanager
+def reading(path, what: str = "file"):
+    """Turn an OS or decoding error raised while reading ``path`` into one sentence.
+
+    ``PermissionError``, any other ``OSError`` and ``UnicodeDecodeError`` leaving the
+    block become an :class:`InputError` naming the file and what was expected.
+
+    Parameters
+    ----------
+    path : path-like
+        The file the block reads.
+    what : str
+        What the file should be, said in the message.
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> try:
+    ...     with reading("trial.csv", "CSV file"):
+    ...         raise PermissionError(13, "Permission denied")
+    ... except InputError as exc:
+    ...     print(exc)
+    trial.csv: cannot be read (permission denied); expected a CSV file.
+    """
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: is not UTF-8 text; expected a {what}.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({_os_reason(exc)}); expected a {what}.") from None
+
+
 def read_csv(path, *, required=(), what: str = "CSV file", **kwargs) -> pd.DataFrame:
     """Read a CSV file, checking that it exists, parses, is not empty and has ``required`` columns.
 
@@ -68,7 +203,8 @@ def read_csv(path, *, required=(), what: str = "CSV file", **kwargs) -> pd.DataF
     Raises
     ------
     InputError
-        When the file is missing, a folder, empty, unparsable or lacks a required column.
+        When the file is missing, a folder or special file, unreadable, not UTF-8, empty,
+        unparsable or lacks a required column.
 
     Examples
     --------
@@ -77,22 +213,24 @@ def read_csv(path, *, required=(), what: str = "CSV file", **kwargs) -> pd.DataF
     >>> df.shape, list(df.columns)
     ((228, 3), ['time', 'event', 'arm'])
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file; expected a {what}.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected a {what}.")
+    path = check_input(path, what)
     try:
-        df = pd.read_csv(path, **kwargs)
+        with reading(path, what):
+            df = pd.read_csv(path, **kwargs)
+    except InputError:
+        raise
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty; expected a {what} with a header row.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, OverflowError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: cannot be read as a {what} ({first}).") from None
+        raise InputError(f"{path}: cannot be read as a {what} ({excerpt(first)}).") from None
     df.columns = [str(c).strip() for c in df.columns]
+    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if twice:
+        raise InputError(f"{path}: column {excerpt(twice[0])} appears more than once; expected each column once.")
     missing = [c for c in required if c not in df.columns]
     if missing:
-        have = ", ".join(df.columns) or "none"
+        have = excerpt(", ".join(df.columns)) if len(df.columns) else "none"
         raise InputError(
             f"{path}: missing column {missing[0]!r}; expected columns "
             f"{', '.join(required)} (found {have})."
@@ -110,9 +248,17 @@ def _numeric_column(df: pd.DataFrame, col: str, path) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         val = raw.iloc[i]
-        shown = "an empty cell" if pd.isna(val) or str(val).strip() == "" else repr(str(val))
+        shown = "an empty cell" if pd.isna(val) or str(val).strip() == "" else excerpt(str(val))
         raise InputError(f"{path}: row {i + 1}, column {col!r} is {shown}; expected a number.")
-    return num.to_numpy(dtype=float)
+    out = num.to_numpy(dtype=float)
+    bad = np.flatnonzero(~(np.abs(out) <= MAX_VALUE))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{path}: row {i + 1}, column {col!r} is {excerpt(str(raw.iloc[i]).strip())}; expected a finite "
+            f"number of at most 10^9 in size (larger values are not times or counts in any unit)."
+        )
+    return out
 
 
 def read_ipd(path, *, arm: str | None = "arm", extra=()) -> pd.DataFrame:
@@ -161,7 +307,8 @@ def read_ipd(path, *, arm: str | None = "arm", extra=()) -> pd.DataFrame:
     if bad.size:
         i = int(bad[0])
         raise InputError(
-            f"{path}: row {i + 1}, column 'event' is {df['event'].iloc[i]}; expected 0 (censored) or 1 (event)."
+            f"{path}: row {i + 1}, column 'event' is {_shown(df['event'].iloc[i])}; expected 0 (censored) "
+            "or 1 (event)."
         )
     out = pd.DataFrame({"time": time, "event": ev.astype(int)})
     for col in ([arm] if arm and arm in df.columns else []) + list(extra):
@@ -171,6 +318,11 @@ def read_ipd(path, *, arm: str | None = "arm", extra=()) -> pd.DataFrame:
             raise InputError(f"{path}: row {i + 1}, column {col!r} is empty; expected a label.")
         out[col] = vals.map(_label).to_numpy()
     return out
+
+
+def _shown(value) -> str:
+    """A cell as a message quotes it: a number as read, text as a short excerpt."""
+    return excerpt(value) if isinstance(value, str) else excerpt(str(value)).strip("'")
 
 
 def _label(value) -> str:
@@ -196,7 +348,8 @@ def read_toml(path) -> dict:
     Raises
     ------
     InputError
-        When the file is missing or is not valid TOML.
+        When the file is missing, a folder or special file, unreadable, not UTF-8 or
+        not valid TOML.
 
     Examples
     --------
@@ -205,23 +358,168 @@ def read_toml(path) -> dict:
     >>> list(doc), doc["study"]["time_unit"]
     (['study', 'target', 'analysis'], 'months')
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file; expected a TOML file.")
+    path = check_input(path, "TOML file")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        with reading(path, "TOML file"):
+            with path.open("rb") as fh:
+                return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: is not valid TOML ({exc}).") from None
+        raise InputError(f"{path}: is not valid TOML ({excerpt(str(exc))}).") from None
 
 
 # --------------------------------------------------------------------------- writing
+def _identity(path: Path):
+    """What makes two paths the same file: the resolved path, or (device, inode) when it exists."""
+    try:
+        st = path.stat()
+        return ("inode", st.st_dev, st.st_ino)
+    except OSError:
+        pass
+    try:
+        return ("path", str(path.resolve()))
+    except (OSError, RuntimeError):
+        return ("path", os.path.abspath(path))
+
+
+def check_outputs(outputs: Mapping, inputs: Mapping | None = None) -> None:
+    """Refuse an output that is one of the inputs or the same file as another output.
+
+    Paths are compared as the files they name (resolved, symbolic links followed, the
+    same inode for an existing file), so ``c.csv``, ``./c.csv`` and a link to it are one
+    file.
+
+    Parameters
+    ----------
+    outputs : Mapping
+        What each output is called (an option such as ``"-o"``) to its path; ``None``
+        paths are skipped.
+    inputs : Mapping, optional
+        What each input is called (``"--curve"``) to its path; ``None`` paths are skipped.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        Naming both options and the file.
+
+    Examples
+    --------
+    >>> check_outputs({"-o": "ipd.csv", "--fidelity": "fit.json"}, {"--curve": "curve.csv"})
+    >>> check_outputs({"-o": "curve.csv"}, {"--curve": "./curve.csv"})
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: -o curve.csv is the same file as --curve ./curve.csv; expected an output that does not overwrite an input.
+    """
+    seen = {}
+    for name, p in (inputs or {}).items():
+        if p is not None:
+            seen.setdefault(_identity(Path(p)), ("input", name, p))
+    for name, p in outputs.items():
+        if p is None:
+            continue
+        key = _identity(Path(p))
+        if key in seen:
+            kind, other, other_path = seen[key]
+            expected = ("an output that does not overwrite an input" if kind == "input"
+                        else "a different file for each output")
+            raise InputError(f"{name} {p} is the same file as {other} {other_path}; expected {expected}.")
+        seen[key] = ("output", name, p)
+
+
+def _output_target(path) -> Path:
+    """The file that writing ``path`` replaces, after the checks of :func:`atomic_path`."""
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({_os_reason(exc)}).") from None
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            folder = path.parent.resolve()
+            target = path.resolve()
+        except (OSError, RuntimeError) as exc:
+            reason = _os_reason(exc) if isinstance(exc, OSError) else "a loop of symbolic links"
+            raise InputError(f"{path}: is a symbolic link that cannot be followed ({reason}).") from None
+        if not target.is_relative_to(folder):
+            raise InputError(
+                f"{path}: is a symbolic link to {target}, outside the folder {folder}; expected a regular "
+                f"file or a new name (a link is written through only when it points inside its folder)."
+            )
+        try:
+            st = os.lstat(target)
+        except FileNotFoundError:
+            return target
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be written ({_os_reason(exc)}).") from None
+        path_shown = f"{path} (a link to {target})"
+        path = target
+    else:
+        path_shown = str(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path_shown}: is a folder; expected the name of a file to write.")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"{path_shown}: is {_kind(st.st_mode)}, not a regular file; expected the name of a file to write "
+            f"(special files are never replaced)."
+        )
+    return path
+
+
+def _temp_beside(path: Path) -> Path:
+    """Create an empty temporary file beside ``path`` with the permissions ``path`` will have."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(f"{path}: cannot create the folder {folder} (a part of the path is a file, not a folder).") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the folder {folder} ({_os_reason(exc)}).") from None
+    if not folder.is_dir():
+        raise InputError(f"{path}: {folder} is not a folder; expected a folder to write in.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write in the folder {folder} ({_os_reason(exc)}).") from None
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)  # an existing file keeps its permissions
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # mkstemp creates 0600; outputs get the usual permissions
+    os.chmod(tmp, mode)
+    return tmp
+
+
+@contextmanager
+def _written(path: Path):
+    """Turn an OS error while writing ``path`` into one sentence."""
+    try:
+        yield
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({_os_reason(exc)}).") from None
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
     The parent folder is created when missing. If the ``with`` block raises, the
-    temporary file is removed and ``path`` is left as it was.
+    temporary file is removed and ``path`` is left as it was. What is refused, before
+    anything is written, each with one sentence naming the file: a folder; a special
+    file (a device such as ``/dev/null``, a FIFO, a socket), which is never replaced; a
+    symbolic link pointing outside its own folder. A link pointing inside its folder is
+    written through (its target is replaced, the link kept); an existing regular file is
+    replaced keeping its permissions. An OS error (a read-only folder, a part of the
+    path that is a file, a full disk) becomes an :class:`InputError`.
 
     Parameters
     ----------
@@ -245,22 +543,144 @@ def atomic_path(path):
     False
     >>> target.read_text()
     'done'
+    >>> with atomic_path("/dev/null") as part:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    survrepro.errors.InputError: /dev/null: is a character device, not a regular file; expected the name of a file to write (special files are never replaced).
     >>> tmp.cleanup()
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
-    try:
+    with atomic_paths([path]) as (tmp,):
         yield tmp
-        os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_paths(targets):
+    """Yield temporary paths beside each of ``targets``; on success rename them all, as a set.
+
+    Each target is checked as by :func:`atomic_path`, and two targets naming the same
+    file are refused. When the ``with`` block raises nothing is renamed; when a rename
+    fails the targets already renamed are put back, so the folder holds the previous set
+    of files or the new one, never a mixture.
+
+    Parameters
+    ----------
+    targets : sequence of path-like
+        The files to write.
+
+    Yields
+    ------
+    list of pathlib.Path
+        One temporary file per target, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> a, b = Path(tmp.name) / "a.txt", Path(tmp.name) / "b.txt"
+    >>> with atomic_paths([a, b]) as (ta, tb):
+    ...     _ = ta.write_text("A")
+    ...     _ = tb.write_text("B")
+    >>> a.read_text() + b.read_text()
+    'AB'
+    >>> tmp.cleanup()
+    """
+    given = [Path(t) for t in targets]
+    seen = {}
+    for t in given:
+        other = seen.setdefault(_identity(t), t)
+        if other is not t:
+            raise InputError(f"{t} and {other} are the same file; expected a different file for each output.")
+    resolved = [_output_target(t) for t in given]
+    tmps: list[Path] = []
+    try:
+        for t in resolved:
+            tmps.append(_temp_beside(t))
+        with _written(given[0] if len(given) == 1 else given[0].parent):
+            yield list(tmps)
+        _commit(tmps, resolved)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp in tmps:
+            if os.path.lexists(tmp):
+                tmp.unlink()
+
+
+def _commit(tmps: list[Path], targets: list[Path]) -> None:
+    """Rename each temporary file onto its target; on a failure restore the targets renamed."""
+    done: list[tuple[Path, Path | None]] = []  # (target, backup of its previous content or None)
+    try:
+        for tmp, target in zip(tmps, targets):
+            backup = None
+            if len(targets) > 1 and os.path.lexists(target):
+                backup = target.with_name(f".{target.name[:40]}.{os.getpid()}.{len(done)}.previous")
+                if os.path.lexists(backup):
+                    backup.unlink()
+                os.link(target, backup)  # keeps the previous file in place while it is replaced
+            with _written(target):
+                os.replace(tmp, target)
+            done.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, target)
+            elif os.path.lexists(target):
+                target.unlink()
+        raise
+    finally:
+        for _, backup in done:
+            if backup is not None and os.path.lexists(backup):
+                backup.unlink()
+
+
+def write_set(files: Mapping) -> list[Path]:
+    """Write several files as one set: all of them, or (on any failure) none.
+
+    For outputs that belong together (patient data and their fidelity report; a report's
+    Markdown, CSV and HTML). Every target is checked before anything is written (as by
+    :func:`atomic_path`, and no two the same file); each content goes to a temporary file
+    beside its target, and only when all are written are they renamed, as in
+    :func:`atomic_paths`.
+
+    Parameters
+    ----------
+    files : Mapping
+        Target path to its content: ``str`` (written as UTF-8), ``bytes``, or a callable
+        taking the temporary path and writing it (``lambda p: df.to_csv(p)``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The targets, in order.
+
+    Raises
+    ------
+    InputError
+        When a target is refused or cannot be written; no target is changed then.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> out = write_set({Path(tmp.name) / "report.md": "# Report\\n", Path(tmp.name) / "report.csv": "id\\n"})
+    >>> [p.name for p in out], out[0].read_text()
+    (['report.md', 'report.csv'], '# Report\\n')
+    >>> tmp.cleanup()
+    """
+    targets = [Path(p) for p in files]
+    contents = list(files.values())
+    with atomic_paths(targets) as tmps:
+        for tmp, content in zip(tmps, contents):
+            if isinstance(content, str):
+                tmp.write_text(content, encoding="utf-8")
+            elif isinstance(content, (bytes, bytearray)):
+                tmp.write_bytes(bytes(content))
+            elif callable(content):
+                content(tmp)
+            else:
+                raise TypeError(f"write_set: content of {tmp.name} must be str, bytes or a callable")
+    return targets
 
 
 def write_text(path, text: str) -> Path:
@@ -391,14 +811,51 @@ def save_figure(fig, path, **kwargs) -> Path:
     >>> tmp.cleanup()
     """
     path = Path(path)
+    data = figure_bytes(fig, path, **kwargs)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(data)
+    return path
+
+
+def figure_bytes(fig, path, **kwargs) -> bytes:
+    """The bytes :func:`save_figure` writes for ``fig`` at ``path`` (format from its suffix).
+
+    For a figure written with other files as one set (:func:`write_set`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : path-like
+        The file it is meant for; only its suffix is used.
+    **kwargs
+        Passed to :meth:`matplotlib.figure.Figure.savefig`, overriding the defaults.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> figure_bytes(fig, "fit.png")[:4]
+    b'\\x89PNG'
+    >>> plt.close(fig)
+    """
+    import io as _stdio
+
+    suffix = Path(path).suffix.lower()
     kwargs.setdefault("dpi", 150)
     kwargs.setdefault("bbox_inches", "tight")
     # Fixed metadata keeps PNG/SVG/PDF output byte-identical across runs.
     fixed = {".png": {"Software": None}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}
-    kwargs.setdefault("metadata", fixed.get(path.suffix.lower()))
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs)
-    return path
+    kwargs.setdefault("metadata", fixed.get(suffix))
+    buffer = _stdio.BytesIO()
+    fig.savefig(buffer, format=suffix.lstrip(".") or "png", **kwargs)
+    return buffer.getvalue()
 
 
 def read_on_therapy(path, *, by: str | None = None) -> pd.DataFrame:
@@ -623,6 +1080,12 @@ def read_at_risk(path, *, time_col: str | None = None, n_col: str | None = None,
     if bad.size:
         i = int(bad[0])
         raise InputError(f"{path}: {layout.cells['time'][i]} is {time[i]:g}; expected a finite time >= 0.")
+    for col, values in (("time", time), ("n_at_risk", n)):
+        huge = np.flatnonzero(np.isfinite(values) & (np.abs(values) > 1e9))
+        if huge.size:
+            i = int(huge[0])
+            raise InputError(f"{path}: {layout.cells[col][i]} is {values[i]:g}; expected a finite number of at "
+                             "most 10^9 in size (larger values are not times or counts in any unit).")
     bad = np.flatnonzero(~np.isfinite(n) | (n < 0) | (n != np.round(n)))
     if bad.size:
         i = int(bad[0])
@@ -679,10 +1142,9 @@ def read_binary(path) -> bytes:
     >>> read_binary(paths.EXAMPLE / "lung.csv")[:15]
     b'time,event,arm\\n'
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; expected a file to embed.")
-    return path.read_bytes()
+    path = check_input(path, "file to embed")
+    with reading(path, "file to embed"):
+        return path.read_bytes()
 
 
 def read_text(path) -> str:
@@ -704,10 +1166,9 @@ def read_text(path) -> str:
     >>> read_text(paths.EXAMPLE / "README.md").splitlines()[0]
     '# Example data'
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; expected a text file.")
-    return path.read_text(encoding="utf-8")
+    path = check_input(path, "text file")
+    with reading(path, "UTF-8 text file"):
+        return path.read_text(encoding="utf-8")
 
 
 def read_design(path) -> tuple[dict, dict]:
@@ -739,13 +1200,26 @@ def read_design(path) -> tuple[dict, dict]:
     """
     doc = read_toml(path)
     studies = set()
-    for spec in (doc.get("assumptions") or {}).values():
+    assumptions = doc.get("assumptions") or {}
+    for name, spec in (assumptions.items() if isinstance(assumptions, dict) else ()):
         if isinstance(spec, dict):
-            refs = [spec["target"]] if "target" in spec else list(spec.get("months_between", []))
-            studies.update(str(r).partition(":")[0] for r in refs)
+            refs = [spec["target"]] if "target" in spec else spec.get("months_between", [])
+            for ref in refs if isinstance(refs, list) else [refs]:
+                study = str(ref).partition(":")[0]
+                if not _STUDY_ID.match(study):
+                    raise InputError(
+                        f"{path}: assumption {excerpt(str(name))} refers to {excerpt(str(ref))}; expected "
+                        f"'study:target_id' with a study id (snake_case, at most 100 characters) naming "
+                        f"a register in {paths.PUBLISHED}."
+                    )
+                studies.add(study)
     registers = {}
     for study in sorted(studies):
         reg_path = paths.PUBLISHED / f"{study}.toml"
-        if reg_path.exists():
+        if reg_path.exists() and paths.inside(reg_path, paths.ROOT):
             registers[study] = read_toml(reg_path)
     return doc, registers
+
+
+#: A study id as a design file names a register: ``data/published/<id>.toml``.
+_STUDY_ID = re.compile(r"^[a-z][a-z0-9_]{0,99}$")

@@ -54,3 +54,32 @@ def study_figures(study: str) -> Path:
     'figures/levee2025'
     """
     return FIGURES / study
+
+
+def inside(path, folder=ROOT) -> bool:
+    """Whether ``path``, symbolic links followed, lies inside ``folder`` (the project by default).
+
+    A path the system cannot resolve (a name too long, a loop of links) is not inside.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The path to check; it need not exist.
+    folder : str or os.PathLike
+        The folder it must stay in.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> inside(DATA / "levee2025" / "notes.md")
+    True
+    >>> inside(DATA / ".." / ".." / "etc" / "passwd")
+    False
+    """
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False

@@ -38,20 +38,31 @@ def register(subparsers) -> None:
 
 
 def _landmarks(text: str) -> list[float]:
+    from survrepro._validation import MAX_VALUE, excerpt
     out = []
     for tok in filter(None, (s.strip() for s in text.split(","))):
         try:
-            out.append(float(tok))
+            value = float(tok)
         except ValueError:
-            raise InputError(f"--landmarks: {tok!r} is not a number; expected times like 6,12,24.") from None
+            raise InputError(f"--landmarks: {excerpt(tok)} is not a number; expected times like 6,12,24.") from None
+        if not 0 <= value <= MAX_VALUE:
+            raise InputError(f"--landmarks: {excerpt(tok)} is not a finite time from 0 to 10^9; expected times "
+                             "like 6,12,24.")
+        out.append(value)
+    if len(out) > 1000:
+        raise InputError(f"--landmarks: {len(out)} times given; expected at most 1000.")
     return out
 
 
 def run(args) -> int:
+    import numpy as np
+
     from survrepro.engine.analysis import analyze
     from survrepro.io import read_ipd
 
+    from survrepro._validation import check_level
     landmarks = _landmarks(args.landmarks)
+    check_level(args.conf_level, "--conf-level")
     if not args.arm.strip():
         raise InputError("--arm: expected the name of a column of the arms; got an empty name.")
     extra = tuple(c for c in (args.arm, args.strata) if c and c != "arm")
@@ -69,6 +80,12 @@ def run(args) -> int:
         )
     except InputError as exc:  # the engine states the fact; the command names the file
         raise InputError(f"{args.ipd}: {exc}") from None
+    except np.linalg.LinAlgError:  # a log-rank or Cox variance without information (all events tied, say)
+        raise InputError(
+            f"{args.ipd}: the arms cannot be compared: the variance of the test statistic is singular "
+            "(no information, as when every event happens at the same time); expected data with "
+            "distinct event times in at least two arms."
+        ) from None
     for warning in res.warnings:
         print(f"survrepro analyze: warning: {warning}", file=sys.stderr)
     if args.json:

@@ -5,6 +5,11 @@ import json
 
 
 from survrepro.errors import InputError, in_file
+
+#: Most baskets of a simulated trial (each needs patients in both arms).
+MAX_BASKETS = 1000
+#: Allocation ratios accepted (experimental per control patient), as in survrepro.design.events.
+ALLOCATION_RANGE = (0.01, 100.0)
 from survrepro.options import DESIGN_METHODS
 
 DESCRIPTION = """\
@@ -86,6 +91,7 @@ def _notes(doc) -> list[str]:
 
 # --------------------------------------------------------------------------- events
 def run_events(args) -> int:
+    from survrepro._validation import check_range
     from survrepro import design as dz
     import pandas as pd
     doc, v = _load_design(args.design, "events")
@@ -101,7 +107,7 @@ def run_events(args) -> int:
     alpha = _pick(args.alpha, v, "alpha", 0.05)
     sides = _sides(args.sides) if args.sides is not None else list(v.get("sides", [2])) if isinstance(
         v.get("sides", [2]), list) else [int(v["sides"])]
-    allocation = _pick(args.allocation, v, "allocation", 1.0)
+    allocation = check_range("--allocation", _pick(args.allocation, v, "allocation", 1.0), *ALLOCATION_RANGE)
     method = _pick(args.method, v, "method", "schoenfeld")
     accrual = _pick(args.accrual, v, "accrual")
     follow_up = _pick(args.follow_up, v, "follow_up")
@@ -133,6 +139,7 @@ def run_events(args) -> int:
 
 # --------------------------------------------------------------------------- binomial
 def run_binomial(args) -> int:
+    from survrepro._validation import check_range
     from survrepro import design as dz
     import pandas as pd
     doc, v = _load_design(args.design, "binomial")
@@ -148,6 +155,7 @@ def run_binomial(args) -> int:
         d = dz.binomial_design(n, p0, p1, alpha=alpha)
         rows.append({"which": "given n", **d.to_dict()})
     if power is not None:
+        check_range("--n-max", args.n_max, 1, dz.binomial.MAX_BINOMIAL_N, integer=True, unit="patients")
         s = dz.binomial_sample_size(p0, p1, alpha=alpha, power=power, n_max=args.n_max)
         for row in s.to_frame().to_dict("records"):
             rows.append({k: row[k] for k in ("which", "n", "p0", "p1", "alpha", "threshold", "type_i_error", "power")})
@@ -166,6 +174,7 @@ def run_binomial(args) -> int:
 
 # --------------------------------------------------------------------------- simon
 def run_simon(args) -> int:
+    from survrepro._validation import check_range
     from survrepro import design as dz
     import pandas as pd
     doc, v = _load_design(args.design, "binomial") if args.design else (None, {})
@@ -175,6 +184,9 @@ def run_simon(args) -> int:
         raise InputError("give --p0 and --p1 (or a --design file).")
     alpha = _pick(args.alpha, v, "alpha", 0.05)
     power = _pick(args.power, v, "power", 0.8)
+    if args.n_max is not None:
+        check_range("--n-max", args.n_max, 2, dz.binomial.MAX_SIMON_N, integer=True,
+                    unit="patients (the search time grows with the cube of n)")
     res = dz.simon_two_stage(p0, p1, alpha=alpha, power=power, n_max=args.n_max)
     table = pd.concat([d.to_frame() for d in res.values()], ignore_index=True)
     notes = _notes(doc) + ["stop after n1 patients if at most r1 respond; positive if more than r of n respond "
@@ -186,14 +198,18 @@ def run_simon(args) -> int:
 
 # --------------------------------------------------------------------------- simulate
 def run_simulate(args) -> int:
+    from survrepro._validation import HR_RANGE, MAX_TRIALS, check_patients, check_range, check_seed
     from survrepro.design import simulate as sim
     doc, v = _load_design(args.design, "simulate")
     n = _pick(args.n, v, "n")
     names = v.get("baskets")
     if args.baskets is not None:
-        names = [f"basket {i + 1}" for i in range(args.baskets)]
+        baskets = check_range("--baskets", args.baskets, 1, MAX_BASKETS, integer=True, unit="baskets")
+        names = [f"basket {i + 1}" for i in range(baskets)]
     names = names or ["all patients"]
     hrs = _floats(args.hr, "--hr") if args.hr is not None else list(v.get("hazard_ratios", []))
+    for hr in hrs:
+        check_range("--hr", hr, *HR_RANGE)
     median_control = _pick(args.median_control, v, "median_control")
     accrual = _pick(args.accrual, v, "accrual")
     follow_up = _pick(args.follow_up, v, "follow_up")
@@ -205,8 +221,11 @@ def run_simulate(args) -> int:
     alpha = _pick(args.alpha, v, "alpha", 0.05)
     sides = int(_pick(args.sides, v, "sides", 2))
     allocation = _pick(args.allocation, v, "allocation", 1.0)
-    n_trials = int(_pick(args.trials, v, "n_trials", 1000))
-    seed = int(_pick(args.seed, v, "seed", 0))
+    n = check_patients("--n", n)
+    n_trials = check_range("--trials", _pick(args.trials, v, "n_trials", 1000), 1, MAX_TRIALS, integer=True,
+                           unit="trials")
+    seed = check_seed("--seed", _pick(args.seed, v, "seed", 0))
+    allocation = check_range("--allocation", allocation, *ALLOCATION_RANGE)
     pfs_control = sim.exponential(median=median_control)
     notes = _notes(doc)
     if args.endpoint == "os":
@@ -268,7 +287,7 @@ def register(subparsers) -> None:
     e.add_argument("--median-experimental", type=float, default=None, help="experimental median (exponential)")
     e.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
     e.add_argument("--sides", default=None, help="1, 2 or both (default 2)")
-    e.add_argument("--allocation", type=float, default=None, help="experimental per control patient (default 1)")
+    e.add_argument("--allocation", type=float, default=None, help="experimental per control patient (default 1; from 0.01 to 100)")
     e.add_argument("--method", choices=DESIGN_METHODS, default=None, help="default schoenfeld")
     e.add_argument("--events", type=float, default=None, help="power for this number of events instead")
     e.add_argument("--accrual", type=float, default=None, help="accrual duration (unit of the medians)")
@@ -283,7 +302,7 @@ def register(subparsers) -> None:
     b.add_argument("--p0", type=float, default=None, help="null rate")
     b.add_argument("--p1", type=float, default=None, help="alternative rate")
     b.add_argument("--power", type=float, default=None, help="target power: also search the smallest n")
-    b.add_argument("--n-max", type=_positive_int, default=1000, help="largest n searched (default 1000)")
+    b.add_argument("--n-max", type=_positive_int, default=1000, help="largest n searched (default 1000, at most 100000)")
     b.set_defaults(func=run_binomial)
 
     s = sub.add_parser("simon", help="Simon optimal and minimax two-stage designs",
@@ -292,7 +311,7 @@ def register(subparsers) -> None:
     s.add_argument("--p0", type=float, default=None, help="null response rate")
     s.add_argument("--p1", type=float, default=None, help="alternative response rate")
     s.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
-    s.add_argument("--n-max", type=_positive_int, default=None, help="largest total n searched")
+    s.add_argument("--n-max", type=_positive_int, default=None, help="largest total n searched (at most 150: the search time grows with the cube of n)")
     s.set_defaults(func=run_simon)
 
     m = sub.add_parser("simulate", help="simulated log-rank power, per basket and pooled",
@@ -300,8 +319,8 @@ def register(subparsers) -> None:
                                    "censoring, dropout) and estimate log-rank power by hazard ratio.")
     common(m, "design file of kind 'simulate' (e.g. data/designs/extend_op.toml)")
     m.add_argument("--endpoint", choices=("pfs", "os"), default="pfs", help="default pfs")
-    m.add_argument("--n", type=_positive_int, default=None, help="patients in the trial")
-    m.add_argument("--baskets", type=_positive_int, default=None, help="number of equal baskets")
+    m.add_argument("--n", type=_positive_int, default=None, help="patients in the trial (at most 1000000)")
+    m.add_argument("--baskets", type=_positive_int, default=None, help="number of equal baskets (at most 1000)")
     m.add_argument("--hr", default=None, metavar="HR1,HR2,...", help="true hazard ratios")
     m.add_argument("--median-control", type=float, default=None, help="control median PFS")
     m.add_argument("--accrual", type=float, default=None, help="accrual duration")
@@ -312,7 +331,7 @@ def register(subparsers) -> None:
     m.add_argument("--crossover", type=float, default=None, help="OS: control fraction crossing over")
     m.add_argument("--crossover-hr", type=float, default=None, help="OS: post-progression hazard ratio after crossover")
     m.add_argument("--post-progression-median", type=float, default=None, help="OS: median after progression")
-    m.add_argument("--trials", type=_positive_int, default=None, help="trials per hazard ratio (default 1000)")
+    m.add_argument("--trials", type=_positive_int, default=None, help="trials per hazard ratio (default 1000, at most 1000000)")
     m.add_argument("--seed", type=int, default=None, help="seed (default 0)")
     m.add_argument("--batch-size", type=_positive_int, default=1000, help="trials per batch (default 1000)")
     m.add_argument("--workers", type=_positive_int, default=1, help="processes (default 1)")

@@ -46,7 +46,7 @@ def register(subparsers) -> None:
     cols.add_argument("--at-risk-time-col", default=None, metavar="NAME", help="time column of ATRISK.csv")
     cols.add_argument("--at-risk-n-col", default=None, metavar="NAME", help="numbers-at-risk column of ATRISK.csv")
     cols.add_argument("--at-risk-arm-col", default=None, metavar="NAME", help="arm column of ATRISK.csv")
-    p.add_argument("--n", default=None, metavar="N|ARM=N,...", help="number of patients (required without --at-risk)")
+    p.add_argument("--n", default=None, metavar="N|ARM=N,...", help="number of patients (required without --at-risk; at most 1000000 per arm)")
     p.add_argument("--scale", choices=SCALES, default="auto", help="survival as fraction or percent (default: auto)")
     p.add_argument("--convert-cumulative", action="store_true",
                    help="the curve is a cumulative incidence F(t): use 1 - F")
@@ -63,26 +63,94 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _counts(text: str, option: str):
-    """Parse ``N`` or ``ARM=N,ARM=N`` into an int or a dict."""
+def _counts(text: str, option: str, *, low: int = 1):
+    """Parse ``N`` or ``ARM=N,ARM=N`` into an int or a dict, each from ``low`` to MAX_PATIENTS."""
+    from survrepro._validation import MAX_PATIENTS, MAX_VALUE, check_range, excerpt
     text = text.strip()
     if "=" not in text:
         try:
-            return int(text)
+            value = int(text)
         except ValueError:
-            raise InputError(f"{option}: {text!r} is not a whole number; expected N or ARM=N,...") from None
+            raise InputError(f"{option}: {excerpt(text)} is not a whole number; expected N or ARM=N,...") from None
+        return check_range(option, value, low, MAX_PATIENTS, integer=True, unit="patients")
     out = {}
     for part in filter(None, (s.strip() for s in text.split(","))):
         arm, _, value = part.partition("=")
         try:
-            out[arm.strip()] = int(value)
+            n = int(value)
         except ValueError:
-            raise InputError(f"{option}: {part!r} is not ARM=N with a whole number N.") from None
+            raise InputError(f"{option}: {excerpt(part)} is not ARM=N with a whole number N.") from None
+        if not arm.strip():
+            raise InputError(f"{option}: {excerpt(part)} has no arm before '='; expected ARM=N,...")
+        if arm.strip() in out:
+            raise InputError(f"{option}: arm {excerpt(arm.strip())} is given twice; expected each arm once.")
+        out[arm.strip()] = check_range(f"{option} {arm.strip()}", n, low, MAX_PATIENTS, integer=True,
+                                       unit="patients")
+    if not out:
+        raise InputError(f"{option}: no counts given; expected N or ARM=N,...")
     return out
 
 
+def _check_curve(curve, where) -> None:
+    """Times and survival of a digitized curve must be finite and of sensible size."""
+    from survrepro._validation import MAX_PATIENTS, MAX_VALUE, check_range, excerpt
+    import numpy as np
+    for col in ("time", "survival"):
+        values = curve[col].to_numpy(dtype=float)
+        bad = np.flatnonzero(~(np.abs(values) <= MAX_VALUE))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(
+                f"{where}: row {curve.index[i]}, column {col!r} is {values[i]:g}; expected a finite number of "
+                f"at most 10^9 in size."
+            )
+
+
+def _sizes(table, n):
+    """Patients per arm (key None for a single curve) when known: from --n, or a risk table starting at 0."""
+    if n is not None:
+        return dict(n) if isinstance(n, dict) else {None: n}
+    if table is None:
+        return {}
+    groups = [(None, table)] if "arm" not in table.columns else list(table.groupby("arm", sort=False))
+    return {arm: int(g["n_at_risk"].iloc[0]) for arm, g in groups if float(g["time"].iloc[0]) == 0.0}
+
+
+def _check_events(total_events, events_by_arm, sizes) -> None:
+    """Events cannot exceed the patients they happen to."""
+    from survrepro._validation import MAX_PATIENTS, MAX_VALUE, check_range, excerpt
+    if total_events is not None:
+        check_range("--total-events", total_events, 0, MAX_PATIENTS, integer=True, unit="events")
+        if sizes and all(v is not None for v in sizes.values()):
+            n = sum(sizes.values())
+            if total_events > n:
+                raise InputError(
+                    f"--total-events {total_events} exceeds the {n} patients; expected at most one event per patient."
+                )
+    for arm, events in (events_by_arm or {}).items():
+        n = sizes.get(arm)
+        if n is not None and events > n:
+            raise InputError(
+                f"--events-by-arm: arm {excerpt(arm)} has {events} events but {n} patients; "
+                f"expected at most one event per patient."
+            )
+
+
+def _check_table(table, where) -> None:
+    from survrepro._validation import MAX_PATIENTS, MAX_VALUE, check_range, excerpt
+    if table is not None and len(table) and int(table["n_at_risk"].max()) > MAX_PATIENTS:
+        row = table.index[int(table["n_at_risk"].to_numpy().argmax())]
+        raise InputError(
+            f"{where}: row {row}, n_at_risk is {int(table['n_at_risk'].max())}; expected at most "
+            f"{MAX_PATIENTS} patients."
+        )
+
+
 def run(args) -> int:
-    from survrepro.io import read_at_risk, read_digitized_curve, write_csv, write_json
+    import json
+
+    from survrepro import io
+    from survrepro.io import read_at_risk, read_digitized_curve
     from survrepro.sources.reconstruct import reconstruct
 
     if args.draws < 0:
@@ -95,19 +163,31 @@ def run(args) -> int:
     if args.at_risk is None and any(table_cols.values()):
         flag = next(f"--at-risk-{k[:-4]}-col" for k, v in table_cols.items() if v)
         raise InputError(f"{flag} names a column of the risk table, but no --at-risk table was given.")
-    curve = read_digitized_curve(args.curve, time_col=args.time_col, survival_col=args.survival_col,
-                                 arm_col=args.arm_col)
-    table = read_at_risk(args.at_risk, **table_cols) if args.at_risk else None
+    io.check_outputs({"-o": args.output, "--fidelity": args.fidelity, "--plot": args.plot},
+                     {"--curve": args.curve, "--at-risk": args.at_risk})
+    n = _counts(args.n, "--n") if args.n else None
+    events_by_arm = _counts(args.events_by_arm, "--events-by-arm", low=0) if args.events_by_arm else None
+    if isinstance(events_by_arm, int):
+        raise InputError("--events-by-arm: expected ARM=N,... (use --total-events for a single-arm curve).")
+    curve_what = "digitized curve (time,survival[,arm] or a WebPlotDigitizer export)"
+    with io.reading(io.check_input(args.curve, curve_what), curve_what):
+        curve = read_digitized_curve(args.curve, time_col=args.time_col, survival_col=args.survival_col,
+                                     arm_col=args.arm_col)
+    _check_curve(curve, args.curve)
+    table = None
+    if args.at_risk:
+        table_what = "numbers-at-risk table (time,n_at_risk[,arm])"
+        with io.reading(io.check_input(args.at_risk, table_what), table_what):
+            table = read_at_risk(args.at_risk, **table_cols)
+        _check_table(table, args.at_risk)
     for name, frame in ((args.curve, curve), (args.at_risk, table)):
         if frame is not None and frame.attrs.get("layout"):
             print(f"{name}: {frame.attrs['layout']}")
-    events_by_arm = _counts(args.events_by_arm, "--events-by-arm") if args.events_by_arm else None
-    if isinstance(events_by_arm, int):
-        raise InputError("--events-by-arm: expected ARM=N,... (use --total-events for a single-arm curve).")
+    _check_events(args.total_events, events_by_arm, _sizes(table, n))
     res = reconstruct(
         curve,
         table,
-        n=_counts(args.n, "--n") if args.n else None,
+        n=n,
         total_events=args.total_events,
         events_by_arm=events_by_arm,
         method=args.method,
@@ -120,19 +200,14 @@ def run(args) -> int:
     )
     ipd = res.to_frame()
     fidelity = res.fidelity()
-    fig = None
+    files = {args.output: lambda tmp: ipd.to_csv(tmp, index=False, lineterminator="\n")}
+    if args.fidelity:
+        files[args.fidelity] = json.dumps(fidelity, indent=2, allow_nan=False) + "\n"
     if args.plot:
         from survrepro.report.plotting import plot_reconstruction
 
-        fig = plot_reconstruction(res).figure
-    # write everything only once everything is ready (each write is atomic)
-    write_csv(args.output, ipd)
-    if args.fidelity:
-        write_json(args.fidelity, fidelity)
-    if fig is not None:
-        from survrepro.io import save_figure
-
-        save_figure(fig, args.plot)
+        files[args.plot] = io.figure_bytes(plot_reconstruction(res).figure, args.plot)
+    io.write_set(files)  # every file or none
     for line in _summary_lines(fidelity):
         print(line)
     written = [str(x) for x in (args.output, args.fidelity, args.plot) if x]

@@ -36,12 +36,29 @@ def subset_folder(study_ids) -> Path:
     return paths.BUILD / ("report-" + "-".join(study_ids))
 
 
+def _check_out_folder(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet), reached through folders only."""
+    from survrepro.errors import InputError
+    for folder in (out, *out.parents):
+        try:
+            is_dir, exists = folder.is_dir(), folder.exists()
+        except OSError as exc:
+            raise InputError(f"--out {out}: cannot be used ({exc.strerror or type(exc).__name__}).") from None
+        if exists and not is_dir:
+            where = "is a file" if folder == out else f"lies under {folder}, which is a file"
+            raise InputError(f"--out {out}: {where}; expected a folder for report.md, report.csv and report.html.")
+        if exists:
+            return
+
+
 def run(args) -> int:
     from survrepro.register.audit import audit_register
     from survrepro.register.evaluate import evaluate_register
     from survrepro.register.schema import list_studies, load_register
     from survrepro.report.build import build_report
 
+    if args.out is not None:
+        _check_out_folder(args.out)
     names = list(args.studies) or list_studies()
     registers = {}
     for name in names:  # load and validate every register before computing anything

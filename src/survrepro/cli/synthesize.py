@@ -28,10 +28,15 @@ def register(subparsers):
 
 def run(args) -> int:
     from survrepro import io
-    from survrepro.register.schema import load_register
+    from survrepro._validation import check_range, check_seed
+    from survrepro.register.schema import load_register, register_path
     from survrepro.sources.synthesize import synthesize
     from survrepro.register.synthesis import endpoint_plan, spec_from_register
 
+    seed = check_seed("--seed", args.seed)
+    max_iter = check_range("--max-iter", args.max_iter, 1, 10**7, integer=True, unit="steps")
+    if args.out:
+        io.check_outputs({"-o": args.out}, {"the register": register_path(args.study)})
     reg = load_register(args.study)
     endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
     group_column = "arm" if reg.study.design == "randomized" else "group"
@@ -42,7 +47,7 @@ def run(args) -> int:
         reg, endpoints=endpoints, endpoint_map=endpoint_map, group_column=group_column, columns=columns,
         landmark_rule={"evaluable": "followed", "death_is_failure": not args.deaths_not_failures},
     )
-    res = synthesize(spec, seed=args.seed, max_iter=args.max_iter)
+    res = synthesize(spec, seed=seed, max_iter=max_iter)
     if args.out:
         io.write_csv(args.out, res.data)
         print(f"wrote {args.out} (SYNTHETIC)")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro._validation import InputError, check_level
+from survrepro._validation import HR_RANGE, InputError, check_level, check_range
 from survrepro._validation import check_positive as _positive
 from survrepro.options import DESIGN_METHODS as METHODS
 
@@ -15,7 +15,7 @@ __all__ = ["METHODS", "DesignResult", "hazard_ratio_value", "proportion_value", 
 
 
 def hazard_ratio_value(value) -> float:
-    hr = _positive("hazard ratio", value)
+    hr = check_range("hazard ratio", _positive("hazard ratio", value), *HR_RANGE)
     if hr == 1.0:
         raise InputError("hazard ratio must differ from 1; no number of events detects no effect.")
     return hr

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro._validation import InputError, check_choice
+from survrepro._validation import InputError, check_choice, check_range
 from survrepro._validation import check_positive as _positive
 from survrepro.design._common import DesignResult, proportion_value
 
@@ -241,7 +241,8 @@ def binomial_sample_size(p0: float, p1: float, *, alpha: float = 0.05, power: fl
     p0, p1 = _check_rates(p0, p1)
     alpha = proportion_value("alpha", alpha)
     power = proportion_value("power", power)
-    n_max = _positive("n_max", n_max, integer=True)
+    n_max = check_range("n_max", _positive("n_max", n_max, integer=True), 1, MAX_BINOMIAL_N, integer=True,
+                        unit="patients")
     n = np.arange(1, n_max + 1)
     k = _thresholds(n, p0, alpha)
     pw = stats.binom.sf(k - 1, n, p1)
@@ -283,6 +284,12 @@ class SimonDesign(DesignResult):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([self.to_dict()])
+
+
+#: Largest n of the single-stage search (:func:`binomial_sample_size`): about a second.
+MAX_BINOMIAL_N = 100_000
+#: Largest total n of Simon's exhaustive search: about 20 seconds on one core.
+MAX_SIMON_N = 150
 
 
 def _reject_matrix(n1: int, n: int, p: float) -> np.ndarray:
@@ -341,7 +348,14 @@ def simon_two_stage(p0: float, p1: float, *, alpha: float = 0.05, power: float =
     if n_max is None:
         single = binomial_sample_size(p0, p1, alpha=alpha, power=power, n_max=5000)
         n_max = int(1.5 * single.n_smallest) + 10
-    n_max = _positive("n_max", n_max, integer=True)
+        if n_max > MAX_SIMON_N:
+            raise InputError(
+                f"p0 {p0:g} and p1 {p1:g} need {single.n_smallest} patients in a single stage; Simon's exhaustive "
+                f"search covers two-stage designs of at most {MAX_SIMON_N} patients (its time grows with the cube "
+                f"of n); expected rates further apart."
+            )
+    n_max = check_range("n_max", _positive("n_max", n_max, integer=True), 2, MAX_SIMON_N, integer=True,
+                        unit="patients (the search time grows with the cube of n)")
     best_opt = None  # (EN0, n, n1, r1, r, pet)
     best_mm = None
     for n in range(2, n_max + 1):

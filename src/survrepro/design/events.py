@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survrepro._validation import InputError, check_choice
+from survrepro._validation import MAX_VALUE, InputError, check_choice, check_range
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
 from survrepro.design._common import METHODS, DesignResult, hazard_ratio_value, proportion_value, sides_value, z_alpha
@@ -66,12 +66,35 @@ class EventsDesign(DesignResult):
         return pd.DataFrame([self.to_dict()])
 
 
+#: Allocation ratios accepted (experimental per control patient): 1:100 to 100:1.
+ALLOCATION_RANGE = (0.01, 100.0)
+#: Largest number of events or patients a design may need before it is refused as not a trial.
+MAX_DESIGN_SIZE = 1e9
+
+
+def _allocation(value) -> float:
+    return check_range("allocation ratio", _positive("allocation ratio", value), *ALLOCATION_RANGE)
+
+
+def _size(exact: float, what: str, why: str) -> int:
+    """``exact`` rounded up, refused when it is not finite or beyond :data:`MAX_DESIGN_SIZE`."""
+    if not math.isfinite(exact) or exact > MAX_DESIGN_SIZE:
+        raise InputError(f"the design needs more than 10^9 {what} ({why}); expected assumptions of a trial.")
+    return math.ceil(exact - 1e-9)
+
+
 def _events_exact(hr: float, z_sum: float, allocation: float, method: str) -> float:
     p = allocation / (1.0 + allocation)
     if method == "schoenfeld":
-        return z_sum**2 / (p * (1.0 - p) * math.log(hr) ** 2)
+        denom = p * (1.0 - p) * math.log(hr) ** 2
+        if not denom > 0:
+            raise InputError(f"hazard ratio {hr!r} is too close to 1 to compute the events a test needs.")
+        return z_sum**2 / denom
     # Freedman (1982), generalised to allocation r = n_exp / n_control.
-    return z_sum**2 * (1.0 + allocation * hr) ** 2 / (allocation * (1.0 - hr) ** 2)
+    denom = allocation * (1.0 - hr) ** 2
+    if not denom > 0:
+        raise InputError(f"hazard ratio {hr!r} is too close to 1 to compute the events a test needs.")
+    return z_sum**2 * (1.0 + allocation * hr) ** 2 / denom
 
 
 def required_events(
@@ -123,13 +146,14 @@ def required_events(
     power = proportion_value("power", power)
     alpha = proportion_value("alpha", alpha)
     sides = sides_value(sides)
-    allocation = _positive("allocation ratio", allocation)
+    allocation = _allocation(allocation)
     check_choice("method", method, METHODS)
     z_sum = z_alpha(alpha, sides) + float(stats.norm.ppf(power))
     if z_sum <= 0:
         raise InputError(f"power {power:g} is below alpha {alpha:g}; any test reaches it with no events.")
     exact = _events_exact(hr, z_sum, allocation, method)
-    return EventsDesign(hr, alpha, sides, power, allocation, method, exact, math.ceil(exact - 1e-9))
+    events = _size(exact, "events", f"hazard ratio {hr!r} is very close to 1")
+    return EventsDesign(hr, alpha, sides, power, allocation, method, exact, events)
 
 
 def power_for_events(
@@ -178,10 +202,10 @@ def power_for_events(
     0.804
     """
     hr = hazard_ratio_value(hazard_ratio)
-    d = _positive("events", events)
+    d = check_range("events", _positive("events", events), 0, MAX_DESIGN_SIZE, low_open=True)
     alpha = proportion_value("alpha", alpha)
     sides = sides_value(sides)
-    allocation = _positive("allocation ratio", allocation)
+    allocation = _allocation(allocation)
     check_choice("method", method, METHODS)
     p = allocation / (1.0 + allocation)
     if method == "schoenfeld":
@@ -213,8 +237,9 @@ def hazard_ratio_from_medians(median_control: float, median_experimental: float)
     >>> hazard_ratio_from_medians(18, 36)
     0.5
     """
-    mc = _positive("control median", median_control)
-    me = _positive("experimental median", median_experimental)
+    mc = check_range("control median", _positive("control median", median_control), 0, MAX_VALUE, low_open=True)
+    me = check_range("experimental median", _positive("experimental median", median_experimental), 0, MAX_VALUE,
+                     low_open=True)
     return mc / me
 
 
@@ -258,10 +283,10 @@ def event_probability(hazard: float, accrual: float, follow_up: float, dropout: 
     >>> round(event_probability(0.0385, 46, 6, dropout=0.01), 4)
     0.5564
     """
-    lam = _positive("hazard", hazard)
-    a = _non_negative("accrual duration", accrual)
-    f = _non_negative("follow-up", follow_up)
-    eta = _non_negative("dropout hazard", dropout)
+    lam = check_range("hazard", _positive("hazard", hazard), 1 / MAX_VALUE**2, MAX_VALUE)
+    a = check_range("accrual duration", _non_negative("accrual duration", accrual), 0, MAX_VALUE)
+    f = check_range("follow-up", _non_negative("follow-up", follow_up), 0, MAX_VALUE)
+    eta = check_range("dropout hazard", _non_negative("dropout hazard", dropout), 0, MAX_VALUE)
     if a == 0 and f == 0:
         raise InputError("accrual duration and follow-up are both 0; no patient could be followed.")
     g = lam + eta
@@ -361,15 +386,15 @@ def required_patients(
     (38, 74)
     """
     ev = required_events(hazard_ratio, power=power, alpha=alpha, sides=sides, allocation=allocation, method=method)
-    mc = _positive("control median", median_control)
+    mc = check_range("control median", _positive("control median", median_control), 0, MAX_VALUE, low_open=True)
     lam_c = math.log(2) / mc
     lam_e = lam_c * ev.hazard_ratio
     p_c = event_probability(lam_c, accrual, follow_up, dropout)
     p_e = event_probability(lam_e, accrual, follow_up, dropout)
     frac_e = ev.allocation / (1 + ev.allocation)
     p = (1 - frac_e) * p_c + frac_e * p_e
-    exact = ev.events / p
-    n = math.ceil(exact - 1e-9)
+    exact = ev.events / p if p > 0 else math.inf
+    n = _size(exact, "patients", f"a patient's event is observed with probability {p:.3g}")
     n_e = math.ceil(n * frac_e - 1e-9)
     n_c = math.ceil(n * (1 - frac_e) - 1e-9)
     return PatientsDesign(

@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survrepro._validation import InputError, as_durations, check_level
+from survrepro._validation import HR_RANGE, MAX_PATIENTS, MAX_SIMULATED_PATIENTS, MAX_TRIALS, MAX_VALUE, InputError
+from survrepro._validation import as_durations, check_level
+from survrepro._validation import check_range, check_seed
 from survrepro._validation import check_non_negative as _non_negative
 from survrepro._validation import check_positive as _positive
 from survrepro.engine.logrank import LogRankBatch, logrank_batch
@@ -99,7 +101,7 @@ class SurvivalModel:
         >>> experimental, round(float(experimental.survival(12)), 4)
         (SurvivalModel(experimental x HR 0.7), 0.6156)
         """
-        hr = _positive("hazard ratio", hazard_ratio)
+        hr = check_range("hazard ratio", _positive("hazard ratio", hazard_ratio), *HR_RANGE)
         return SurvivalModel(self.kind, self.breaks, self.values, self.hazard_ratio * hr,
                              label if label is not None else self.label)
 
@@ -219,7 +221,10 @@ def exponential(*, median: float | None = None, hazard: float | None = None, lab
     """
     if (median is None) == (hazard is None):
         raise InputError("give exactly one of median or hazard for an exponential model.")
-    rate = LN2 / _positive("median", median) if hazard is None else _positive("hazard", hazard)
+    if hazard is None:
+        rate = LN2 / check_range("median", _positive("median", median), 0, MAX_VALUE, low_open=True)
+    else:
+        rate = check_range("hazard", _positive("hazard", hazard), 1 / MAX_VALUE, MAX_VALUE)
     return SurvivalModel("exponential", np.array([0.0]), np.array([rate]), 1.0,
                          label or (f"exponential, median {LN2 / rate:.3g}"))
 
@@ -398,16 +403,41 @@ class Basket:
 
 
 def _check_design(accrual, follow_up, dropout, n_trials=None):
-    a = _non_negative("accrual duration", accrual)
-    f = _non_negative("follow-up", follow_up)
+    a = check_range("accrual duration", _non_negative("accrual duration", accrual), 0, MAX_VALUE)
+    f = check_range("follow-up", _non_negative("follow-up", follow_up), 0, MAX_VALUE)
     if a == 0 and f == 0:
         raise InputError("accrual duration and follow-up are both 0; no patient could be followed.")
-    eta = _non_negative("dropout hazard", dropout)
+    eta = check_range("dropout hazard", _non_negative("dropout hazard", dropout), 0, MAX_VALUE)
     if n_trials is not None:
         nt = _positive("number of trials", n_trials)
         if not float(nt).is_integer():
             raise InputError(f"number of trials must be a whole number; got {n_trials!r}.")
+        check_range("number of trials", nt, 1, MAX_TRIALS, integer=True, unit="trials")
     return a, f, eta
+
+
+#: Most simulated patients held in memory at once (one batch): arrays of 40 MB.
+MAX_BATCH_CELLS = 5_000_000
+
+
+def _check_size(baskets, n_trials, batch_size, n_runs: int = 1) -> None:
+    """Refuse a simulation that cannot fit in memory or finish in reasonable time."""
+    check_range("number of trials", n_trials, 1, MAX_TRIALS, integer=True, unit="trials")
+    patients = sum(b.n_control + b.n_experimental for b in baskets)
+    check_range("number of patients", patients, 2, MAX_PATIENTS, integer=True, unit="patients")
+    per_batch = min(int(batch_size), int(n_trials)) * patients
+    if per_batch > MAX_BATCH_CELLS:
+        raise InputError(
+            f"a batch of {min(int(batch_size), int(n_trials))} trials of {patients} patients holds {per_batch} "
+            f"simulated patients; expected at most {MAX_BATCH_CELLS} (use a batch size of at most "
+            f"{max(1, MAX_BATCH_CELLS // patients)})."
+        )
+    total = int(n_trials) * patients * n_runs
+    if total > MAX_SIMULATED_PATIENTS:
+        raise InputError(
+            f"{n_runs} x {int(n_trials)} trials of {patients} patients is {total:.3g} simulated patients; "
+            f"expected at most {MAX_SIMULATED_PATIENTS:.0e} (fewer trials, patients or hazard ratios)."
+        )
 
 
 def _simulate_arm(rng, model, n_trials, n, accrual, follow_up, dropout):
@@ -463,6 +493,14 @@ def simulate_trials(control, experimental, *, n_control: int, n_experimental: in
     ([[1, 1, 0, 0, 1, 1], [1, 1, 0, 1, 0, 1]], [0, 0, 0, 1, 1, 1])
     """
     a, f, eta = _check_design(accrual, follow_up, dropout, n_trials)
+    if not isinstance(seed, np.random.SeedSequence):
+        seed = check_seed("seed", seed)
+    check_range("number of patients", n_control + n_experimental, 2, MAX_PATIENTS, integer=True, unit="patients")
+    if int(n_trials) * (n_control + n_experimental) > MAX_BATCH_CELLS:
+        raise InputError(
+            f"{int(n_trials)} trials of {n_control + n_experimental} patients is more than {MAX_BATCH_CELLS} "
+            f"simulated patients at once; expected fewer (simulate_power runs batches)."
+        )
     rng = np.random.default_rng(seed)
     n_c = int(_positive("control patients", n_control))
     n_e = int(_positive("experimental patients", n_experimental))
@@ -631,6 +669,8 @@ def simulate_power(
         raise InputError(f"sides must be 1 or 2; got {sides!r}.")
     n_trials = int(n_trials)
     batch_size = int(_positive("batch size", batch_size))
+    seed = check_seed("seed", seed)
+    _check_size(baskets, n_trials, batch_size)
     tasks = _batch_tasks(baskets, n_trials, batch_size, int(seed), (a, f, eta, alpha, sides, pooled_unstratified))
     if workers is None:
         workers = os.cpu_count() or 1
@@ -780,7 +820,12 @@ def power_curve(make_baskets, hazard_ratios: Sequence[float], *, seed: int = 0, 
     [[1.0, 0.05], [0.6, 0.815]]
     """
     hrs = [float(h) for h in hazard_ratios]
-    seeds = np.random.SeedSequence(int(seed)).spawn(len(hrs))
+    seed = check_seed("seed", seed)
+    if hrs:
+        first = make_baskets(hrs[0])
+        _check_size([first] if isinstance(first, Basket) else list(first), kwargs.get("n_trials", 1000),
+                    kwargs.get("batch_size", 1000), len(hrs))
+    seeds = np.random.SeedSequence(seed).spawn(len(hrs))
     frames = []
     for hr, ss in zip(hrs, seeds):
         res = simulate_power(make_baskets(hr), seed=int(ss.generate_state(1)[0]), **kwargs)

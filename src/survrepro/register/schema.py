@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from survrepro import io, paths
-from survrepro._validation import InputError
+from survrepro._validation import MAX_PATIENTS, InputError, excerpt
 from survrepro.register.matching import DATE, format_value, matches, parse_date, printed_interval, round_half_away
 from survrepro.register.quantities import QUANTITIES
 
@@ -88,6 +88,10 @@ _TARGET_ALLOWED = set(_TARGET_REQUIRED) | set(_QUANTITY_FIELDS) | {
 }
 IPD_KINDS = ("synthetic", "reconstructed", "ipd")
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Longest study id (it names files: data/published/<id>.toml, data/<id>/).
+_MAX_ID = 100
+#: Longest data file path under data/ (the system's limit on a file name is 255 bytes).
+_MAX_DATA_PATH = 200
 
 
 # --------------------------------------------------------------------------- data classes
@@ -474,6 +478,12 @@ def register_path(path_or_study) -> Path:
     if text.endswith(".toml") or "/" in text or "\\" in text:
         return Path(path_or_study)
     path = paths.PUBLISHED / f"{text}.toml"
+    if not _SNAKE.match(text) or len(text) > _MAX_ID:
+        known = ", ".join(list_studies()) or "none"
+        raise InputError(
+            f"unknown study {excerpt(text)}: a study id is snake_case of at most {_MAX_ID} characters; "
+            f"known studies: {known} (or give the path of a .toml register)."
+        )
     if not path.exists():
         known = ", ".join(list_studies()) or "none"
         raise InputError(
@@ -537,7 +547,7 @@ def _text(w: _Where, where: str, table: dict, key: str, *, required=True) -> str
         return ""
     val = table[key]
     if not isinstance(val, str) or not val.strip():
-        w.fail(where, f"field {key!r} must be non-empty text; got {val!r}.")
+        w.fail(where, f"field {key!r} must be non-empty text; got {excerpt(val)}.")
     return val.strip()
 
 
@@ -603,9 +613,16 @@ def _data_file(w: _Where, where: str, table: dict, key: str, *, required=True) -
     text = _text(w, where, table, key)
     p = Path(text)
     if p.is_absolute() or ".." in p.parts:
-        w.fail(where, f"field {key!r} must be a path relative to the data folder (like 'study/file.csv'); got {text!r}.")
+        w.fail(where, f"field {key!r} must be a path relative to the data folder (like 'study/file.csv'); "
+                      f"got {excerpt(text)}.")
+    if len(text) > _MAX_DATA_PATH or any(len(part.encode()) > 255 for part in p.parts):
+        w.fail(where, f"field {key!r} is {len(text)} characters long; expected a path of at most "
+                      f"{_MAX_DATA_PATH} characters (and 255 bytes per name).")
     if p.suffix.lower() != ".csv":
-        w.fail(where, f"field {key!r} must name a .csv file; got {text!r}.")
+        w.fail(where, f"field {key!r} must name a .csv file; got {excerpt(text)}.")
+    if not (paths.inside(paths.DATA / p, paths.DATA) or paths.inside(paths.DATA / p, paths.ROOT)):
+        w.fail(where, f"field {key!r} ({excerpt(text)}) leads outside the project through a symbolic link; "
+                      f"expected a file inside {paths.DATA}.")
     return p.as_posix()
 
 
@@ -706,8 +723,8 @@ def _parse_study(w: _Where, s: dict) -> Study:
         if key not in s:
             w.fail(where, f"missing field {key!r}.")
     sid = _text(w, where, s, "id")
-    if not _SNAKE.match(sid):
-        w.fail(where, f"id must be snake_case text; got {sid!r}.")
+    if not _SNAKE.match(sid) or len(sid) > _MAX_ID:
+        w.fail(where, f"id must be snake_case text of at most {_MAX_ID} characters; got {excerpt(sid)}.")
     if w.path.suffix == ".toml" and w.path.stem != sid and w.path.parent == paths.PUBLISHED:
         w.fail(where, f"id {sid!r} differs from the file name; expected {w.path.stem!r}.")
     design = _text(w, where, s, "design")
@@ -853,6 +870,8 @@ def _parse_value(w, where, e, q, quote):
     if q.kind == "integer":
         if not value.is_integer() or value < 0:
             w.fail(where, f"value of a {q.name!r} must be a whole number >= 0; got {e['value']!r}.")
+        if value > MAX_PATIENTS:
+            w.fail(where, f"value of a {q.name!r} is {value:.0f}; expected at most {MAX_PATIENTS} (patients or events).")
         if decimals not in (None, 0):
             w.fail(where, f"decimals of a whole count must be 0; got {decimals!r}.")
         decimals = 0
