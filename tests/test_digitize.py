@@ -173,3 +173,24 @@ def test_cli_refuses_with_one_sentence_and_writes_nothing(figures, tmp_path, cap
     rc = main(["digitize", str(figures / "lung.png"), "--x-range", "0,1000", "--y-range", "0,1",
                "--at-risk-out", str(tmp_path / "a.csv"), "-o", str(target)])
     assert rc == 2 and not target.exists() and "no numbers-at-risk table" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["lung_base_r.pdf", "lung_ggsurvplot.pdf"])
+def test_r_figures_are_read_from_their_pdf(lung, name):
+    res = digitize(R_FIGURES / name)
+    assert res.arms == ["Male", "Female"]
+    for arm, km in lung.items():
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 1e-4
+    if name == "lung_ggsurvplot.pdf":
+        times = [0, 250, 500, 750, 1000]
+        for arm, km in lung.items():
+            t = res.at_risk[res.at_risk["arm"] == arm]
+            assert t["time"].tolist() == times
+            assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(times)]
+
+
+def test_r_base_png_is_traced_given_the_ranges(lung):
+    res = digitize(R_FIGURES / "lung_base_r.png", x_range=(0, 1000), y_range=(0, 1))
+    assert res.arms == ["1", "2"]  # legend order: Male, Female
+    for arm, km in zip(["1", "2"], [lung["Male"], lung["Female"]]):
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 0.006

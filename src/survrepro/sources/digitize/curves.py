@@ -159,6 +159,9 @@ def extract(scene: Scene, box: Box, xmap: AxisMap, ymap: AxisMap):
                 break
         else:
             centres.append((cx, cy, p.color))
+    for t in scene.texts:  # "+" drawn as a character (survminer)
+        if t.text and set(t.text) == {"+"} and box.contains(t.xc, t.yc):
+            centres.append((t.xc, t.bottom - 0.5 * t.size, t.color))
     unassigned = []
     tol = max(2.0, 0.015 * box.h)
     for cx, cy, color in centres:

@@ -4,7 +4,7 @@ The plot box is found from the longest dark horizontal and vertical runs (the ax
 the box); ticks are the short dark runs just outside them. Tick labels cannot be read
 without text recognition, which this package does not carry, so the values of the first
 and last ticks are given as ``x_range`` and ``y_range``. Curve pixels are clustered by
-colour (strongly coloured pixels; light shading such as a confidence band is too pale to
+colour (the hue of strongly coloured pixels, which blending with white keeps; light shading such as a confidence band is too pale to
 count; black curves form one more cluster). In each cluster, small connected pieces
 (legend samples, dashes of median lines, legend text) are left out, and the step curve is
 traced left to right: a horizontal part is a run as thin as the line, a drop is a thick
@@ -109,22 +109,31 @@ def _ticks(dark, box, lw, axis):
     return [float(int(box.y0) - lw + (a + b - 1) / 2) for a, b in zip(s, e) if b - a <= 3 * lw + 2]
 
 
+def _hue(rgb):
+    """Hue in degrees of an N x 3 array (blending with white keeps it)."""
+    r, g, b = (rgb[..., i].astype(float) for i in range(3))
+    mx, mn = np.maximum(np.maximum(r, g), b), np.minimum(np.minimum(r, g), b)
+    d = np.where(mx - mn == 0, 1, mx - mn)
+    h = np.where(mx == r, (g - b) / d % 6, np.where(mx == g, (b - r) / d + 2, (r - g) / d + 4))
+    return h * 60.0
+
+
 def _clusters(img, inside, arms):
-    """Colour centres of the curves: strongly coloured pixels, then black when it draws a curve."""
+    """Hue centres of the curves: peaks of the hue histogram of strongly coloured pixels."""
     rgb = img[inside].astype(float)
     sat = rgb.max(axis=1) - rgb.min(axis=1)
-    col = rgb[(sat >= 80) & (rgb.min(axis=1) <= 170)]
+    hue = _hue(rgb[(sat >= 80) & (rgb.min(axis=1) <= 170)])
+    counts, _ = np.histogram(hue, bins=72, range=(0, 360))
     centres = []
-    remaining = col
-    while len(remaining):
-        q = (remaining // 32).astype(int)
-        keys, inv, counts = np.unique(q, axis=0, return_inverse=True, return_counts=True)
+    counts = counts.astype(float)
+    while counts.max() > 0:
         k = int(np.argmax(counts))
         if centres and counts[k] < max(60, 0.08 * centres[0][1]):
             break
-        c = remaining[inv.ravel() == k].mean(axis=0)
-        centres.append((c, int(counts[k])))
-        remaining = remaining[np.linalg.norm(remaining - c, axis=1) > 90]
+        sel = np.abs((hue - (k * 5 + 2.5) + 180) % 360 - 180) <= 10
+        centres.append((float(np.median(hue[sel])) if sel.any() else k * 5 + 2.5, counts[k]))
+        for j in range(k - 3, k + 4):
+            counts[j % 72] = 0
         if len(centres) >= 8:
             break
     return [c for c, _ in centres]
@@ -285,13 +294,14 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     yy, xx = np.mgrid[0:H, 0:W]
     inside = (xx > box.x0 + lw) & (xx <= box.x1 + 1) & (yy >= box.y0 - 1) & (yy < box.y1 - lw / 2 - 0.5)
     centres = _clusters(img, inside, arms)
+    hue = _hue(rgb)
     found = []
     dist_max = 90
     for c in centres:
-        mask = inside & (np.linalg.norm(rgb - c, axis=2) <= dist_max) & (spread >= 50)
+        mask = inside & (np.abs((hue - c + 180) % 360 - 180) <= 12) & (spread >= 50)
         corners, censor, samples = _trace(mask, box, lw)
         if corners is not None:
-            found.append((corners, censor, samples, tuple(float(v) / 255 for v in c)))
+            found.append((corners, censor, samples, c))
     if arms is None or len(found) < arms:
         mask = inside & dark & ~_long_lines(dark, box)
         corners, censor, samples = _trace(mask, box, lw)
