@@ -5,17 +5,18 @@ benchmark reports a missed target.
 """
 import sys
 
-from survrepro.bench import cli, corpus, extrapolate, logrank, reconstruct
+from survrepro.bench import cli, corpus, digitize, extrapolate, logrank, reconstruct
 
 
 def main() -> int:
     status = 0
     benchmarks = (("command-line start-up", cli), ("log-rank for simulated trials", logrank),
                   ("KM reconstruction", reconstruct), ("consistency audit and synthesizer on a corpus of honest registers", corpus),
-                  ("parametric extrapolation, six models", extrapolate))
+                  ("parametric extrapolation, six models", extrapolate),
+                  ("reading KM figures (survrepro digitize)", digitize))
     for name, module in benchmarks:
         print(f"\n=== {name} ({module.__name__}) ===", flush=True)
-        args = {corpus: ["--synthesize", "40"], extrapolate: []}
+        args = {corpus: ["--synthesize", "40"], extrapolate: [], digitize: []}
         status |= int((module.main(args[module]) if module in args else module.main()) or 0)
     return status
 

@@ -1,0 +1,196 @@
+"""`survrepro digitize`: curves, numbers at risk and censor marks read from KM figures the
+tests draw themselves (matplotlib through plot_km and lifelines), and from the committed R
+figures in tests/data/digitize/."""
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from survrepro import paths  # noqa: E402
+from survrepro.cli import main  # noqa: E402
+from survrepro.engine.km import km_by_group  # noqa: E402
+from survrepro.errors import InputError  # noqa: E402
+from survrepro.io import save_figure  # noqa: E402
+from survrepro.report.plotting import plot_km  # noqa: E402
+from survrepro.sources.digitize import digitize  # noqa: E402
+
+DATA = paths.ROOT / "tests" / "validation" / "data"
+R_FIGURES = paths.ROOT / "tests" / "data" / "digitize"
+RISK_TIMES = [0, 200, 400, 600, 800, 1000]
+
+
+def step_at(t, s, grid):
+    """Right-continuous step function through the corners (later rows win ties); 1 before the first."""
+    t, s = np.asarray(t, float), np.asarray(s, float)
+    i = np.searchsorted(t, grid, side="right") - 1
+    return np.where(i >= 0, s[np.clip(i, 0, None)], 1.0)
+
+
+def iae(curve: pd.DataFrame, km, t_max: float) -> float:
+    """Integrated absolute error against the true KM, time scaled to [0, 1]."""
+    grid = np.linspace(0, t_max, 40001)
+    true = step_at(np.r_[0, km.time], np.r_[1, km.survival], grid)
+    return float(np.abs(step_at(curve["time"], curve["survival"], grid) - true).mean())
+
+
+@pytest.fixture(scope="module")
+def lung():
+    df = pd.read_csv(DATA / "lung.csv")
+    return km_by_group(df["time"], df["event"], df["sex"].map({1: "Male", 2: "Female"}))
+
+
+@pytest.fixture(scope="module")
+def veteran3():
+    df = pd.read_csv(DATA / "veteran.csv")
+    df = df[df["celltype"].isin(["squamous", "smallcell", "adeno"])]
+    return df
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory, lung):
+    """plot_km figures of lung by sex: PDF, SVG, PNG at 300 dpi, and a percent y axis; censor marks on."""
+    out = tmp_path_factory.mktemp("digitize")
+    ax = plot_km(lung, risk_times=RISK_TIMES, xlabel="Days")
+    for ext in ("pdf", "svg"):
+        save_figure(ax.figure, out / f"lung.{ext}")
+    save_figure(ax.figure, out / "lung.png", dpi=300)
+    plt.close(ax.figure)
+    ax = plot_km(lung, risk_times=RISK_TIMES, xlabel="Days", y_format="percent", censor_marks=False)
+    save_figure(ax.figure, out / "lung_percent.pdf")
+    plt.close(ax.figure)
+    return out
+
+
+@pytest.mark.parametrize("ext", ["pdf", "svg"])
+def test_vector_plot_km_curves_table_labels_and_censor_marks_are_read_exactly(figures, lung, ext):
+    res = digitize(figures / f"lung.{ext}")
+    assert res.arms == ["Female", "Male"]  # the legend order, labels from the risk-table rows
+    for arm, km in lung.items():
+        c = res.curves[res.curves["arm"] == arm]
+        assert iae(c, km, 1000) < 1e-5
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["time"].tolist() == RISK_TIMES
+        assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(RISK_TIMES)]
+        cens = res.censor[res.censor["arm"] == arm]["time"].to_numpy()
+        true = np.unique(km.time[(km.n_censor > 0) & (km.time <= 1000)])
+        assert len(cens) == len(true)
+        np.testing.assert_allclose(cens, true, atol=0.01)
+    assert res.notes == []
+
+
+def test_percent_axis_is_read_as_fractions_and_said(figures, lung):
+    res = digitize(figures / "lung_percent.pdf")
+    assert any("percent" in n for n in res.notes)
+    for arm, km in lung.items():
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 1e-5
+    assert res.censor.empty
+
+
+def _lifelines_figure(df, path, censors):
+    from lifelines import KaplanMeierFitter
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, g in df.groupby("celltype", sort=True):
+        KaplanMeierFitter(label=name).fit(g["time"], g["event"]).plot_survival_function(
+            ax=ax, show_censors=censors, ci_show=True)
+    ax.set_xlim(0, 600)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("censors", [True, False])
+def test_lifelines_three_arms_with_bands_are_read_with_their_legend(tmp_path, veteran3, censors):
+    path = tmp_path / "veteran.pdf"
+    _lifelines_figure(veteran3, path, censors)
+    res = digitize(path)
+    assert sorted(res.arms) == ["adeno", "smallcell", "squamous"]
+    assert res.at_risk is None and any("no numbers-at-risk" in n for n in res.notes)
+    for name, g in veteran3.groupby("celltype"):
+        km = km_by_group(g["time"], g["event"], g["celltype"])[name]
+        c = res.curves[res.curves["arm"] == name]
+        c = c[c["time"] <= 600]
+        assert iae(c, km, 600) < 1e-4
+        assert (len(res.censor[res.censor["arm"] == name]) > 0) == (censors and bool((g["event"] == 0).any()))
+
+
+def test_png_needs_the_axis_ranges_and_then_meets_the_accuracy_goal(figures, lung):
+    with pytest.raises(InputError, match="cannot be read from an image.*--x-range and --y-range"):
+        digitize(figures / "lung.png")
+    res = digitize(figures / "lung.png", x_range="0,1000", y_range="0,1")
+    assert res.arms == ["1", "2"]  # legend order: Female, then Male
+    for arm, km in zip(["1", "2"], [lung["Female"], lung["Male"]]):
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 0.005
+
+
+def test_a_page_without_axes_and_an_svg_without_curves_are_refused(tmp_path):
+    fig = plt.figure(figsize=(3, 2))
+    fig.text(0.1, 0.5, "Table 2: no figure here")
+    save_figure(fig, tmp_path / "text.pdf")
+    plt.close(fig)
+    with pytest.raises(InputError, match=r"text.pdf page 1: no axes found"):
+        digitize(tmp_path / "text.pdf")
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_xlim(0, 10)
+    save_figure(fig, tmp_path / "empty.svg")
+    plt.close(fig)
+    with pytest.raises(InputError, match=r"empty.svg: no curves found"):
+        digitize(tmp_path / "empty.svg")
+
+
+def test_cli_writes_every_output_and_reconstructs(figures, tmp_path, capsys):
+    out = {k: tmp_path / f"{k}.csv" for k in ("curves", "atrisk", "censor", "ipd")}
+    rc = main(["digitize", str(figures / "lung.pdf"), "-o", str(out["curves"]), "--at-risk-out", str(out["atrisk"]),
+               "--censor-out", str(out["censor"]), "--overlay", str(tmp_path / "check.png")])
+    assert rc == 0
+    assert pd.read_csv(out["curves"]).columns.tolist() == ["time", "survival", "arm"]
+    assert pd.read_csv(out["atrisk"]).columns.tolist() == ["time", "n_at_risk", "arm"]
+    assert pd.read_csv(out["censor"]).columns.tolist() == ["time", "arm"]
+    assert (tmp_path / "check.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    rc = main(["digitize", str(figures / "lung.pdf"), "--reconstruct", "-o", str(out["ipd"]), "--json"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["at_risk_read"] and [a["arm"] for a in summary["arms"]] == ["Female", "Male"]
+    ipd = pd.read_csv(out["ipd"])
+    assert ipd.groupby("arm").size().to_dict() == {"Female": 90, "Male": 138}
+    hr = summary["reconstruction"]["hazard_ratios"][0]["hr"]
+    assert abs(np.log(hr) - np.log(1.7048)) < 0.05  # R: coxph(Surv(time, status) ~ sex, lung), 1/0.5880
+
+
+def test_cli_refuses_with_one_sentence_and_writes_nothing(figures, tmp_path, capsys):
+    target = tmp_path / "curves.csv"
+    rc = main(["digitize", str(figures / "lung.png"), "-o", str(target)])
+    err = capsys.readouterr().err
+    assert rc == 2 and not target.exists()
+    assert err.count("\n") == 1 and "--x-range" in err
+    rc = main(["digitize", str(figures / "lung.png"), "--x-range", "0,1000", "--y-range", "0,1",
+               "--at-risk-out", str(tmp_path / "a.csv"), "-o", str(target)])
+    assert rc == 2 and not target.exists() and "no numbers-at-risk table" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["lung_base_r.pdf", "lung_ggsurvplot.pdf"])
+def test_r_figures_are_read_from_their_pdf(lung, name):
+    res = digitize(R_FIGURES / name)
+    assert res.arms == ["Male", "Female"]
+    for arm, km in lung.items():
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 1e-4
+    if name == "lung_ggsurvplot.pdf":
+        times = [0, 250, 500, 750, 1000]
+        for arm, km in lung.items():
+            t = res.at_risk[res.at_risk["arm"] == arm]
+            assert t["time"].tolist() == times
+            assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(times)]
+
+
+def test_r_base_png_is_traced_given_the_ranges(lung):
+    res = digitize(R_FIGURES / "lung_base_r.png", x_range=(0, 1000), y_range=(0, 1))
+    assert res.arms == ["1", "2"]  # legend order: Male, Female
+    for arm, km in zip(["1", "2"], [lung["Male"], lung["Female"]]):
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 0.006
