@@ -503,7 +503,14 @@ def test_dp_one_dimensional_drop_step_equals_general_step():
         least, lo, hi = rec._drop_windows(np.array([h]), np.array([real]), 60)
         D = int(hi[0, M - 1]) + 1
         per_drop = rec._allowed(least[0], lo[0], hi[0], D, M)
-        all_drops = rec._allowed_all(least, lo, hi, np.array([0]), 10**6)[0][:D]
+        first, all_drops = rec._allowed_all(least, lo, hi, np.array([0]), np.array([0]), np.array([60]), 10**6)[0]
+        all_drops = all_drops[:D]
+        assert first == 0
+        # tabled for the states between two published counts only: the same columns
+        low = int(rng.integers(0, M))
+        first, window = rec._allowed_all(least, lo, hi, np.array([0]), np.array([low]), np.array([M - 1]), 10**6)[0]
+        assert first == low
+        np.testing.assert_array_equal(window, all_drops[:, low:M])
         for pen in (per_drop, all_drops):
             if zero:
                 pen = pen + rec._zero_ties(D)[:, None]

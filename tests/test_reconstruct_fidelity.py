@@ -64,6 +64,22 @@ def test_median_rule_moves_the_median_of_guyot_from_29_with_a_note():
     assert fit["digitized"] == pytest.approx(24.475) and fit["reconstructed"] == pytest.approx(24.475)
 
 
+def test_median_rule_keeps_a_small_arm_on_its_clicks():
+    """SYNTHETIC: 11 patients, one censored between 26.8 and 31 that the exact method
+    spreads to 40.2, so its curve sits at 0.511 where the clicks cross 0.5 at 31. Moving
+    the event of 34 to 31 would put the curve at 0.41 there (a step of 0.1, many times the
+    noise): the patients stay and a note says why."""
+    t = [0, 9, 9, 13, 13, 18, 18, 23, 23, 31, 31, 34, 34, 48, 48, 60]
+    s = [1, 1, 0.912, 0.909, 0.814, 0.817, 0.716, 0.717, 0.611, 0.61, 0.492, 0.49, 0.369, 0.37, 0.179, 0.185]
+    arm = reconstruct_arm(t, s, [0, 26.8, 53.6], [11, 6, 1], method="exact")
+    assert arm.median_digitized == 31.0 and arm.median_reconstructed == 34.0
+    note = next(x for x in arm.notes if "differs from the digitized curve's 0.5 crossing" in x)
+    assert "would take the reconstruction off the clicks" in note
+    assert arm.event[arm.time == 31.0].sum() == 1 and arm.event[arm.time == 34.0].sum() == 2
+    assert arm.max_abs_error < 0.07  # the event moved to 31 would make it 0.083
+    np.testing.assert_array_equal(arm.at_risk_reconstructed, [11, 6, 1])
+
+
 def test_median_unchanged_when_the_curve_is_clear_of_half():
     t = [0, 2, 2, 5, 5, 8, 8, 12]
     s = [1, 1, 0.8, 0.8, 0.4, 0.4, 0.2, 0.2]

@@ -472,3 +472,76 @@ def test_analysis_result_html_shows_the_settings_its_text_shows():
     # the landmark rows of the text are in the HTML too
     first = result.arms[0]["landmarks"][0]
     assert f"{first['survival']:.4f}"[:5] in page and str(first["n_at_risk"]) in page
+
+
+# --------------------------------------------------------------------------- the fit of a reconstruction
+def _digitized_only(tmp_path, monkeypatch):
+    """The test register whose only data are SYNTHETIC digitized curves, under a temporary data folder."""
+    import shutil
+
+    registers = paths.TESTS / "data" / "registers"
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    shutil.copytree(registers / "digitized_only", tmp_path / "data" / "digitized_only")
+    shutil.copy(registers / "digitized_only.toml", tmp_path / "digitized_only.toml")
+    return tmp_path / "digitized_only.toml"
+
+
+def test_endpoint_rebuilt_from_curves_shows_its_fit_figure_and_table(tmp_path, monkeypatch, capsys):
+    from survrepro.register.evaluate import load_study_data
+    from survrepro.register.schema import load_register
+
+    reg_path = _digitized_only(tmp_path, monkeypatch)
+    out = tmp_path / "report"
+    assert cli.main(["reproduce", str(reg_path), "--out", str(out)]) == 0
+    figure = out / "reconstruction" / "digitized_only_os.png"
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "  - [Reconstruction fit](#digitized_only-reconstruction)" in md
+    part = md.split("### Reconstruction fit", 1)[1]
+    # the numbers are those of the reconstruction the targets were evaluated on
+    rec = load_study_data(load_register(reg_path)).endpoints["os"].reconstruction
+    fit = {a["arm"]: a for a in rec.fidelity()["arms"]}
+    drug = fit["drug"]
+    assert (f"| drug | 120 | {drug['events_reconstructed']} | {drug['rmse']:.4f} | {drug['max_abs_error']:.4f} | "
+            f"{drug['ks_distance']:.4f} | {drug['median']['digitized']:.2f} | {drug['median']['reconstructed']:.2f} |"
+            ) in part
+    assert "| 0 | 120 / 120 | 118 / 118 |" in part
+    hr = rec.comparison["hazard_ratios"][0]
+    assert f"HR placebo vs drug {hr['hr']:.3f}" in part and f"drug vs placebo {1 / hr['hr']:.3f}" in part
+    assert f"log-rank p = {rec.comparison['logrank_p']:.3g}" in part
+    assert "![Fit of the reconstruction of os" in part and "(reconstruction/digitized_only_os.png)" in part
+    assert "(SYNTHETIC data), `digitized_only_os.png`" in part
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<h3 id="digitized_only-reconstruction">Reconstruction fit</h3>' in page
+    assert '<figure id="digitized_only-figure-digitized_only_os"><img alt="Fit of the reconstruction of os' in page
+    assert "data:image/png;base64," in page.split('id="digitized_only-reconstruction"', 1)[1]
+
+
+def test_reconstruction_fit_is_deterministic(tmp_path, monkeypatch):
+    reg_path = _digitized_only(tmp_path, monkeypatch)
+    pages = []
+    for name in ("one", "two"):
+        assert cli.main(["reproduce", str(reg_path), "--out", str(tmp_path / name)]) == 0
+        pages.append([(tmp_path / name / f).read_bytes()
+                      for f in ("report.md", "report.html", "reconstruction/digitized_only_os.png")])
+    assert pages[0] == pages[1]
+
+
+def test_report_of_patient_level_data_has_no_reconstruction_fit(tmp_path, monkeypatch):
+    report, _ = _build(tmp_path, monkeypatch)
+    assert "Reconstruction fit" not in report.markdown.read_text(encoding="utf-8")
+    assert not (report.markdown.parent / "reconstruction").exists()
+
+
+def test_reconstruction_fit_fits_1280_pixels_in_chromium(tmp_path, monkeypatch):
+    from test_report_render import CHROMIUM, layout
+
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium is not on PATH")
+    out = tmp_path / "report"
+    assert cli.main(["reproduce", str(_digitized_only(tmp_path, monkeypatch)), "--out", str(out)]) == 0
+    measured = layout(out / "report.html")
+    assert measured["details"] >= 1  # the cleaning and notes of the fit, opened
+    assert measured["scrollWidth"] <= measured["clientWidth"], measured
+    assert measured["wide"] == [], measured["wide"][:10]

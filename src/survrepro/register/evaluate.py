@@ -289,11 +289,15 @@ def summarize(evaluations) -> dict:
 @dataclass(frozen=True, repr=False)
 class EndpointData:
     """Patients of one endpoint: a frame with ``time``, ``event``, ``arm`` (and ``death``,
-    ``strata`` when mapped), where it came from, and the reconstruction fidelity if any."""
+    ``strata`` when mapped), where it came from, and the reconstruction fidelity if any.
+
+    ``reconstruction`` is the :class:`~survrepro.sources.reconstruct.Reconstruction` the
+    patients come from (``None`` for patient-level data): the report draws its fit."""
 
     frame: pd.DataFrame
     source: str
     fidelity: dict | None = None
+    reconstruction: object | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -504,7 +508,8 @@ def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame
     Returns
     -------
     EndpointData
-        ``time``, ``event``, ``arm`` per reconstructed patient; ``fidelity`` per arm.
+        ``time``, ``event``, ``arm`` per reconstructed patient; ``fidelity`` per arm and the
+        ``reconstruction`` itself.
 
     Raises
     ------
@@ -545,7 +550,8 @@ def reconstruct_endpoint(register: Register, endpoint: str, curves: pd.DataFrame
                       at_risk_source=at_risk_where)
     frame = rec.to_frame()[["time", "event", "arm"]].copy()
     frame["arm"] = frame["arm"].astype(str)
-    return EndpointData(frame=frame.reset_index(drop=True), source=source, fidelity=rec.fidelity())
+    return EndpointData(frame=frame.reset_index(drop=True), source=source, fidelity=rec.fidelity(),
+                        reconstruction=rec)
 
 
 def load_study_data(register: Register) -> StudyData:

@@ -6,7 +6,9 @@ SYNTHETIC when they are), then one row per published target (published value, re
 value, difference, the tolerance used, status, role; the method settings with assumptions
 marked, the reason, the tolerance rule and the source quote folded into ``<details>`` in
 HTML and listed under the table in Markdown), the consistency audit of the published
-numbers, the study's sections and its figures, captioned from the exhibit table
+numbers, for every endpoint rebuilt from digitized curves the fit of the reconstruction
+(:func:`reconstruction_fits`: its figure and a table per arm), the study's sections and its
+figures, captioned from the exhibit table
 (:func:`survrepro.report.exhibits.captions`). The HTML file is self-contained: inline CSS
 and figures embedded as ``data:`` URIs, so it opens from ``file://`` without a server, and
 its tables fit a 1280-pixel window. The output holds no timestamps: the same inputs give
@@ -36,7 +38,7 @@ from survrepro.engine._results import ResultMixin
 from survrepro.register.evaluate import Evaluation, evaluations_frame, summarize
 from survrepro.report import exhibits
 
-__all__ = ["Report", "build_report", "csv_cell", "data_kinds", "find_figures", "find_sections", "markdown_to_html",
+__all__ = ["Report", "ReconstructionFit", "build_report", "reconstruction_fits", "csv_cell", "data_kinds", "find_figures", "find_sections", "markdown_to_html",
            "md_text", "parts_for_studies", "render_markdown", "render_html", "section_studies", "study_summary",
            "terminal_summary", "misses"]
 
@@ -535,14 +537,17 @@ def _captions_for(names) -> dict:
     return {name: exhibits.captions(paths.ANALYSES / name) for name in names}
 
 
-def _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers) -> list:
+def _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers, fits=None) -> list:
     """The report's parts in order: (anchor, heading, [(anchor, heading), ...]) for the contents."""
     out = []
+    fits = fits or {}
     for study, evs in evaluations_by_study.items():
         title, _ = _study_header(study, registers.get(study))
         subs = [(_anchor(study, "targets"), "Published against reproduced")]
         if audits.get(study) is not None:
             subs.append((_anchor(study, "audit"), "Consistency audit"))
+        if fits.get(study):
+            subs.append((_anchor(study, "reconstruction"), "Reconstruction fit"))
         subs += [(_anchor(study, Path(p).stem), _section_title(p)) for p in sections.get(study, ())]
         if figures.get(study):
             subs.append((_anchor(study, "figures"), "Figures"))
@@ -646,7 +651,7 @@ def _row_short(e: Evaluation) -> dict:
 
 
 def render_markdown(evaluations_by_study, audits, figures, *, registers=None, out_dir=None,
-                    sections=None, extra_parts=()) -> str:
+                    sections=None, extra_parts=(), fits=None) -> str:
     """The report as Markdown (figures linked relative to ``out_dir``).
 
     A summary table (per study: its data, matched, missed, not attempted), the contents
@@ -674,6 +679,8 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
         ``{study or part: [markdown paths]}``.
     extra_parts : sequence of (str, str)
         ``(name, heading)`` parts after the studies.
+    fits : dict, optional
+        ``{study: [ReconstructionFit, ...]}`` (:func:`reconstruction_fits`), shown after the audit.
 
     Returns
     -------
@@ -704,7 +711,9 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
     if found:
         lines += ["Not reproduced:", ""] + [f"- {md_text(_miss_line(e).strip())}" for e in found] + [""]
     lines += ["## Contents", ""]
-    for anchor, heading, subs in _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers):
+    fits = fits or {}
+    for anchor, heading, subs in _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers,
+                                          fits):
         lines.append(f"- [{md_text(heading)}](#{anchor})")
         lines += [f"  - [{md_text(h)}](#{a})" for a, h in subs]
     lines.append("")
@@ -725,6 +734,7 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
         audit = audits.get(study)
         if audit is not None:
             lines += [_md_anchor(_anchor(study, "audit")), "", _md_block(audit.to_markdown()), ""]
+        lines += _fits_markdown(study, fits.get(study, ()), out_dir)
         lines += _sections_markdown(study, sections.get(study, ()))
         lines += _figures_markdown(study, figures.get(study, ()), out_dir, captions, _is_synthetic(evs))
     for part, heading in extra_parts:
@@ -767,6 +777,209 @@ def _figures_markdown(name, figs, out_dir, captions, synthetic) -> list[str]:
     return lines
 
 
+# --------------------------------------------------------------------------- reconstruction fit
+@dataclass(frozen=True, repr=False)
+class ReconstructionFit:
+    """The fit of one endpoint rebuilt from digitized curves, as the report shows it.
+
+    Attributes
+    ----------
+    study, endpoint : str
+    source : str
+        Where the patients come from (the digitized figure and its file).
+    result : Reconstruction
+        From :func:`survrepro.sources.reconstruct.reconstruct`.
+    figure : Path
+        The fit figure (:func:`survrepro.report.plotting.plot_reconstruction`).
+    synthetic : bool
+        The curves are SYNTHETIC.
+    """
+
+    study: str
+    endpoint: str
+    source: str
+    result: object
+    figure: Path
+    synthetic: bool
+
+    def __repr__(self) -> str:
+        return f"ReconstructionFit({self.study}:{self.endpoint}, {self.figure.name})"
+
+
+def _has_curves(register) -> bool:
+    """The register names digitized curves and at least one of their files exists."""
+    a = getattr(register, "analysis", None)
+    return bool(a is not None and a.digitized_map
+                and any((paths.DATA / d.curves).exists() for d in a.digitized_map.values()))
+
+
+def reconstruction_fits(evaluations_by_study, registers, out_dir, study_data=None) -> dict:
+    """The fit of every endpoint rebuilt from digitized curves, its figure written under ``out_dir``.
+
+    Parameters
+    ----------
+    evaluations_by_study : dict
+        ``{study: [Evaluation, ...]}``: the studies reported.
+    registers : dict
+        ``{study: Register}``.
+    out_dir : path-like
+        Folder of the report; the figures go to ``reconstruction/<study>_<endpoint>.png`` in it.
+    study_data : dict, optional
+        ``{study: StudyData}`` as evaluated. A study missing from it whose register names
+        digitized curves is read again with :func:`survrepro.register.evaluate.load_study_data`
+        (the reconstruction is deterministic: the same files give the same patients).
+
+    Returns
+    -------
+    dict
+        ``{study: [ReconstructionFit, ...]}`` for the studies with an endpoint rebuilt from curves.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from survrepro.register.schema import load_register
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> reconstruction_fits({"levee2025": []}, {"levee2025": load_register("levee2025")}, tmp.name)
+    {}
+    >>> tmp.cleanup()
+    """
+    from survrepro.register.evaluate import load_study_data
+
+    study_data = study_data or {}
+    out = {}
+    for study in evaluations_by_study:
+        register = (registers or {}).get(study)
+        data = study_data.get(study)
+        if data is None:
+            if register is None or not _has_curves(register):
+                continue
+            data = load_study_data(register)
+        unit = getattr(getattr(register, "study", None), "time_unit", None) or "time"
+        fits = []
+        for endpoint, ep in data.endpoints.items():
+            rec = getattr(ep, "reconstruction", None)
+            if rec is None:
+                continue
+            synthetic = "SYNTHETIC" in ep.source
+            figure = _fit_figure(rec, Path(out_dir) / "reconstruction" / f"{study}_{endpoint}.png", unit,
+                                 f"{endpoint} (SYNTHETIC curves)" if synthetic else endpoint)
+            fits.append(ReconstructionFit(study=study, endpoint=endpoint, source=ep.source, result=rec,
+                                          figure=figure, synthetic=synthetic))
+        if fits:
+            out[study] = fits
+    return out
+
+
+def _fit_figure(rec, path: Path, unit: str, name: str) -> Path:
+    import matplotlib.pyplot as plt
+
+    from survrepro.report.plotting import plot_reconstruction
+
+    ax = plot_reconstruction(rec, xlabel=unit[:1].upper() + unit[1:], title=f"{name}: digitized against reconstructed")
+    try:
+        return io.save_figure(ax.figure, path)
+    finally:
+        plt.close(ax.figure)
+
+
+def _num(x, fmt: str) -> str:
+    return "not reached" if x is None else format(x, fmt)
+
+
+def _fit_arm_rows(fit: ReconstructionFit) -> list[dict]:
+    """Per arm: patients, events, the errors at the clicks, the step-curve distance and both medians."""
+    rows = []
+    for a in fit.result.fidelity()["arms"]:
+        rows.append({"arm": str(a["arm"]), "patients": str(a["n_patients"]),
+                     "events": str(a["events_reconstructed"]), "RMSE": f"{a['rmse']:.4f}",
+                     "max abs error": f"{a['max_abs_error']:.4f}", "KS distance": f"{a['ks_distance']:.4f}",
+                     "median digitized": _num(a["median"]["digitized"], ".2f"),
+                     "median reconstructed": _num(a["median"]["reconstructed"], ".2f")})
+    return rows
+
+
+def _fit_at_risk(fit: ReconstructionFit) -> tuple[list[str], list[list[str]]]:
+    """The numbers at risk, published / reconstructed, one row per table time, one column per arm."""
+    arms = fit.result.fidelity()["arms"]
+    times = sorted({r["time"] for a in arms for r in a["at_risk"]})
+    heads = ["time"] + [f"{a['arm']} (published / reconstructed)" for a in arms]
+    rows = []
+    for t in times:
+        row = [f"{t:g}"]
+        for a in arms:
+            r = next((x for x in a["at_risk"] if x["time"] == t), None)
+            if r is None:
+                row.append("")
+            elif a["at_risk_source"] != "published":
+                row.append(f"not published / {r['reconstructed']}")
+            else:
+                off = r["reconstructed"] - r["published"]
+                row.append(f"{r['published']} / {r['reconstructed']}" + (f" (off by {off:+d})" if off else ""))
+        rows.append(row)
+    return heads, rows
+
+
+def _fit_comparison(fit: ReconstructionFit) -> str:
+    """The hazard ratio and log-rank test between the reconstructed arms, one sentence."""
+    comp = fit.result.comparison or {}
+    parts = []
+    for h in comp.get("hazard_ratios", []):
+        if h.get("hr") is None:
+            parts.append(f"HR {h['arm']} vs {h['reference']}: {h.get('note', 'not computed')}")
+        else:
+            parts.append(f"HR {h['arm']} vs {h['reference']} {h['hr']:.3f} (95% CI {h['ci_low']:.3f} to "
+                         f"{h['ci_high']:.3f}, Cox, Efron ties; {h['reference']} vs {h['arm']} {1 / h['hr']:.3f}, "
+                         f"95% CI {1 / h['ci_high']:.3f} to {1 / h['ci_low']:.3f})")
+    if comp.get("logrank_p") is not None:
+        parts.append(f"log-rank p = {comp['logrank_p']:.3g}")
+    parts += comp.get("notes", [])
+    return "Between the arms of the reconstruction: " + ("; ".join(parts) or "one arm only") + "."
+
+
+def _fit_notes(fit: ReconstructionFit) -> list[str]:
+    """The cleaning actions and notes of every arm, each prefixed by its arm."""
+    out = []
+    for lab, arm in fit.result.arms.items():
+        head = "" if lab is None else f"{lab}: "
+        out += [f"{head}{x}" for x in tuple(arm.curve.actions) + tuple(arm.notes)]
+    return out
+
+
+def _fit_intro(fit: ReconstructionFit) -> str:
+    methods = sorted({a.method for a in fit.result.arms.values()})
+    return (f"{fit.endpoint}: patients {fit.source}, method {fit.result.method} "
+            f"({', '.join(methods)} used). Errors are those of the reconstructed Kaplan–Meier curve at the "
+            f"cleaned clicks; the KS distance is the largest vertical distance between the digitized and the "
+            f"reconstructed step curves.")
+
+
+_FIT_CAPTION = ("Fit of the reconstruction of {endpoint}: the digitized clicks (circles) over the Kaplan–Meier "
+                "curves of the reconstructed patients, the residuals at the clicks, and the numbers at risk "
+                "published and reconstructed")
+
+
+def _fits_markdown(study, fits, out_dir) -> list[str]:
+    if not fits:
+        return []
+    lines = [_md_anchor(_anchor(study, "reconstruction")), "", "### Reconstruction fit", ""]
+    for fit in fits:
+        lines += [f"#### {md_text(fit.endpoint)}", "", md_text(_fit_intro(fit)), ""]
+        rows = _fit_arm_rows(fit)
+        lines += _md_table(list(rows[0]), [[md_text(v) for v in r.values()] for r in rows]) + [""]
+        heads, at_risk = _fit_at_risk(fit)
+        lines += ["Numbers at risk:", ""] + _md_table([md_text(h) for h in heads],
+                                                      [[md_text(v) for v in r] for r in at_risk]) + [""]
+        lines += [md_text(_fit_comparison(fit)), ""]
+        notes = _fit_notes(fit)
+        if notes:
+            lines += ["Cleaning and notes:", ""] + [f"- {md_text(x)}" for x in notes] + [""]
+        link = os.path.relpath(fit.figure, out_dir) if out_dir is not None else str(fit.figure)
+        caption = md_text(_FIT_CAPTION.format(endpoint=fit.endpoint))
+        label = " (SYNTHETIC data)" if fit.synthetic else ""
+        lines += [f"![{caption}]({Path(link).as_posix()})", "", f"*{caption}*{label}, `{fit.figure.name}`", ""]
+    return lines
+
+
 # --------------------------------------------------------------------------- HTML
 _CSS = """
 * { box-sizing: border-box; }
@@ -794,6 +1007,8 @@ nav.toc { background: #f6f8fa; border: 1px solid #dde3e8; padding: 0.5em 1.2em; 
 nav.toc h2 { border-top: none; margin-top: 0.3em; padding-top: 0; }
 nav.toc ol { margin: 0.2em 0; } nav.toc li { margin: 0.1em 0; }
 pre { background: #f6f8fa; padding: 0.8em; white-space: pre-wrap; }
+table.fit caption { text-align: left; font-weight: bold; padding: 0.2em 0; }
+table.fit td.num { font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0 2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #333; } figcaption .file { color: #777; font-size: 0.9em; }
@@ -877,6 +1092,36 @@ def _figure_html(part, path: Path, caption: str, synthetic: bool) -> str:
             f"</figcaption></figure>")
 
 
+def _fits_html(study, fits) -> list[str]:
+    if not fits:
+        return []
+    out = [f'<h3 id="{_anchor(study, "reconstruction")}">Reconstruction fit</h3>']
+    for fit in fits:
+        out.append(f'<h4 id="{_anchor(study, "reconstruction", fit.endpoint)}">{_e(fit.endpoint)}</h4>')
+        out.append(f"<p>{_e(_fit_intro(fit))}</p>")
+        rows = _fit_arm_rows(fit)
+        out.append('<table class="fit"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in rows[0]) + "</tr>"
+                   + "".join("<tr>" + "".join(f'<td class="num">{_eb(v)}</td>' for v in r.values()) + "</tr>"
+                             for r in rows) + "</table>")
+        heads, at_risk = _fit_at_risk(fit)
+        out.append('<table class="fit"><caption>Numbers at risk</caption><tr>'
+                   + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"
+                   + "".join("<tr>" + "".join(f'<td class="num">{_e(v)}</td>' for v in r) + "</tr>" for r in at_risk)
+                   + "</table>")
+        out.append(f"<p>{_e(_fit_comparison(fit))}</p>")
+        notes = _fit_notes(fit)
+        if notes:
+            out.append(f"<details><summary>cleaning and notes ({len(notes)})</summary><ul>"
+                       + "".join(f"<li>{_e(x)}</li>" for x in notes) + "</ul></details>")
+        caption = _FIT_CAPTION.format(endpoint=fit.endpoint)
+        data = base64.b64encode(io.read_binary(fit.figure)).decode("ascii")
+        label = ' <span class="kind-synthetic">(SYNTHETIC data)</span>' if fit.synthetic else ""
+        out.append(f'<figure id="{_anchor(study, "figure", fit.figure.stem)}"><img alt="{_e(caption)}" '
+                   f'src="data:image/png;base64,{data}"><figcaption><strong>{_e(caption)}</strong>{label} '
+                   f'<span class="file">{_e(fit.figure.name)}</span></figcaption></figure>')
+    return out
+
+
 def _summary_html(evaluations_by_study) -> list[str]:
     rows = _summary_rows(evaluations_by_study)
     out = ['<h2 id="summary">Summary</h2>']
@@ -906,7 +1151,8 @@ def _toc_html(outline) -> str:
     return '<nav class="toc"><h2 id="contents">Contents</h2><ol>' + "".join(items) + "</ol></nav>"
 
 
-def render_html(evaluations_by_study, audits, figures, *, registers=None, sections=None, extra_parts=()) -> str:
+def render_html(evaluations_by_study, audits, figures, *, registers=None, sections=None, extra_parts=(),
+                fits=None) -> str:
     """The report as one self-contained HTML page (inline CSS, figures as ``data:`` URIs).
 
     A summary table, the contents, then per study its targets table (short cells; method
@@ -930,6 +1176,9 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None, sectio
         ``{study or part: [markdown paths]}``, rendered by :func:`markdown_to_html`.
     extra_parts : sequence of (str, str)
         ``(name, heading)`` parts after the studies.
+    fits : dict, optional
+        ``{study: [ReconstructionFit, ...]}`` (:func:`reconstruction_fits`), shown after the audit
+        with the figure embedded.
 
     Returns
     -------
@@ -950,7 +1199,8 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None, sectio
     sections = sections or {}
     names = list(evaluations_by_study) + [name for name, _ in extra_parts]
     captions = _captions_for(names)
-    outline = _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers)
+    fits = fits or {}
+    outline = _outline(evaluations_by_study, audits, sections, figures, extra_parts, registers, fits)
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              "<title>Reproduction report</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
@@ -976,6 +1226,7 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None, sectio
         audit = audits.get(study)
         if audit is not None:
             parts.append(_audit_html(audit, _anchor(study, "audit")))
+        parts.extend(_fits_html(study, fits.get(study, ())))
         parts.extend(_section_html(study, p) for p in sections.get(study, ()))
         parts.extend(_figures_html(study, figures.get(study, ()), captions, synthetic))
         parts.append("</section>")
@@ -1035,7 +1286,7 @@ def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- entry point
 def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD, *, registers=None,
-                 sections=None, extra_parts=None, only_studies: bool = False) -> Report:
+                 sections=None, extra_parts=None, only_studies: bool = False, study_data=None) -> Report:
     """Write ``report.md``, ``report.csv`` and a self-contained ``report.html`` to ``out_dir``.
 
     Parameters
@@ -1061,6 +1312,11 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
         Report exactly the studies of ``evaluations_by_study``: the extra parts keep only
         the sections that draw on them and the figures beside those sections
         (:func:`parts_for_studies`). By default every extra part is reported whole.
+    study_data : dict, optional
+        ``{study: StudyData}`` as evaluated; every endpoint rebuilt from digitized curves gets
+        a "Reconstruction fit" part (:func:`reconstruction_fits`; its figure is written to
+        ``out_dir/reconstruction/``). A study left out whose register names digitized curves
+        is read again.
 
     Returns
     -------
@@ -1096,10 +1352,11 @@ def build_report(evaluations_by_study, audits, figures=None, out_dir=paths.BUILD
                                                                        sections, figures)
         sections = {**{s: sections.get(s, ()) for s in evaluations_by_study}, **extra_sections}
         figures = {**{s: figures.get(s, ()) for s in evaluations_by_study}, **extra_figures}
+    fits = reconstruction_fits(evaluations_by_study, registers, out_dir, study_data)
     md = render_markdown(evaluations_by_study, audits, figures, registers=registers, out_dir=out_dir,
-                         sections=sections, extra_parts=extra_parts)
+                         sections=sections, extra_parts=extra_parts, fits=fits)
     page = render_html(evaluations_by_study, audits, figures, registers=registers, sections=sections,
-                       extra_parts=extra_parts)
+                       extra_parts=extra_parts, fits=fits)
     frame = evaluations_frame([e for evs in evaluations_by_study.values() for e in evs])
     md_path = io.write_text(out_dir / "report.md", md)
     csv_path = io.write_csv(out_dir / "report.csv", _csv_frame(frame))

@@ -139,7 +139,8 @@ def _reconstruct_clean(curve, at_risk_time, at_risk, *, n, total_events, method,
         _note_forced_events(curve, a, c, used, times, events, int(total_events), notes)
     target = digitized_median(curve.time, curve.survival, TIME_TOLERANCE * float(curve.time[-1]))
     tolerance = MEDIAN_TOLERANCE * curve.time_resolution
-    times, events, med = hold_median(times, events, target, a, tolerance, notes)
+    times, events, med = hold_median(times, events, target, a, tolerance, notes, clicks=(curve.time, curve.survival),
+                                     noise=curve.survival_resolution)
     return measure(curve, times, events, a, c, total_events=total_events, method=used, notes=notes,
                    at_risk_given=given, medians=(target, med, tolerance), ordered=True)
 

@@ -123,7 +123,7 @@ class _Arm:
     least: np.ndarray  #: least events tried at each drop, by number at risk before it
     lo: np.ndarray  #: lowest events of the window at each drop, by number at risk
     hi: np.ndarray  #: highest events of the window at each drop, by number at risk
-    masks: dict | None  #: allowed events of every drop (from :func:`_allowed_all`)
+    masks: dict | None  #: allowed events of every drop, for the states it can meet (from :func:`_allowed_all`)
     tables: "_Tables"  #: index and factor tables of the one-dimensional steps
     half: float = 0.5 / DP_NOISE**2  #: weight of a squared error in the fit cost
 
@@ -158,6 +158,8 @@ def _prepare(t, s, a, c, total_events, tol_t, notes) -> _Arm | None:
     positive = node_t - gap_lo > 0
     n_gaps = np.bincount(gap_int[positive], minlength=m)
     least, lo, hi = _drop_windows(h, real, N)
+    drops = np.flatnonzero(h > 0)
+    within = np.searchsorted(a, tau[drops], side="right") - 1  # table interval of each drop (rows come first)
     return _Arm(
         N=N, rows=m, at_risk=c.tolist(), track=track, drop_time=tau,
         hazard=h.tolist(), level_after=y.tolist(), survival=s.tolist(), ahead=ahead.tolist(),
@@ -165,7 +167,9 @@ def _prepare(t, s, a, c, total_events, tol_t, notes) -> _Arm | None:
         censor_rate=lam.tolist(), gaps=n_gaps.tolist(),
         nodes=list(zip(gap_lo.tolist(), node_t.tolist(), gap_int.tolist(), kind.tolist(), idx.tolist())),
         t_stop=t_stop, least=least, lo=lo, hi=hi,
-        masks=_allowed_all(least, lo, hi, np.flatnonzero(h > 0), DP_MAX_CELLS), tables=_Tables(N),
+        masks=_allowed_all(least, lo, hi, drops, c[np.minimum(within + 1, m - 1)] * (within + 1 < m), c[within],
+                           DP_MAX_CELLS),
+        tables=_Tables(N),
     )
 
 
@@ -358,9 +362,10 @@ def _drop_step(arm: _Arm, paths: _Paths, j: int) -> bool:
     elif arm.hazard[j] > 0:
         M = paths.top
         D = int(arm.hi[j, M - 1]) + 1
-        if arm.masks is not None:
-            pen = arm.masks[j][:D, paths.base:M]
-        else:
+        first, pen = arm.masks[j] if arm.masks is not None else (0, None)
+        if pen is not None and first <= paths.base and M - 1 - first < pen.shape[1]:
+            pen = pen[:D, paths.base - first:M - first]
+        else:  # states outside the table (a pass without pruning)
             pen = _allowed(arm.least[j], arm.lo[j], arm.hi[j], D, M)[:, paths.base:]
         if arm.zero[j]:
             pen = pen + _zero_ties(D)[:, None]
@@ -575,29 +580,42 @@ def _allowed(least, lo, hi, D, M):
     return np.where(ok, 0.0, np.inf)
 
 
-def _allowed_all(least, lo, hi, drops, limit):
-    """:func:`_allowed` of every drop in ``drops`` for all states, in one pass.
+def _allowed_all(least, lo, hi, drops, first, last, limit):
+    """:func:`_allowed` of every drop in ``drops`` for the states it can meet, in one pass.
 
-    Returns ``{drop: cost}`` (``cost[d, n]`` for ``n`` in ``0..N``; a state before the
-    drop above ``N`` is not tried), or ``None`` when the tables would exceed ``limit``
-    cells.
+    Drop ``drops[i]`` is tabled for the numbers at risk ``first[i]..last[i]`` (those
+    between the published counts around it, the only states the pruned forward pass
+    keeps there). Returns ``{drop: (first, cost)}`` (``cost[d, n - first]``; a state
+    before the drop above ``N`` is not tried), or ``None`` when the tables would exceed
+    ``limit`` cells.
     """
     N = lo.shape[1] - 1
-    D = hi[drops, N].astype(np.int64) + 1
-    if int(D.sum()) * (N + 1) > limit:
+    D = hi[drops, last].astype(np.int64) + 1
+    W = (last - first + 1).astype(np.int64)
+    size = D * W
+    if int(size.sum()) > limit:
         return None
-    start = np.concatenate(([0], np.cumsum(D)))
-    d = (np.arange(start[-1]) - np.repeat(start[:-1], D))[:, None]
-    src = np.arange(N + 1) + d
+    rows = np.repeat(np.arange(drops.size), D)  # the drop of each table row
+    row_start = np.concatenate(([0], np.cumsum(D)))
+    d_row = np.arange(row_start[-1]) - row_start[:-1].repeat(D)
+    width = W[rows]
+    cell_start = np.concatenate(([0], np.cumsum(width)))
+    d = d_row.repeat(width)
+    n = np.arange(cell_start[-1]) - cell_start[:-1].repeat(width) + first[rows].repeat(width)
+    src = n + d
     inside = src <= N
     np.minimum(src, N, out=src)
-    src += np.repeat(drops * (N + 1), D)[:, None]  # flat index into the (drops, states) arrays
+    src += (drops * (N + 1))[rows].repeat(width)  # flat index into the (drops, states) arrays
     ok = lo.take(src) <= d
     ok &= hi.take(src) >= d
     ok |= least.take(src) == d
     ok &= inside
     pen = np.where(ok, 0.0, np.inf)
-    return {j: pen[start[i]:start[i + 1]] for i, j in enumerate(drops.tolist())}
+    ends = np.concatenate(([0], np.cumsum(size))).tolist()
+    return {
+        j: (f, pen[ends[i]:ends[i + 1]].reshape(r, w))
+        for i, (j, f, r, w) in enumerate(zip(drops.tolist(), first.tolist(), D.tolist(), W.tolist()))
+    }
 
 
 def _drop_1d(cost, S, ev, tab, pen, y, ahead, half, base=0):

@@ -14,9 +14,15 @@ a stretch where the digitized curve hovers at 0.5 within the noise, a reconstruc
 such a stretch on the curve's side: it moves one event at a time (at most
 :data:`MEDIAN_MAX_MOVES`) to the digitized crossing, until the two medians agree to
 within :data:`MEDIAN_TOLERANCE` time-noise sd. A move that would change a number at risk
-at a table time is paired with a censoring moved the other way across that table time;
-when no censoring allows it, or the medians still disagree, the patients are left as
-the method placed them and a note says so.
+at a table time is paired with a censoring moved the other way across that table time.
+The moves must keep the reconstruction on the clicks: together they may raise the sum of
+squared errors at the clicks by at most :data:`MEDIAN_MAX_MISFIT` noise variances. On a
+plateau at 0.5 within the noise, moving one patient of a large arm changes the curve by
+less than the noise there; in a small arm one patient is a step many times the noise,
+the digitized crossing then says where the curve is, not which side of 0.5 the rounding
+took, and moving the patient would trade the fit of the curve (and the hazard ratio) for
+the median. When no censoring allows a move, a move misfits the clicks, or the medians
+still disagree, the patients are left as the method placed them and a note says so.
 
 References
 ----------
@@ -27,13 +33,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from survrepro.engine.km import QUANTILE_TOL, km_median
+from survrepro.engine.km import QUANTILE_TOL, km_median, km_survival_at
+from survrepro.sources.reconstruct.clean import DEFAULT_SURVIVAL_RESOLUTION
 from survrepro.sources.reconstruct.table import drop_times
 
 #: The medians agree when they differ by at most this many time-noise sd.
 MEDIAN_TOLERANCE = 3.0
 #: Events moved at most to bring the reconstructed median to the digitized crossing.
 MEDIAN_MAX_MOVES = 3
+#: The moves may raise the sum of squared errors at the clicks by at most this many noise
+#: variances (the noise sd taken as at least
+#: :data:`~survrepro.sources.reconstruct.clean.DEFAULT_SURVIVAL_RESOLUTION`).
+MEDIAN_MAX_MISFIT = 100.0
 #: Censored patients tried (nearest first) to pair with an event moved across a table time.
 MEDIAN_MAX_CANDIDATES = 200
 
@@ -103,14 +114,16 @@ def _counts(times, a):
     return times.size - np.searchsorted(times, a, side="left")
 
 
-def hold_median(times, events, target, a, tolerance: float, notes: list):
+def hold_median(times, events, target, a, tolerance: float, notes: list, clicks=None, noise: float = 0.0):
     """Patients with the median of their Kaplan–Meier curve at the digitized crossing.
 
     ``times, events``: the reconstructed patients (sorted); ``target``: the digitized
     median (:func:`digitized_median`); ``a``: the table times; ``tolerance``: the largest
-    difference allowed between the medians. Returns the patients (sorted) and their
-    median, changed only when that brings the medians within ``tolerance``; each change
-    is a sentence appended to ``notes``.
+    difference allowed between the medians; ``clicks``: the cleaned curve ``(t, s)``
+    the moves must stay on, and ``noise`` its survival noise sd (see
+    :data:`MEDIAN_MAX_MISFIT`; without ``clicks`` the fit is not checked). Returns the
+    patients (sorted) and their median, changed only when that brings the medians within
+    ``tolerance``; each change is a sentence appended to ``notes``.
     """
     med = reconstructed_median(times, events)
     if target is None or med is None or abs(med - target) <= tolerance:
@@ -119,6 +132,10 @@ def hold_median(times, events, target, a, tolerance: float, notes: list):
     counts = _counts(times, a)
     new_t, new_e = times.copy(), events.copy()
     moved = 0
+    misfit = None
+    if clicks is not None:
+        sd = max(float(noise), DEFAULT_SURVIVAL_RESOLUTION)
+        fit0 = _squared_error(times, events, clicks)
     for _ in range(MEDIAN_MAX_MOVES):
         k = _event_to_move(new_t, new_e, med, target, tolerance)
         if k is None:
@@ -129,7 +146,13 @@ def hold_median(times, events, target, a, tolerance: float, notes: list):
             trial_t = _pair_with_censoring(new_t, new_e, k, target, a, counts)
             if trial_t is None:
                 break
-        new_t, new_e = _sorted(trial_t, new_e)
+        trial_t, trial_e = _sorted(trial_t, new_e)
+        if clicks is not None:
+            loss = (_squared_error(trial_t, trial_e, clicks) - fit0) / sd**2
+            if loss > MEDIAN_MAX_MISFIT:
+                misfit = loss
+                break
+        new_t, new_e = trial_t, trial_e
         moved += 1
         med = reconstructed_median(new_t, new_e)
         if med is not None and abs(med - target) <= tolerance:
@@ -139,12 +162,25 @@ def hold_median(times, events, target, a, tolerance: float, notes: list):
                 f"curve hovers at 0.5 within the digitizing noise there)."
             )
             return new_t, new_e, med
+    if misfit is not None:
+        why = (
+            f"moving an event there would take the reconstruction off the clicks (the squared errors "
+            f"would rise by {misfit:.0f} noise variances, more than {MEDIAN_MAX_MISFIT:g}), so the patients "
+            f"were kept where the curve puts them"
+        )
+    else:
+        why = "no move of an event that keeps the numbers at risk brings them together"
     notes.append(
         f"the reconstructed median ({first:g}) differs from the digitized curve's 0.5 crossing "
-        f"({target:g}) by more than the digitizing resolution ({tolerance:.3g}); no move of an event "
-        f"that keeps the numbers at risk brings them together."
+        f"({target:g}) by more than the digitizing resolution ({tolerance:.3g}); {why}."
     )
     return times, events, first
+
+
+def _squared_error(times, events, clicks) -> float:
+    """Sum of squared differences between the Kaplan–Meier curve of sorted patients and the clicks."""
+    t, s = clicks
+    return float(np.sum((km_survival_at(times, events, t) - s) ** 2))
 
 
 def _event_to_move(times, events, med, target, tolerance):
