@@ -63,7 +63,12 @@ def endpoint_plan(register) -> tuple[dict, dict, list]:
     >>> endpoint_plan(load_register("levee2025"))[0]["on_therapy"]
     'ttnt'
     """
-    used = {t.endpoint for t in register.with_role("calibrate") if QUANTITIES[t.quantity].constraint is not None}
+    used = set()
+    for t in register.with_role("calibrate"):
+        constrain = QUANTITIES[t.quantity].constraint
+        c = constrain(t) if constrain is not None else None
+        if c is not None:
+            used.add(c.endpoint)
     endpoint_map = {k: v for k, v in KNOWN_ENDPOINTS.items()}
     unknown = sorted(used - set(KNOWN_ENDPOINTS))
     if not unknown:

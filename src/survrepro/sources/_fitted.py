@@ -33,10 +33,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, stats
 
 from survrepro.engine.cox import log_hazard_ratio_untied
-from survrepro.engine.km import _band, km_median
+from survrepro.engine.km import km_median
 
 __all__ = ["fitted_start"]
 
@@ -68,18 +68,37 @@ def _censor_survival(s: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip((hi - s) / max(hi - lo, 1e-9), 0.0, 1.0)
 
 
+_Z: dict = {}
+
+
 def _band_at(knots_t, knots_h, t_end, n, lo, hi, conf_type, conf_level):
-    """Lower and upper band of the Kaplan–Meier curve at ``t_end`` expected under the model."""
-    grid = np.linspace(0.0, t_end, 400)
+    """Lower and upper band of the Kaplan–Meier curve at ``t_end`` expected under the model.
+
+    The Greenwood variance of ``log S`` is ``integral of dH / (n S G)`` (``G`` the potential
+    follow-up); the band is that of :func:`survrepro.engine.km._band`, written for one time.
+    """
+    if conf_level not in _Z:
+        _Z[conf_level] = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    z = _Z[conf_level]
+    grid = np.linspace(0.0, t_end, 201)
     h = np.interp(grid, knots_t, knots_h)
-    lam = np.gradient(h, grid)
-    at_risk = n * np.exp(-h) * _censor_survival(grid, lo, hi)
-    with np.errstate(divide="ignore"):
-        integrand = np.where(at_risk > 0, lam / at_risk, np.inf)
-    var = float(np.trapezoid(integrand, grid)) if hasattr(np, "trapezoid") else float(np.trapz(integrand, grid))
-    surv = np.array([math.exp(-h[-1])])
-    low, up = _band(surv, np.array([math.sqrt(max(var, 0.0))]), conf_type, conf_level)
-    return float(low[0]), float(up[0])
+    mid = (grid[1:] + grid[:-1]) / 2
+    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * _censor_survival(mid, lo, hi)
+    dh = np.diff(h)
+    if np.any((at_risk <= 0) & (dh > 0)):
+        return math.nan, math.nan
+    sd = math.sqrt(max(float(np.sum(np.where(dh > 0, dh / np.where(at_risk > 0, at_risk, 1.0), 0.0))), 0.0))
+    surv = math.exp(-float(h[-1]))
+    if conf_type == "plain":
+        return max(surv - z * sd * surv, 0.0), min(surv + z * sd * surv, 1.0)
+    if conf_type == "log":
+        return surv * math.exp(-z * sd), min(surv * math.exp(z * sd), 1.0)
+    if surv in (0.0, 1.0):
+        return math.nan, math.nan
+    logs = math.log(surv)
+    shift = z * sd / logs
+    loglog = math.log(-logs)
+    return math.exp(-math.exp(loglog - shift)), math.exp(-math.exp(loglog + shift))
 
 
 def _bent(t1: float, h1: float, shape: float, before=((0.0, 0.0),)) -> tuple[list, list]:
@@ -94,9 +113,23 @@ def _bent(t1: float, h1: float, shape: float, before=((0.0, 0.0),)) -> tuple[lis
 def _arm_model(median, low, high, n, lo, hi, shape=1.0):
     """An arm's cumulative hazard from its printed median and limits (``None`` when no median).
 
-    The first segment (to the lower limit, or to the median) is bent by ``shape``."""
+    The first segment (to the lower limit, or to the median) is bent by ``shape``. The
+    follow-up window and the shape are rounded (to 0.01 month and 0.001) and the knots kept,
+    so that a fit calling it thousands of times solves each distinct case once."""
     if median is None:
         return None
+    key = (median, low, high, n, round(lo, 2), round(hi, 2), round(shape, 3))
+    if key not in _MODELS:
+        if len(_MODELS) > 50000:
+            _MODELS.clear()
+        _MODELS[key] = _solve_arm(median, low, high, n, *key[4:])
+    return _MODELS[key]
+
+
+_MODELS: dict = {}
+
+
+def _solve_arm(median, low, high, n, lo, hi, shape):
     M = median.value
     if low is not None and 0 < low.value < M:
         L = low.value
@@ -310,30 +343,56 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         m = models(shapes, bottom, top)
         return {a: _quantile_data(m[a], tails[index[a]], top - (top - bottom) * quantiles[a], perms[a]) for a in arms}
 
-    def loss(x):
-        if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < -12) or np.any(x[:k] > 3) or abs(x[2 * k]) > 8:
-            return 1e6
+    # what the fit aims the expected Cox fit of each pair at: the centre, then corrected by how
+    # far the quantile data's own fit fell from the expected one
+    aims = {p.arms: np.array(p.centre, float) for p in pairs}
+
+    def expected(x):
         tails, shapes, spread = unpack(x)
         bottom, top = window(spread)
         m = models(shapes, bottom, top)
-        total = 1e-3 * float(np.sum(x[k:2 * k] ** 2))
+        out = {}
         for p in pairs:
             i, j = index[p.arms[0]], index[p.arms[1]]
-            fit = _expected_cox([m[p.arms[0]], m[p.arms[1]]], (tails[i], tails[j]),
-                                (sizes[p.arms[0]], sizes[p.arms[1]]), bottom, top)
+            out[p.arms] = _expected_cox([m[p.arms[0]], m[p.arms[1]]], (tails[i], tails[j]),
+                                        (sizes[p.arms[0]], sizes[p.arms[1]]), bottom, top)
+        return out
+
+    def loss(x):
+        if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < -12) or np.any(x[:k] > 3) or abs(x[2 * k]) > 8:
+            return 1e6
+        total = 1e-3 * float(np.sum(x[k:2 * k] ** 2))
+        for p, fit in zip(pairs, expected(x).values()):
             if fit is None:
                 return 1e6
-            total += ((fit[0] - p.centre[0]) / p.scale) ** 2
+            aim = aims[p.arms]
+            total += ((fit[0] - aim[0]) / p.scale) ** 2
             if p.se_printed:
-                total += ((fit[1] - p.centre[1]) / p.scale) ** 2
+                total += ((fit[1] - aim[1]) / p.scale) ** 2
         return total
+
+    def fit_on_data(x):
+        d = data(x)
+        out = {}
+        for p in pairs:
+            t = np.concatenate([d[p.arms[0]][0], d[p.arms[1]][0]])
+            e = np.concatenate([d[p.arms[0]][1], d[p.arms[1]][1]])
+            xs = np.concatenate([np.ones(sizes[p.arms[0]], np.int64), np.zeros(sizes[p.arms[1]], np.int64)])
+            out[p.arms] = log_hazard_ratio_untied(t, e, xs)
+        return out
 
     start = models(np.ones(k), *window(2.0))
     x0 = np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / 12.0)
                    for a in arms] + [0.0] * k + [2.0])
-    for _ in range(2 if pairs else 0):  # restarted once: a simplex in many dimensions stalls
-        x0 = optimize.minimize(loss, x0, method="Nelder-Mead",
-                               options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 400 * (k + 1)}).x
+    for correction in range(3 if pairs else 0):
+        for _ in range(2):  # restarted once: a simplex in many dimensions stalls
+            x0 = optimize.minimize(loss, x0, method="Nelder-Mead",
+                                   options={"xatol": 1e-3, "fatol": 1e-7, "maxiter": 300 * (k + 1)}).x
+        if correction < 2:
+            want, got = expected(x0), fit_on_data(x0)
+            for p in pairs:
+                if want[p.arms] is not None and got[p.arms] is not None:
+                    aims[p.arms] += np.array(p.centre) - np.array(got[p.arms])
     d = data(x0)
     n = group.size
     times = np.zeros(n)
