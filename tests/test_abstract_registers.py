@@ -96,3 +96,34 @@ def test_arms_whose_median_is_not_reached_are_synthesized_not_crashed(tmp_path):
     res = synthesize(spec, seed=0, max_iter=200)
     assert len(res.data) == sum(a.n for a in register.study.arms)
     assert res.converged == (not res.unmet)
+
+
+def test_an_endpoint_of_another_name_is_modelled_in_the_place_of_pfs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    text = (REGISTERS / "lung_by_sex_undated.toml").read_text()
+    register = tmp_path / "lung_dfs.toml"
+    text = (text.replace('endpoint = "os"', 'endpoint = "dfs"').replace('id = "lung_by_sex_undated"', 'id = "lung_dfs"')
+            .replace("lung_by_sex_undated/lung_by_sex_undated_synthetic_ipd.csv", "lung_dfs/lung_dfs_synthetic_ipd.csv")
+            .replace('[analysis.endpoints.os]\ntime = "os_time"\nevent = "os_event"',
+                     '[analysis.endpoints.dfs]\ntime = "dfs_time"\nevent = "dfs_event"'))
+    register.write_text(text)
+    ipd = tmp_path / "data" / "lung_dfs" / "lung_dfs_synthetic_ipd.csv"
+    assert main(["synthesize", str(register), "-o", str(ipd), "--endpoints", "os"]) == 0
+    printed = capsys.readouterr().out
+    assert "ENDPOINT: 'dfs' is modelled in the place of progression-free survival" in printed
+    assert {"dfs_time", "dfs_event"} <= set(pd.read_csv(ipd).columns)
+    main(["reproduce", str(register), "--out", str(tmp_path / "report")])
+    capsys.readouterr()
+    report = pd.read_csv(tmp_path / "report" / "report.csv")
+    calibrate = report[report.role == "calibrate"]
+    assert set(calibrate.status) == {"match"}, calibrate[calibrate.status != "match"].to_string()
+
+
+def test_two_endpoints_the_model_has_no_place_for_are_refused(tmp_path, capsys):
+    text = (REGISTERS / "lung_by_sex_undated.toml").read_text()
+    register = tmp_path / "two.toml"
+    register.write_text(text.replace('endpoint = "os"\nquantity = "median"', 'endpoint = "dfs"\nquantity = "median"', 1)
+                        .replace('endpoint = "os"', 'endpoint = "efs"'))
+    assert main(["synthesize", str(register), "-o", str(tmp_path / "x_synthetic.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "endpoints 'dfs', 'efs' have no place in the patient model" in err and err.count("\n") == 1

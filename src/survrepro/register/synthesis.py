@@ -83,7 +83,7 @@ def endpoint_plan(register) -> tuple[dict, dict, list]:
     note = (f"ENDPOINT: {name!r} is modelled in the place of progression-free survival of the patient model "
             "(an event time that also ends at death)"
             + ("; with OS also given it is assumed to end no later than death (an assumption: the register "
-               "states no relation)" if "os" in used or "followup" in used else "")
+               "states no relation)" if "os" in used else "")
             + f"; its columns are {name}_time and {name}_event.")
     return endpoint_map, {"pfs": (f"{name}_time", f"{name}_event")}, [note]
 
