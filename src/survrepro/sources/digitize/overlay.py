@@ -60,8 +60,9 @@ def overlay_figure(result, *, image=None):
     h, w = image.shape[:2]
     sx = w / result.page_size[0] if result.page_size[0] else 1.0
     sy = h / result.page_size[1] if result.page_size[1] else 1.0
-    fig = Figure(figsize=(w / 150, h / 150), dpi=150)
-    ax = fig.add_axes([0, 0, 1, 1])
+    margin = 0.08  # a strip under the image for the legend, clear of the figure read
+    fig = Figure(figsize=(w / 150, h / 150 / (1 - margin)), dpi=150)
+    ax = fig.add_axes([0, margin, 1, 1 - margin])
     ax.imshow(image, alpha=0.55, interpolation="nearest")
     ax.set_axis_off()
     for k, arm in enumerate(arms):
@@ -81,6 +82,7 @@ def overlay_figure(result, *, image=None):
             t = result.at_risk[result.at_risk["arm"] == arm]
             if len(t):
                 ax.plot(result.xmap.inverse(t["time"].to_numpy()) * sx, np.full(len(t), h - 4),
-                        "^", color=OVERLAY_COLORS[k % len(OVERLAY_COLORS)], ms=3)
-    fig.legend(loc="upper left", fontsize=6, frameon=True)
+                        "^", color=OVERLAY_COLORS[k % len(OVERLAY_COLORS)], ms=3, clip_on=False,
+                        label="times of the risk table read" if k == 0 else None)
+    fig.legend(loc="lower center", fontsize=6, frameon=False, ncol=len(arms) + 1)
     return fig
