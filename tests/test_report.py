@@ -487,6 +487,18 @@ def _digitized_only(tmp_path, monkeypatch):
     return tmp_path / "digitized_only.toml"
 
 
+def test_a_study_reconstructed_from_synthetic_curves_says_so_in_its_banner(tmp_path, monkeypatch, capsys):
+    reg_path = _digitized_only(tmp_path, monkeypatch)
+    out = tmp_path / "report"
+    assert cli.main(["reproduce", str(reg_path), "--out", str(out)]) == 0
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert ("**RECONSTRUCTED DATA: the reproduced numbers below come from patient-level data reconstructed from "
+            "digitized Kaplan-Meier curves") in md
+    assert "The digitized curves are themselves SYNTHETIC.**" in md
+    assert "built to match the study's" not in md  # not the banner of data synthesized from summaries
+    assert "RECONSTRUCTED DATA:" in (out / "report.html").read_text(encoding="utf-8")
+
+
 def test_endpoint_rebuilt_from_curves_shows_its_fit_figure_and_table(tmp_path, monkeypatch, capsys):
     from survrepro.register.evaluate import load_study_data
     from survrepro.register.schema import load_register

@@ -414,6 +414,23 @@ def _is_synthetic(evaluations) -> bool:
     return any("SYNTHETIC" in s for s in _sources(evaluations))
 
 
+_RECONSTRUCTED_NOTE = (
+    "RECONSTRUCTED DATA: the reproduced numbers below come from patient-level data reconstructed "
+    "from digitized Kaplan-Meier curves and their numbers at risk; they carry the error of the "
+    "digitizing and of the reconstruction (see the reconstruction fit)."
+)
+
+
+def _banner(evaluations) -> str | None:
+    """The banner over a study's numbers: synthetic data, data reconstructed from curves (from a
+    synthetic curve: both said), or none for real patient-level data."""
+    kinds = data_kinds(evaluations)
+    if "reconstructed" in kinds:
+        synthetic_curves = any("SYNTHETIC" in s and "reconstructed" in s for s in _sources(evaluations))
+        return _RECONSTRUCTED_NOTE + (" The digitized curves are themselves SYNTHETIC." if synthetic_curves else "")
+    return _SYNTHETIC_NOTE if "synthetic" in kinds else None
+
+
 def data_kinds(evaluations) -> list[str]:
     """What a study's reproduced numbers come from: ``synthetic``, ``reconstructed``, ``real`` or ``none``.
 
@@ -722,8 +739,9 @@ def render_markdown(evaluations_by_study, audits, figures, *, registers=None, ou
         lines += [_md_anchor(_anchor(study)), "", f"## {md_text(title)}", ""]
         if citation:
             lines += [md_text(citation), ""]
-        if _is_synthetic(evs):
-            lines += [f"**{_SYNTHETIC_NOTE}**", ""]
+        banner = _banner(evs)
+        if banner:
+            lines += [f"**{banner}**", ""]
         lines += ["Data source: " + md_text("; ".join(_sources(evs)) or "none (no patient-level data)"), ""]
         reg = registers.get(study)
         if reg is not None and reg.analysis is not None and reg.analysis.note:
@@ -1214,8 +1232,9 @@ def render_html(evaluations_by_study, audits, figures, *, registers=None, sectio
         parts.append(f"<h2>{_e(title)}</h2>")
         if citation:
             parts.append(f"<p>{_e(citation)}</p>")
-        if synthetic:
-            parts.append(f'<p class="synthetic">{_inline_html(_SYNTHETIC_NOTE)}</p>')
+        banner = _banner(evs)
+        if banner:
+            parts.append(f'<p class="synthetic">{_inline_html(banner)}</p>')
         parts.append(f"<p>Data source: {_e('; '.join(_sources(evs)) or 'none (no patient-level data)')}</p>")
         reg = registers.get(study)
         if reg is not None and reg.analysis is not None and reg.analysis.note:
