@@ -38,7 +38,7 @@ from scipy import optimize, stats
 from survrepro.engine.cox import log_hazard_ratio_untied
 from survrepro.engine.km import km_median
 
-__all__ = ["fitted_start"]
+__all__ = ["fitted_start", "spread_ties"]
 
 _LOG2 = math.log(2.0)
 
@@ -433,13 +433,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     t_int = np.clip(np.round(mapped[:n] * 100), 1, cutoff).astype(np.int64)
     f_int = np.clip(np.round(mapped[n:] * 100), 1, cutoff).astype(np.int64)
     sel = np.isin(group, arms)
-    for _ in range(n):  # no two patients at the same time: move the later of a pair on by 0.01
-        ts = t_int[sel]
-        o = np.argsort(ts, kind="stable")
-        dup = np.flatnonzero(np.diff(ts[o]) == 0)
-        if dup.size == 0:
-            break
-        t_int[np.flatnonzero(sel)[o[dup + 1]]] += 1
+    spread_ties(t_int, sel)
     f_int = np.where(events == 1, np.clip(np.maximum(f_int, t_int), target.shortest_followup, cutoff), t_int)
     fixed = set()
     for a, v in fixed_values:
@@ -465,6 +459,35 @@ def _defining_times(times: np.ndarray, values) -> set:
         else:
             out.update(int(ts[m]) for m in (k - 1, k) if 0 <= m < ts.size)
     return out
+
+
+def spread_ties(times: np.ndarray, sel: np.ndarray) -> None:
+    """Make the times (hundredths) of the patients ``sel`` distinct, in place: the later of two
+    equal times (in stable sort order) moves on by 0.01, repeatedly until none are equal.
+
+    Parameters
+    ----------
+    times : ndarray of int
+        Times of every patient, hundredths of a month.
+    sel : ndarray of bool
+        The patients whose times must differ.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> t = np.array([5, 5, 5, 9]); spread_ties(t, np.ones(4, bool)); t.tolist()
+    [5, 6, 7, 9]
+    """
+    while True:
+        ts = times[sel]
+        o = np.argsort(ts, kind="stable")
+        dup = np.flatnonzero(np.diff(ts[o]) == 0)
+        if dup.size == 0:
+            return
+        times[np.flatnonzero(sel)[o[dup + 1]]] += 1
 
 
 def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> None:

@@ -79,7 +79,7 @@ from survrepro.engine.km import kaplan_meier, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.rounding import round_half_away
-from survrepro.sources._fitted import Pair, fitted_start
+from survrepro.sources._fitted import Pair, fitted_start, spread_ties
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -1435,13 +1435,7 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
                 best = (gap, times, flags)
         t[m], e[m] = best[1], best[2]
     sel = np.isin(group, arms)
-    while True:  # no two patients at the same time: move the later of a pair on by 0.01
-        ts = t[sel]
-        o = np.argsort(ts, kind="stable")
-        dup = np.flatnonzero(np.diff(ts[o]) == 0)
-        if dup.size == 0:
-            break
-        t[np.flatnonzero(sel)[o[dup + 1]]] += 1
+    spread_ties(t, sel)
     f = t.copy()
     for i in np.flatnonzero(e == 1):
         # an event moved past the cut-off by the de-duplication above is followed up to it
@@ -1479,13 +1473,7 @@ def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
             ee[add] = 1
         t[m], e[m], f[m] = tt, ee, ff
     sel = np.isin(group, arms)
-    while True:  # no two patients at the same time: move the later of a pair on by 0.01
-        ts = t[sel]
-        o = np.argsort(ts, kind="stable")
-        dup = np.flatnonzero(np.diff(ts[o]) == 0)
-        if dup.size == 0:
-            break
-        t[np.flatnonzero(sel)[o[dup + 1]]] += 1
+    spread_ties(t, sel)
     f = np.where(e == 1, np.clip(np.maximum(f, t), lo_admin, cutoff), t)
     return t, e, f
 
