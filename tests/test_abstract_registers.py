@@ -127,3 +127,53 @@ def test_two_endpoints_the_model_has_no_place_for_are_refused(tmp_path, capsys):
     assert main(["synthesize", str(register), "-o", str(tmp_path / "x_synthetic.csv")]) == 2
     err = capsys.readouterr().err
     assert "endpoints 'dfs', 'efs' have no place in the patient model" in err and err.count("\n") == 1
+
+
+def _edited(tmp_path, study, *edits):
+    """A copy of a register with each ``(old, new)`` text replaced (every occurrence)."""
+    text = (REGISTERS / f"{study}.toml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / f"{study}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_median_followup_is_calibrated_on_the_endpoint_its_target_names(tmp_path):
+    """The evaluation reads the median follow-up as the reverse Kaplan-Meier median of the
+    columns of its target's endpoint; the synthesizer calibrates it on the same endpoint."""
+    dated = load_register(REGISTERS / "lung_by_sex_undated.toml")
+    assert spec_from_register(dated, endpoints=("os",), endpoint_map={"followup": "os"}).followup_endpoint == "os"
+    path = _edited(tmp_path, "lung_by_sex_undated", ('endpoint = "followup"\nquantity = "median_followup"',
+                                                     'endpoint = "os"\nquantity = "median_followup"'))
+    os_only = spec_from_register(load_register(path), endpoints=("pfs", "os"), endpoint_map={"os": "pfs"})
+    assert os_only.followup_endpoint == "pfs"
+
+
+def test_an_unmet_target_is_printed_with_its_reason(tmp_path, monkeypatch, capsys):
+    """A hazard ratio outside its own printed limits: the audit shows the conflict, and the
+    synthesizer names that finding as the reason the target is unmet."""
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path = _edited(tmp_path, "lung_by_sex_undated", ("value = 0.42\n", "value = 0.62\n"), ("0.42 to 0.82", "0.62 to 0.82"))
+    out = tmp_path / "ipd_synthetic.csv"
+    assert main(["synthesize", str(path), "-o", str(out), "--endpoints", "os", "--max-iter", "300"]) == 1
+    printed = capsys.readouterr().out
+    lines = [x for x in printed.splitlines() if x.startswith("UNMET ")]
+    assert lines, printed
+    assert any("the audit finds it inconsistent" in x for x in lines), lines
+
+
+def test_reasons_name_the_step_cap_when_no_audit_finding_explains_a_miss():
+    from survrepro.register.synthesis import unmet_reasons
+    from survrepro.sources.synthesize import ConstraintResult, SynthesisResult
+
+    reg = load_register(REGISTERS / "lung_by_sex_undated.toml")
+    tid = next(t.id for t in reg.targets if t.quantity == "median")
+    miss = ConstraintResult(id=tid, quantity="median", endpoint="os", arms=(), target=10.0, achieved=10.4,
+                            decimals=1, matched=False, settings="")
+    res = SynthesisResult(data=None, constraints=(miss,), converged=False, seed=0, steps=7, max_iter=7,
+                          cutoff=None, notes=())
+    (line,) = unmet_reasons(reg, res)
+    assert line.startswith(f"UNMET {tid} (printed 10, achieved 10.4)")
+    assert "no audit check finds it inconsistent" in line and "cap of 7 search steps" in line

@@ -11,7 +11,7 @@ import datetime as _dt
 
 from survrepro.errors import InputError
 from survrepro.register.quantities import QUANTITIES
-from survrepro.sources.synthesize import Constraint, Group, SynthesisSpec
+from survrepro.sources.synthesize import ENDPOINTS, Constraint, Group, SynthesisSpec
 
 __all__ = ["spec_from_register", "endpoint_plan"]
 
@@ -186,6 +186,9 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
                           death_is_failure=bool(rule["death_is_failure"]))
         endpoint = endpoint_map.get(c.endpoint, c.fallback or c.endpoint)
         constraints.append(Constraint(quantity=c.quantity, endpoint=endpoint, **fields))
+    # the median follow-up is the reverse Kaplan-Meier median of the endpoint its target names
+    # (as the evaluation reads it); "followup" and unknown names are overall survival
+    followed = [c.endpoint for c in constraints if c.quantity == "median_followup" and c.endpoint in ENDPOINTS]
     return SynthesisSpec(
         study=register.study.id,
         groups=tuple(groups),
@@ -198,5 +201,56 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
         endpoints=tuple(endpoints),
         columns=dict(columns or {}),
         entry_column=entry_column,
+        followup_endpoint=followed[0] if followed else "os",
         priors=dict(priors or {}),
     )
+
+
+def unmet_reasons(register, result) -> list[str]:
+    """Why each calibrate target a synthesis left unmet is unmet, one sentence per target.
+
+    A target is either shown inconsistent with other printed numbers by the audit
+    (:func:`survrepro.register.audit.audit_register`: the finding is named, and no data can
+    give all of them), or no audit check shows a conflict and the target is unmet because the
+    construction stopped at its step cap: a limit of the synthesizer, not a proof that no data
+    reproduce the numbers.
+
+    Parameters
+    ----------
+    register : Register
+        The register the synthesis was calibrated to.
+    result : SynthesisResult
+        What :func:`~survrepro.sources.synthesize.synthesize` returned.
+
+    Returns
+    -------
+    list of str
+        Empty when every target was met.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> from survrepro.sources.synthesize import SynthesisResult
+    >>> unmet_reasons(load_register("levee2025"), SynthesisResult(
+    ...     data=None, constraints=(), converged=True, seed=0, steps=0, max_iter=0, cutoff=None, notes=()))
+    []
+    """
+    from survrepro.register.audit import audit_register
+
+    unmet = [c for c in result.constraints if not c.matched]
+    if not unmet:
+        return []
+    bad = [f for f in audit_register(register).findings if f.status == "inconsistent"]
+    out = []
+    for c in unmet:
+        got = "not reached" if c.achieved is None else f"{c.achieved:.6g}"
+        why = [f for f in bad if c.id in f.targets]
+        if why:
+            out.append(f"UNMET {c.id} (printed {c.target:g}, achieved {got}): the audit finds it inconsistent "
+                       f"with {', '.join(t for t in why[0].targets if t != c.id) or 'the other numbers'} "
+                       f"({why[0].check}), so no data can give every printed number.")
+        else:
+            out.append(f"UNMET {c.id} (printed {c.target:g}, achieved {got}): no audit check finds it inconsistent "
+                       f"with the other printed numbers; the construction stopped at its cap of {result.max_iter} "
+                       "search steps without meeting it (a limit of the synthesizer, not a proof that no data give it).")
+    return out

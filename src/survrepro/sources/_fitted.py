@@ -63,15 +63,26 @@ class _Arm:
         return float((self.h[-1] - self.h[-2]) / max(self.t[-1] - self.t[-2], 1e-9))
 
 
-def _censor_survival(s: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Potential follow-up uniform on ``[lo, hi]``: the probability it exceeds ``s``."""
-    return np.clip((hi - s) / max(hi - lo, 1e-9), 0.0, 1.0)
+def _censor_survival(s: np.ndarray, win: tuple) -> np.ndarray:
+    """The probability that potential follow-up exceeds ``s``. ``win`` is ``(lo, hi, share)``:
+    follow-up uniform on ``[lo, hi]``, except a ``share`` of patients lost to follow-up
+    uniformly on ``[0, hi]``."""
+    lo, hi, share = win
+    window = np.clip((hi - s) / max(hi - lo, 1e-9), 0.0, 1.0)
+    return (1 - share) * window + share * np.clip((hi - s) / max(hi, 1e-9), 0.0, 1.0)
+
+
+def _censor_quantiles(q: np.ndarray, win: tuple) -> np.ndarray:
+    """Potential follow-up times whose survival (:func:`_censor_survival`) is ``q``."""
+    grid = np.linspace(0.0, win[1], 2001)
+    surv = _censor_survival(grid, win)
+    return np.interp(q, surv[::-1], grid[::-1])
 
 
 _Z: dict = {}
 
 
-def _band_at(knots_t, knots_h, t_end, n, lo, hi, conf_type, conf_level):
+def _band_at(knots_t, knots_h, t_end, n, win, conf_type, conf_level):
     """Lower and upper band of the Kaplan–Meier curve at ``t_end`` expected under the model.
 
     The Greenwood variance of ``log S`` is ``integral of dH / (n S G)`` (``G`` the potential
@@ -83,7 +94,7 @@ def _band_at(knots_t, knots_h, t_end, n, lo, hi, conf_type, conf_level):
     grid = np.linspace(0.0, t_end, 201)
     h = np.interp(grid, knots_t, knots_h)
     mid = (grid[1:] + grid[:-1]) / 2
-    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * _censor_survival(mid, lo, hi)
+    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * _censor_survival(mid, win)
     dh = np.diff(h)
     if np.any((at_risk <= 0) & (dh > 0)):
         return math.nan, math.nan
@@ -110,15 +121,16 @@ def _bent(t1: float, h1: float, shape: float, before=((0.0, 0.0),)) -> tuple[lis
             [p[1] for p in before] + list(h0 + (h1 - h0) * u**shape))
 
 
-def _arm_model(median, low, high, n, lo, hi, shape=1.0):
+def _arm_model(median, low, high, n, win, shape=1.0):
     """An arm's cumulative hazard from its printed median and limits (``None`` when no median).
 
     The first segment (to the lower limit, or to the median) is bent by ``shape``. The
-    follow-up window and the shape are rounded (to 0.01 month and 0.001) and the knots kept,
+    follow-up window and the shape are rounded (to 0.1 month, a share of 0.001 and a shape of 0.01) and the knots kept,
     so that a fit calling it thousands of times solves each distinct case once."""
     if median is None:
         return None
-    key = (median, low, high, n, round(lo, 2), round(hi, 2), round(shape, 3))
+    rounded = (round(win[0], 1), round(win[1], 1), round(win[2], 3))
+    key = (median, low, high, n, rounded, round(shape, 2))
     if key not in _MODELS:
         if len(_MODELS) > 50000:
             _MODELS.clear()
@@ -129,14 +141,14 @@ def _arm_model(median, low, high, n, lo, hi, shape=1.0):
 _MODELS: dict = {}
 
 
-def _solve_arm(median, low, high, n, lo, hi, shape):
+def _solve_arm(median, low, high, n, win, shape):
     M = median.value
     if low is not None and 0 < low.value < M:
         L = low.value
 
         def gap(hL):
             ts, hs = _bent(L, hL, shape)
-            return _band_at(ts, hs, L, n, lo, hi, low.conf_type, low.conf_level)[0] - 0.5
+            return _band_at(ts, hs, L, n, win, low.conf_type, low.conf_level)[0] - 0.5
 
         a, b = 1e-6, _LOG2 - 1e-6
         if gap(a) > 0 > gap(b):
@@ -150,7 +162,7 @@ def _solve_arm(median, low, high, n, lo, hi, shape):
         U = high.value
 
         def gap_u(hU):
-            return _band_at(ts + [U], hs + [hU], U, n, lo, hi, high.conf_type, high.conf_level)[1] - 0.5
+            return _band_at(ts + [U], hs + [hU], U, n, win, high.conf_type, high.conf_level)[1] - 0.5
 
         a, b = _LOG2 + 1e-6, _LOG2 + 5.0
         if gap_u(a) > 0 > gap_u(b):
@@ -162,11 +174,11 @@ def _solve_arm(median, low, high, n, lo, hi, shape):
     return _Arm(ts, hs)
 
 
-def _expected_cox(models, tails, sizes, bottom, top):
+def _expected_cox(models, tails, sizes, win):
     """Cox log hazard ratio (first arm over second) and its standard error expected under the
     model: the score and information integrated over a time grid."""
-    grid = np.linspace(0.0, top, 1201)
-    g = _censor_survival(grid, bottom, top)
+    grid = np.linspace(0.0, win[1], 1201)
+    g = _censor_survival(grid, win)
     at_risk, deaths = [], []
     for m, tail, n in zip(models, tails, sizes):
         h = np.interp(grid, m.t, m.h)
@@ -299,15 +311,21 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             by[c.arms[0]][c.quantity] = c
     sizes = {a: int((group == a).sum()) for a in arms}
     mfu = float(target.followup[0].value) if target.followup else None
-    widest = 2 * min(hi - mfu, mfu) if mfu is not None and 0 < mfu < hi else None
+    # where the window is centred: the printed median follow-up, then corrected by how far the
+    # data's own follow-up fell from it (see the rounds below)
+    centre_of = {"followup": mfu}
 
-    def window(x_spread):
-        """Potential follow-up uniform on ``(bottom, top)``: centred on the printed median
-        follow-up with a spread chosen by the fit, else the accrual window."""
-        if widest is None:
-            return lo, hi
-        w = widest / (1 + math.exp(-x_spread))
-        return mfu - w / 2, mfu + w / 2
+    def window(x_spread, x_share=-8.0):
+        """Potential follow-up ``(bottom, top, share)`` (:func:`_censor_survival`): uniform
+        centred on the printed median follow-up (as corrected) with a spread chosen by the fit,
+        else the accrual window, and a share (at most a half, chosen by the fit) lost to
+        follow-up before it."""
+        share = 0.5 / (1 + math.exp(-x_share))
+        c = centre_of["followup"]
+        if c is None or not 0 < c < hi:
+            return lo, hi, share
+        w = 2 * min(hi - c, c) / (1 + math.exp(-x_spread))
+        return c - w / 2, c + w / 2, share
 
     links = _arm_links(arms, pairs, by)
     for a, link in links.items():
@@ -321,9 +339,9 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
                                                   "of median 12 months (nothing printed constrains it)")
                          + " (an assumption).")
 
-    def models(shapes, bottom, top):
+    def models(shapes, win):
         out = {a: _arm_model(by[a]["median"], by[a]["median_ci_low"], by[a]["median_ci_high"], sizes[a],
-                             bottom, top, shape) for a, shape in zip(arms, shapes)}
+                             win, shape) for a, shape in zip(arms, shapes)}
         for a, link in links.items():
             out[a] = _Arm([0.0], [0.0]) if link is None else _Arm(out[link[0]].t, out[link[0]].h * link[1])
         return out
@@ -335,31 +353,34 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     index = {a: i for i, a in enumerate(arms)}
 
     def unpack(x):
-        return np.exp(x[:k]), np.exp(x[k:2 * k]), x[2 * k]
+        """Tail hazards, shapes and the potential follow-up of parameters ``x``."""
+        return np.exp(x[:k]), np.exp(x[k:2 * k]), window(x[2 * k], x[2 * k + 1])
 
     def data(x):
-        tails, shapes, spread = unpack(x)
-        bottom, top = window(spread)
-        m = models(shapes, bottom, top)
-        return {a: _quantile_data(m[a], tails[index[a]], top - (top - bottom) * quantiles[a], perms[a]) for a in arms}
+        tails, shapes, win = unpack(x)
+        m = models(shapes, win)
+        return {a: _quantile_data(m[a], tails[index[a]], _censor_quantiles(quantiles[a], win), perms[a]) for a in arms}
 
     # what the fit aims the expected Cox fit of each pair at: the centre, then corrected by how
     # far the quantile data's own fit fell from the expected one
     aims = {p.arms: np.array(p.centre, float) for p in pairs}
 
     def expected(x):
-        tails, shapes, spread = unpack(x)
-        bottom, top = window(spread)
-        m = models(shapes, bottom, top)
+        tails, shapes, win = unpack(x)
+        m = models(shapes, win)
         out = {}
         for p in pairs:
             i, j = index[p.arms[0]], index[p.arms[1]]
             out[p.arms] = _expected_cox([m[p.arms[0]], m[p.arms[1]]], (tails[i], tails[j]),
-                                        (sizes[p.arms[0]], sizes[p.arms[1]]), bottom, top)
+                                        (sizes[p.arms[0]], sizes[p.arms[1]]), win)
         return out
 
+    # lowest log tail hazard of each arm: raised for an arm whose data miss a printed median or
+    # limit (the curve must go on falling after its last knot)
+    floor = np.full(k, -12.0)
+
     def loss(x):
-        if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < -12) or np.any(x[:k] > 3) or abs(x[2 * k]) > 8:
+        if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < floor) or np.any(x[:k] > 3) or np.any(np.abs(x[2 * k:]) > 8):
             return 1e6
         total = 1e-3 * float(np.sum(x[k:2 * k] ** 2))
         for p, fit in zip(pairs, expected(x).values()):
@@ -381,19 +402,54 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             out[p.arms] = log_hazard_ratio_untied(t, e, xs)
         return out
 
-    start = models(np.ones(k), *window(2.0))
-    x0 = np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / 12.0)
-                   for a in arms] + [0.0] * k + [2.0])
-    for correction in range(3 if pairs else 0):
-        for _ in range(2):  # restarted once: a simplex in many dimensions stalls
-            x0 = optimize.minimize(loss, x0, method="Nelder-Mead",
-                                   options={"xatol": 1e-3, "fatol": 1e-7, "maxiter": 300 * (k + 1)}).x
-        if correction < 2:
-            want, got = expected(x0), fit_on_data(x0)
-            for p in pairs:
-                if want[p.arms] is not None and got[p.arms] is not None:
-                    aims[p.arms] += np.array(p.centre) - np.array(got[p.arms])
-    d = data(x0)
+    def fit(x0, corrections=2):
+        """Nelder-Mead on ``loss``, the aims then corrected by the quantile data's own fit and
+        the fit run again, ``corrections`` times."""
+        for correction in range(corrections + 1 if pairs else 0):
+            for _ in range(2):  # restarted once: a simplex in many dimensions stalls
+                x0 = optimize.minimize(loss, x0, method="Nelder-Mead",
+                                       options={"xatol": 1e-3, "fatol": 1e-7, "maxiter": 300 * (k + 1)}).x
+            if correction < corrections:
+                want, got = expected(x0), fit_on_data(x0)
+                for p in pairs:
+                    if want[p.arms] is not None and got[p.arms] is not None:
+                        aims[p.arms] += np.array(p.centre) - np.array(got[p.arms])
+        return x0
+
+    start = models(np.ones(k), window(2.0))
+    x0 = fit(np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / 12.0)
+                       for a in arms] + [0.0] * k + [2.0, -6.0]))
+    built = _build(target, group, cutoff, hi, data(x0), members, arms)
+    best, best_loss = built[:3], target.loss(*built[:3])
+    # up to four rounds correcting what the re-timing and the nudges left off the printed
+    # numbers: the aims of the hazard ratios by the data's fit, the window's centre by the data's
+    # follow-up, and the tail hazard of an arm whose data do not reach a printed median or limit
+    for _ in range(4):
+        if target.meets(*built[:3]):
+            return built[:3]
+        times, events, ends, followup_before_map, unreached = built
+        for p in pairs:
+            got = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
+            if got is not None:
+                aims[p.arms] += np.array(p.centre) - np.array(got)
+        if mfu is not None and followup_before_map is not None and centre_of["followup"] is not None:
+            centre_of["followup"] += mfu - followup_before_map
+        for a in unreached:
+            i = index[a]
+            floor[i] = max(floor[i], x0[i] + math.log(2.0))
+            x0[i] = floor[i]
+        x0 = fit(x0, corrections=0)
+        built = _build(target, group, cutoff, hi, data(x0), members, arms)
+        now = target.loss(*built[:3])
+        if now < best_loss:
+            best, best_loss = built[:3], now
+    return best
+
+
+def _build(target, group, cutoff, hi, d, members, arms):
+    """The quantile data ``d`` re-timed onto the printed values and nudged to the printed
+    hazard ratios: ``(times, events, ends, follow-up before the map, arms whose data do not
+    reach a printed median or limit)``, times in hundredths."""
     n = group.size
     times = np.zeros(n)
     events = np.zeros(n, np.int64)
@@ -402,13 +458,14 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         times[members[a]], events[members[a]], ends[members[a]] = t, e, c
     ceiling = max(hi, float(np.max(times)), float(np.max(ends)))
     pat = target.patients
-    pooled, fixed_values = [], []
+    pooled, fixed_values, unreached = [], [], []
     for a in arms:  # each arm's medians and limits: a map of that arm's times alone
         own = []
         for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
-            q = km_median(times[pat][m], events[pat][m], conf_type=c.conf_type, conf_level=c.conf_level)
-            got = {"median": q.estimate, "median_ci_low": q.low, "median_ci_high": q.high}[c.quantity]
+            got = _reach(times, events, ends, pat[m], c)
             if got is None:
+                if c.arms == (a,):
+                    unreached.append(a)
                 continue
             anchor = (0 if c.quantity == "median" else 2, (float(got), float(c.value)))
             if c.arms == (a,):
@@ -420,13 +477,14 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         mapped, _ = _retime(np.concatenate([times[idx], ends[idx]]), own, ceiling)
         times[idx], ends[idx] = mapped[:idx.size], mapped[idx.size:]
         fixed_values += [(a, v) for _, v in _consistent(own, ceiling)[1:-1]]
+    followup = None
     for c in target.followup:
-        if target.endpoint == "os":
-            got = km_median(times[pat], 1 - events[pat], conf_int=False).estimate
+        if target.endpoint == target.followup_endpoint:
+            followup = km_median(times[pat], 1 - events[pat], conf_int=False).estimate
         else:
-            got = km_median(ends, np.ones(n), conf_int=False).estimate
-        if got is not None:
-            pooled.append((1, (float(got), float(c.value))))
+            followup = km_median(ends, np.ones(n), conf_int=False).estimate
+        if followup is not None:
+            pooled.append((1, (float(followup), float(c.value))))
     # then every patient together, the arms' printed values held where they are
     anchors = [(v, v) for _, v in fixed_values] + [x for _, x in sorted(pooled, key=lambda p: p[0])]
     mapped, _ = _retime(np.concatenate([times, ends]), anchors, ceiling)
@@ -440,9 +498,72 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         fixed |= _defining_times(t_int[members[a]][events[members[a]] == 1], [v])
     fixed |= _defining_times(t_int, [v for old, v in _consistent(anchors, ceiling)[1:-1] if old != v])
     for _ in range(2):  # a swap for one pair may move a patient of another across it: twice over
-        for p in pairs:
+        for p in target.pairs:
             _nudge_beta(t_int, events, f_int, p, fixed)
-    return t_int, events, f_int
+    # the standard error is mostly the number of events: events and censorings later than every
+    # time a printed value is read from change none of those values
+    printed = [int(round(c.value * 100)) for c in list(target.medians) + list(target.limits) + list(target.followup)]
+    safe = max(fixed | set(printed) | {0})
+    before = (t_int.copy(), events.copy(), f_int.copy())
+    for p in target.pairs:
+        if p.se_printed and _mend_se(t_int, events, f_int, p, safe):
+            _nudge_beta(t_int, events, f_int, p, fixed)
+    if target.loss(*before) < target.loss(t_int, events, f_int):
+        t_int, events, f_int = before
+    return t_int, events, f_int, followup, sorted(set(unreached))
+
+
+def _reach(times, events, ends, who, c, most: int = 20):
+    """The value of the median or limit ``c`` on the patients ``who`` (months), after turning
+    at most ``most`` of their censorings from ``0.9 c.value`` on into events (the earliest
+    first, in place) when the data do not reach it: a quantile model whose curve or band ends
+    just above one half is pushed over it where the printed value says it is crossed."""
+    part = {"median": "estimate", "median_ci_low": "low", "median_ci_high": "high"}[c.quantity]
+    for _ in range(most + 1):
+        got = getattr(km_median(times[who], events[who], conf_type=c.conf_type, conf_level=c.conf_level), part)
+        if got is not None:
+            return got
+        late = who[(events[who] == 0) & (times[who] >= 0.9 * c.value)]
+        if late.size == 0:
+            return None
+        i = late[np.argmin(times[late])]
+        events[i] = 1
+        ends[i] = max(ends[i], times[i])
+    return None
+
+
+def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None) -> bool:
+    """Bring the standard error of ``pair``'s Cox fit towards the centre of its printed range,
+    in place, by turning events later than ``safe`` (hundredths) into censorings at the same
+    time (fewer events, a larger SE) or such censorings into events (a smaller SE), the two
+    arms in turn, latest first. Stops when the fit is inside the printed ranges (shrunk about
+    their centre), when the SE passes the centre, or when no patient is left to turn; returns
+    whether anything changed."""
+    from survrepro.sources.synthesize import _hr_outside
+
+    pat = pair.patients
+    changed = False
+    limit = max_flips if max_flips is not None else max(1, pat.size // 4)
+    side = None
+    for step in range(limit):
+        fit = log_hazard_ratio_untied(times[pat] / 100.0, events[pat], pair.x)
+        if fit is None or _hr_outside(pair.centre, pair.bounds, fit[0], fit[1]) == 0:
+            break
+        fewer = fit[1] < pair.centre[1]  # SE too small: too many events
+        if side is not None and side != fewer:
+            break
+        side = fewer
+        arm = step % 2
+        late = pat[(pair.x == (1 - arm)) & (times[pat] > safe) & (events[pat] == (1 if fewer else 0))]
+        if late.size == 0:
+            late = pat[(times[pat] > safe) & (events[pat] == (1 if fewer else 0))]
+            if late.size == 0:
+                break
+        i = late[np.argmax(times[late])]
+        events[i] = 0 if fewer else 1
+        ends[i] = times[i] if fewer else max(ends[i], times[i])
+        changed = True
+    return changed
 
 
 def _defining_times(times: np.ndarray, values) -> set:

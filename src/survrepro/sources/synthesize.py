@@ -927,7 +927,7 @@ class _KaplanMeierParts:
         return self.median_masks + self.limit_masks
 
     def _followup_median(self, tt, ee, ends):
-        if self.endpoint == "os":  # follow-up is the reverse Kaplan-Meier of this very endpoint
+        if self.endpoint == self.followup_endpoint:  # the reverse Kaplan-Meier of this very endpoint
             return km_median(tt, 1 - ee, conf_int=False).estimate
         return km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
 
@@ -988,6 +988,7 @@ class _ComparedTarget(_KaplanMeierParts):
     followup: list  # median follow-up constraints (when the two arms are everybody)
     shortest_followup: int  # the earliest administrative censoring
     n: int  # patients in the study
+    followup_endpoint: str = "os"  # the endpoint whose reverse Kaplan-Meier median is the follow-up
 
     @property
     def pairs(self) -> list:
@@ -1039,6 +1040,7 @@ class _EndpointTarget(_KaplanMeierParts):
     followup: list
     shortest_followup: int
     n: int
+    followup_endpoint: str = "os"
 
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
@@ -1123,6 +1125,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         limits=limits, limit_masks=[mask(c.arms) for c in limits],
         followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms],
         shortest_followup=max(1, int(cutoff - width * 100)), n=group.size,
+        followup_endpoint=spec.followup_endpoint,
     )
 
 
@@ -1147,7 +1150,7 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
         sub = copy.deepcopy(rng)
         times, events, ends, loss, steps = _anneal_compared(
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
-            target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // 8))
+            target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // 8), flips=True)
         if not (loss == 0 or target.meets(times, events, ends)):
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
                          f"stopped after {steps} steps short of every printed number; the search below starts from "
@@ -1212,6 +1215,7 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if in_arms.all() else [],
         shortest_followup=max(1, int(cutoff - width * 100)),
         n=group.size,
+        followup_endpoint=spec.followup_endpoint,
     )
 
 
@@ -1306,7 +1310,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
             if found is None:
                 times, events, ends, loss, used = _anneal_compared(
                     *fitted, target.patients, group, target.anchor_times, target.anchor_masks,
-                    target.shortest_followup, cutoff, target.loss, sub, budget)
+                    target.shortest_followup, cutoff, target.loss, sub, budget, flips=True)
                 steps += used
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
@@ -1325,6 +1329,8 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
     balanced = _event_count_candidates(group, target)
     candidates = balanced if width is None else _compared_candidates(spec, group, target, cutoff, width)
     for counts in candidates:
+        if steps >= max_iter:
+            break  # every candidate shares the one cap
         start = _initial_compared if counts in balanced else _initial_model
         times, events, ends = start(
             spec, group, target.arms, counts, target.endpoint, cutoff, target.shortest_followup, rng)
@@ -1479,13 +1485,15 @@ def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
 
 
 def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, loss_fn, rng,
-                     max_iter, cycle=2000, t0=0.5):
-    """Seeded annealing of a compared endpoint with the events per arm held fixed.
+                     max_iter, cycle=2000, t0=0.5, flips=False):
+    """Seeded annealing of a compared endpoint with the events per arm held fixed (unless ``flips``).
 
     Moves: swap the times of two patients of different arms with the same status, swap an
     event's time with a censoring's time in one arm, put an event exactly on a published
-    median, redraw an event's end of follow-up, move one time. Returns the best state, its
-    loss and the steps taken.
+    median, redraw an event's end of follow-up, move one time; with ``flips``, one move in
+    ten turns an event into a censoring at the same time or a censoring into an event (the
+    number of events then varies, which a standard error printed through its limits may
+    need). Returns the best state, its loss and the steps taken.
     """
     loss = loss_fn(t, e, f)
     best = (t.copy(), e.copy(), f.copy(), loss)
@@ -1495,13 +1503,19 @@ def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, 
         phase = (steps - 1) % cycle
         if phase == 0 and steps > 1:
             t, e, f, loss = best[0].copy(), best[1].copy(), best[2].copy(), best[3]
-        nt, nf = t.copy(), f.copy()
+        nt, nf, ne = t.copy(), f.copy(), e
         i = int(idx[rng.integers(idx.size)])
         r = rng.random()
-        if r < 0.15:
+        if flips and r >= 0.9:
+            ne = e.copy()
+            ne[i] = 1 - e[i]
+            nf[i] = t[i] if ne[i] == 0 else max(f[i], t[i])
+        elif r < 0.15:
             pool = idx[(group[idx] != group[i]) & (e[idx] == e[i])]
             if pool.size == 0:
                 continue
+            if flips:  # a start already near every number: a neighbour in time, which moves no curve far
+                pool = pool[np.argsort(np.abs(t[pool] - t[i]), kind="stable")[:4]]
             j = int(pool[rng.integers(pool.size)])
             nt[[i, j]], nf[[i, j]] = t[[j, i]], f[[j, i]]
         elif r < 0.3:
@@ -1532,13 +1546,13 @@ def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, 
             nt[i] = int(np.clip(nt[i], 1, cutoff))
         if np.unique(nt[idx]).size < idx.size:  # no two patients at the same time
             continue
-        ev = e == 1
+        ev = ne == 1
         nf[~ev] = nt[~ev]
         nf[ev] = np.clip(nf[ev], np.maximum(nt[ev], lo_admin), cutoff)
-        new_loss = loss_fn(nt, e, nf)
+        new_loss = loss_fn(nt, ne, nf)
         temp = t0 * (1 - phase / cycle) ** 2
         if new_loss <= loss or rng.random() < math.exp(-(new_loss - loss) / max(temp, 1e-9)):
-            t, f, loss = nt, nf, new_loss
+            t, e, f, loss = nt, ne, nf, new_loss
             if loss < best[3]:
                 best = (t.copy(), e.copy(), f.copy(), loss)
     return (*best, steps)
@@ -1907,6 +1921,11 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
     return tuple(out)
 
 
+#: Work the search may do, in patient-steps: the step cap of a study of ``n`` patients is at
+#: most ``PATIENT_STEPS // n`` (20,000 steps up to 75 patients, 1,500 for 1,000, 1,000 from 1,500 on).
+PATIENT_STEPS = 1_500_000
+
+
 def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> SynthesisResult:
     """Build SYNTHETIC patient-level data that reproduce every constraint of ``spec``.
 
@@ -1917,6 +1936,9 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         Seed of the construction and of the search; the same seed gives the same data.
     max_iter : int
         Cap on search steps; the search always stops there and reports what it could not meet.
+        Each step recomputes the fits of every patient, so the cap is lowered to
+        :data:`PATIENT_STEPS` ``// n`` (at least 1,000) for a study of ``n`` patients where
+        that is lower, and the notes say so: a bound on the time the search may take.
 
     Returns
     -------
@@ -1940,6 +1962,11 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         raise InputError(f"max_iter must be a whole number >= 0; got {max_iter!r}.")
     rng = np.random.default_rng(seed)
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
+    cap = min(int(max_iter), max(1000, PATIENT_STEPS // spec.n))
+    if cap < max_iter:
+        notes.append(f"Step cap: {cap} search steps for {spec.n} patients (at most {PATIENT_STEPS:,} patient-steps; "
+                     f"{max_iter} asked), so that the search ends in bounded time.")
+    max_iter = cap
     anchor = True
     if spec.accrual_start is None:
         start, end, note = assumed_accrual(spec)
