@@ -177,3 +177,21 @@ def test_reasons_name_the_step_cap_when_no_audit_finding_explains_a_miss():
     (line,) = unmet_reasons(reg, res)
     assert line.startswith(f"UNMET {tid} (printed 10, achieved 10.4)")
     assert "no audit check finds it inconsistent" in line and "cap of 7 search steps" in line
+
+
+def test_printed_event_counts_are_calibrated(tmp_path, monkeypatch, capsys):
+    """Events per arm (R: ``table(lung$sex[lung$status == 2])`` gives 112 men, 53 women) are
+    calibrate targets the synthetic data meet exactly, with the medians, HR and follow-up."""
+    counts = "".join(
+        f'\n[[target]]\nid = "deaths_{arm}"\nendpoint = "os"\nquantity = "count"\ncount_of = "events"\n'
+        f'arm = "{arm}"\nvalue = {k}\nquote = "There were {k} deaths among the {label}."\n'
+        f'source = "abstract.txt"\nrole = "calibrate"\n'
+        for arm, k, label in (("female", 53, "women"), ("male", 112, "men")))
+    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", counts + "\n[analysis]"))
+    spec = spec_from_register(load_register(path), endpoints=("os",), endpoint_map={"followup": "os"})
+    assert sorted(c.id for c in spec.constraints if c.quantity == "events") == ["deaths_female", "deaths_male"]
+    res = synthesize(spec, seed=0)
+    assert res.converged, res.unmet
+    data = res.data
+    assert data.loc[data.arm == "female", "os_event"].sum() == 53
+    assert data.loc[data.arm == "male", "os_event"].sum() == 112

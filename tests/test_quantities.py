@@ -139,7 +139,9 @@ def test_constraint_settings_default_as_r_does():
     assert (fu.endpoint, fu.fallback) == ("followup", "os")
     count = QUANTITIES["count"].constraint(_target("count", count_of="on_same_therapy", endpoint="on_therapy_1p5m"))
     assert (count.quantity, count.endpoint, count.landmark) == ("remaining", "on_therapy", 1.5)
-    assert QUANTITIES["count"].constraint(_target("count", count_of="events")) is None
+    events = QUANTITIES["count"].constraint(_target("count", count_of="events"))
+    assert (events.quantity, events.endpoint, events.landmark) == ("events", "pfs", None)
+    assert QUANTITIES["count"].constraint(_target("count", count_of="responders")) is None
     assert QUANTITIES["n"].constraint is None and QUANTITIES["survival_at"].constraint is None
 
 

@@ -320,6 +320,8 @@ def _evaluate_count(ctx, t):
 
 
 def _count_constraint(t):
+    if t.count_of == "events":
+        return Calibration("events", t.endpoint)
     if t.count_of not in ("evaluable", "on_same_therapy"):
         return None
     m = LANDMARK_NAME.match(t.endpoint)

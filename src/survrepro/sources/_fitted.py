@@ -203,6 +203,16 @@ def _expected_cox(models, tails, sizes, win):
     return beta, 1 / math.sqrt(info)
 
 
+def _expected_events(model: _Arm, tail, n, win):
+    """Events expected in an arm of ``n`` patients under the model and potential follow-up ``win``."""
+    grid = np.linspace(0.0, win[1], 1201)
+    h = np.interp(grid, model.t, model.h)
+    beyond = grid > model.t[-1]
+    h[beyond] = model.h[-1] + (grid[beyond] - model.t[-1]) * tail
+    y = n * np.exp(-h) * _censor_survival(grid, win)
+    return float((y[:-1] * np.diff(h)).sum())
+
+
 def _quantile_data(model: _Arm, tail, cens, perm):
     n = cens.size
     e = -np.log1p(-(np.arange(n) + 0.5) / n)
@@ -310,6 +320,8 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         if len(c.arms) == 1 and c.arms[0] in by:
             by[c.arms[0]][c.quantity] = c
     sizes = {a: int((group == a).sum()) for a in arms}
+    counts = {c.arms[0]: float(c.value) for c in target.events if len(c.arms) == 1 and c.arms[0] in by}
+    count_aims = dict(counts)  # corrected by how far the quantile data's events fell from them
     mfu = float(target.followup[0].value) if target.followup else None
     # where the window is centred: the printed median follow-up, then corrected by how far the
     # data's own follow-up fell from it (see the rounds below)
@@ -390,6 +402,12 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             total += ((fit[0] - aim[0]) / p.scale) ** 2
             if p.se_printed:
                 total += ((fit[1] - aim[1]) / p.scale) ** 2
+        if counts:
+            tails, shapes, win = unpack(x)
+            m = models(shapes, win)
+            for a, c in counts.items():
+                total += ((_expected_events(m[a], tails[index[a]], sizes[a], win) - count_aims[a])
+                          / max(1.0, math.sqrt(c))) ** 2
         return total
 
     def fit_on_data(x):
@@ -405,7 +423,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     def fit(x0, corrections=2):
         """Nelder-Mead on ``loss``, the aims then corrected by the quantile data's own fit and
         the fit run again, ``corrections`` times."""
-        for correction in range(corrections + 1 if pairs else 0):
+        for correction in range(corrections + 1 if pairs or counts else 0):
             for _ in range(2):  # restarted once: a simplex in many dimensions stalls
                 x0 = optimize.minimize(loss, x0, method="Nelder-Mead",
                                        options={"xatol": 1e-3, "fatol": 1e-7, "maxiter": 300 * (k + 1)}).x
@@ -419,7 +437,8 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     start = models(np.ones(k), window(2.0))
     x0 = fit(np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / 12.0)
                        for a in arms] + [0.0] * k + [2.0, -6.0]))
-    built = _build(target, group, cutoff, hi, data(x0), members, arms)
+    d_now = data(x0)
+    built = _build(target, group, cutoff, hi, d_now, members, arms)
     best, best_loss = built[:3], target.loss(*built[:3])
     # up to four rounds correcting what the re-timing and the nudges left off the printed
     # numbers: the aims of the hazard ratios by the data's fit, the window's centre by the data's
@@ -428,6 +447,8 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         if target.meets(*built[:3]):
             return built[:3]
         times, events, ends, followup_before_map, unreached = built
+        for a in counts:  # the events of the quantile data, before they were mended
+            count_aims[a] += counts[a] - float(d_now[a][1].sum())
         for p in pairs:
             got = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
             if got is not None:
@@ -439,7 +460,8 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             floor[i] = max(floor[i], x0[i] + math.log(2.0))
             x0[i] = floor[i]
         x0 = fit(x0, corrections=0)
-        built = _build(target, group, cutoff, hi, data(x0), members, arms)
+        d_now = data(x0)
+        built = _build(target, group, cutoff, hi, d_now, members, arms)
         now = target.loss(*built[:3])
         if now < best_loss:
             best, best_loss = built[:3], now
@@ -458,11 +480,37 @@ def _build(target, group, cutoff, hi, d, members, arms):
         times[members[a]], events[members[a]], ends[members[a]] = t, e, c
     ceiling = max(hi, float(np.max(times)), float(np.max(ends)))
     pat = target.patients
+    counted = set()
+    for c, m in zip(target.events, target.event_masks):  # printed event counts, before the re-timing
+        _spread_count(times, events, ends, pat[m], int(c.value))
+        counted |= set(c.arms)
+    best = _place(target, group, cutoff, members, arms, times, events, ends, ceiling, counted)
+    # the nudges and mends move times and events off the printed values a little: placed again
+    # from where they left the data, twice at most
+    for _ in range(2):
+        if target.meets(*best[:3]):
+            break
+        again = _place(target, group, cutoff, members, arms, best[0] / 100.0, best[1].copy(), best[2] / 100.0,
+                       ceiling, counted)
+        if (not target.meets(*again[:3]), target.loss(*again[:3])) < (True, target.loss(*best[:3])):
+            best = again
+        else:
+            break
+    return best
+
+
+def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, counted):
+    """Re-time the data (months) onto the printed values, each arm by itself then every
+    patient together, round to hundredths and adjust (:func:`_adjust`): ``(times, events,
+    ends, follow-up before the map, arms whose data do not reach a printed median or limit)``."""
+    n = group.size
+    pat = target.patients
+    times, ends = times.astype(float), ends.astype(float)
     pooled, fixed_values, unreached = [], [], []
     for a in arms:  # each arm's medians and limits: a map of that arm's times alone
         own = []
         for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
-            got = _reach(times, events, ends, pat[m], c)
+            got = _reach(times, events, ends, pat[m], c, keep_count=a in counted)
             if got is None:
                 if c.arms == (a,):
                     unreached.append(a)
@@ -497,27 +545,48 @@ def _build(target, group, cutoff, hi, d, members, arms):
     for a, v in fixed_values:
         fixed |= _defining_times(t_int[members[a]][events[members[a]] == 1], [v])
     fixed |= _defining_times(t_int, [v for old, v in _consistent(anchors, ceiling)[1:-1] if old != v])
+    # nudged with swaps of events side by side only, and also across censorings: the better kept
+    plain = _adjust(target, group, arms, t_int.copy(), events.copy(), f_int.copy(), fixed, across=False)
+    wide = _adjust(target, group, arms, t_int, events, f_int, fixed, across=True)
+    t_int, events, f_int = min((plain, wide), key=lambda st: (not target.meets(*st), target.loss(*st)))
+    return t_int, events, f_int, followup, sorted(set(unreached))
+
+
+def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
+    """Nudge the hazard ratios (:func:`_nudge_beta`), then mend the printed event counts
+    (:func:`_mend_count`) and the standard errors (:func:`_mend_se`), in place; returns the state."""
     for _ in range(2):  # a swap for one pair may move a patient of another across it: twice over
         for p in target.pairs:
-            _nudge_beta(t_int, events, f_int, p, fixed)
+            _nudge_beta(t_int, events, f_int, p, fixed, across=across)
     # the standard error is mostly the number of events: events and censorings later than every
     # time a printed value is read from change none of those values
     printed = [int(round(c.value * 100)) for c in list(target.medians) + list(target.limits) + list(target.followup)]
     safe = max(fixed | set(printed) | {0})
+    pat = target.patients
+    counted = set()
+    for c, m in zip(target.events, target.event_masks):  # printed event counts, exactly
+        _mend_count(t_int, events, f_int, pat[m], int(c.value), safe)
+        counted |= set(c.arms) if c.arms else set(arms)
+    if target.events:
+        for p in target.pairs:
+            _nudge_beta(t_int, events, f_int, p, fixed, across=across)
     before = (t_int.copy(), events.copy(), f_int.copy())
     for p in target.pairs:
-        if p.se_printed and _mend_se(t_int, events, f_int, p, safe):
-            _nudge_beta(t_int, events, f_int, p, fixed)
+        if p.se_printed and not set(p.arms) <= counted and _mend_se(t_int, events, f_int, p, safe, keep=counted,
+                                                                     group=group):
+            _nudge_beta(t_int, events, f_int, p, fixed, across=across)
     if target.loss(*before) < target.loss(t_int, events, f_int):
         t_int, events, f_int = before
-    return t_int, events, f_int, followup, sorted(set(unreached))
+    return t_int, events, f_int
 
 
-def _reach(times, events, ends, who, c, most: int = 20):
+def _reach(times, events, ends, who, c, most: int = 20, keep_count: bool = False):
     """The value of the median or limit ``c`` on the patients ``who`` (months), after turning
     at most ``most`` of their censorings from ``0.9 c.value`` on into events (the earliest
     first, in place) when the data do not reach it: a quantile model whose curve or band ends
-    just above one half is pushed over it where the printed value says it is crossed."""
+    just above one half is pushed over it where the printed value says it is crossed. With
+    ``keep_count`` (the events are printed) each new event is paid for by the earliest event
+    becoming a censoring."""
     part = {"median": "estimate", "median_ci_low": "low", "median_ci_high": "high"}[c.quantity]
     for _ in range(most + 1):
         got = getattr(km_median(times[who], events[who], conf_type=c.conf_type, conf_level=c.conf_level), part)
@@ -529,14 +598,53 @@ def _reach(times, events, ends, who, c, most: int = 20):
         i = late[np.argmin(times[late])]
         events[i] = 1
         ends[i] = max(ends[i], times[i])
+        if keep_count:  # the earliest event (largest risk set) becomes a censoring at its time
+            first = who[events[who] == 1]
+            j = first[np.argmin(times[first])]
+            events[j], ends[j] = 0, times[j]
     return None
 
 
-def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None) -> bool:
+def _spread_count(times, events, ends, who, count: int) -> None:
+    """Give the patients ``who`` ``count`` events, in place, by turning events into censorings
+    at the same time (or censorings into events) at evenly spaced ranks in time, so that the
+    curve keeps its shape; the re-timing then moves its medians and limits back onto the
+    printed values."""
+    diff = count - int(events[who].sum())
+    if diff == 0:
+        return
+    pool = who[events[who] == (0 if diff > 0 else 1)]
+    pool = pool[np.argsort(times[pool], kind="stable")]
+    k = min(abs(diff), pool.size)
+    if k == 0:
+        return
+    chosen = pool[((np.arange(k) + 0.5) * pool.size / k).astype(int)]
+    events[chosen] = 1 if diff > 0 else 0
+    ends[chosen] = np.maximum(ends[chosen], times[chosen]) if diff > 0 else times[chosen]
+
+
+def _mend_count(times, events, ends, who, count: int, safe: int) -> None:
+    """Make the patients ``who`` have ``count`` events, in place, by turning their latest events
+    later than ``safe`` (hundredths) into censorings at the same time, or their earliest such
+    censorings into events (none of the printed values is read after ``safe``)."""
+    while True:
+        diff = count - int(events[who].sum())
+        if diff == 0:
+            return
+        late = who[(times[who] > safe) & (events[who] == (0 if diff > 0 else 1))]
+        if late.size == 0:
+            return
+        i = late[np.argmin(times[late])] if diff > 0 else late[np.argmax(times[late])]
+        events[i] = 1 if diff > 0 else 0
+        ends[i] = max(ends[i], times[i]) if diff > 0 else times[i]
+
+
+def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None, keep=(), group=None) -> bool:
     """Bring the standard error of ``pair``'s Cox fit towards the centre of its printed range,
     in place, by turning events later than ``safe`` (hundredths) into censorings at the same
     time (fewer events, a larger SE) or such censorings into events (a smaller SE), the two
-    arms in turn, latest first. Stops when the fit is inside the printed ranges (shrunk about
+    arms in turn (not those in ``keep``, whose events are printed; ``group`` names each
+    patient's arm), latest first. Stops when the fit is inside the printed ranges (shrunk about
     their centre), when the SE passes the centre, or when no patient is left to turn; returns
     whether anything changed."""
     from survrepro.sources.synthesize import _hr_outside
@@ -553,10 +661,11 @@ def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None)
         if side is not None and side != fewer:
             break
         side = fewer
+        free = ~np.isin(group[pat], list(keep)) if keep else np.ones(pat.size, bool)
         arm = step % 2
-        late = pat[(pair.x == (1 - arm)) & (times[pat] > safe) & (events[pat] == (1 if fewer else 0))]
+        late = pat[free & (pair.x == (1 - arm)) & (times[pat] > safe) & (events[pat] == (1 if fewer else 0))]
         if late.size == 0:
-            late = pat[(times[pat] > safe) & (events[pat] == (1 if fewer else 0))]
+            late = pat[free & (times[pat] > safe) & (events[pat] == (1 if fewer else 0))]
             if late.size == 0:
                 break
         i = late[np.argmax(times[late])]
@@ -611,7 +720,7 @@ def spread_ties(times: np.ndarray, sel: np.ndarray) -> None:
         times[np.flatnonzero(sel)[o[dup + 1]]] += 1
 
 
-def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> None:
+def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, across: bool = False) -> None:
     """Move the Cox log hazard ratio to the centre of its printed range, in place, by swapping
     the times of neighbours (in time) from different arms.
 
@@ -638,14 +747,23 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200) -> No
         lead = 1 if up else 0  # the arm whose event moves one place earlier
         # both events: the sequence of events and censorings (hence the reverse Kaplan-Meier
         # follow-up) is kept as it is
-        k = np.flatnonzero((xs[1:] == lead) & (es[1:] == 1) & (xs[:-1] != lead) & (es[:-1] == 1))
         free = ~np.isin(tt[o], list(fixed))
+        k = np.flatnonzero((xs[1:] == lead) & (es[1:] == 1) & (xs[:-1] != lead) & (es[:-1] == 1))
         k = k[free[k] & free[k + 1]]
+        first, second = k, k + 1
+        if k.size == 0 and across:
+            # no two such events side by side: neighbours among the events alone, censorings
+            # between them (the pooled times are kept, so the follow-up is; each arm's curve
+            # moves by the censorings its moved event passes)
+            pos = np.flatnonzero(es == 1)
+            xe = xs[pos]
+            k = np.flatnonzero((xe[1:] == lead) & (xe[:-1] != lead) & free[pos[1:]] & free[pos[:-1]])
+            first, second = pos[k], pos[k + 1]
         if k.size == 0:
             return
-        chosen = k[np.linspace(0, k.size - 1, min(batch, k.size)).astype(int)]
-        chosen = chosen[np.concatenate(([True], np.diff(chosen) > 1))]  # pairs that do not overlap
-        i, j = pat[o[chosen]], pat[o[chosen + 1]]
+        pick = np.linspace(0, k.size - 1, min(batch, k.size)).astype(int)
+        pick = pick[np.concatenate(([True], np.diff(k[pick]) > 1))]  # pairs that do not overlap
+        i, j = pat[o[first[pick]]], pat[o[second[pick]]]
         times[i], times[j] = times[j].copy(), times[i].copy()
         for m in (i, j):
             ends[m] = np.where(events[m] == 1, np.maximum(ends[m], times[m]), times[m])

@@ -107,6 +107,7 @@ CONSTRAINT_KINDS = {
     "median_followup": ("followup", "estimate"),
     "evaluable": ("count", "estimate"), "remaining": ("count", "estimate"),
     "p_value_bound": ("p", "bound"),
+    "events": ("events", "estimate"),
 }
 CONSTRAINT_QUANTITIES = tuple(CONSTRAINT_KINDS)
 #: The parts of a statistic, in the order the fast evaluators return them.
@@ -163,7 +164,8 @@ class Constraint:
         One of :data:`CONSTRAINT_QUANTITIES`: a Kaplan–Meier median or its confidence
         limit; a Cox hazard ratio (first arm over second) or its Wald limit; the reverse
         Kaplan–Meier median follow-up; the number of patients ``evaluable`` or ``remaining``
-        at a landmark; a bound on a two-sided log-rank p value.
+        at a landmark; a bound on a two-sided log-rank p value; the number of ``events`` of
+        the endpoint.
     value : float
         The printed value (for ``p_value_bound``, the bound).
     decimals : int
@@ -498,7 +500,7 @@ def _distance(c: Constraint, achieved) -> float:
         return _CAP if achieved is None else 1.0 + 100 * abs(achieved - c.value)
     if achieved is None or not np.isfinite(achieved):
         return _CAP
-    if c.is_count:
+    if c.is_count or c.quantity == "events":
         return float(abs(achieved - c.value))
     if rounds_to(achieved, c.value, c.decimals):
         return 0.0
@@ -540,6 +542,8 @@ class _Evaluator:
                 else:
                     cache[key] = km_median(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level, conf_int=self.need_ci)
             return cache[key][PARTS.index(part)]
+        if statistic == "events":
+            return float(e[self.masks[c.arms]].sum())
         if c.is_count:
             m = self.masks[c.arms]
             if self.engine:
@@ -597,6 +601,8 @@ def _settings_text(c: Constraint) -> str:
                 f"death_is_failure={c.death_is_failure}")
     if q == "p_value_bound":
         return f"two-sided log-rank p {c.comparator} {c.value:g}"
+    if q == "events":
+        return "events of the endpoint"
     return "Kaplan-Meier median (R rule)"
 
 
@@ -889,13 +895,22 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
 
     A censoring no earlier than the shortest potential follow-up (``cutoff - width``) is
     administrative: the patient entered ``time`` before the cut-off. An earlier one is a
-    loss to follow-up at that time. Returns the endpoint and its (times, events) written into ``s``, or
-    ``None`` when it did not apply or did not converge (``s`` is then unchanged).
+    loss to follow-up at that time. Returns the endpoint and its (times, events) written into ``s``;
+    ``(endpoint, None)`` when a fitted start missed some number and is written into ``s`` as
+    the search's start (nothing held fixed); or ``None`` when it did not apply or did not
+    converge otherwise (``s`` is then unchanged).
     """
     target = _compared_target(spec, group, cutoff, width, notes)
     if target is None:
         return None
-    found, steps = _search_compared(spec, group, target, cutoff, rng, max_iter, width, notes)
+    found, steps, near = _search_compared(spec, group, target, cutoff, rng, max_iter, width, notes)
+    if found is None and near is not None:
+        _write_compared(spec, s, target, near, cutoff, width, rng)
+        notes.append(
+            f"The construction of {target.endpoint} for {' vs '.join(target.arms)} from a model fitted to the printed "
+            f"numbers stopped after {steps} steps short of every printed number; the search below starts from it, "
+            "nothing held fixed.")
+        return target.endpoint, None
     if found is None:
         notes.append(
             f"The construction of {target.endpoint} for {' vs '.join(target.arms)} stopped after {steps} steps short "
@@ -943,7 +958,7 @@ class _KaplanMeierParts:
         for c in self.followup:
             if not rounds_to(self._followup_median(tt, ee, ends), c.value, c.decimals):
                 return False
-        return True
+        return all(int(ee[m].sum()) == int(c.value) for c, m in zip(self.events, self.event_masks))
 
     def km_loss(self, tt, ee, ends, loss: float = 0.0) -> float:
         """``loss`` plus the distance of each beyond a quarter of its last printed digit, in
@@ -961,6 +976,8 @@ class _KaplanMeierParts:
             unit = 10.0 ** (-c.decimals)
             med = self._followup_median(tt, ee, ends)
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
+        for c, m in zip(self.events, self.event_masks):
+            loss += abs(float(ee[m].sum()) - c.value)
         return loss
 
 
@@ -989,6 +1006,8 @@ class _ComparedTarget(_KaplanMeierParts):
     shortest_followup: int  # the earliest administrative censoring
     n: int  # patients in the study
     followup_endpoint: str = "os"  # the endpoint whose reverse Kaplan-Meier median is the follow-up
+    events: list = ()  # event-count constraints on the endpoint within the two arms
+    event_masks: list = ()  # the patients each count describes
 
     @property
     def pairs(self) -> list:
@@ -1041,6 +1060,8 @@ class _EndpointTarget(_KaplanMeierParts):
     shortest_followup: int
     n: int
     followup_endpoint: str = "os"
+    events: list = ()
+    event_masks: list = ()
 
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
@@ -1071,7 +1092,7 @@ class _EndpointTarget(_KaplanMeierParts):
 
 #: Quantities a construction of one endpoint handles.
 _ONE_ENDPOINT = ("median", "median_ci_low", "median_ci_high", "hr", "hr_ci_low", "hr_ci_high",
-                 "p_value_bound", "median_followup")
+                 "p_value_bound", "median_followup", "events")
 
 
 def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | None:
@@ -1126,6 +1147,8 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms],
         shortest_followup=max(1, int(cutoff - width * 100)), n=group.size,
         followup_endpoint=spec.followup_endpoint,
+        events=[c for c in own if c.quantity == "events"],
+        event_masks=[mask(c.arms) for c in own if c.quantity == "events"],
     )
 
 
@@ -1137,8 +1160,8 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
     or more arms with their hazard ratios, or two arms with a hazard ratio printed without
     limits. The start is :func:`~survrepro.sources._fitted.fitted_start`; when it does not
     round to every printed number, ``max_iter // 8`` annealing steps follow (on a copy of the
-    generator, so that a failure leaves the search below as it was). Returns the endpoint and
-    its (times, events) written into ``s``, or ``None``.
+    generator). Returns the endpoint and its (times, events) written into ``s``; ``(endpoint,
+    None)`` when the nearest state found is written as the search's start; or ``None``.
     """
     target = _endpoint_target(spec, group, cutoff, width, notes)
     if target is None:
@@ -1152,10 +1175,11 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
             target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // 8), flips=True)
         if not (loss == 0 or target.meets(times, events, ends)):
+            _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
                          f"stopped after {steps} steps short of every printed number; the search below starts from "
-                         "the usual construction.")
-            return None
+                         "it, nothing held fixed.")
+            return target.endpoint, None
         found = (times, events, ends)
     losses = _write_compared(spec, s, target, found, cutoff, width, rng)
     notes.extend(said)
@@ -1202,6 +1226,9 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
     limits = [c for c in spec.constraints
               if c.quantity in ("median_ci_low", "median_ci_high") and c.endpoint == endpoint
               and set(c.arms) <= set(arms)]
+    counts = [c for c in spec.constraints
+              if c.quantity == "events" and c.endpoint == endpoint and set(c.arms) <= set(arms)
+              and (c.arms or in_arms.all())]
     return _ComparedTarget(
         endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
         limit_width=bounds["low"][1] - bounds["low"][0],
@@ -1216,6 +1243,8 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         shortest_followup=max(1, int(cutoff - width * 100)),
         n=group.size,
         followup_endpoint=spec.followup_endpoint,
+        events=counts,
+        event_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in counts],
     )
 
 
@@ -1294,8 +1323,9 @@ def _compared_candidates(spec, group, target: _ComparedTarget, cutoff, width) ->
 def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None):
     """The first state at the centre of every range, over the candidate event counts.
 
-    Returns ``((times, events, ends), steps)``, or ``(None, steps)`` when no candidate
-    reaches a loss of 0 within its budget.
+    Returns ``((times, events, ends), steps, None)``, or ``(None, steps, near)`` when no
+    candidate reaches a loss of 0 within its budget (``near``: the state nearest to every
+    printed number after a fitted start, else ``None``).
     """
     budget = max(1, max_iter // 8)
     steps = 0
@@ -1325,7 +1355,10 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
                         "quantiles, potential follow-up uniform about the median follow-up, then re-timed "
                         "monotonically so that the printed medians, limits and follow-up are data times "
                         "(survrepro.sources._fitted).")
-                return found, steps
+                return found, steps, None
+            # the candidates below start from the same event counts the fitted start tried to
+            # do better than: they are not run again after it; the nearest state is returned
+            return None, steps, (times, events, ends)
     balanced = _event_count_candidates(group, target)
     candidates = balanced if width is None else _compared_candidates(spec, group, target, cutoff, width)
     for counts in candidates:
@@ -1339,14 +1372,14 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
             target.shortest_followup, cutoff, target.loss, rng, budget)
         steps += used
         if start is _initial_model and target.meets(times, events, ends):
-            return (times, events, ends), steps
+            return (times, events, ends), steps, None
         if 0 < loss < 3:
             times, ends, loss, used = _polish_compared(
                 times, events, ends, target.patients, target.shortest_followup, cutoff, target.loss, 4 * budget)
             steps += used
         if loss == 0 or (start is _initial_model and target.meets(times, events, ends)):
-            return (times, events, ends), steps
-    return None, steps
+            return (times, events, ends), steps, None
+    return None, steps, None
 
 
 def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng) -> int:
@@ -1671,7 +1704,7 @@ def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, 
         w = dists[bad] + 1
         c = constraints[int(bad[rng.choice(bad.size, p=w / w.sum())])]
         ep = spec.followup_endpoint if c.quantity == "median_followup" else c.endpoint
-        deps = _MOVES["count" if c.is_count else ep]
+        deps = _MOVES["count" if c.is_count else ep]  # an events count moves its endpoint's times
         var = deps[int(rng.integers(len(deps)))]
         pool = np.flatnonzero(ev.masks[c.arms] if len(c.arms) < 2 else ev.masks[(c.arms[0],)] | ev.masks[(c.arms[1],)])
         i = int(pool[rng.integers(pool.size)])
@@ -1922,8 +1955,8 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
 
 
 #: Work the search may do, in patient-steps: the step cap of a study of ``n`` patients is at
-#: most ``PATIENT_STEPS // n`` (20,000 steps up to 75 patients, 1,500 for 1,000, 1,000 from 1,500 on).
-PATIENT_STEPS = 1_500_000
+#: most ``PATIENT_STEPS // n`` (20,000 steps up to 30 patients, 600 for 1,000, 300 from 2,000 on).
+PATIENT_STEPS = 600_000
 
 
 def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> SynthesisResult:
@@ -1937,7 +1970,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     max_iter : int
         Cap on search steps; the search always stops there and reports what it could not meet.
         Each step recomputes the fits of every patient, so the cap is lowered to
-        :data:`PATIENT_STEPS` ``// n`` (at least 1,000) for a study of ``n`` patients where
+        :data:`PATIENT_STEPS` ``// n`` (at least 300) for a study of ``n`` patients where
         that is lower, and the notes say so: a bound on the time the search may take.
 
     Returns
@@ -1962,7 +1995,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         raise InputError(f"max_iter must be a whole number >= 0; got {max_iter!r}.")
     rng = np.random.default_rng(seed)
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
-    cap = min(int(max_iter), max(1000, PATIENT_STEPS // spec.n))
+    cap = min(int(max_iter), max(300, PATIENT_STEPS // spec.n))
     if cap < max_iter:
         notes.append(f"Step cap: {cap} search steps for {spec.n} patients (at most {PATIENT_STEPS:,} patient-steps; "
                      f"{max_iter} asked), so that the search ends in bounded time.")
@@ -1981,13 +2014,14 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     fast = _Evaluator(spec, group, engine=False)
     cutoff = _choose_cutoff(spec, s, width, fast, notes)
     built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
-    if built is None:
+    if built is None and _compared_target(spec, group, cutoff, width, []) is None:
+        # (a two-arm comparison the construction above tried is not tried again)
         built = _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
     if built is None:
         _thin_events(spec, s, group, cutoff, rng, notes)
         frozen = None
-    else:
-        frozen = built
+    else:  # held fixed when it meets every number it was built for; a start otherwise
+        frozen = built if built[1] is not None else None
     s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
     if anchor:
         _anchor_accrual(spec, s, cutoff, notes)
