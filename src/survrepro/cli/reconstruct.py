@@ -20,7 +20,8 @@ absolute error at the digitized points, the largest distance between the step cu
 medians, survival at the table times, numbers at risk and events against the published
 ones, hazard ratio and log-rank test between arms, cleaning actions and assumptions);
 --plot draws the fit; --draws K gives intervals across K reconstructions from clicks
-perturbed by the digitizing noise (seeded by --seed). Methods: the model of Guyot et al., BMC Med Res Methodol
+perturbed by the digitizing noise, each with its censorings drawn again within the risk-table
+intervals (seeded by --seed). Methods: the model of Guyot et al., BMC Med Res Methodol
 2012;12:9, solved by dynamic programming over the numbers at risk that the drops imply
 (dp) or in closed form per interval (exact); --method guyot runs the published
 algorithm. The default, auto, uses dp for arms of at most 150 patients."""
@@ -57,8 +58,9 @@ def register(subparsers) -> None:
     p.add_argument("--plot", default=None, metavar="FILE.png",
                    help="draw the clicks over the reconstructed curves, numbers at risk and residuals")
     p.add_argument("--draws", type=int, default=0, metavar="K",
-                   help="K reconstructions from clicks perturbed by the digitizing noise: intervals for the "
-                        "hazard ratio, medians and survival at the table times (default: 0, none)")
+                   help="K reconstructions from clicks perturbed by the digitizing noise, their censorings drawn "
+                        "again within the risk-table intervals: intervals for the hazard ratio, medians and "
+                        "survival at the table times (default: 0, none)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the draws (default: 0)")
     p.set_defaults(func=run)
 

@@ -23,7 +23,7 @@ from survrepro.options import CURVE_SCALES as SCALES
 from survrepro.options import RECONSTRUCT_METHODS as METHODS
 from survrepro.sources.reconstruct import dp
 from survrepro.sources.reconstruct.clean import SURVIVAL_TOLERANCE, TIME_TOLERANCE, CleanCurve, clean_curve
-from survrepro.sources.reconstruct.draws import DRAWS_LEVEL, summarise_draws
+from survrepro.sources.reconstruct.draws import DRAWS_LEVEL, shared_time_noise, summarise_draws, vary_censoring
 from survrepro.sources.reconstruct.exact import reconstruct_exact
 from survrepro.sources.reconstruct.fidelity import ArmReconstruction, Reconstruction, compare_arms, measure
 from survrepro.sources.reconstruct.guyot import reconstruct_guyot
@@ -271,11 +271,12 @@ def reconstruct(
         Names of the inputs used in messages (file names).
     draws : int
         Number of further reconstructions, each from the clicks perturbed by the
-        digitizing noise estimated from them (see
-        :mod:`survrepro.sources.reconstruct.draws`), giving percentile intervals for the
-        hazard ratios, the medians and the survival at the table times (0: none).
+        digitizing noise estimated from them, with the censorings of every risk-table
+        interval drawn again and kept when the curve stays within the noise of the clicks
+        (see :mod:`survrepro.sources.reconstruct.draws`), giving percentile intervals for
+        the hazard ratios, the medians and the survival at the table times (0: none).
     seed : int
-        Seed of the perturbations (the same seed gives the same draws).
+        Seed of the perturbations and censoring draws (the same seed gives the same draws).
 
     Returns
     -------
@@ -335,20 +336,22 @@ def reconstruct(
 
 def _run_draws(arms, inputs, k: int, seed: int, convert_cumulative: bool, curve_source: str) -> dict:
     """``k`` reconstructions of every arm from clicks perturbed by their estimated
-    digitizing noise (seeded), summarised by :func:`summarise_draws`."""
+    digitizing noise, each with its censoring pattern drawn again (:func:`vary_censoring`;
+    one seeded stream), summarised by :func:`summarise_draws`."""
     rng = np.random.default_rng(seed)
     results, failed = [], 0
+    shared = shared_time_noise([v[0] for v in inputs.values()])
     for _ in range(k):
         drawn = {}
         for lab, (x, y, rows, a_t, a_n, kw) in inputs.items():
             cc = arms[lab].curve
             factor = 100.0 if cc.scale == "percent" else 1.0
-            xt = x + rng.normal(0.0, cc.time_resolution, x.size)
+            xt = x + rng.normal(0.0, cc.time_resolution if shared is None else shared, x.size)
             ys = y + rng.normal(0.0, cc.survival_resolution * factor, y.size)
             try:
                 dc = clean_curve(xt, ys, scale=cc.scale, convert_cumulative=convert_cumulative, rows=rows,
                                  where=curve_source, label=lab)
-                drawn[lab] = _reconstruct_clean(dc, a_t, a_n, **kw)
+                drawn[lab] = vary_censoring(_reconstruct_clean(dc, a_t, a_n, **kw), rng)
             except InputError:
                 drawn = None
                 break
