@@ -457,3 +457,17 @@ def test_events_of_a_contrast_among_three_arms_count_every_arm(tmp_path):
     two = dict(study, arms=study["arms"][:2])
     f = one(audit(tmp_path / "two", ts[:2] + ts[3:], study=two), "hr_ci_events")
     assert f.status == "inconsistent" and "the 20 patients of the two arms" in f.arithmetic
+
+
+def test_synthesis_corpus_run_reports_its_figures():
+    """``--synthesize N``: every study is met, unmet (with a reason) or refused, and the
+    report prints the shares it is read for (arms, sizes, held-out p, slowest)."""
+    from survrepro.bench import corpus
+
+    syn = corpus.synthesize_some(2, max_iter=200)
+    assert syn["runs"] == 2 and len(syn["per_study"]) + sum(syn["refused"].values()) == 2
+    unmet = [r for r in syn["per_study"] if not r["met"]]
+    assert sum(syn["reasons"].values()) >= len(unmet)
+    text = corpus.synthesis_report(syn)
+    assert text.startswith("Synthesizer on 2 registers of 2-4 arms without accrual dates: ")
+    assert "held-out log-rank p reproduced at printed precision" in text and "slowest:" in text

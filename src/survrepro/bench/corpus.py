@@ -514,7 +514,7 @@ def _held_out_p(reg, res, model) -> bool | None:
 
 
 def synthesize_some(n: int, seed: int = SEED, max_iter: int = 20000) -> dict:
-    """Run the synthesizer on ``n`` two-arm corpus registers (evenly spaced), none skipped.
+    """Run the synthesizer on ``n`` corpus registers of two to four arms (evenly spaced), none skipped.
 
     The registers have no accrual dates (the synthesizer assumes an accrual model and says
     so). Each run is one of: every calibrate target met, some unmet (listed), or refused
@@ -523,26 +523,27 @@ def synthesize_some(n: int, seed: int = SEED, max_iter: int = 20000) -> dict:
     printed precision.
     """
     from survrepro.register.schema import load_register
-    from survrepro.register.synthesis import spec_from_register
+    from survrepro.register.synthesis import spec_from_register, unmet_reasons
     from survrepro.sources.synthesize import synthesize
 
-    regs = [r for r in (register_of(s) for s in corpus(seed=seed)) if r is not None and len(r["study"]["arms"]) == 2]
+    regs = [r for r in (register_of(s) for s in corpus(seed=seed)) if r is not None]
     regs = regs[:: max(1, len(regs) // max(1, n))][:n]
-    met, unmet, refused, runs = 0, Counter(), Counter(), []
+    met, unmet, refused, runs, reasons = 0, Counter(), Counter(), [], Counter()
     with tempfile.TemporaryDirectory(prefix="survrepro_corpus_") as tmp:
         for reg in regs:
             ep = next(t["endpoint"] for t in reg["target"] if t["quantity"] == "hr")
             model = "os" if ep == "os" else "pfs"
             start = _clock.perf_counter()
             try:
-                spec = spec_from_register(load_register(write_register(reg, tmp)), endpoints=(model,),
-                                          endpoint_map={ep: model, "cohort": model})
+                loaded = load_register(write_register(reg, tmp))
+                spec = spec_from_register(loaded, endpoints=(model,), endpoint_map={ep: model, "cohort": model})
                 res = synthesize(spec, seed=0, max_iter=max_iter)
             except Exception as exc:  # noqa: BLE001 - the reason is the figure reported
                 refused[str(exc).split(".toml: ", 1)[-1].split(";")[0][:160]] += 1
                 continue
             seconds = _clock.perf_counter() - start
-            runs.append({"id": reg["study"]["id"], "n": spec.n, "seconds": seconds, "met": res.converged,
+            runs.append({"id": reg["study"]["id"], "n": spec.n, "arms": len(spec.groups), "seconds": seconds,
+                         "met": res.converged, "events": any(c.quantity == "events" for c in spec.constraints),
                          "p_held_out": _held_out_p(reg, res, model),
                          "fitted": any("started from a model fitted" in x for x in res.notes)})
             if res.converged:
@@ -551,7 +552,10 @@ def synthesize_some(n: int, seed: int = SEED, max_iter: int = 20000) -> dict:
                 for c in res.constraints:
                     if not c.matched:
                         unmet[c.quantity] += 1
+                for line in unmet_reasons(loaded, res):
+                    reasons["an audit finding" if "the audit finds" in line else "the step cap"] += 1
     return {"runs": len(regs), "met": met, "unmet": dict(unmet), "refused": dict(refused), "per_study": runs,
+            "reasons": dict(reasons),
             "slowest": max(((r["seconds"], r["id"], r["n"]) for r in runs), default=None)}
 
 
@@ -559,22 +563,29 @@ def synthesis_report(syn: dict) -> str:
     """The synthesizer figures of :func:`synthesize_some`, as printed by ``make bench``."""
     runs = syn["per_study"]
     done = len(runs)
-    lines = [f"Synthesizer on {syn['runs']} two-arm registers without accrual dates: {syn['met']} with every "
+    lines = [f"Synthesizer on {syn['runs']} registers of 2-4 arms without accrual dates: {syn['met']} with every "
              f"calibrate target met ({100 * syn['met'] / max(1, syn['runs']):.0f}%; goal 100%), "
              f"{done - syn['met']} with targets unmet, {sum(syn['refused'].values())} refused."]
     for why, k in syn["refused"].items():
         lines.append(f"  refused {k}: {why}")
     for what, k in sorted(syn["unmet"].items()):
         lines.append(f"  unmet {what}: {k}")
+    for why, k in sorted(syn.get("reasons", {}).items()):
+        lines.append(f"  unmet targets whose reason is {why}: {k}")
     if runs:
         secs = np.array([r["seconds"] for r in runs])
         lines.append(f"  time per study: median {np.median(secs):.1f} s, 90th percentile {np.percentile(secs, 90):.1f} s, "
                      f"max {secs.max():.1f} s; met from the fitted start: {sum(r['fitted'] and r['met'] for r in runs)}")
+        for label, group in (("2 arms", [r for r in runs if r["arms"] == 2]),
+                             ("3-4 arms", [r for r in runs if r["arms"] > 2]),
+                             ("event counts printed", [r for r in runs if r["events"]])):
+            if group:
+                lines.append(f"  {label}: {sum(r['met'] for r in group)} of {len(group)} met")
         for lo, hi in ((1, 250), (251, 1000), (1001, 5000)):
-            band = [r for r in runs if lo <= r["n"] <= hi]
+            band = [r for r in runs if lo <= r["n"] <= hi and r["arms"] == 2]
             if band:
                 bs = np.array([r["seconds"] for r in band])
-                lines.append(f"  {lo}-{hi} patients: {len(band)} studies, {sum(r['met'] for r in band)} met, "
+                lines.append(f"  two arms, {lo}-{hi} patients: {len(band)} studies, {sum(r['met'] for r in band)} met, "
                              f"median {np.median(bs):.1f} s, max {bs.max():.1f} s")
         held = [r["p_held_out"] for r in runs if r["p_held_out"] is not None]
         lines.append(f"  held-out log-rank p reproduced at printed precision: {sum(held)} of {len(held)}")

@@ -1957,6 +1957,8 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
 #: Work the search may do, in patient-steps: the step cap of a study of ``n`` patients is at
 #: most ``PATIENT_STEPS // n`` (20,000 steps up to 30 patients, 600 for 1,000, 300 from 2,000 on).
 PATIENT_STEPS = 600_000
+#: Step cap of the search when it starts from fitted data that miss some printed number.
+NEAR_STEPS = 5_000
 
 
 def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> SynthesisResult:
@@ -2022,6 +2024,10 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         frozen = None
     else:  # held fixed when it meets every number it was built for; a start otherwise
         frozen = built if built[1] is not None else None
+        if frozen is None and max_iter > NEAR_STEPS:
+            max_iter = NEAR_STEPS
+            notes.append(f"Step cap: {NEAR_STEPS} search steps from the fitted data, which start near every printed "
+                         "number.")
     s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
     if anchor:
         _anchor_accrual(spec, s, cutoff, notes)
