@@ -1,15 +1,21 @@
 """Raster fallback: curves traced in a PNG or JPEG image, pixel column by pixel column.
 
 The plot box is found from the longest dark horizontal and vertical runs (the axis lines or
-the box); ticks are the short dark runs just outside them. Tick labels cannot be read
-without text recognition, which this package does not carry, so the values of the first
-and last ticks are given as ``x_range`` and ``y_range``. Curve pixels are clustered by
-colour (the hue of strongly coloured pixels, which blending with white keeps; light shading such as a confidence band is too pale to
-count; black curves form one more cluster). In each cluster, small connected pieces
-(legend samples, dashes of median lines, legend text) are left out, and the step curve is
-traced left to right: a horizontal part is a run as thin as the line, a drop is a thick
+the box); ticks are the short dark runs just outside them. The numbers printed outside the
+box are recognized from their digits (:mod:`~survrepro.sources.digitize.glyphs`) and read
+as tick labels and as the numbers-at-risk table by the rules of the vector figures: a
+least-squares line through tick position and label value, which must pass through at least
+three labels, each within 0.5% of the axis range (otherwise the axis cannot be read and
+``x_range``/``y_range``, the values of the first and last ticks, are needed; given, they
+override the labels). Curve pixels are clustered by colour (the hue of strongly coloured
+pixels, which blending with white keeps; light shading such as a confidence band is too
+pale to count; black curves form one more cluster). In each cluster, small connected
+pieces (legend samples, dashes of median lines, legend text) are left out, a stretch where
+another curve is drawn over this one follows the pixels of that curve, and the step curve
+is traced left to right: a horizontal part is a run as thin as the line, a drop is a thick
 run that starts at the current level, a censor mark is a thick run that also reaches above
-it. The numbers at risk cannot be read from an image: give them as a table.
+it. Arms are numbered in the order of their legend samples; risk-table rows are matched to
+them by colour, then by order.
 """
 from __future__ import annotations
 
@@ -139,8 +145,31 @@ def _clusters(img, inside, arms):
     return [c for c, _ in centres]
 
 
-def _trace(mask, box, lw):
-    """Corners (page x, page y) and censor columns of one curve's pixel mask."""
+def _fill_hidden(m, under):
+    """A curve's mask with the columns where another curve is drawn over it filled in.
+
+    Where a curve has no pixel of its own between two columns where it has, and another
+    curve's pixels are there between the two levels, it lies under that curve: those
+    pixels are taken as its own, so a hidden stretch follows the curve covering it instead
+    of staying level and dropping at its end.
+    """
+    own = m.any(axis=0)
+    cols = np.flatnonzero(own)
+    rows = np.arange(m.shape[0])[:, None]
+    out = m.copy()
+    starts, ends = _runs(~own[cols[0]:cols[-1] + 1])
+    for a, b in zip(starts + cols[0], ends + cols[0]):
+        top = int(np.flatnonzero(m[:, a - 1]).min())
+        bottom = int(np.flatnonzero(m[:, b]).max())
+        out[:, a:b] = under[:, a:b] & (rows >= top) & (rows <= bottom)
+    return out
+
+
+def _trace(mask, box, lw, under=None):
+    """Corners (page x, page y) and censor columns of one curve's pixel mask.
+
+    ``under`` is the mask of the other curves, which may be drawn over this one.
+    """
     from scipy import ndimage
 
     lab, n = ndimage.label(mask, structure=np.ones((3, 3)))
@@ -149,11 +178,15 @@ def _trace(mask, box, lw):
     objs = ndimage.find_objects(lab)
     keep = np.zeros(n + 1, bool)
     samples = []
+    # the curve's own line width (its flat parts are most of its vertical runs), which a
+    # legend sample shares; thick curves at a high resolution are several axis widths
+    runs = np.concatenate([np.subtract(*_runs(col)[::-1]) for col in mask.T[mask.any(axis=0)]] or [[lw]])
+    bar = max(2 * lw, int(np.median(runs))) + 2
     for i, sl in enumerate(objs, start=1):
         h = sl[0].stop - sl[0].start
         w = sl[1].stop - sl[1].start
-        if (w < 0.05 * box.w and h < 0.05 * box.h) or (h <= 2 * lw + 2 and w < 0.12 * box.w):
-            if h <= 2 * lw + 2 and w >= 3 * lw:
+        if (w < 0.05 * box.w and h < 0.05 * box.h) or (h <= bar and w < 0.12 * box.w):
+            if h <= bar and w >= 3 * lw:
                 samples.append(sl[0].start)
             continue
         keep[i] = True
@@ -161,6 +194,9 @@ def _trace(mask, box, lw):
     cols = np.flatnonzero(m.any(axis=0))
     if len(cols) < 0.05 * box.w:
         return None, [], samples
+    if under is not None:
+        m = _fill_hidden(m, under)
+        cols = np.flatnonzero(m.any(axis=0))
     sub = m[:, cols]
     rows = np.arange(m.shape[0])[:, None]
     bottom = np.where(sub, rows, -1).max(axis=0).astype(float)
@@ -220,6 +256,28 @@ def _last_group(cols):
     return out
 
 
+def _tick_scene(box, lw, dark, texts, size):
+    """The ticks found in the image as short grey paths, with the numbers read, as a scene.
+
+    So the tick labels and the risk table are read by the rules of the vector figures
+    (:func:`~survrepro.sources.digitize.axes.axis_map`,
+    :func:`~survrepro.sources.digitize.table.read_table`).
+    """
+    from survrepro.sources.digitize.scene import Path, Scene
+
+    paths = [Path(np.array([[x, box.y1], [x, box.y1 + 1.0]]), (0.0, 0.0, 0.0)) for x in _ticks(dark, box, lw, "x")]
+    paths += [Path(np.array([[box.x0 - 1.0, y], [box.x0, y]]), (0.0, 0.0, 0.0)) for y in _ticks(dark, box, lw, "y")]
+    return Scene(paths=paths, texts=texts, width=float(size[1]), height=float(size[0]))
+
+
+def _curve_color(img, mask):
+    """Colour (r, g, b in [0, 1]) of the most saturated pixels of a curve: its ink, not its blended edges."""
+    rgb = img[mask].astype(float)
+    spread = rgb.max(axis=1) - rgb.min(axis=1)
+    core = rgb[spread >= 0.8 * spread.max()] if len(rgb) else rgb
+    return tuple(float(c) / 255 for c in np.median(core, axis=0)) if len(core) else None
+
+
 def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     """Read a PNG or JPEG Kaplan–Meier figure (see the module notes).
 
@@ -227,20 +285,22 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     ----------
     path : path-like
         The image.
-    x_range, y_range : tuple of float
-        Values of the first and last ticks of each axis (the axis ends without ticks).
+    x_range, y_range : tuple of float, optional
+        Values of the first and last ticks of each axis (the axis ends without ticks),
+        instead of the tick labels recognized in the image.
     arms : int, optional
         Number of curves; the strongest colour clusters are taken.
 
     Returns
     -------
     DigitizedFigure
-        Curves and censor marks (no risk table).
+        Curves, censor marks and the numbers at risk when they were legible.
 
     Raises
     ------
     InputError
-        Without ``x_range``/``y_range``, or when no axes or curves are found.
+        When no axes or curves are found, or the tick labels of an axis without a
+        range given cannot be read.
 
     Examples
     --------
@@ -253,19 +313,18 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     >>> _ = ax.step([0, 4, 8], [1, 0.6, 0.6], where="post", color="tab:red")
     >>> _ = ax.set_xlim(0, 10); _ = ax.set_ylim(0, 1.05)
     >>> fig.savefig(Path(tmp.name) / "km.png", dpi=200)
-    >>> res = digitize_raster(Path(tmp.name) / "km.png", x_range=(0, 10), y_range=(0, 1))
-    >>> bool(abs(res.curves["survival"].iloc[-1] - 0.6) < 0.005)
-    True
+    >>> res = digitize_raster(Path(tmp.name) / "km.png")
+    >>> res.xmap.tick_values, bool(abs(res.curves["survival"].iloc[-1] - 0.6) < 0.005)
+    ([0.0, 2.0, 4.0, 6.0, 8.0, 10.0], True)
     >>> plt.close(fig); tmp.cleanup()
     """
     from PIL import Image
 
-    from survrepro.sources.digitize.api import DigitizedFigure
+    from survrepro.sources.digitize.api import DigitizedFigure, _match_rows, risk_frame
+    from survrepro.sources.digitize.axes import axis_map
+    from survrepro.sources.digitize.glyphs import read_numbers
+    from survrepro.sources.digitize.table import read_table
 
-    if x_range is None or y_range is None:
-        missing = " and ".join(f for f, v in (("--x-range", x_range), ("--y-range", y_range)) if v is None)
-        raise InputError(f"{path}: tick labels cannot be read from an image without text recognition: give {missing} "
-                         "A,B, the values of the first and last ticks.")
     try:
         with Image.open(path) as im:
             img = np.asarray(im.convert("RGB"))
@@ -274,34 +333,42 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     rgb = img.astype(int)
     spread = rgb.max(axis=2) - rgb.min(axis=2)
     dark = (rgb.max(axis=2) <= 110) & (spread <= 40)
-    box, lw = find_box(dark)
-    notes = ["image traced pixel by pixel: times and survival carry about half a pixel of error",
-             "numbers at risk cannot be read from an image: give them with --at-risk"]
-    maps = []
-    for axis, given in (("x", x_range), ("y", y_range)):
-        ticks = _ticks(dark, box, lw, axis)
-        if len(ticks) >= 2:
-            p0, p1 = (ticks[0], ticks[-1]) if axis == "x" else (ticks[-1], ticks[0])
-            how = f"--{axis}-range: the first and last ticks"
-        else:
-            p0, p1 = (box.x0, box.x1) if axis == "x" else (box.y1, box.y0)
-            how = f"--{axis}-range: the ends of the axis"
-            notes.append(f"no ticks found on the {axis} axis: --{axis}-range taken as the values at the ends of the axis")
-        b = (given[1] - given[0]) / (p1 - p0)
-        maps.append(AxisMap(given[0] - b * p0, b, [(p0, given[0]), (p1, given[1])], how))
-    xmap, ymap = maps
+    try:
+        box, lw = find_box(dark)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     H, W = dark.shape
     yy, xx = np.mgrid[0:H, 0:W]
+    plot = (xx >= int(box.x0) - lw) & (xx <= int(box.x1) + lw) & (yy >= int(box.y0) - lw) & (yy <= int(box.y1) + lw)
+    texts = []
+    if x_range is None or y_range is None:
+        texts, _ = read_numbers(img, plot)
+    scene = _tick_scene(box, lw, dark, texts, dark.shape)
+    notes = ["image traced pixel by pixel: times and survival carry about half a pixel of error"]
+    maps = []
+    for axis, given in (("x", x_range), ("y", y_range)):
+        try:
+            m = axis_map(scene, box, axis, given, min_labels=3)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        if given is None:
+            m.how = "tick labels read from the image"
+        elif m.how.endswith("ends of the axis"):
+            notes.append(f"no ticks found on the {axis} axis: --{axis}-range taken as the values at the ends of the axis")
+        maps.append(m)
+    xmap, ymap = maps
+    if ymap.scale != 1.0:
+        notes.append("the y axis is in percent: survival converted to fractions")
     inside = (xx > box.x0 + lw) & (xx <= box.x1 + 1) & (yy >= box.y0 - 1) & (yy < box.y1 - lw / 2 - 0.5)
     centres = _clusters(img, inside, arms)
     hue = _hue(rgb)
     found = []
-    dist_max = 90
-    for c in centres:
-        mask = inside & (np.abs((hue - c + 180) % 360 - 180) <= 12) & (spread >= 50)
-        corners, censor, samples = _trace(mask, box, lw)
+    masks = [inside & (np.abs((hue - c + 180) % 360 - 180) <= 12) & (spread >= 50) for c in centres]
+    for i, mask in enumerate(masks):
+        under = np.logical_or.reduce([m for j, m in enumerate(masks) if j != i]) if len(masks) > 1 else None
+        corners, censor, samples = _trace(mask, box, lw, under)
         if corners is not None:
-            found.append((corners, censor, samples, c))
+            found.append((corners, censor, samples, _curve_color(img, mask)))
     if arms is None or len(found) < arms:
         mask = inside & dark & ~_long_lines(dark, box)
         corners, censor, samples = _trace(mask, box, lw)
@@ -319,18 +386,33 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
         notes.append("arms numbered in the order of their legend samples, top to bottom (no legend text read from an image)")
     else:
         notes.append("arms numbered by colour frequency (no legend read from an image)")
+    names = [str(i + 1) for i in range(len(found))]
     frames, cens = [], []
     span = float(xmap(box.x1) - xmap(box.x0))
     digits = max(0, int(np.ceil(-np.log10(span))) + 4)
-    for i, (corners, censor, _, _) in enumerate(found):
-        name = str(i + 1)
+    for name, (corners, censor, _, _) in zip(names, found):
         t = np.round(xmap(corners[:, 0]), digits) + 0.0
         s = np.clip(np.round(ymap(corners[:, 1]), 4), 0, 1) + 0.0
         t[0] = max(t[0], min(xmap.tick_values)) if abs(t[0] - min(xmap.tick_values)) < 0.01 * span else t[0]
         frames.append(pd.DataFrame({"time": t, "survival": s, "arm": name}))
         cens += [(float(np.round(xmap(x), digits)), name) for x in censor]
+    table = None
+    if x_range is None:
+        from types import SimpleNamespace
+
+        from survrepro.sources.digitize.axes import _labels
+
+        rows = read_table(scene, box, xmap, [t for t, _, _ in _labels(scene, box, "x")])
+        curves = [SimpleNamespace(label=None, color=f[3]) for f in found]
+        table = risk_frame(rows, _match_rows(curves, rows, notes) if rows else {}, names, notes)
+    if table is None:
+        notes.append("no numbers-at-risk table read from the image" + (
+            " (risk tables are read only with the x tick labels read from the image)" if x_range is not None else
+            " (no rows of legible whole numbers under the x ticks)") + ": give it with --at-risk")
+    else:
+        notes.append("numbers at risk recognized from the image's digits: check them against the figure")
     return DigitizedFigure(
-        curves=pd.concat(frames, ignore_index=True), at_risk=None, censor=pd.DataFrame(cens, columns=["time", "arm"]),
+        curves=pd.concat(frames, ignore_index=True), at_risk=table, censor=pd.DataFrame(cens, columns=["time", "arm"]),
         notes=notes, kind="png" if str(path).lower().endswith(".png") else "jpeg", source=str(path), xmap=xmap,
-        ymap=ymap, box=box, page_size=(float(W), float(H)), arms=[str(i + 1) for i in range(len(found))],
-        options_used=True)
+        ymap=ymap, box=box, page_size=(float(W), float(H)), arms=names,
+        options_used=x_range is not None or y_range is not None or arms is not None)
