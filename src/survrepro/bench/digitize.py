@@ -3,10 +3,12 @@
 Figures: R's lung (by sex) and veteran (three cell types) data in ``tests/validation/data``
 and a SYNTHETIC simulated two-arm trial (exponential times, HR 0.7, seed 7), each drawn by
 this package's ``plot_km`` (with its numbers-at-risk table) with censor marks on and off,
-saved as PDF, SVG and PNG at 150 and 300 dpi; and the committed R figures of
-``tests/data/digitize`` (base ``plot(survfit)`` and survminer's ``ggsurvplot``). Vector
-figures are read with no option; PNGs get ``x_range``/``y_range`` (the values of their
-first and last ticks) because tick labels are not read from images.
+saved as PDF, SVG and PNG at 150 and 300 dpi; lung and veteran drawn by lifelines'
+``KaplanMeierFitter.plot_survival_function`` (censor marks and confidence bands, no risk
+table) in the same formats; and the committed R figures of ``tests/data/digitize`` (base
+``plot(survfit)`` as PDF, SVG by svglite and PNG; survminer's ``ggsurvplot`` as PDF and
+PNG). Every figure is first read with no option; when that is refused, it is read again
+with ``x_range``/``y_range`` (the values of its first and last ticks).
 
 Per format: the median integrated absolute error (IAE) of each extracted curve against the
 true Kaplan–Meier curve (time scaled to [0, 1]), the median error of the median time (% of
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from survrepro import paths
+from survrepro.errors import InputError
 
 DATA = paths.ROOT / "tests" / "validation" / "data"
 R_FIGURES = paths.ROOT / "tests" / "data" / "digitize"
@@ -98,6 +101,37 @@ def _score(res, truth, tmax, arm_names):
     return rows
 
 
+def _lifelines_figure(ipd, tmax, path, dpi):
+    """The arms drawn by lifelines' ``KaplanMeierFitter.plot_survival_function``: censor marks and bands on."""
+    import matplotlib.pyplot as plt
+    from lifelines import KaplanMeierFitter
+
+    from survrepro.io import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, g in ipd.groupby("arm", sort=True):
+        KaplanMeierFitter(label=label).fit(g["time"], g["event"]).plot_survival_function(
+            ax=ax, show_censors=True, ci_show=True)
+    ax.set_xlim(0, tmax)
+    save_figure(fig, path, **({"dpi": dpi} if dpi else {}))
+    plt.close(fig)
+
+
+def _raster_names(res, labels, fmt, path, tmax, truth):
+    """Read arm -> true label for an image: its arms are numbered in legend order (the order
+    plot_km, lifelines and base R list them); ggsurvplot's legend lies outside the plot box,
+    so its arms are numbered by colour and each is scored against the nearest true curve."""
+    if fmt.startswith("R "):
+        labels = ["Male", "Female"]
+    if "ggsurvplot" not in str(path):
+        return {str(i + 1): lab for i, lab in enumerate(labels)}
+    out = {}
+    for arm in res.arms:
+        errors = {lab: _score(res, truth, tmax, {arm: lab})[0]["iae"] for lab in labels if lab not in out.values()}
+        out[arm] = min(errors, key=errors.get)
+    return out
+
+
 def run(workdir: Path):
     """Draw, read and score every figure; one row per curve."""
     import matplotlib
@@ -130,23 +164,27 @@ def run(workdir: Path):
                 fmt = f"{ext.upper()}" + (f" {dpi} dpi" if dpi else "")
                 figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times))
             plt.close(ax.figure)
+        if name != "SYNTHETIC trial":
+            for ext, dpi in FORMATS:
+                f = workdir / f"{name}_lifelines_{dpi or ext}.{ext}"
+                _lifelines_figure(ipd, tmax, f, dpi)
+                fmt = f"lifelines {ext.upper()}" + (f" {dpi} dpi" if dpi else "")
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times))
     lung = cases()[0]
-    for f in ("lung_base_r.pdf", "lung_ggsurvplot.pdf", "lung_base_r.png"):
+    for f in ("lung_base_r.pdf", "lung_ggsurvplot.pdf", "lung_base_r.svg", "lung_base_r.png", "lung_ggsurvplot.png"):
         truth = _truth(lung[1])
-        figs.append((f"R {'PNG 150 dpi' if f.endswith('png') else 'PDF'}", R_FIGURES / f, "lung (R)", truth, 1000.0,
-                     f.endswith("png"), None, None, None))
+        fmt = "R " + {"pdf": "PDF", "svg": "SVG", "png": "PNG 150 dpi"}[f.rsplit(".", 1)[1]]
+        figs.append((fmt, R_FIGURES / f, "lung (R)", truth, 1000.0, f.endswith("png"), None, None, None))
     for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times in figs:
         free = True
         try:
             res = digitize(f)
-        except Exception:
+        except InputError:
             free = False
             res = digitize(f, x_range=(0, tmax), y_range=(0, 1))
         labels = list(truth)
         if raster:
-            # arms are numbered in legend order (plot_km's and R's legends list the labels in order)
-            order = labels if "R" not in fmt else ["Male", "Female"]
-            names = {str(i + 1): lab for i, lab in enumerate(order)}
+            names = _raster_names(res, labels, fmt, f, tmax, truth)
         else:
             names = {lab: lab for lab in labels}
         scores = _score(res, truth, tmax, names)
@@ -219,9 +257,9 @@ def main(argv=None) -> int:
     tab = table(df)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)
-    print("survrepro digitize: figures drawn from known patient data (lung, veteran, a SYNTHETIC trial; R figures)")
+    print("survrepro digitize: figures drawn from known patient data (lung, veteran, a SYNTHETIC trial; lifelines and R figures)")
     print(tab.to_string(index=False))
-    vec = df[df["format"].isin(["PDF", "SVG", "R PDF"])]
+    vec = df[df["format"].isin(["PDF", "SVG", "R PDF", "R SVG", "lifelines PDF", "lifelines SVG"])]
     png = df[df["format"] == "PNG 300 dpi"]
     goals = [("vector median IAE <= 0.001", vec["iae"].median() <= 0.001),
              ("PNG 300 dpi median IAE <= 0.005", png["iae"].median() <= 0.005),

@@ -270,6 +270,18 @@ def _tick_scene(box, lw, dark, texts, size):
     return Scene(paths=paths, texts=texts, width=float(size[1]), height=float(size[0]))
 
 
+def _colour_mask(match, spread, low):
+    """Pixels of one hue drawn at least half as strongly as the curve's own colour.
+
+    A pixel mixed with white keeps its hue and has its spread between channels scaled by
+    the share of the colour in it, so a confidence band (a fill of a quarter or so of the
+    colour) or the pale edge of a line drops out while the line itself stays.
+    """
+    strong = match & (spread >= 80) & (low <= 170)
+    full = float(np.percentile(spread[strong], 90)) if strong.any() else 100.0
+    return match & (spread >= max(50.0, 0.5 * full))
+
+
 def _curve_color(img, mask):
     """Colour (r, g, b in [0, 1]) of the most saturated pixels of a curve: its ink, not its blended edges."""
     rgb = img[mask].astype(float)
@@ -363,7 +375,8 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     centres = _clusters(img, inside, arms)
     hue = _hue(rgb)
     found = []
-    masks = [inside & (np.abs((hue - c + 180) % 360 - 180) <= 12) & (spread >= 50) for c in centres]
+    masks = [_colour_mask(inside & (np.abs((hue - c + 180) % 360 - 180) <= 12), spread, rgb.min(axis=2))
+             for c in centres]
     for i, mask in enumerate(masks):
         under = np.logical_or.reduce([m for j, m in enumerate(masks) if j != i]) if len(masks) > 1 else None
         corners, censor, samples = _trace(mask, box, lw, under)
