@@ -93,7 +93,7 @@ def test_percent_axis_is_read_as_fractions_and_said(figures, lung):
     assert res.censor.empty
 
 
-def _lifelines_figure(df, path, censors):
+def _lifelines_figure(df, path, censors, dpi=None):
     from lifelines import KaplanMeierFitter
 
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -101,7 +101,7 @@ def _lifelines_figure(df, path, censors):
         KaplanMeierFitter(label=name).fit(g["time"], g["event"]).plot_survival_function(
             ax=ax, show_censors=censors, ci_show=True)
     ax.set_xlim(0, 600)
-    save_figure(fig, path)
+    save_figure(fig, path, **({"dpi": dpi} if dpi else {}))
     plt.close(fig)
 
 
@@ -163,6 +163,20 @@ def test_three_arm_png_recovers_every_arm_in_legend_order(pngs, dpi):
         assert errors[label] < 0.006
         t = res.at_risk[res.at_risk["arm"] == arm]
         assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(times)]
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_lifelines_png_three_arms_with_bands_keeps_the_bands_out(tmp_path, veteran3, dpi):
+    path = tmp_path / "veteran.png"
+    _lifelines_figure(veteran3, path, True, dpi)
+    res = digitize(path)
+    assert res.xmap.tick_values == [0, 100, 200, 300, 400, 500, 600]
+    assert res.arms == ["1", "2", "3"] and res.at_risk is None
+    for arm, name in zip(res.arms, ["adeno", "smallcell", "squamous"]):  # the legend order
+        g = veteran3[veteran3["celltype"] == name]
+        km = km_by_group(g["time"], g["event"], g["celltype"])[name]
+        c = res.curves[res.curves["arm"] == arm]
+        assert iae(c[c["time"] <= 600], km, 600) < 0.006
 
 
 def test_png_ranges_given_override_the_labels_read(pngs):
@@ -252,6 +266,24 @@ def test_r_figures_are_read_from_their_pdf(lung, name):
             t = res.at_risk[res.at_risk["arm"] == arm]
             assert t["time"].tolist() == times
             assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(times)]
+
+
+def test_r_svglite_svg_is_read_exactly(lung):
+    res = digitize(R_FIGURES / "lung_base_r.svg")
+    assert res.arms == ["Male", "Female"]
+    for arm, km in lung.items():
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 1e-4
+
+
+def test_ggsurvplot_png_risk_table_is_read_from_its_digits(lung):
+    res = digitize(R_FIGURES / "lung_ggsurvplot.png")
+    times = [0, 250, 500, 750, 1000]
+    assert res.xmap.tick_values == times
+    assert any("paired in order" in n for n in res.notes)
+    for arm, label in zip(res.arms, ["Male", "Female"]):  # the table's rows, top to bottom
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["n_at_risk"].tolist() == [int(v) for v in lung[label].n_at_risk(times)]
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.006  # on the curve of its row
 
 
 def test_r_base_png_is_read_without_options(lung):

@@ -125,7 +125,10 @@ def _hue(rgb):
 
 
 def _clusters(img, inside, arms):
-    """Hue centres of the curves: peaks of the hue histogram of strongly coloured pixels."""
+    """Hue centres of the curves: peaks of the hue histogram of strongly coloured pixels.
+
+    Peaks are taken strongest first while they hold at least 8% of the first one's pixels
+    (at most ``arms`` of them when the number of curves is given, at most 8)."""
     rgb = img[inside].astype(float)
     sat = rgb.max(axis=1) - rgb.min(axis=1)
     hue = _hue(rgb[(sat >= 80) & (rgb.min(axis=1) <= 170)])
@@ -140,7 +143,7 @@ def _clusters(img, inside, arms):
         centres.append((float(np.median(hue[sel])) if sel.any() else k * 5 + 2.5, counts[k]))
         for j in range(k - 3, k + 4):
             counts[j % 72] = 0
-        if len(centres) >= 8:
+        if len(centres) >= (arms or 8):
             break
     return [c for c, _ in centres]
 
@@ -394,7 +397,8 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
         if len(found) < arms:
             raise InputError(f"{path}: --arms {arms} was given but {len(found)} curve(s) were found.")
         found = found[:arms]
-    if all(f[2] for f in found):
+    legend = all(f[2] for f in found)
+    if legend:
         found.sort(key=lambda f: min(f[2]))
         notes.append("arms numbered in the order of their legend samples, top to bottom (no legend text read from an image)")
     else:
@@ -418,6 +422,8 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
         rows = read_table(scene, box, xmap, [t for t, _, _ in _labels(scene, box, "x")])
         curves = [SimpleNamespace(label=None, color=f[3]) for f in found]
         table = risk_frame(rows, _match_rows(curves, rows, notes) if rows else {}, names, notes)
+        if table is not None and not legend and any("legend order" in n for n in notes):
+            notes.append("arms and risk-table rows were paired in order with no legend samples to tell: check them")
     if table is None:
         notes.append("no numbers-at-risk table read from the image" + (
             " (risk tables are read only with the x tick labels read from the image)" if x_range is not None else
