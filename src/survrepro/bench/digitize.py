@@ -14,7 +14,8 @@ Per format: the median integrated absolute error (IAE) of each extracted curve a
 true Kaplan–Meier curve (time scaled to [0, 1]), the median error of the median time (% of
 the time axis), |delta log HR| after reconstruction of two-arm figures (against the HR of
 the true patients, and against reconstruction from the exact KM corners with the same risk
-table), and the share of figures read without any option. Goals: vector median IAE <=
+table), the share of figures read without any option, and the share of the figures that
+draw a numbers-at-risk table whose every count and time was read right. Goals: vector median IAE <=
 0.001; PNG at 300 dpi median IAE <= 0.005 and median |delta log HR| <= 0.02.
 
 Run ``python -m survrepro.bench.digitize``.
@@ -132,6 +133,19 @@ def _raster_names(res, labels, fmt, path, tmax, truth):
     return out
 
 
+def _table_right(res, truth, names, times):
+    """Whether every number at risk of a figure's table was read right (``None`` without a table drawn)."""
+    if times is None:
+        return None
+    if res.at_risk is None:
+        return False
+    for read, lab in names.items():
+        t = res.at_risk[res.at_risk["arm"] == read]
+        if t["time"].tolist() != list(times) or t["n_at_risk"].tolist() != [int(v) for v in truth[lab].n_at_risk(times)]:
+            return False
+    return True
+
+
 def run(workdir: Path):
     """Draw, read and score every figure; one row per curve."""
     import matplotlib
@@ -162,20 +176,21 @@ def run(workdir: Path):
                 f = workdir / f"{name.replace(' ', '_')}_{censor}_{dpi or ext}.{ext}"
                 save_figure(ax.figure, f, **({"dpi": dpi} if dpi else {}))
                 fmt = f"{ext.upper()}" + (f" {dpi} dpi" if dpi else "")
-                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times))
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, risk_times))
             plt.close(ax.figure)
         if name != "SYNTHETIC trial":
             for ext, dpi in FORMATS:
                 f = workdir / f"{name}_lifelines_{dpi or ext}.{ext}"
                 _lifelines_figure(ipd, tmax, f, dpi)
                 fmt = f"lifelines {ext.upper()}" + (f" {dpi} dpi" if dpi else "")
-                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times))
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, None))
     lung = cases()[0]
     for f in ("lung_base_r.pdf", "lung_ggsurvplot.pdf", "lung_base_r.svg", "lung_base_r.png", "lung_ggsurvplot.png"):
         truth = _truth(lung[1])
         fmt = "R " + {"pdf": "PDF", "svg": "SVG", "png": "PNG 150 dpi"}[f.rsplit(".", 1)[1]]
-        figs.append((fmt, R_FIGURES / f, "lung (R)", truth, 1000.0, f.endswith("png"), None, None, None))
-    for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times in figs:
+        drawn = [0, 250, 500, 750, 1000] if "ggsurvplot" in f else None
+        figs.append((fmt, R_FIGURES / f, "lung (R)", truth, 1000.0, f.endswith("png"), None, None, None, drawn))
+    for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times, table_times in figs:
         free = True
         try:
             res = digitize(f)
@@ -198,12 +213,19 @@ def run(workdir: Path):
             hr = _recon_hr(curve, table)
             dhr, dhr_exact = abs(np.log(hr) - np.log(true_hr)), abs(np.log(hr) - np.log(exact_hr))
         for s in scores:
-            rows.append({"format": fmt, "figure": name, "free": free, **s, "dloghr": dhr, "dloghr_exact": dhr_exact})
+            rows.append({"format": fmt, "figure": name, "file": str(f), "free": free, **s, "dloghr": dhr,
+                         "dloghr_exact": dhr_exact, "table_right": _table_right(res, truth, names, table_times)})
     return pd.DataFrame(rows)
 
 
+def _share(flags):
+    flags = flags.dropna()
+    return f"{flags.astype(bool).mean():.0%}" if len(flags) else "-"
+
+
 def table(df: pd.DataFrame) -> pd.DataFrame:
-    """Per format: curves, median IAE, median-time error, |delta log HR| and the share read without options.
+    """Per format: curves, median IAE, median-time error, |delta log HR|, the share of figures
+    read without options and of drawn risk tables read right.
 
     Parameters
     ----------
@@ -217,7 +239,8 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"format": ["PDF"], "figure": ["a"], "free": [True], "iae": [0.0],
+    >>> df = pd.DataFrame({"format": ["PDF"], "figure": ["a"], "file": ["a.pdf"], "free": [True], "iae": [0.0],
+    ...                    "table_right": [True],
     ...                    "median_err_pct": [0.0], "dloghr": [0.01], "dloghr_exact": [0.0]})
     >>> table(df)["median IAE"].tolist()
     [0.0]
@@ -229,7 +252,8 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
                     "median-time error (% axis)": round(float(g["median_err_pct"].dropna().median()), 3),
                     "median |dlog HR| vs true IPD": None if g["dloghr"].isna().all() else round(float(g["dloghr"].dropna().median()), 4),
                     "vs exact corners": None if g["dloghr_exact"].isna().all() else round(float(g["dloghr_exact"].dropna().median()), 4),
-                    "read without options": f"{g['free'].mean():.0%}"})
+                    "read without options": f"{g.groupby('file')['free'].first().mean():.0%}",
+                    "risk tables right": _share(g.groupby("file")["table_right"].first())})
     return pd.DataFrame(out)
 
 
