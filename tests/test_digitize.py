@@ -179,6 +179,22 @@ def test_lifelines_png_three_arms_with_bands_keeps_the_bands_out(tmp_path, veter
         assert iae(c[c["time"] <= 600], km, 600) < 0.006
 
 
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_png_black_solid_and_dashed_curves_are_told_apart(tmp_path, lung, dpi):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (label, km), style in zip(lung.items(), ["-", "--"]):
+        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color="black", ls=style, label=label)
+    ax.legend()
+    ax.set_xlim(0, 1000)
+    ax.set_ylim(0, 1.05)
+    save_figure(fig, tmp_path / "bw.png", dpi=dpi)
+    plt.close(fig)
+    res = digitize(tmp_path / "bw.png")
+    assert res.arms == ["1", "2"] and any("dashed curve" in n for n in res.notes)
+    for arm, label in zip(res.arms, lung):  # legend order: Female (solid), Male (dashed)
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
+
+
 def test_png_ranges_given_override_the_labels_read(pngs):
     out, _ = pngs
     res = digitize(out / "lung_150.png", x_range="0,2000", y_range="0,100")

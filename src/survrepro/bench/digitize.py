@@ -5,7 +5,8 @@ and a SYNTHETIC simulated two-arm trial (exponential times, HR 0.7, seed 7), eac
 this package's ``plot_km`` (with its numbers-at-risk table) with censor marks on and off,
 saved as PDF, SVG and PNG at 150 and 300 dpi; lung and veteran drawn by lifelines'
 ``KaplanMeierFitter.plot_survival_function`` (censor marks and confidence bands, no risk
-table) in the same formats; and the committed R figures of ``tests/data/digitize`` (base
+table) in the same formats; lung and the SYNTHETIC trial drawn in black, one arm solid and
+one dashed, as PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (base
 ``plot(survfit)`` as PDF, SVG by svglite and PNG; survminer's ``ggsurvplot`` as PDF and
 PNG). Every figure is first read with no option; when that is refused, it is read again
 with ``x_range``/``y_range`` (the values of its first and last ticks).
@@ -118,6 +119,22 @@ def _lifelines_figure(ipd, tmax, path, dpi):
     plt.close(fig)
 
 
+def _black_figure(truth, tmax, path, dpi):
+    """Two arms drawn in black, the first solid and the second dashed, as journals print them."""
+    import matplotlib.pyplot as plt
+
+    from survrepro.io import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (label, km), style in zip(truth.items(), ["-", "--"]):
+        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color="black", ls=style, label=label)
+    ax.legend()
+    ax.set_xlim(0, tmax)
+    ax.set_ylim(0, 1.05)
+    save_figure(fig, path, dpi=dpi)
+    plt.close(fig)
+
+
 def _raster_names(res, labels, fmt, path, tmax, truth):
     """Read arm -> true label for an image: its arms are numbered in legend order (the order
     plot_km, lifelines and base R list them); ggsurvplot's legend lies outside the plot box,
@@ -178,6 +195,12 @@ def run(workdir: Path):
                 fmt = f"{ext.upper()}" + (f" {dpi} dpi" if dpi else "")
                 figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, risk_times))
             plt.close(ax.figure)
+        if len(labels) == 2:
+            for dpi in (150, 300):
+                f = workdir / f"{name.replace(' ', '_')}_black_{dpi}.png"
+                _black_figure(truth, tmax, f, dpi)
+                figs.append((f"black solid/dashed PNG {dpi} dpi", f, name, truth, tmax, True, true_hr, exact_hr,
+                             risk_times, None))
         if name != "SYNTHETIC trial":
             for ext, dpi in FORMATS:
                 f = workdir / f"{name}_lifelines_{dpi or ext}.{ext}"

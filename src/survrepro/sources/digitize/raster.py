@@ -14,8 +14,10 @@ pieces (legend samples, dashes of median lines, legend text) are left out, a str
 another curve is drawn over this one follows the pixels of that curve, and the step curve
 is traced left to right: a horizontal part is a run as thin as the line, a drop is a thick
 run that starts at the current level, a censor mark is a thick run that also reaches above
-it. Arms are numbered in the order of their legend samples; risk-table rows are matched to
-them by colour, then by order.
+it. Of one colour, the small pieces left out may be the dashes of a second, dashed curve
+(:func:`_dashes`): they are traced as one when they lie at several levels across the plot.
+Arms are numbered in the order of their legend samples; risk-table rows are matched to them
+by colour, then by order.
 """
 from __future__ import annotations
 
@@ -168,10 +170,71 @@ def _fill_hidden(m, under):
     return out
 
 
-def _trace(mask, box, lw, under=None):
+def _bar(mask, lw):
+    """Thickest run of a horizontal bar of the curve's line: its own width (its flat parts are
+    most of its vertical runs) plus 2; thick curves at a high resolution are several axis widths."""
+    runs = np.concatenate([np.subtract(*_runs(col)[::-1]) for col in mask.T[mask.any(axis=0)]] or [[lw]])
+    return max(2 * lw, int(np.median(runs))) + 2
+
+
+def _small(sl, box, bar):
+    """Whether a piece is too small to be (part of) a solid curve: a legend sample, a dash, a letter."""
+    h = sl[0].stop - sl[0].start
+    w = sl[1].stop - sl[1].start
+    return (w < 0.05 * box.w and h < 0.05 * box.h) or (h <= bar and w < 0.12 * box.w)
+
+
+def _dashes(mask, box, lw):
+    """The dashes of a dashed curve among the small pieces of one colour, or ``None``.
+
+    Words of letters (several pieces side by side, as
+    :func:`~survrepro.sources.digitize.glyphs.read_numbers` groups them) mark the legend,
+    and the pieces beside them, to the left as far as a legend line reaches (six letter
+    heights), are left out;
+    the rest make a dashed curve when their horizontal dashes lie at four levels or more and
+    span at least 30% of the plot width (a median line is one level). Returns the mask of
+    the dashes and the rows of the dashes in the legend (its sample: bars shorter than the
+    solid line's sample).
+    """
+    from scipy import ndimage
+
+    from survrepro.sources.digitize.glyphs import _words
+
+    bar = _bar(mask, lw)
+    lab, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    small = [(i, sl) for i, sl in enumerate(ndimage.find_objects(lab), start=1) if _small(sl, box, bar)]
+    letters = [(sl[1].start, sl[1].stop, sl[0].start, sl[0].stop) for _, sl in small
+               if sl[1].stop - sl[1].start <= 2 * (sl[0].stop - sl[0].start)]  # not a flat dash
+    words = [w for w in _words(letters) if sum(1 for b in letters if w[0] <= b[0] and b[1] <= w[1]
+                                              and w[2] <= b[2] and b[3] <= w[3]) >= 3]
+    legend, pieces = [], []
+    for i, sl in small:
+        y, x0, x1 = 0.5 * (sl[0].start + sl[0].stop), sl[1].start, sl[1].stop
+        beside = [w for w in words if w[2] - bar <= y <= w[3] + bar and w[0] - 6 * (w[3] - w[2]) <= x1 and x0 <= w[1]]
+        if beside:
+            if sl[0].stop - sl[0].start <= bar and x1 <= beside[0][0]:
+                legend.append((sl[0].start, x1 - x0))
+            continue
+        pieces.append((i, sl))
+    flat = sorted(sl[0].start for _, sl in pieces if sl[1].stop - sl[1].start >= 2 * (sl[0].stop - sl[0].start))
+    levels = sum(1 for a, b in zip(flat, flat[1:]) if b - a > bar) + (1 if flat else 0)
+    cover = np.zeros(mask.shape[1], bool)
+    for _, sl in pieces:
+        cover[sl[1]] = True
+    if levels < 4 or cover.sum() < 0.3 * box.w:
+        return None, []
+    keep = np.zeros(n + 1, bool)
+    keep[[i for i, _ in pieces]] = True
+    # the dashed sample is in pieces shorter than the solid line's sample beside it
+    longest = max((w for _, w in legend), default=0)
+    return keep[lab], [y for y, w in legend if w < 0.8 * longest]
+
+
+def _trace(mask, box, lw, under=None, whole=False):
     """Corners (page x, page y) and censor columns of one curve's pixel mask.
 
-    ``under`` is the mask of the other curves, which may be drawn over this one.
+    ``under`` is the mask of the other curves, which may be drawn over this one; with
+    ``whole`` every piece of the mask is the curve's (its dashes), none is left out as small.
     """
     from scipy import ndimage
 
@@ -181,18 +244,15 @@ def _trace(mask, box, lw, under=None):
     objs = ndimage.find_objects(lab)
     keep = np.zeros(n + 1, bool)
     samples = []
-    # the curve's own line width (its flat parts are most of its vertical runs), which a
-    # legend sample shares; thick curves at a high resolution are several axis widths
-    runs = np.concatenate([np.subtract(*_runs(col)[::-1]) for col in mask.T[mask.any(axis=0)]] or [[lw]])
-    bar = max(2 * lw, int(np.median(runs))) + 2
+    bar = _bar(mask, lw)
     for i, sl in enumerate(objs, start=1):
-        h = sl[0].stop - sl[0].start
-        w = sl[1].stop - sl[1].start
-        if (w < 0.05 * box.w and h < 0.05 * box.h) or (h <= bar and w < 0.12 * box.w):
-            if h <= bar and w >= 3 * lw:
-                samples.append(sl[0].start)
+        if _small(sl, box, bar) and not whole:
+            if sl[0].stop - sl[0].start <= bar and sl[1].stop - sl[1].start >= 3 * lw:
+                samples.append((sl[0].start, sl[1].stop - sl[1].start))
             continue
         keep[i] = True
+    # a legend sample is as long as the longest short bar (dashes and a dashed curve's sample are shorter)
+    samples = [y for y, w in samples if w >= 0.8 * max(w for _, w in samples)]
     m = keep[lab]
     cols = np.flatnonzero(m.any(axis=0))
     if len(cols) < 0.05 * box.w:
@@ -377,7 +437,7 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     inside = (xx > box.x0 + lw) & (xx <= box.x1 + 1) & (yy >= box.y0 - 1) & (yy < box.y1 - lw / 2 - 0.5)
     centres = _clusters(img, inside, arms)
     hue = _hue(rgb)
-    found = []
+    found, traced = [], []  # the curves and the mask each was traced from
     masks = [_colour_mask(inside & (np.abs((hue - c + 180) % 360 - 180) <= 12), spread, rgb.min(axis=2))
              for c in centres]
     for i, mask in enumerate(masks):
@@ -385,12 +445,23 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
         corners, censor, samples = _trace(mask, box, lw, under)
         if corners is not None:
             found.append((corners, censor, samples, _curve_color(img, mask)))
+            traced.append(mask)
     if arms is None or len(found) < arms:
         mask = inside & dark & ~_long_lines(dark, box)
         corners, censor, samples = _trace(mask, box, lw)
         if corners is not None and np.ptp(corners[:, 1]) > 0.05 * box.h:
             found.append((corners, censor, samples, (0.0, 0.0, 0.0)))
+            traced.append(mask)
             notes.append("a black curve was traced from the dark pixels inside the plot box")
+    for mask, colour in [(m, f[3]) for m, f in zip(traced, list(found))]:
+        dashes, legend = _dashes(mask, box, lw)
+        if dashes is None:
+            continue
+        corners, censor, _ = _trace(dashes, box, lw, mask & ~dashes, whole=True)
+        if corners is not None:
+            found.append((corners, censor, legend, colour))
+            notes.append("a dashed curve of the colour of another was traced from its dashes: "
+                         "its drops are placed within a dash's length")
     if not found:
         raise InputError(f"{path}: no curves found: no coloured or black step lines inside the plot box.")
     if arms is not None:
