@@ -76,11 +76,9 @@ def run(args) -> int:
 
             image = render_pdf_page(args.figure, args.page, scale=2.0)
         elif res.kind in ("png", "jpeg"):
-            import numpy as np
-            from PIL import Image
+            from survrepro.sources.digitize.raster import load_image
 
-            with Image.open(args.figure) as im:
-                image = np.asarray(im.convert("RGB"))
+            image = load_image(args.figure)
         else:
             res.notes.append("overlay: the SVG is not rendered; the curves read are drawn alone on axes")
         fig = overlay_figure(res, image=image)

@@ -319,6 +319,46 @@ def _last_group(cols):
     return out
 
 
+def load_image(path):
+    """An image as an ``H x W x 3`` array of 0..255, transparent parts laid over white.
+
+    Parameters
+    ----------
+    path : path-like
+        A PNG or JPEG file.
+
+    Returns
+    -------
+    numpy.ndarray
+        The RGB pixels.
+
+    Raises
+    ------
+    InputError
+        When the file is not a readable image.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from PIL import Image
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> Image.new("RGBA", (2, 1), (0, 0, 0, 0)).save(Path(tmp.name) / "t.png")
+    >>> load_image(Path(tmp.name) / "t.png").tolist()
+    [[[255, 255, 255], [255, 255, 255]]]
+    >>> tmp.cleanup()
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGBA")
+            white = Image.new("RGBA", im.size, (255, 255, 255, 255))
+            return np.asarray(Image.alpha_composite(white, im).convert("RGB"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable image ({exc}).") from None
+
+
 def _tick_scene(box, lw, dark, texts, size):
     """The ticks found in the image as short grey paths, with the numbers read, as a scene.
 
@@ -393,18 +433,12 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     ([0.0, 2.0, 4.0, 6.0, 8.0, 10.0], True)
     >>> plt.close(fig); tmp.cleanup()
     """
-    from PIL import Image
-
     from survrepro.sources.digitize.api import DigitizedFigure, _match_rows, risk_frame
     from survrepro.sources.digitize.axes import axis_map
     from survrepro.sources.digitize.glyphs import read_numbers
     from survrepro.sources.digitize.table import read_table
 
-    try:
-        with Image.open(path) as im:
-            img = np.asarray(im.convert("RGB"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable image ({exc}).") from None
+    img = load_image(path)
     rgb = img.astype(int)
     spread = rgb.max(axis=2) - rgb.min(axis=2)
     dark = (rgb.max(axis=2) <= 110) & (spread <= 40)
