@@ -291,12 +291,12 @@ def test_r_svglite_svg_is_read_exactly(lung):
         assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 1e-4
 
 
-def test_ggsurvplot_png_risk_table_is_read_from_its_digits(lung):
+def test_ggsurvplot_png_risk_table_is_read_and_matched_by_its_label_colours(lung):
     res = digitize(R_FIGURES / "lung_ggsurvplot.png")
     times = [0, 250, 500, 750, 1000]
     assert res.xmap.tick_values == times
-    assert any("paired in order" in n for n in res.notes)
-    for arm, label in zip(res.arms, ["Male", "Female"]):  # the table's rows, top to bottom
+    assert not any("in order" in n for n in res.notes)  # rows matched by the colour of their labels
+    for arm, label in zip(res.arms, ["Male", "Female"]):
         t = res.at_risk[res.at_risk["arm"] == arm]
         assert t["n_at_risk"].tolist() == [int(v) for v in lung[label].n_at_risk(times)]
         assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.006  # on the curve of its row

@@ -211,9 +211,9 @@ def read_numbers(img, exclude, *, fonts=None):
     Returns
     -------
     tuple
-        ``(numbers, others)``: the words read as numbers (``Text`` in pixel coordinates,
-        with the colour of their ink) and the count of words of the size of text that were
-        not.
+        ``(numbers, others)``: the words read as numbers and the other words (labels,
+        titles), whose text is left empty; both as ``Text`` in pixel coordinates with the
+        colour of their ink.
 
     Examples
     --------
@@ -225,7 +225,7 @@ def read_numbers(img, exclude, *, fonts=None):
     >>> fig.canvas.draw()
     >>> img = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     >>> nums, others = read_numbers(img, np.zeros(img.shape[:2], bool))
-    >>> [t.text for t in nums], others
+    >>> [t.text for t in nums], len(others)
     (['0.25'], 1)
     >>> plt.close(fig)
     """
@@ -244,18 +244,18 @@ def read_numbers(img, exclude, *, fonts=None):
         if not touching[i] and h <= 0.2 * H and w <= 0.3 * W:
             boxes.append((sl[1].start, sl[1].stop, sl[0].start, sl[0].stop))
     words = _words(boxes)
-    nums, others = [], 0
+    nums, others = [], []
     for x0, x1, top, bottom in words:
         if bottom - top < 5:
             continue
         wink = ink[top:bottom, x0:x1]
         scale = np.percentile(wink[wink > 0.3], 90) if (wink > 0.3).any() else 1.0
         text, score = read_word(np.clip(wink / scale, 0, 1), fonts)
-        if score < MATCH or parse_number(text) is None or text.count(".") > 1 or "-" in text[1:] or "%" in text[:-1]:
-            others += 1
-            continue
         core = rgb[top:bottom, x0:x1][wink >= 0.8 * scale]
         color = tuple(float(c) / 255 for c in np.median(core, axis=0)) if len(core) else None
+        if score < MATCH or parse_number(text) is None or text.count(".") > 1 or "-" in text[1:] or "%" in text[:-1]:
+            others.append(Text("", float(x0), float(x1), float(top), float(bottom), color))
+            continue
         nums.append(Text(text, float(x0), float(x1), float(top), float(bottom), color))
     return nums, others
 

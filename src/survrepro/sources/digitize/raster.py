@@ -17,7 +17,7 @@ run that starts at the current level, a censor mark is a thick run that also rea
 it. Of one colour, the small pieces left out may be the dashes of a second, dashed curve
 (:func:`_dashes`): they are traced as one when they lie at several levels across the plot.
 Arms are numbered in the order of their legend samples; risk-table rows are matched to them
-by colour, then by order.
+by colour (of their numbers, or of their label when the numbers are grey), then by order.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ import pandas as pd
 
 from survrepro.errors import InputError
 from survrepro.sources.digitize.axes import AxisMap, Box
+from survrepro.sources.digitize.scene import is_grey
 
 
 def _runs(mask_1d):
@@ -385,6 +386,16 @@ def _colour_mask(match, spread, low):
     return match & (spread >= max(50.0, 0.5 * full))
 
 
+def _row_colour(row, numbers, words):
+    """The colour of a risk-table row: of its numbers, or when they are grey, of the label
+    left of them (``ggsurvplot`` colours the names of its strata, not their counts)."""
+    if row.color is not None and not is_grey(row.color, tol=0.1):
+        return row.color
+    first = min((t.x0 for t in numbers if abs(t.yc - row.y) <= 0.5 * t.size), default=np.inf)
+    left = [t for t in words if abs(t.yc - row.y) <= 0.5 * t.size and t.x1 <= first and t.color is not None]
+    return max(left, key=lambda t: t.x1).color if left else row.color
+
+
 def _curve_color(img, mask):
     """Colour (r, g, b in [0, 1]) of the most saturated pixels of a curve: its ink, not its blended edges."""
     rgb = img[mask].astype(float)
@@ -449,9 +460,9 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     H, W = dark.shape
     yy, xx = np.mgrid[0:H, 0:W]
     plot = (xx >= int(box.x0) - lw) & (xx <= int(box.x1) + lw) & (yy >= int(box.y0) - lw) & (yy <= int(box.y1) + lw)
-    texts = []
+    texts, words = [], []
     if x_range is None or y_range is None:
-        texts, _ = read_numbers(img, plot)
+        texts, words = read_numbers(img, plot)
     scene = _tick_scene(box, lw, dark, texts, dark.shape)
     notes = ["image traced pixel by pixel: times and survival carry about half a pixel of error"]
     maps = []
@@ -525,6 +536,8 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
         from survrepro.sources.digitize.axes import _labels
 
         rows = read_table(scene, box, xmap, [t for t, _, _ in _labels(scene, box, "x")])
+        for r in rows:
+            r.color = _row_colour(r, texts, words)
         curves = [SimpleNamespace(label=None, color=f[3]) for f in found]
         table = risk_frame(rows, _match_rows(curves, rows, notes) if rows else {}, names, notes)
         if table is not None and not legend and any("legend order" in n for n in notes):
