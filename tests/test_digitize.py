@@ -150,6 +150,19 @@ def test_png_is_read_without_options_axes_curves_and_risk_table(pngs, lung, dpi)
         assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(RISK_TIMES)]
 
 
+def test_compressed_jpeg_is_read_without_options(pngs, lung, tmp_path):
+    from PIL import Image
+
+    out, _ = pngs
+    Image.open(out / "lung_300.png").convert("RGB").save(tmp_path / "lung.jpg", quality=75)
+    res = digitize(tmp_path / "lung.jpg")
+    assert res.kind == "jpeg" and res.xmap.tick_values == RISK_TIMES
+    for arm, label in (("1", "Female"), ("2", "Male")):
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["n_at_risk"].tolist() == [int(v) for v in lung[label].n_at_risk(RISK_TIMES)]
+
+
 @pytest.mark.parametrize("dpi", [150, 300])
 def test_three_arm_png_recovers_every_arm_in_legend_order(pngs, dpi):
     out, vet = pngs

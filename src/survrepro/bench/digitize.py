@@ -3,7 +3,8 @@
 Figures: R's lung (by sex) and veteran (three cell types) data in ``tests/validation/data``
 and a SYNTHETIC simulated two-arm trial (exponential times, HR 0.7, seed 7), each drawn by
 this package's ``plot_km`` (with its numbers-at-risk table) with censor marks on and off,
-saved as PDF, SVG and PNG at 150 and 300 dpi; lung and veteran drawn by lifelines'
+saved as PDF, SVG and PNG at 150 and 300 dpi (and that PNG at 300 dpi as a JPEG of quality
+75); lung and veteran drawn by lifelines'
 ``KaplanMeierFitter.plot_survival_function`` (censor marks and confidence bands, no risk
 table) in the same formats; lung and the SYNTHETIC trial drawn in black, one arm solid and
 one dashed, as PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (base
@@ -169,6 +170,7 @@ def run(workdir: Path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from PIL import Image
 
     from survrepro.io import save_figure
     from survrepro.report.plotting import plot_km
@@ -194,6 +196,11 @@ def run(workdir: Path):
                 save_figure(ax.figure, f, **({"dpi": dpi} if dpi else {}))
                 fmt = f"{ext.upper()}" + (f" {dpi} dpi" if dpi else "")
                 figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, risk_times))
+                if ext == "png" and dpi == 300:  # the same figure as a JPEG of the web's usual quality
+                    jpg = f.with_suffix(".jpg")
+                    Image.open(f).convert("RGB").save(jpg, quality=75)
+                    figs.append(("JPEG 300 dpi quality 75", jpg, name, truth, tmax, True, true_hr, exact_hr,
+                                 risk_times, risk_times))
             plt.close(ax.figure)
         if len(labels) == 2:
             for dpi in (150, 300):

@@ -60,13 +60,16 @@ def _longest_runs(mask, axis):
     return best, start
 
 
-def find_box(dark) -> tuple:
+def find_box(dark, gap: int = 0) -> tuple:
     """The plot box of an image from its dark pixels, with the axis line thickness.
 
     Parameters
     ----------
     dark : numpy.ndarray
         Boolean mask of dark grey pixels.
+    gap : int
+        Gaps of up to this many pixels along a line are closed (JPEG noise, a curve drawn
+        over the axis line break it).
 
     Returns
     -------
@@ -86,8 +89,12 @@ def find_box(dark) -> tuple:
     >>> (box.x0, box.x1, box.y0, box.y1), lw
     ((10.5, 110.0, 5.0, 80.5), 2)
     """
-    hl, hs = _longest_runs(dark, 1)
-    vl, vs = _longest_runs(dark, 0)
+    from scipy import ndimage
+
+    closed = [dark | ndimage.binary_closing(dark, np.ones(shape, bool)) if gap else dark
+              for shape in ((1, gap + 1), (gap + 1, 1))]
+    hl, hs = _longest_runs(closed[0], 1)
+    vl, vs = _longest_runs(closed[1], 0)
     if hl.max() < 0.2 * dark.shape[1] or vl.max() < 0.2 * dark.shape[0]:
         raise InputError("no axes found: the image has no long dark horizontal and vertical lines.")
     vgroups = _line_groups(vl, 0.8)
@@ -453,10 +460,16 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     rgb = img.astype(int)
     spread = rgb.max(axis=2) - rgb.min(axis=2)
     dark = (rgb.max(axis=2) <= 110) & (spread <= 40)
+    notes = ["image traced pixel by pixel: times and survival carry about half a pixel of error"]
     try:
         box, lw = find_box(dark)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+    except InputError:
+        gap = max(3, min(dark.shape) // 200)
+        try:
+            box, lw = find_box(dark, gap)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        notes.append(f"the axis lines are broken (compression noise, curves drawn over them): gaps of up to {gap} pixels closed")
     H, W = dark.shape
     yy, xx = np.mgrid[0:H, 0:W]
     plot = (xx >= int(box.x0) - lw) & (xx <= int(box.x1) + lw) & (yy >= int(box.y0) - lw) & (yy <= int(box.y1) + lw)
@@ -464,7 +477,6 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     if x_range is None or y_range is None:
         texts, words = read_numbers(img, plot)
     scene = _tick_scene(box, lw, dark, texts, dark.shape)
-    notes = ["image traced pixel by pixel: times and survival carry about half a pixel of error"]
     maps = []
     for axis, given in (("x", x_range), ("y", y_range)):
         try:
