@@ -208,6 +208,18 @@ def test_png_black_solid_and_dashed_curves_are_told_apart(tmp_path, lung, dpi):
         assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
 
 
+def test_png_with_light_grey_axes_is_read(tmp_path, lung):
+    with plt.style.context("seaborn-v0_8-whitegrid"):  # light grey spines and grid, no tick marks
+        ax = plot_km(lung, xmax=1000, censor_marks=False, median_lines=False)
+        save_figure(ax.figure, tmp_path / "grid.png", dpi=150)
+        plt.close(ax.figure)
+    res = digitize(tmp_path / "grid.png")
+    assert any("light grey" in n for n in res.notes)
+    assert res.xmap.tick_values == [0, 200, 400, 600, 800, 1000]
+    for arm, label in (("1", "Female"), ("2", "Male")):
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
+
+
 def test_png_ranges_given_override_the_labels_read(pngs):
     out, _ = pngs
     res = digitize(out / "lung_150.png", x_range="0,2000", y_range="0,100")

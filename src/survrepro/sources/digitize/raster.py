@@ -1,7 +1,8 @@
 """Raster fallback: curves traced in a PNG or JPEG image, pixel column by pixel column.
 
 The plot box is found from the longest dark horizontal and vertical runs (the axis lines or
-the box); ticks are the short dark runs just outside them. The numbers printed outside the
+the box; small gaps closed when they are too broken, light grey lines when there are no dark
+ones); ticks are the short runs just outside them. The numbers printed outside the
 box are recognized from their digits (:mod:`~survrepro.sources.digitize.glyphs`) and read
 as tick labels and as the numbers-at-risk table by the rules of the vector figures: a
 least-squares line through tick position and label value, which must pass through at least
@@ -461,22 +462,27 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
     spread = rgb.max(axis=2) - rgb.min(axis=2)
     dark = (rgb.max(axis=2) <= 110) & (spread <= 40)
     notes = ["image traced pixel by pixel: times and survival carry about half a pixel of error"]
-    try:
-        box, lw = find_box(dark)
-    except InputError:
-        gap = max(3, min(dark.shape) // 200)
+    gap = max(3, min(dark.shape) // 200)
+    grey = (rgb.max(axis=2) <= 215) & (spread <= 30)
+    tries = [(dark, 0, None),
+             (dark, gap, f"the axis lines are broken (compression noise, curves drawn over them): gaps of up to {gap} pixels closed"),
+             (grey, 0, "no dark axis lines: the light grey ones were taken as the axes")]
+    for k, (lines, g, note) in enumerate(tries):
         try:
-            box, lw = find_box(dark, gap)
+            box, lw = find_box(lines, g)
+            break
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
-        notes.append(f"the axis lines are broken (compression noise, curves drawn over them): gaps of up to {gap} pixels closed")
+            if k == len(tries) - 1:
+                raise InputError(f"{path}: {exc}") from None
+    if note:
+        notes.append(note)
     H, W = dark.shape
     yy, xx = np.mgrid[0:H, 0:W]
     plot = (xx >= int(box.x0) - lw) & (xx <= int(box.x1) + lw) & (yy >= int(box.y0) - lw) & (yy <= int(box.y1) + lw)
     texts, words = [], []
     if x_range is None or y_range is None:
         texts, words = read_numbers(img, plot)
-    scene = _tick_scene(box, lw, dark, texts, dark.shape)
+    scene = _tick_scene(box, lw, lines, texts, dark.shape)
     maps = []
     for axis, given in (("x", x_range), ("y", y_range)):
         try:
