@@ -193,18 +193,19 @@ def test_lifelines_png_three_arms_with_bands_keeps_the_bands_out(tmp_path, veter
 
 
 @pytest.mark.parametrize("dpi", [150, 300])
-def test_png_black_solid_and_dashed_curves_are_told_apart(tmp_path, lung, dpi):
+@pytest.mark.parametrize("second", [("black", "--", "dashed curve"), ("0.55", "-", "grey curve")])
+def test_png_black_curve_and_a_dashed_or_grey_one_are_told_apart(tmp_path, lung, dpi, second):
     fig, ax = plt.subplots(figsize=(6, 4))
-    for (label, km), style in zip(lung.items(), ["-", "--"]):
-        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color="black", ls=style, label=label)
+    for (label, km), (color, style) in zip(lung.items(), [("black", "-"), second[:2]]):
+        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color=color, ls=style, label=label)
     ax.legend()
     ax.set_xlim(0, 1000)
     ax.set_ylim(0, 1.05)
     save_figure(fig, tmp_path / "bw.png", dpi=dpi)
     plt.close(fig)
     res = digitize(tmp_path / "bw.png")
-    assert res.arms == ["1", "2"] and any("dashed curve" in n for n in res.notes)
-    for arm, label in zip(res.arms, lung):  # legend order: Female (solid), Male (dashed)
+    assert res.arms == ["1", "2"] and any(second[2] in n for n in res.notes)
+    for arm, label in zip(res.arms, lung):  # legend order: Female (black), Male (dashed or grey)
         assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
 
 

@@ -4,10 +4,10 @@ Figures: R's lung (by sex) and veteran (three cell types) data in ``tests/valida
 and a SYNTHETIC simulated two-arm trial (exponential times, HR 0.7, seed 7), each drawn by
 this package's ``plot_km`` (with its numbers-at-risk table) with censor marks on and off,
 saved as PDF, SVG and PNG at 150 and 300 dpi (and that PNG at 300 dpi as a JPEG of quality
-75); lung and veteran drawn by lifelines'
-``KaplanMeierFitter.plot_survival_function`` (censor marks and confidence bands, no risk
-table) in the same formats; lung and the SYNTHETIC trial drawn in black, one arm solid and
-one dashed, as PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (base
+75); lung and veteran drawn by lifelines' ``KaplanMeierFitter.plot_survival_function``
+(censor marks and confidence bands, no risk table) in the same formats; lung and the
+SYNTHETIC trial drawn with one arm solid black and the other dashed black or solid grey, as
+PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (base
 ``plot(survfit)`` as PDF, SVG by svglite and PNG; survminer's ``ggsurvplot`` as PDF and
 PNG). Every figure is first read with no option; when that is refused, it is read again
 with ``x_range``/``y_range`` (the values of its first and last ticks).
@@ -17,8 +17,8 @@ true Kaplan–Meier curve (time scaled to [0, 1]), the median error of the media
 the time axis), |delta log HR| after reconstruction of two-arm figures (against the HR of
 the true patients, and against reconstruction from the exact KM corners with the same risk
 table), the share of figures read without any option, and the share of the figures that
-draw a numbers-at-risk table whose every count and time was read right. Goals: vector median IAE <=
-0.001; PNG at 300 dpi median IAE <= 0.005 and median |delta log HR| <= 0.02.
+draw a numbers-at-risk table whose every count and time was read right. Goals: vector
+median IAE <= 0.001; PNG at 300 dpi median IAE <= 0.005 and median |delta log HR| <= 0.02.
 
 Run ``python -m survrepro.bench.digitize``.
 """
@@ -120,15 +120,16 @@ def _lifelines_figure(ipd, tmax, path, dpi):
     plt.close(fig)
 
 
-def _black_figure(truth, tmax, path, dpi):
-    """Two arms drawn in black, the first solid and the second dashed, as journals print them."""
+def _black_figure(truth, tmax, path, dpi, second):
+    """Two arms as journals print them: the first solid black, the second ``dashed`` black or solid ``grey``."""
     import matplotlib.pyplot as plt
 
     from survrepro.io import save_figure
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for (label, km), style in zip(truth.items(), ["-", "--"]):
-        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color="black", ls=style, label=label)
+    styles = [("black", "-"), ("black", "--") if second == "dashed" else ("0.55", "-")]
+    for (label, km), (color, style) in zip(truth.items(), styles):
+        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color=color, ls=style, label=label)
     ax.legend()
     ax.set_xlim(0, tmax)
     ax.set_ylim(0, 1.05)
@@ -203,11 +204,11 @@ def run(workdir: Path):
                                  risk_times, risk_times))
             plt.close(ax.figure)
         if len(labels) == 2:
-            for dpi in (150, 300):
-                f = workdir / f"{name.replace(' ', '_')}_black_{dpi}.png"
-                _black_figure(truth, tmax, f, dpi)
-                figs.append((f"black solid/dashed PNG {dpi} dpi", f, name, truth, tmax, True, true_hr, exact_hr,
-                             risk_times, None))
+            for second, dpi in [(second, dpi) for second in ("dashed", "grey") for dpi in (150, 300)]:
+                f = workdir / f"{name.replace(' ', '_')}_black_{second}_{dpi}.png"
+                _black_figure(truth, tmax, f, dpi, second)
+                fmt = f"black/{second} PNG {dpi} dpi"
+                figs.append((fmt, f, name, truth, tmax, True, true_hr, exact_hr, risk_times, None))
         if name != "SYNTHETIC trial":
             for ext, dpi in FORMATS:
                 f = workdir / f"{name}_lifelines_{dpi or ext}.{ext}"

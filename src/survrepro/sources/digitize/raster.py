@@ -304,6 +304,47 @@ def _trace(mask, box, lw, under=None, whole=False):
     return np.array(corners, float), censor, samples
 
 
+def _grey_mask(rgb, spread, dark, inside, box):
+    """Pixels of a mid-grey curve inside the plot box and its grey level, or ``(None, None)``.
+
+    Neutral grey pixels (channels within 6 of each other, as a grey line blended with white
+    keeps them; overlapping colour bands are not so even), between the black of ``dark``
+    and 200, not within two pixels of a black one (the blended edge of a black line is grey
+    too) and not on a long grid or frame line; the curve's tone is the commonest grey level
+    among them. It
+    needs as many pixels as a line across a tenth of the plot, drawn 2 pixels thick or more
+    (the edges of overlapping confidence bands are one pixel) and at most 2% of the plot's
+    height (not an area).
+    """
+    from scipy import ndimage
+
+    level = rgb.max(axis=2)
+    grey = inside & (spread <= 6) & ~dark & (level <= 200)
+    grey &= ~ndimage.binary_dilation(dark, iterations=2) & ~_long_lines(grey, box)
+    if grey.sum() < 0.1 * box.w * 3:
+        return None, None
+    counts, edges = np.histogram(level[grey], bins=9, range=(110, 200))
+    k = int(np.argmax(counts))
+    tone = float(np.median(level[grey & (level >= edges[k]) & (level < edges[k + 1])]))
+    mask = grey & (np.abs(level - tone) <= 30)
+    width = np.median(_thickness(mask)[mask]) if mask.any() else 0
+    if mask.sum() < 0.1 * box.w * 3 or not 2 <= width <= 0.02 * box.h:
+        return None, None  # too few pixels, an area, or the one-pixel edges of overlapping bands
+    return mask, tone
+
+
+def _thickness(mask):
+    """Per pixel, the shorter of the horizontal and vertical runs through it: a line's width."""
+    out = []
+    for m in (mask, mask.T):
+        length = np.zeros(m.shape, int)
+        for i, row in enumerate(m):
+            for a, b in zip(*_runs(row)):
+                length[i, a:b] = b - a
+        out.append(length)
+    return np.minimum(out[0], out[1].T)
+
+
 def _long_lines(dark, box):
     """Pixels of dark runs longer than half the box: the frame and grid lines, not a curve."""
     out = np.zeros_like(dark)
@@ -525,6 +566,14 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
             found.append((corners, censor, legend, colour))
             notes.append("a dashed curve of the colour of another was traced from its dashes: "
                          "its drops are placed within a dash's length")
+    if arms is None or len(found) < arms:
+        mask, tone = _grey_mask(rgb, spread, dark, inside, box)
+        if mask is not None:
+            corners, censor, samples = _trace(mask, box, lw, inside & dark)
+            if corners is not None and np.ptp(corners[:, 1]) > 0.05 * box.h:
+                found.append((corners, censor, samples, (tone / 255,) * 3))
+                traced.append(mask)
+                notes.append(f"a grey curve (level {tone:.0f} of 255) was traced from the grey pixels inside the plot box")
     if not found:
         raise InputError(f"{path}: no curves found: no coloured or black step lines inside the plot box.")
     if arms is not None:
