@@ -93,7 +93,7 @@ def test_percent_axis_is_read_as_fractions_and_said(figures, lung):
     assert res.censor.empty
 
 
-def _lifelines_figure(df, path, censors):
+def _lifelines_figure(df, path, censors, dpi=None):
     from lifelines import KaplanMeierFitter
 
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -101,7 +101,7 @@ def _lifelines_figure(df, path, censors):
         KaplanMeierFitter(label=name).fit(g["time"], g["event"]).plot_survival_function(
             ax=ax, show_censors=censors, ci_show=True)
     ax.set_xlim(0, 600)
-    save_figure(fig, path)
+    save_figure(fig, path, **({"dpi": dpi} if dpi else {}))
     plt.close(fig)
 
 
@@ -120,13 +120,134 @@ def test_lifelines_three_arms_with_bands_are_read_with_their_legend(tmp_path, ve
         assert (len(res.censor[res.censor["arm"] == name]) > 0) == (censors and bool((g["event"] == 0).any()))
 
 
-def test_png_needs_the_axis_ranges_and_then_meets_the_accuracy_goal(figures, lung):
-    with pytest.raises(InputError, match="cannot be read from an image.*--x-range and --y-range"):
-        digitize(figures / "lung.png")
-    res = digitize(figures / "lung.png", x_range="0,1000", y_range="0,1")
+@pytest.fixture(scope="module")
+def pngs(tmp_path_factory, lung, veteran3):
+    """plot_km PNGs at 150 and 300 dpi: lung by sex (censor marks on) and three veteran cell types."""
+    out = tmp_path_factory.mktemp("png")
+    vet = km_by_group(veteran3["time"], veteran3["event"], veteran3["celltype"])
+    for name, curves, times in (("lung", lung, RISK_TIMES), ("veteran", vet, [0, 100, 200, 300, 400, 500])):
+        ax = plot_km(curves, risk_times=times, xlabel="Days")
+        for dpi in (150, 300):
+            save_figure(ax.figure, out / f"{name}_{dpi}.png", dpi=dpi)
+        plt.close(ax.figure)
+    return out, vet
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_png_is_read_without_options_axes_curves_and_risk_table(pngs, lung, dpi):
+    out, _ = pngs
+    res = digitize(out / f"lung_{dpi}.png")
+    assert not res.options_used
+    assert res.xmap.how == res.ymap.how == "tick labels read from the image"
+    assert res.xmap.tick_values == RISK_TIMES
+    assert sorted(res.ymap.tick_values) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert res.arms == ["1", "2"]  # legend order: Female, then Male
-    for arm, km in zip(["1", "2"], [lung["Female"], lung["Male"]]):
+    for arm, label in (("1", "Female"), ("2", "Male")):
+        km = lung[label]
         assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 0.005
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["time"].tolist() == RISK_TIMES
+        assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(RISK_TIMES)]
+
+
+def test_compressed_jpeg_is_read_without_options(pngs, lung, tmp_path):
+    from PIL import Image
+
+    out, _ = pngs
+    Image.open(out / "lung_300.png").convert("RGB").save(tmp_path / "lung.jpg", quality=75)
+    res = digitize(tmp_path / "lung.jpg")
+    assert res.kind == "jpeg" and res.xmap.tick_values == RISK_TIMES
+    for arm, label in (("1", "Female"), ("2", "Male")):
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["n_at_risk"].tolist() == [int(v) for v in lung[label].n_at_risk(RISK_TIMES)]
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_three_arm_png_recovers_every_arm_in_legend_order(pngs, dpi):
+    out, vet = pngs
+    res = digitize(out / f"veteran_{dpi}.png")
+    assert res.arms == ["1", "2", "3"]
+    times = [0, 100, 200, 300, 400, 500]
+    for arm, label in zip(res.arms, ["adeno", "smallcell", "squamous"]):  # the legend order
+        km = vet[label]
+        errors = {other: iae(res.curves[res.curves["arm"] == arm], vet[other], 500) for other in vet}
+        assert min(errors, key=errors.get) == label
+        assert errors[label] < 0.006
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(times)]
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_lifelines_png_three_arms_with_bands_keeps_the_bands_out(tmp_path, veteran3, dpi):
+    path = tmp_path / "veteran.png"
+    _lifelines_figure(veteran3, path, True, dpi)
+    res = digitize(path)
+    assert res.xmap.tick_values == [0, 100, 200, 300, 400, 500, 600]
+    assert res.arms == ["1", "2", "3"] and res.at_risk is None
+    for arm, name in zip(res.arms, ["adeno", "smallcell", "squamous"]):  # the legend order
+        g = veteran3[veteran3["celltype"] == name]
+        km = km_by_group(g["time"], g["event"], g["celltype"])[name]
+        c = res.curves[res.curves["arm"] == arm]
+        assert iae(c[c["time"] <= 600], km, 600) < 0.006
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+@pytest.mark.parametrize("second", [("black", "--", "dashed curve"), ("0.55", "-", "grey curve")])
+def test_png_black_curve_and_a_dashed_or_grey_one_are_told_apart(tmp_path, lung, dpi, second):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (label, km), (color, style) in zip(lung.items(), [("black", "-"), second[:2]]):
+        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color=color, ls=style, label=label)
+    ax.legend()
+    ax.set_xlim(0, 1000)
+    ax.set_ylim(0, 1.05)
+    save_figure(fig, tmp_path / "bw.png", dpi=dpi)
+    plt.close(fig)
+    res = digitize(tmp_path / "bw.png")
+    assert res.arms == ["1", "2"] and any(second[2] in n for n in res.notes)
+    for arm, label in zip(res.arms, lung):  # legend order: Female (black), Male (dashed or grey)
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
+
+
+def test_png_with_light_grey_axes_is_read(tmp_path, lung):
+    with plt.style.context("seaborn-v0_8-whitegrid"):  # light grey spines and grid, no tick marks
+        ax = plot_km(lung, xmax=1000, censor_marks=False, median_lines=False)
+        save_figure(ax.figure, tmp_path / "grid.png", dpi=150)
+        plt.close(ax.figure)
+    res = digitize(tmp_path / "grid.png")
+    assert any("light grey" in n for n in res.notes)
+    assert res.xmap.tick_values == [0, 200, 400, 600, 800, 1000]
+    for arm, label in (("1", "Female"), ("2", "Male")):
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.005
+
+
+def test_png_ranges_given_override_the_labels_read(pngs):
+    out, _ = pngs
+    res = digitize(out / "lung_150.png", x_range="0,2000", y_range="0,100")
+    assert res.options_used and res.xmap.how == "--x-range: the first and last ticks"
+    assert res.xmap.tick_values == [0.0, 2000.0] and res.ymap.scale == 0.01
+    assert res.curves["time"].max() > 1900
+    assert res.at_risk is None and any("only with the x tick labels read" in n for n in res.notes)
+
+
+@pytest.fixture(scope="module")
+def unlabelled(tmp_path_factory, lung):
+    """A PNG whose tick labels are blank: nothing to read them from."""
+    ax = plot_km(lung, xmax=1000)
+    ax.set_xticks([0, 250, 500, 750, 1000], labels=[""] * 5)
+    ax.set_yticks([0, 0.5, 1], labels=[""] * 3)
+    path = tmp_path_factory.mktemp("blank") / "blank.png"
+    save_figure(ax.figure, path, dpi=150)
+    plt.close(ax.figure)
+    return path
+
+
+def test_png_without_legible_labels_is_refused_and_then_read_with_the_ranges(unlabelled, lung):
+    with pytest.raises(InputError, match=r"blank.png: the x \(time\) axis could not be read.*give --x-range A,B"):
+        digitize(unlabelled)
+    res = digitize(unlabelled, x_range=(0, 1000), y_range=(0, 1))
+    for arm, label in (("1", "Female"), ("2", "Male")):
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.006
 
 
 def test_a_page_without_axes_and_an_svg_without_curves_are_refused(tmp_path):
@@ -164,13 +285,13 @@ def test_cli_writes_every_output_and_reconstructs(figures, tmp_path, capsys):
     assert abs(np.log(hr) - np.log(1.7048)) < 0.05  # R: coxph(Surv(time, status) ~ sex, lung), 1/0.5880
 
 
-def test_cli_refuses_with_one_sentence_and_writes_nothing(figures, tmp_path, capsys):
+def test_cli_refuses_with_one_sentence_and_writes_nothing(unlabelled, tmp_path, capsys):
     target = tmp_path / "curves.csv"
-    rc = main(["digitize", str(figures / "lung.png"), "-o", str(target)])
+    rc = main(["digitize", str(unlabelled), "-o", str(target), "--overlay", str(tmp_path / "check.png")])
     err = capsys.readouterr().err
-    assert rc == 2 and not target.exists()
-    assert err.count("\n") == 1 and "--x-range" in err
-    rc = main(["digitize", str(figures / "lung.png"), "--x-range", "0,1000", "--y-range", "0,1",
+    assert rc == 2 and not target.exists() and not (tmp_path / "check.png").exists()
+    assert err.count("\n") == 1 and "could not be read" in err and "--x-range" in err
+    rc = main(["digitize", str(unlabelled), "--x-range", "0,1000", "--y-range", "0,1",
                "--at-risk-out", str(tmp_path / "a.csv"), "-o", str(target)])
     assert rc == 2 and not target.exists() and "no numbers-at-risk table" in capsys.readouterr().err
 
@@ -189,8 +310,28 @@ def test_r_figures_are_read_from_their_pdf(lung, name):
             assert t["n_at_risk"].tolist() == [int(v) for v in km.n_at_risk(times)]
 
 
-def test_r_base_png_is_traced_given_the_ranges(lung):
-    res = digitize(R_FIGURES / "lung_base_r.png", x_range=(0, 1000), y_range=(0, 1))
+def test_r_svglite_svg_is_read_exactly(lung):
+    res = digitize(R_FIGURES / "lung_base_r.svg")
+    assert res.arms == ["Male", "Female"]
+    for arm, km in lung.items():
+        assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 1e-4
+
+
+def test_ggsurvplot_png_risk_table_is_read_and_matched_by_its_label_colours(lung):
+    res = digitize(R_FIGURES / "lung_ggsurvplot.png")
+    times = [0, 250, 500, 750, 1000]
+    assert res.xmap.tick_values == times
+    assert not any("in order" in n for n in res.notes)  # rows matched by the colour of their labels
+    for arm, label in zip(res.arms, ["Male", "Female"]):
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["n_at_risk"].tolist() == [int(v) for v in lung[label].n_at_risk(times)]
+        assert iae(res.curves[res.curves["arm"] == arm], lung[label], 1000) < 0.006  # on the curve of its row
+
+
+def test_r_base_png_is_read_without_options(lung):
+    res = digitize(R_FIGURES / "lung_base_r.png")
+    assert res.xmap.tick_values == [0, 200, 400, 600, 800, 1000]
+    assert sorted(res.ymap.tick_values) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert res.arms == ["1", "2"]  # legend order: Male, Female
     for arm, km in zip(["1", "2"], [lung["Male"], lung["Female"]]):
         assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 0.006

@@ -3,17 +3,22 @@
 Figures: R's lung (by sex) and veteran (three cell types) data in ``tests/validation/data``
 and a SYNTHETIC simulated two-arm trial (exponential times, HR 0.7, seed 7), each drawn by
 this package's ``plot_km`` (with its numbers-at-risk table) with censor marks on and off,
-saved as PDF, SVG and PNG at 150 and 300 dpi; and the committed R figures of
-``tests/data/digitize`` (base ``plot(survfit)`` and survminer's ``ggsurvplot``). Vector
-figures are read with no option; PNGs get ``x_range``/``y_range`` (the values of their
-first and last ticks) because tick labels are not read from images.
+saved as PDF, SVG and PNG at 150 and 300 dpi (and that PNG at 300 dpi as a JPEG of quality
+75); lung and veteran drawn by lifelines' ``KaplanMeierFitter.plot_survival_function``
+(censor marks and confidence bands, no risk table) in the same formats; lung and the
+SYNTHETIC trial drawn with one arm solid black and the other dashed black or solid grey, as
+PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (base
+``plot(survfit)`` as PDF, SVG by svglite and PNG; survminer's ``ggsurvplot`` as PDF and
+PNG). Every figure is first read with no option; when that is refused, it is read again
+with ``x_range``/``y_range`` (the values of its first and last ticks).
 
 Per format: the median integrated absolute error (IAE) of each extracted curve against the
 true Kaplan–Meier curve (time scaled to [0, 1]), the median error of the median time (% of
 the time axis), |delta log HR| after reconstruction of two-arm figures (against the HR of
 the true patients, and against reconstruction from the exact KM corners with the same risk
-table), and the share of figures read without any option. Goals: vector median IAE <=
-0.001; PNG at 300 dpi median IAE <= 0.005 and median |delta log HR| <= 0.02.
+table), the share of figures read without any option, and the share of the figures that
+draw a numbers-at-risk table whose every count and time was read right. Goals: vector
+median IAE <= 0.001; PNG at 300 dpi median IAE <= 0.005 and median |delta log HR| <= 0.02.
 
 Run ``python -m survrepro.bench.digitize``.
 """
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from survrepro import paths
+from survrepro.errors import InputError
 
 DATA = paths.ROOT / "tests" / "validation" / "data"
 R_FIGURES = paths.ROOT / "tests" / "data" / "digitize"
@@ -98,12 +104,74 @@ def _score(res, truth, tmax, arm_names):
     return rows
 
 
+def _lifelines_figure(ipd, tmax, path, dpi):
+    """The arms drawn by lifelines' ``KaplanMeierFitter.plot_survival_function``: censor marks and bands on."""
+    import matplotlib.pyplot as plt
+    from lifelines import KaplanMeierFitter
+
+    from survrepro.io import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, g in ipd.groupby("arm", sort=True):
+        KaplanMeierFitter(label=label).fit(g["time"], g["event"]).plot_survival_function(
+            ax=ax, show_censors=True, ci_show=True)
+    ax.set_xlim(0, tmax)
+    save_figure(fig, path, **({"dpi": dpi} if dpi else {}))
+    plt.close(fig)
+
+
+def _black_figure(truth, tmax, path, dpi, second):
+    """Two arms as journals print them: the first solid black, the second ``dashed`` black or solid ``grey``."""
+    import matplotlib.pyplot as plt
+
+    from survrepro.io import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    styles = [("black", "-"), ("black", "--") if second == "dashed" else ("0.55", "-")]
+    for (label, km), (color, style) in zip(truth.items(), styles):
+        ax.step(np.r_[0, km.time], np.r_[1, km.survival], where="post", color=color, ls=style, label=label)
+    ax.legend()
+    ax.set_xlim(0, tmax)
+    ax.set_ylim(0, 1.05)
+    save_figure(fig, path, dpi=dpi)
+    plt.close(fig)
+
+
+def _raster_names(res, labels, fmt, path, tmax, truth):
+    """Read arm -> true label for an image: its arms are numbered in legend order (the order
+    plot_km, lifelines and base R list them); ggsurvplot's legend lies outside the plot box,
+    so its arms are numbered by colour and each is scored against the nearest true curve."""
+    if fmt.startswith("R "):
+        labels = ["Male", "Female"]
+    if "ggsurvplot" not in str(path):
+        return {str(i + 1): lab for i, lab in enumerate(labels)}
+    out = {}
+    for arm in res.arms:
+        errors = {lab: _score(res, truth, tmax, {arm: lab})[0]["iae"] for lab in labels if lab not in out.values()}
+        out[arm] = min(errors, key=errors.get)
+    return out
+
+
+def _table_right(res, truth, names, times):
+    """Whether every number at risk of a figure's table was read right (``None`` without a table drawn)."""
+    if times is None:
+        return None
+    if res.at_risk is None:
+        return False
+    for read, lab in names.items():
+        t = res.at_risk[res.at_risk["arm"] == read]
+        if t["time"].tolist() != list(times) or t["n_at_risk"].tolist() != [int(v) for v in truth[lab].n_at_risk(times)]:
+            return False
+    return True
+
+
 def run(workdir: Path):
     """Draw, read and score every figure; one row per curve."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from PIL import Image
 
     from survrepro.io import save_figure
     from survrepro.report.plotting import plot_km
@@ -128,25 +196,41 @@ def run(workdir: Path):
                 f = workdir / f"{name.replace(' ', '_')}_{censor}_{dpi or ext}.{ext}"
                 save_figure(ax.figure, f, **({"dpi": dpi} if dpi else {}))
                 fmt = f"{ext.upper()}" + (f" {dpi} dpi" if dpi else "")
-                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times))
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, risk_times))
+                if ext == "png" and dpi == 300:  # the same figure as a JPEG of the web's usual quality
+                    jpg = f.with_suffix(".jpg")
+                    Image.open(f).convert("RGB").save(jpg, quality=75)
+                    figs.append(("JPEG 300 dpi quality 75", jpg, name, truth, tmax, True, true_hr, exact_hr,
+                                 risk_times, risk_times))
             plt.close(ax.figure)
+        if len(labels) == 2:
+            for second, dpi in [(second, dpi) for second in ("dashed", "grey") for dpi in (150, 300)]:
+                f = workdir / f"{name.replace(' ', '_')}_black_{second}_{dpi}.png"
+                _black_figure(truth, tmax, f, dpi, second)
+                fmt = f"black/{second} PNG {dpi} dpi"
+                figs.append((fmt, f, name, truth, tmax, True, true_hr, exact_hr, risk_times, None))
+        if name != "SYNTHETIC trial":
+            for ext, dpi in FORMATS:
+                f = workdir / f"{name}_lifelines_{dpi or ext}.{ext}"
+                _lifelines_figure(ipd, tmax, f, dpi)
+                fmt = f"lifelines {ext.upper()}" + (f" {dpi} dpi" if dpi else "")
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, None))
     lung = cases()[0]
-    for f in ("lung_base_r.pdf", "lung_ggsurvplot.pdf", "lung_base_r.png"):
+    for f in ("lung_base_r.pdf", "lung_ggsurvplot.pdf", "lung_base_r.svg", "lung_base_r.png", "lung_ggsurvplot.png"):
         truth = _truth(lung[1])
-        figs.append((f"R {'PNG 150 dpi' if f.endswith('png') else 'PDF'}", R_FIGURES / f, "lung (R)", truth, 1000.0,
-                     f.endswith("png"), None, None, None))
-    for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times in figs:
+        fmt = "R " + {"pdf": "PDF", "svg": "SVG", "png": "PNG 150 dpi"}[f.rsplit(".", 1)[1]]
+        drawn = [0, 250, 500, 750, 1000] if "ggsurvplot" in f else None
+        figs.append((fmt, R_FIGURES / f, "lung (R)", truth, 1000.0, f.endswith("png"), None, None, None, drawn))
+    for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times, table_times in figs:
         free = True
         try:
             res = digitize(f)
-        except Exception:
+        except InputError:
             free = False
             res = digitize(f, x_range=(0, tmax), y_range=(0, 1))
         labels = list(truth)
         if raster:
-            # arms are numbered in legend order (plot_km's and R's legends list the labels in order)
-            order = labels if "R" not in fmt else ["Male", "Female"]
-            names = {str(i + 1): lab for i, lab in enumerate(order)}
+            names = _raster_names(res, labels, fmt, f, tmax, truth)
         else:
             names = {lab: lab for lab in labels}
         scores = _score(res, truth, tmax, names)
@@ -160,12 +244,19 @@ def run(workdir: Path):
             hr = _recon_hr(curve, table)
             dhr, dhr_exact = abs(np.log(hr) - np.log(true_hr)), abs(np.log(hr) - np.log(exact_hr))
         for s in scores:
-            rows.append({"format": fmt, "figure": name, "free": free, **s, "dloghr": dhr, "dloghr_exact": dhr_exact})
+            rows.append({"format": fmt, "figure": name, "file": str(f), "free": free, **s, "dloghr": dhr,
+                         "dloghr_exact": dhr_exact, "table_right": _table_right(res, truth, names, table_times)})
     return pd.DataFrame(rows)
 
 
+def _share(flags):
+    flags = flags.dropna()
+    return f"{flags.astype(bool).mean():.0%}" if len(flags) else "-"
+
+
 def table(df: pd.DataFrame) -> pd.DataFrame:
-    """Per format: curves, median IAE, median-time error, |delta log HR| and the share read without options.
+    """Per format: curves, median IAE, median-time error, |delta log HR|, the share of figures
+    read without options and of drawn risk tables read right.
 
     Parameters
     ----------
@@ -179,7 +270,8 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"format": ["PDF"], "figure": ["a"], "free": [True], "iae": [0.0],
+    >>> df = pd.DataFrame({"format": ["PDF"], "figure": ["a"], "file": ["a.pdf"], "free": [True], "iae": [0.0],
+    ...                    "table_right": [True],
     ...                    "median_err_pct": [0.0], "dloghr": [0.01], "dloghr_exact": [0.0]})
     >>> table(df)["median IAE"].tolist()
     [0.0]
@@ -191,7 +283,8 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
                     "median-time error (% axis)": round(float(g["median_err_pct"].dropna().median()), 3),
                     "median |dlog HR| vs true IPD": None if g["dloghr"].isna().all() else round(float(g["dloghr"].dropna().median()), 4),
                     "vs exact corners": None if g["dloghr_exact"].isna().all() else round(float(g["dloghr_exact"].dropna().median()), 4),
-                    "read without options": f"{g['free'].mean():.0%}"})
+                    "read without options": f"{g.groupby('file')['free'].first().mean():.0%}",
+                    "risk tables right": _share(g.groupby("file")["table_right"].first())})
     return pd.DataFrame(out)
 
 
@@ -219,9 +312,9 @@ def main(argv=None) -> int:
     tab = table(df)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)
-    print("survrepro digitize: figures drawn from known patient data (lung, veteran, a SYNTHETIC trial; R figures)")
+    print("survrepro digitize: figures drawn from known patient data (lung, veteran, a SYNTHETIC trial; lifelines and R figures)")
     print(tab.to_string(index=False))
-    vec = df[df["format"].isin(["PDF", "SVG", "R PDF"])]
+    vec = df[df["format"].isin(["PDF", "SVG", "R PDF", "R SVG", "lifelines PDF", "lifelines SVG"])]
     png = df[df["format"] == "PNG 300 dpi"]
     goals = [("vector median IAE <= 0.001", vec["iae"].median() <= 0.001),
              ("PNG 300 dpi median IAE <= 0.005", png["iae"].median() <= 0.005),

@@ -8,8 +8,9 @@ Read a published Kaplan-Meier figure without clicking. A PDF page (--page N) or 
 read from its drawing and text operators, so the curves come out in axis units exactly:
 the axes and their tick labels, the curves (by stroke colour and dash), censor marks, the
 legend labels and the numbers-at-risk table under the x axis. A PNG or JPEG is traced pixel
-by pixel (curves by colour); its tick labels cannot be read without text recognition, so
---x-range and --y-range give the values of the first and last ticks. CURVES.csv gets
+by pixel (curves by colour, and by dash within a colour); its tick labels and numbers at risk
+are recognized from their digits, and when an axis's labels cannot be read, --x-range and
+--y-range give the values of its first and last ticks (given, they override). CURVES.csv gets
 time,survival,arm, one row per corner of each step, ready for `survrepro reconstruct
 --curve`; ATRISK.csv time,n_at_risk,arm; CENSOR.csv time,arm; --overlay draws what was
 read over the figure. --reconstruct goes on to patient-level data (written to -o) with the
@@ -27,9 +28,12 @@ def register(subparsers) -> None:
     p.add_argument("--at-risk-out", default=None, metavar="ATRISK.csv", help="where to write the numbers at risk read")
     p.add_argument("--censor-out", default=None, metavar="CENSOR.csv", help="where to write the censor marks read")
     p.add_argument("--overlay", default=None, metavar="CHECK.png", help="draw the curves read over the figure")
-    p.add_argument("--x-range", default=None, metavar="A,B", help="values of the first and last x ticks")
-    p.add_argument("--y-range", default=None, metavar="A,B", help="values of the first and last y ticks")
-    p.add_argument("--arms", type=int, default=None, metavar="N", help="number of curves expected")
+    p.add_argument("--x-range", default=None, metavar="A,B",
+                   help="values of the first and last x ticks, instead of the tick labels")
+    p.add_argument("--y-range", default=None, metavar="A,B",
+                   help="values of the first and last y ticks, instead of the tick labels")
+    p.add_argument("--arms", type=int, default=None, metavar="N",
+                   help="number of curves expected (in an image: the N strongest colours)")
     p.add_argument("--json", action="store_true", help="print a JSON summary of what was read")
     p.add_argument("--reconstruct", action="store_true",
                    help="reconstruct patient-level data (to -o) from the curves and the risk table")
@@ -76,11 +80,9 @@ def run(args) -> int:
 
             image = render_pdf_page(args.figure, args.page, scale=2.0)
         elif res.kind in ("png", "jpeg"):
-            import numpy as np
-            from PIL import Image
+            from survrepro.sources.digitize.raster import load_image
 
-            with Image.open(args.figure) as im:
-                image = np.asarray(im.convert("RGB"))
+            image = load_image(args.figure)
         else:
             res.notes.append("overlay: the SVG is not rendered; the curves read are drawn alone on axes")
         fig = overlay_figure(res, image=image)

@@ -176,12 +176,52 @@ def _match_rows(curves, rows, notes):
     return match
 
 
+def risk_frame(rows, match, names, notes):
+    """The numbers-at-risk table of the rows matched to curves, or ``None`` when none is.
+
+    Parameters
+    ----------
+    rows : list of RiskRow
+        The rows read.
+    match : dict
+        Curve index -> row index (from the row matching).
+    names : list of str
+        The arm names, in curve order.
+    notes : list of str
+        Where a row whose counts rise is noted.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``time``, ``n_at_risk``, ``arm``.
+
+    Examples
+    --------
+    >>> from survrepro.sources.digitize.table import RiskRow
+    >>> risk_frame([RiskRow([0, 10], [20, 12], None, None, 0.0)], {0: 0}, ["A"], []).values.tolist()
+    [[0.0, 20, 'A'], [10.0, 12, 'A']]
+    """
+    if not rows or not match:
+        return None
+    parts = []
+    for i, name in enumerate(names):
+        if i in match:
+            r = rows[match[i]]
+            parts.append(pd.DataFrame({"time": r.times, "n_at_risk": r.counts, "arm": name}))
+            if any(np.diff(r.counts) > 0):
+                notes.append(f"the numbers at risk of {name} rise somewhere along the table: check them")
+    table = pd.concat(parts, ignore_index=True)
+    table["time"] = table["time"].astype(float)
+    return table
+
+
 def digitize(path, *, page: int = 1, x_range=None, y_range=None, arms: int | None = None) -> DigitizedFigure:
     """Read a Kaplan–Meier figure: curves, numbers at risk, censor marks and legend labels.
 
     PDF pages and SVG drawings are read from their drawing and text operators, exactly
     (:mod:`~survrepro.sources.digitize.vector`); PNG and JPEG images by tracing pixels
-    (:mod:`~survrepro.sources.digitize.raster`), which needs ``x_range`` and ``y_range``.
+    (:mod:`~survrepro.sources.digitize.raster`), whose tick labels and numbers at risk are
+    recognized from their digits (``x_range`` and ``y_range`` when they cannot be).
 
     Parameters
     ----------
@@ -288,18 +328,8 @@ def _from_scene(scene, path, kind, page, xr, yr, arms):
             cens.append((float(_round_axis(xmap(cx), span_t)), name))
     if unassigned:
         notes.append(f"{len(unassigned)} small mark(s) inside the plot box were on no curve and were left out")
-    table = None
-    if rows and match:
-        parts = []
-        for i, name in enumerate(names):
-            if i in match:
-                r = rows[match[i]]
-                parts.append(pd.DataFrame({"time": r.times, "n_at_risk": r.counts, "arm": name}))
-                if any(np.diff(r.counts) > 0):
-                    notes.append(f"the numbers at risk of {name} rise somewhere along the table: check them")
-        table = pd.concat(parts, ignore_index=True)
-        table["time"] = table["time"].astype(float)
-    else:
+    table = risk_frame(rows, match, names, notes)
+    if table is None:
         notes.append("no numbers-at-risk table read")
     censor = pd.DataFrame(cens, columns=["time", "arm"])
     return DigitizedFigure(

@@ -172,7 +172,7 @@ def _labels(scene: Scene, box: Box, axis: str):
     return [(c[0], c[1], c[2]) for c in cands if abs(c[3] - key) <= 0.6 * size]
 
 
-def axis_map(scene: Scene, box: Box, axis: str, given=None) -> AxisMap:
+def axis_map(scene: Scene, box: Box, axis: str, given=None, min_labels: int = 2) -> AxisMap:
     """The mapping of page positions to values along one axis.
 
     Parameters
@@ -186,6 +186,9 @@ def axis_map(scene: Scene, box: Box, axis: str, given=None) -> AxisMap:
     given : tuple of float, optional
         ``(A, B)``: the values of the first and last tick (or of the axis ends), instead
         of the tick labels.
+    min_labels : int
+        Fewest distinct labels the line must be fitted through (3 for labels recognized
+        in an image, so that one misread label cannot pass unseen).
 
     Returns
     -------
@@ -233,8 +236,9 @@ def axis_map(scene: Scene, box: Box, axis: str, given=None) -> AxisMap:
             pairs.append((pos, v))
         pairs = sorted(set(pairs))
         what = "x (time)" if axis == "x" else "y (survival)"
-        if len({v for _, v in pairs}) < 2:
-            reason = "its text is drawn as glyph outlines" if scene.glyph_text else "fewer than two numeric tick labels were found"
+        if len({v for _, v in pairs}) < min_labels:
+            words = {2: "two", 3: "three"}.get(min_labels, str(min_labels))
+            reason = "its text is drawn as glyph outlines" if scene.glyph_text else f"fewer than {words} numeric tick labels were found"
             raise InputError(f"the {what} axis could not be read ({reason}): give {flag} A,B, the values of its first and last ticks.")
         p = np.array(pairs, dtype=float)
         b, a = np.polyfit(p[:, 0], p[:, 1], 1)

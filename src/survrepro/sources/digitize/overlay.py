@@ -60,9 +60,14 @@ def overlay_figure(result, *, image=None):
     h, w = image.shape[:2]
     sx = w / result.page_size[0] if result.page_size[0] else 1.0
     sy = h / result.page_size[1] if result.page_size[1] else 1.0
-    margin = 0.08  # a strip under the image for the legend, clear of the figure read
-    fig = Figure(figsize=(w / 150, h / 150 / (1 - margin)), dpi=150)
-    ax = fig.add_axes([0, margin, 1, 1 - margin])
+    # lines and text grow with an image larger than a 6-inch figure at 150 dpi, so that they
+    # keep their size when the overlay is looked at scaled down to a screen
+    grow = max(1.0, w / 150 / 6)
+    rows = len(arms) if result.at_risk is not None else 0
+    # a strip under the image for the legend and the numbers at risk read, clear of the figure
+    strip = 0.06 + 0.035 * rows
+    fig = Figure(figsize=(w / 150, h / 150 / (1 - strip)), dpi=150)
+    ax = fig.add_axes([0, strip, 1, 1 - strip])
     ax.imshow(image, alpha=0.55, interpolation="nearest")
     ax.set_axis_off()
     for k, arm in enumerate(arms):
@@ -70,19 +75,23 @@ def overlay_figure(result, *, image=None):
         color = OVERLAY_COLORS[k % len(OVERLAY_COLORS)]
         px = result.xmap.inverse(c["time"].to_numpy()) * sx
         py = result.ymap.inverse(c["survival"].to_numpy()) * sy
-        ax.plot(px, py, color=color, lw=0.9, alpha=0.9, label=f"read: {arm}")
+        ax.plot(px, py, color=color, lw=0.9 * grow, alpha=0.9, label=f"read: {arm}")
         cen = result.censor[result.censor["arm"] == arm]
         if len(cen):
             cy = np.array([c["survival"].to_numpy()[max(np.searchsorted(c["time"].to_numpy(), t, side="right") - 1, 0)]
                            for t in cen["time"]])
             ax.plot(result.xmap.inverse(cen["time"].to_numpy()) * sx, result.ymap.inverse(cy) * sy, "x",
-                    color=color, ms=4, mew=0.8)
+                    color=color, ms=4 * grow, mew=0.8 * grow)
     if result.at_risk is not None:
+        step = 0.035 * h / (1 - strip)  # one row of numbers, in image pixels
         for k, arm in enumerate(arms):
             t = result.at_risk[result.at_risk["arm"] == arm]
-            if len(t):
-                ax.plot(result.xmap.inverse(t["time"].to_numpy()) * sx, np.full(len(t), h - 4),
-                        "^", color=OVERLAY_COLORS[k % len(OVERLAY_COLORS)], ms=3, clip_on=False,
-                        label="times of the risk table read" if k == 0 else None)
-    fig.legend(loc="lower center", fontsize=6, frameon=False, ncol=len(arms) + 1)
+            color = OVERLAY_COLORS[k % len(OVERLAY_COLORS)]
+            xs = result.xmap.inverse(t["time"].to_numpy()) * sx
+            ax.plot(xs, np.full(len(t), h - 4), "^", color="0.3", ms=3 * grow, clip_on=False,
+                    label="numbers at risk read, at their times" if k == 0 else None)
+            for x, n in zip(xs, t["n_at_risk"]):
+                ax.text(x, h + (k + 0.6) * step, str(n), color=color, fontsize=6 * grow, ha="center", va="center",
+                        clip_on=False)
+    fig.legend(loc="lower center", fontsize=6 * grow, frameon=False, ncol=len(arms) + 1)
     return fig

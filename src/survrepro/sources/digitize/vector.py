@@ -217,9 +217,32 @@ def _transform(text):
     return m
 
 
-def _style(el, inherited):
-    """The presentation properties of an element: its attributes and ``style``, over the parent's."""
+def _css_by_tag(root):
+    """Declarations of the SVG's ``<style>`` sheets by element name (``.svglite line {...}``: ``line``)."""
+    out = {}
+    for el in root.iter():
+        if isinstance(el.tag, str) and _NS.sub("", el.tag) == "style":
+            for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", el.text or ""):
+                decls = dict((k.strip(), v.strip()) for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d))
+                for sel in selectors.split(","):
+                    if sel.split():
+                        out.setdefault(sel.split()[-1], {}).update(decls)
+    return out
+
+
+def _length(text, whole):
+    """A width or height attribute in user units; a percentage is of ``whole``."""
+    num = _NUM.findall(text or "0")
+    value = float(num[0]) if num else 0.0
+    return value / 100 * whole if (text or "").strip().endswith("%") else value
+
+
+def _style(el, inherited, sheet=None):
+    """The presentation properties of an element: the style sheet's rules for its name, its
+    attributes and ``style``, over the parent's."""
     out = dict(inherited)
+    if sheet and isinstance(el.tag, str):
+        out.update(sheet.get(_NS.sub("", el.tag), {}))
     for key in ("stroke", "fill", "stroke-width", "stroke-dasharray", "font-size", "text-anchor", "opacity",
                 "stroke-opacity", "fill-opacity"):
         if el.get(key) is not None:
@@ -355,6 +378,7 @@ def read_svg(path) -> Scene:
     width = vb[2] if len(vb) == 4 else float((_NUM.findall(root.get("width") or "0") or ["0"])[0])
     height = vb[3] if len(vb) == 4 else float((_NUM.findall(root.get("height") or "0") or ["0"])[0])
     scene = Scene(width=width, height=height)
+    sheet = _css_by_tag(root)
     glyph_uses = [0]
     href = "{http://www.w3.org/1999/xlink}href"
 
@@ -396,7 +420,7 @@ def read_svg(path) -> Scene:
         tag = _NS.sub("", el.tag) if isinstance(el.tag, str) else None
         if tag in ("defs", "symbol", "clipPath", "mask", "marker", "pattern", "style", "metadata", "title"):
             return
-        st = _style(el, st) if tag else st
+        st = _style(el, st, sheet) if tag else st
         m = m @ _transform(el.get("transform")) if tag else m
         if tag == "path":
             try:
@@ -415,7 +439,7 @@ def read_svg(path) -> Scene:
             add_path([p], m, st)
         elif tag == "rect":
             x, y = float(el.get("x", 0)), float(el.get("y", 0))
-            w, h = float(el.get("width", 0)), float(el.get("height", 0))
+            w, h = _length(el.get("width"), width), _length(el.get("height"), height)
             add_path([[(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]], m, st)
         elif tag == "use":
             ref = (el.get(href) or el.get("href") or "").lstrip("#")
