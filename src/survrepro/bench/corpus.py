@@ -514,7 +514,8 @@ def _held_out_p(reg, res, model) -> bool | None:
 
 
 def synthesize_some(n: int, seed: int = SEED, max_iter: int = 20000) -> dict:
-    """Run the synthesizer on ``n`` corpus registers of two to four arms (evenly spaced), none skipped.
+    """Run the synthesizer on ``n`` corpus registers, none skipped: three quarters of two arms,
+    a quarter of three or four (each evenly spaced through the corpus).
 
     The registers have no accrual dates (the synthesizer assumes an accrual model and says
     so). Each run is one of: every calibrate target met, some unmet (listed), or refused
@@ -526,8 +527,11 @@ def synthesize_some(n: int, seed: int = SEED, max_iter: int = 20000) -> dict:
     from survrepro.register.synthesis import spec_from_register, unmet_reasons
     from survrepro.sources.synthesize import synthesize
 
-    regs = [r for r in (register_of(s) for s in corpus(seed=seed)) if r is not None]
-    regs = regs[:: max(1, len(regs) // max(1, n))][:n]
+    every = [r for r in (register_of(s) for s in corpus(seed=seed)) if r is not None]
+    regs = []
+    for pool, k in (([r for r in every if len(r["study"]["arms"]) == 2], n - n // 4),
+                    ([r for r in every if len(r["study"]["arms"]) > 2], n // 4)):
+        regs += pool[:: max(1, len(pool) // max(1, k))][:k]
     met, unmet, refused, runs, reasons = 0, Counter(), Counter(), [], Counter()
     with tempfile.TemporaryDirectory(prefix="survrepro_corpus_") as tmp:
         for reg in regs:

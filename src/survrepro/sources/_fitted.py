@@ -38,7 +38,7 @@ from scipy import optimize, stats
 from survrepro.engine.cox import log_hazard_ratio_untied
 from survrepro.engine.km import km_median
 
-__all__ = ["fitted_start", "spread_ties"]
+__all__ = ["distinct", "fitted_start", "spread_ties"]
 
 _LOG2 = math.log(2.0)
 
@@ -539,7 +539,7 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     t_int = np.clip(np.round(mapped[:n] * 100), 1, cutoff).astype(np.int64)
     f_int = np.clip(np.round(mapped[n:] * 100), 1, cutoff).astype(np.int64)
     sel = np.isin(group, arms)
-    spread_ties(t_int, sel)
+    distinct(t_int, sel, cutoff)
     f_int = np.where(events == 1, np.clip(np.maximum(f_int, t_int), target.shortest_followup, cutoff), t_int)
     fixed = set()
     for a, v in fixed_values:
@@ -689,6 +689,45 @@ def _defining_times(times: np.ndarray, values) -> set:
         else:
             out.update(int(ts[m]) for m in (k - 1, k) if 0 <= m < ts.size)
     return out
+
+
+def _isotonic(y: np.ndarray) -> np.ndarray:
+    """The non-decreasing sequence nearest to ``y`` in least squares (pool-adjacent-violators)."""
+    means, sizes = [], []
+    for v in y.astype(float):
+        means.append(v)
+        sizes.append(1)
+        while len(means) > 1 and means[-2] > means[-1]:
+            n = sizes[-2] + sizes[-1]
+            means[-2] = (means[-2] * sizes[-2] + means[-1] * sizes[-1]) / n
+            sizes[-2] = n
+            means.pop()
+            sizes.pop()
+    return np.repeat(means, sizes)
+
+
+def distinct(times: np.ndarray, sel: np.ndarray, top: int) -> None:
+    """Make the times (hundredths) of the patients ``sel`` distinct and within ``[1, top]``, in
+    place, keeping their order and moving them as little as possible in least squares: the
+    sorted times less their ranks are made non-decreasing (isotonic regression), so that a
+    crowd of equal times spreads both ways instead of pushing later times on. When there are
+    more patients than hundredths in ``[1, top]`` the later of equal times moves on instead
+    (:func:`spread_ties`).
+
+    Examples
+    --------
+    >>> t = np.array([5, 5, 5, 9]); distinct(t, np.ones(4, bool), 100); t.tolist()
+    [4, 5, 6, 9]
+    """
+    idx = np.flatnonzero(sel)
+    m = idx.size
+    if m > top:
+        spread_ties(times, sel)
+        return
+    o = idx[np.argsort(times[idx], kind="stable")]
+    rank = np.arange(m)
+    shifted = np.clip(_isotonic(times[o] - rank), 1, top - m + 1)
+    times[o] = np.round(shifted).astype(times.dtype) + rank
 
 
 def spread_ties(times: np.ndarray, sel: np.ndarray) -> None:
