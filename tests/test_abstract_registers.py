@@ -195,3 +195,20 @@ def test_printed_event_counts_are_calibrated(tmp_path, monkeypatch, capsys):
     data = res.data
     assert data.loc[data.arm == "female", "os_event"].sum() == 53
     assert data.loc[data.arm == "male", "os_event"].sum() == 112
+
+
+def test_a_calibrate_target_without_a_constraint_is_named(tmp_path, monkeypatch, capsys):
+    """A landmark survival marked calibrate: the synthesizer has no constraint for it and says
+    so, rather than leaving it silently to chance."""
+    from survrepro.register.synthesis import uncalibrated
+
+    landmark = ('\n[[target]]\nid = "os_12m_female"\nendpoint = "os"\nquantity = "survival_at"\narm = "female"\n'
+                'time = 12\nscale = "percent"\nvalue = 53\ndecimals = 0\n'
+                'quote = "Overall survival at 12 months was 53% among women."\nsource = "abstract.txt"\n'
+                'role = "calibrate"\n')
+    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", landmark + "\n[analysis]"))
+    (line,) = uncalibrated(load_register(path))
+    assert line.startswith("NOT CALIBRATED os_12m_female (survival_at): the synthesizer has no constraint")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    main(["synthesize", str(path), "-o", str(tmp_path / "x_synthetic.csv"), "--endpoints", "os", "--max-iter", "50"])
+    assert line in capsys.readouterr().out

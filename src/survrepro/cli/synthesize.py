@@ -31,7 +31,7 @@ def run(args) -> int:
     from survrepro._validation import check_range, check_seed
     from survrepro.register.schema import load_register, register_path
     from survrepro.sources.synthesize import synthesize
-    from survrepro.register.synthesis import endpoint_plan, spec_from_register, unmet_reasons
+    from survrepro.register.synthesis import endpoint_plan, spec_from_register, uncalibrated, unmet_reasons
 
     seed = check_seed("--seed", args.seed)
     max_iter = check_range("--max-iter", args.max_iter, 1, 10**7, integer=True, unit="steps")
@@ -61,6 +61,6 @@ def run(args) -> int:
         if note.startswith("ASSUMED"):
             print(note, file=summary)
     print(res.to_frame().drop(columns="settings").to_string(index=False), file=summary)
-    for line in unmet_reasons(reg, res):
+    for line in unmet_reasons(reg, res) + uncalibrated(reg):
         print(line, file=summary)
     return 0 if res.converged else 1

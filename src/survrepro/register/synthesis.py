@@ -254,3 +254,41 @@ def unmet_reasons(register, result) -> list[str]:
                        f"with the other printed numbers; the construction stopped at its cap of {result.max_iter} "
                        "search steps without meeting it (a limit of the synthesizer, not a proof that no data give it).")
     return out
+
+
+#: Calibrate quantities the synthesizer reads as the study's structure rather than as a
+#: constraint on the patients' times: arm sizes, the accrual window and the cut-off.
+STRUCTURAL = ("n", "accrual_start", "accrual_end", "data_cutoff", "allocation_ratio")
+
+
+def uncalibrated(register) -> list[str]:
+    """The ``calibrate`` targets no synthesizer constraint takes, one sentence each.
+
+    A register may mark as ``calibrate`` a number the synthesizer has no constraint for
+    (a landmark survival, an RMST, a p value other than a bound, a design number): the
+    synthetic data are not made to reproduce it, and ``survrepro reproduce`` compares it
+    as it comes out. Structural numbers (:data:`STRUCTURAL`) are not listed.
+
+    Parameters
+    ----------
+    register : Register
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> uncalibrated(load_register("levee2025"))
+    []
+    """
+    out = []
+    for t in register.with_role("calibrate"):
+        if t.quantity in STRUCTURAL:
+            continue
+        constrain = QUANTITIES[t.quantity].constraint
+        if constrain is None or constrain(t) is None:
+            out.append(f"NOT CALIBRATED {t.id} ({t.quantity}): the synthesizer has no constraint for it, so the "
+                       "synthetic data are not made to reproduce it; reproduce compares it as it comes out.")
+    return out
