@@ -197,18 +197,44 @@ def test_printed_event_counts_are_calibrated(tmp_path, monkeypatch, capsys):
     assert data.loc[data.arm == "male", "os_event"].sum() == 112
 
 
+def _landmark(tid, arm, quantity, value, quote):
+    return (f'\n[[target]]\nid = "{tid}"\nendpoint = "os"\nquantity = "{quantity}"\narm = "{arm}"\ntime = 12\n'
+            f'scale = "percent"\nvalue = {value}\ndecimals = 0\nquote = "{quote}"\nsource = "abstract.txt"\n'
+            'role = "calibrate"\n')
+
+
 def test_a_calibrate_target_without_a_constraint_is_named(tmp_path, monkeypatch, capsys):
-    """A landmark survival marked calibrate: the synthesizer has no constraint for it and says
-    so, rather than leaving it silently to chance."""
+    """The lower limit of a landmark survival marked calibrate (R, lung by sex:
+    ``summary(survfit(Surv(time / (365.25 / 12), status) ~ sex, data = lung), times = 12)$lower``
+    gives 0.4214863 for women): the synthesizer has no constraint for it and says so, rather
+    than leaving it silently to chance."""
     from survrepro.register.synthesis import uncalibrated
 
-    landmark = ('\n[[target]]\nid = "os_12m_female"\nendpoint = "os"\nquantity = "survival_at"\narm = "female"\n'
-                'time = 12\nscale = "percent"\nvalue = 53\ndecimals = 0\n'
-                'quote = "Overall survival at 12 months was 53% among women."\nsource = "abstract.txt"\n'
-                'role = "calibrate"\n')
-    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", landmark + "\n[analysis]"))
+    low = _landmark("os_12m_female_low", "female", "survival_ci_low", 42,
+                    "Overall survival at 12 months among women: 53% (95% CI 42% to 66%).")
+    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", low + "\n[analysis]"))
     (line,) = uncalibrated(load_register(path))
-    assert line.startswith("NOT CALIBRATED os_12m_female (survival_at): the synthesizer has no constraint")
+    assert line.startswith("NOT CALIBRATED os_12m_female_low (survival_ci_low): the synthesizer has no constraint")
     monkeypatch.setattr(paths, "DATA", tmp_path / "data")
     main(["synthesize", str(path), "-o", str(tmp_path / "x_synthetic.csv"), "--endpoints", "os", "--max-iter", "50"])
     assert line in capsys.readouterr().out
+
+
+def test_landmark_survival_is_calibrated(tmp_path):
+    """Overall survival at 12 months (R, lung by sex:
+    ``summary(survfit(Surv(time / (365.25 / 12), status) ~ sex, data = lung), times = 12)$surv``
+    gives 0.3360878 for men and 0.5264630 for women) is met with every other printed number."""
+    from survrepro.engine.km import kaplan_meier
+
+    extra = (_landmark("os_12m_female", "female", "survival_at", 53, "Overall survival at 12 months was 53% among women.")
+             + _landmark("os_12m_male", "male", "survival_at", 34, "Overall survival at 12 months was 34% among men."))
+    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", extra + "\n[analysis]"))
+    spec = spec_from_register(load_register(path), endpoints=("os",), endpoint_map={"followup": "os"})
+    got = {c.id: (c.quantity, c.value, c.decimals, c.landmark) for c in spec.constraints if c.quantity == "survival"}
+    assert got == {"os_12m_female": ("survival", 0.53, 2, 12.0), "os_12m_male": ("survival", 0.34, 2, 12.0)}
+    res = synthesize(spec, seed=0)
+    assert res.converged, res.unmet
+    for arm, printed in (("female", 53), ("male", 34)):
+        sub = res.data[res.data.arm == arm]
+        s12 = kaplan_meier(sub.os_time.to_numpy(), sub.os_event.to_numpy()).at([12.0])["survival"].iloc[0]
+        assert round(100 * s12) == printed

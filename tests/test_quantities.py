@@ -125,9 +125,16 @@ def test_constraints_are_ones_the_synthesizer_knows(name):
     kw = {"count_of": "evaluable", "endpoint": "on_therapy_6m"} if name == "count" else {}
     if QUANTITIES[name].bound:
         kw["comparator"] = ">"
+    if QUANTITIES[name].statistic == "survival":
+        kw["time"] = 12.0
     c = QUANTITIES[name].constraint(_target(name, **kw))
+    if name in ("survival_ci_low", "survival_ci_high"):  # a landmark survival constrains; its limits do not
+        assert c is None
+        return
     assert isinstance(c, Calibration)
     assert c.quantity in CONSTRAINT_QUANTITIES
+    if name == "survival_at":
+        assert (c.quantity, c.landmark) == ("survival", 12.0)
 
 
 def test_constraint_settings_default_as_r_does():
@@ -142,7 +149,7 @@ def test_constraint_settings_default_as_r_does():
     events = QUANTITIES["count"].constraint(_target("count", count_of="events"))
     assert (events.quantity, events.endpoint, events.landmark) == ("events", "pfs", None)
     assert QUANTITIES["count"].constraint(_target("count", count_of="responders")) is None
-    assert QUANTITIES["n"].constraint is None and QUANTITIES["survival_at"].constraint is None
+    assert QUANTITIES["n"].constraint is None and QUANTITIES["rmst"].constraint is None
 
 
 def test_landmark_count_needs_a_landmark_name(tmp_path):

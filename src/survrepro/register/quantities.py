@@ -514,6 +514,13 @@ def _evaluate_survival_at(ctx, t):
                     "" if math.isfinite(value) else "the confidence limit is undefined (NA in R)")
 
 
+def _survival_constraint(t):
+    """The Kaplan–Meier survival at ``t.time`` (its confidence limits are not constraints)."""
+    if QUANTITIES[t.quantity].part != "estimate":
+        return None
+    return Calibration("survival", t.endpoint, landmark=float(t.time))
+
+
 def _evaluate_rmst(ctx, t):
     ep = ctx.endpoint(t)
     sub = ctx.subset(ep.frame, t.arms)
@@ -702,7 +709,7 @@ _ENTRIES = (
     Quantity("proportion_ci_low", "proportion", _evaluate_proportion, part="low", required=("scale",)),
     Quantity("proportion_ci_high", "proportion", _evaluate_proportion, part="high", required=("scale",)),
     *_estimate_and_limits(("survival_at", "survival_ci_low", "survival_ci_high"), "survival",
-                          _evaluate_survival_at, required=("time", "scale")),
+                          _evaluate_survival_at, required=("time", "scale"), constraint=_survival_constraint),
     Quantity("rmst", "rmst", _evaluate_rmst, required=("time",)),
     Quantity("median_followup", "followup", _evaluate_followup, constraint=_followup_constraint),
     Quantity("accrual_start", "date", _evaluate_accrual_start, kind="date", audit={"date_order": "start"}),

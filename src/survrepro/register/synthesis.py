@@ -178,8 +178,11 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
             raise InputError(f"{register.path}: {exc}") from None
         if c is None:
             continue  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
-        fields = dict(c.settings, id=t.id, value=float(t.value) if not isinstance(t.value, str) else t.value,
-                      decimals=int(t.decimals or 0), arms=tuple(t.arms),
+        value = float(t.value) if not isinstance(t.value, str) else t.value
+        decimals = int(t.decimals or 0)
+        if c.quantity == "survival" and t.scale == "percent":  # the constraint is a fraction
+            value, decimals = value / 100.0, decimals + 2
+        fields = dict(c.settings, id=t.id, value=value, decimals=decimals, arms=tuple(t.arms),
                       conf_level=float(t.settings.get("confidence_level", 0.95)))
         if c.landmark is not None:
             fields.update(landmark=c.landmark, evaluable_rule=rule["evaluable"],

@@ -520,6 +520,17 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
                 own.append(anchor)
             elif not c.arms and a == arms[0]:
                 pooled.append(anchor)
+        for c, m in zip(target.survival, target.survival_masks):
+            tau = _landmark_time(times[pat][m], events[pat][m], c)
+            if tau is None:
+                continue
+            # the event at which the curve steps into the printed survival goes one hundredth
+            # before the landmark, so the survival there includes it
+            anchor = (1, (tau, c.landmark - 0.01))
+            if c.arms == (a,):
+                own.append(anchor)
+            elif not c.arms and a == arms[0]:
+                pooled.append(anchor)
         own = [x for _, x in sorted(own, key=lambda p: p[0])]
         idx = members[a]
         mapped, _ = _retime(np.concatenate([times[idx], ends[idx]]), own, ceiling)
@@ -561,6 +572,7 @@ def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
     # the standard error is mostly the number of events: events and censorings later than every
     # time a printed value is read from change none of those values
     printed = [int(round(c.value * 100)) for c in list(target.medians) + list(target.limits) + list(target.followup)]
+    printed += [int(round(c.landmark * 100)) for c in target.survival]
     safe = max(fixed | set(printed) | {0})
     pat = target.patients
     counted = set()
@@ -578,6 +590,23 @@ def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
     if target.loss(*before) < target.loss(t_int, events, f_int):
         t_int, events, f_int = before
     return t_int, events, f_int
+
+
+def _landmark_time(times, events, c):
+    """The event time (months) at which the Kaplan–Meier curve of ``times``, ``events`` steps
+    into the values that round to the printed survival ``c.value`` (a fraction to
+    ``c.decimals``), or ``None`` when no step lands there (one step jumps over it, or the curve
+    never falls that far)."""
+    half = 10.0 ** (-c.decimals) / 2
+    ut, inv = np.unique(times, return_inverse=True)
+    d = np.bincount(inv, weights=events.astype(float))
+    n_risk = times.size - np.concatenate(([0], np.cumsum(np.bincount(inv))[:-1]))
+    at = d > 0
+    surv = np.cumprod(1.0 - d[at] / n_risk[at])
+    inside = np.flatnonzero(surv < c.value + half)
+    if inside.size == 0 or surv[inside[0]] < c.value - half:
+        return None
+    return float(ut[at][inside[0]])
 
 
 def _reach(times, events, ends, who, c, most: int = 20, keep_count: bool = False):

@@ -108,6 +108,7 @@ CONSTRAINT_KINDS = {
     "evaluable": ("count", "estimate"), "remaining": ("count", "estimate"),
     "p_value_bound": ("p", "bound"),
     "events": ("events", "estimate"),
+    "survival": ("survival", "estimate"),
 }
 CONSTRAINT_QUANTITIES = tuple(CONSTRAINT_KINDS)
 #: The parts of a statistic, in the order the fast evaluators return them.
@@ -165,7 +166,7 @@ class Constraint:
         limit; a Cox hazard ratio (first arm over second) or its Wald limit; the reverse
         Kaplan–Meier median follow-up; the number of patients ``evaluable`` or ``remaining``
         at a landmark; a bound on a two-sided log-rank p value; the number of ``events`` of
-        the endpoint.
+        the endpoint; the Kaplan–Meier ``survival`` (a fraction) at ``landmark``.
     value : float
         The printed value (for ``p_value_bound``, the bound).
     decimals : int
@@ -181,7 +182,7 @@ class Constraint:
     ties : str
         Cox tie handling (``"efron"`` or ``"breslow"``).
     landmark : float
-        Landmark time of an ``evaluable``/``remaining`` count.
+        Landmark time of an ``evaluable``/``remaining`` count or of a ``survival``.
     evaluable_rule : str
         ``"followed"`` or ``"all"`` (see :mod:`survrepro.engine.proportion`).
     death_is_failure : bool
@@ -212,8 +213,8 @@ class Constraint:
                 raise InputError(f"constraint {self.id!r}: a {self.quantity} compares two arms; got {self.arms!r}.")
         elif len(self.arms) > 1:
             raise InputError(f"constraint {self.id!r}: a {self.quantity} describes one group or all; got {self.arms!r}.")
-        if self.quantity in ("evaluable", "remaining") and (self.landmark is None or self.landmark <= 0):
-            raise InputError(f"constraint {self.id!r}: a landmark count needs a landmark > 0.")
+        if self.quantity in ("evaluable", "remaining", "survival") and (self.landmark is None or self.landmark <= 0):
+            raise InputError(f"constraint {self.id!r}: a {self.quantity} at a landmark needs a landmark > 0.")
         if self.quantity == "p_value_bound" and self.comparator not in (">", ">=", "<", "<="):
             raise InputError(f"constraint {self.id!r}: comparator must be '>', '>=', '<' or '<='; got {self.comparator!r}.")
 
@@ -462,6 +463,21 @@ def _derive(s: dict, cutoff: int) -> dict:
 _Z = {}
 
 
+def km_at(time, event, at: float) -> float:
+    """Kaplan–Meier survival at ``at`` (right-continuous: events at ``at`` count), ties grouped.
+
+    Examples
+    --------
+    >>> km_at(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 1]), 2.0)  # (3/4) (2/3)
+    0.5
+    """
+    ut, inv = np.unique(np.asarray(time, float), return_inverse=True)
+    d = np.bincount(inv, weights=np.asarray(event, float))
+    n_risk = time.size - np.concatenate(([0], np.cumsum(np.bincount(inv))[:-1]))
+    keep = (ut <= at) & (d > 0)
+    return float(np.prod(1.0 - d[keep] / n_risk[keep]))
+
+
 def _z(conf_level: float) -> float:
     if conf_level not in _Z:
         _Z[conf_level] = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
@@ -544,6 +560,11 @@ class _Evaluator:
             return cache[key][PARTS.index(part)]
         if statistic == "events":
             return float(e[self.masks[c.arms]].sum())
+        if statistic == "survival":
+            m = self.masks[c.arms]
+            if self.engine:
+                return float(kaplan_meier(t[m], e[m]).at([c.landmark])["survival"].iloc[0])
+            return km_at(t[m], e[m], c.landmark)
         if c.is_count:
             m = self.masks[c.arms]
             if self.engine:
@@ -603,6 +624,8 @@ def _settings_text(c: Constraint) -> str:
         return f"two-sided log-rank p {c.comparator} {c.value:g}"
     if q == "events":
         return "events of the endpoint"
+    if q == "survival":
+        return f"Kaplan-Meier survival at {c.landmark:g}"
     return "Kaplan-Meier median (R rule)"
 
 
@@ -958,6 +981,9 @@ class _KaplanMeierParts:
         for c in self.followup:
             if not rounds_to(self._followup_median(tt, ee, ends), c.value, c.decimals):
                 return False
+        if not all(rounds_to(km_at(tt[m], ee[m], c.landmark), c.value, c.decimals)
+                   for c, m in zip(self.survival, self.survival_masks)):
+            return False
         return all(int(ee[m].sum()) == int(c.value) for c, m in zip(self.events, self.event_masks))
 
     def km_loss(self, tt, ee, ends, loss: float = 0.0) -> float:
@@ -978,6 +1004,9 @@ class _KaplanMeierParts:
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         for c, m in zip(self.events, self.event_masks):
             loss += abs(float(ee[m].sum()) - c.value)
+        for c, m in zip(self.survival, self.survival_masks):
+            unit = 10.0 ** (-c.decimals)
+            loss += max(0.0, abs(km_at(tt[m], ee[m], c.landmark) - c.value) - unit / 4) / unit
         return loss
 
 
@@ -1008,6 +1037,8 @@ class _ComparedTarget(_KaplanMeierParts):
     followup_endpoint: str = "os"  # the endpoint whose reverse Kaplan-Meier median is the follow-up
     events: list = ()  # event-count constraints on the endpoint within the two arms
     event_masks: list = ()  # the patients each count describes
+    survival: list = ()  # Kaplan-Meier survival at a landmark, within the two arms
+    survival_masks: list = ()  # the patients each survival describes
 
     @property
     def pairs(self) -> list:
@@ -1062,6 +1093,8 @@ class _EndpointTarget(_KaplanMeierParts):
     followup_endpoint: str = "os"
     events: list = ()
     event_masks: list = ()
+    survival: list = ()
+    survival_masks: list = ()
 
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
@@ -1092,7 +1125,7 @@ class _EndpointTarget(_KaplanMeierParts):
 
 #: Quantities a construction of one endpoint handles.
 _ONE_ENDPOINT = ("median", "median_ci_low", "median_ci_high", "hr", "hr_ci_low", "hr_ci_high",
-                 "p_value_bound", "median_followup", "events")
+                 "p_value_bound", "median_followup", "events", "survival")
 
 
 def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | None:
@@ -1149,6 +1182,8 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         followup_endpoint=spec.followup_endpoint,
         events=[c for c in own if c.quantity == "events"],
         event_masks=[mask(c.arms) for c in own if c.quantity == "events"],
+        survival=[c for c in own if c.quantity == "survival"],
+        survival_masks=[mask(c.arms) for c in own if c.quantity == "survival"],
     )
 
 
@@ -1229,6 +1264,9 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
     counts = [c for c in spec.constraints
               if c.quantity == "events" and c.endpoint == endpoint and set(c.arms) <= set(arms)
               and (c.arms or in_arms.all())]
+    landmarks = [c for c in spec.constraints
+                 if c.quantity == "survival" and c.endpoint == endpoint and set(c.arms) <= set(arms)
+                 and (c.arms or in_arms.all())]
     return _ComparedTarget(
         endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
         limit_width=bounds["low"][1] - bounds["low"][0],
@@ -1245,6 +1283,9 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         followup_endpoint=spec.followup_endpoint,
         events=counts,
         event_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in counts],
+        survival=landmarks,
+        survival_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool)
+                        for c in landmarks],
     )
 
 
@@ -1635,7 +1676,7 @@ def _polish_compared(t, e, f, idx, lo_admin, cutoff, loss_fn, max_evals):
 def _time_of_interest(c: Constraint):
     if c.quantity in ("median", "median_ci_low", "median_ci_high"):
         return c.value
-    if c.is_count:
+    if c.is_count or c.quantity == "survival":
         return c.landmark
     return None
 
