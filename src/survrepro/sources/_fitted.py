@@ -584,8 +584,10 @@ def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
             _nudge_beta(t_int, events, f_int, p, fixed, across=across)
     before = (t_int.copy(), events.copy(), f_int.copy())
     for p in target.pairs:
-        if p.se_printed and not set(p.arms) <= counted and _mend_se(t_int, events, f_int, p, safe, keep=counted,
-                                                                     group=group):
+        # with three arms or more the reference is shared by every pair: only the other arm turns
+        keep = counted | ({p.arms[1]} if len(arms) > 2 else set())
+        if p.se_printed and not set(p.arms) <= keep and _mend_se(t_int, events, f_int, p, safe, keep=keep,
+                                                                  group=group):
             _nudge_beta(t_int, events, f_int, p, fixed, across=across)
     if target.loss(*before) < target.loss(t_int, events, f_int):
         t_int, events, f_int = before
