@@ -359,16 +359,18 @@ def test_a_hazard_ratio_printed_without_limits_is_calibrated():
 
 
 def test_the_step_cap_is_lowered_for_a_large_study_and_said():
-    """Each search step recomputes every patient's fits: a study of n patients searches at
-    most PATIENT_STEPS // n steps (at least 300), and the notes say so."""
+    """Each search step recomputes every patient's fits: by default a study of n patients
+    searches at most PATIENT_STEPS // n steps (at least 300), and the notes say so."""
     from survrepro.sources.synthesize import PATIENT_STEPS
 
     n = 3000
     spec = SynthesisSpec(study="cap", groups=(Group("a", n),), group_column="arm",
                          accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
                          cutoff=dt.date(2023, 1, 1), constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
-    res = synthesize(spec, seed=1, max_iter=20000)
+    res = synthesize(spec, seed=1)
     assert res.max_iter == max(300, PATIENT_STEPS // n) < 20000
     assert any(x.startswith(f"Step cap: {res.max_iter} search steps for {n} patients") for x in res.notes)
-    small = synthesize(dataclasses.replace(spec, groups=(Group("a", 20),)), seed=1, max_iter=20000)
+    small = synthesize(dataclasses.replace(spec, groups=(Group("a", 20),)), seed=1)
     assert small.max_iter == 20000 and not any(x.startswith("Step cap") for x in small.notes)
+    given = synthesize(spec, seed=1, max_iter=20000)  # a cap given is used as it is
+    assert given.max_iter == 20000 and not any(x.startswith("Step cap: 2") for x in given.notes)

@@ -513,7 +513,7 @@ def _held_out_p(reg, res, model) -> bool | None:
     return round_half_away(p, 3) == round_half_away(float(t["value"]), 3)
 
 
-def synthesize_some(n: int, seed: int = SEED, max_iter: int = 20000) -> dict:
+def synthesize_some(n: int, seed: int = SEED, max_iter: int | None = None) -> dict:
     """Run the synthesizer on ``n`` corpus registers, none skipped: three quarters of two arms,
     a quarter of three or four (each evenly spaced through the corpus).
 

@@ -18,7 +18,8 @@ def register(subparsers):
     p.add_argument("study", help="study id (data/published/<study>.toml) or path of a register")
     p.add_argument("-o", "--out", help="output CSV (name it *synthetic*); printed to stdout when omitted")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--max-iter", type=int, default=20000, help="cap on search steps (default 20000)")
+    p.add_argument("--max-iter", type=int, default=None,
+                   help="cap on search steps (default 20000, lowered to 600000 / patients for a large study)")
     p.add_argument("--endpoints", default="pfs,os,ttnt,new_lesion",
                    help=f"endpoints to write, from {', '.join(ENDPOINTS)} (default all)")
     p.add_argument("--deaths-not-failures", action="store_true",
@@ -34,7 +35,8 @@ def run(args) -> int:
     from survrepro.register.synthesis import endpoint_plan, spec_from_register, uncalibrated, unmet_reasons
 
     seed = check_seed("--seed", args.seed)
-    max_iter = check_range("--max-iter", args.max_iter, 1, 10**7, integer=True, unit="steps")
+    max_iter = (None if args.max_iter is None
+                else check_range("--max-iter", args.max_iter, 1, 10**7, integer=True, unit="steps"))
     if args.out:
         io.check_outputs({"-o": args.out}, {"the register": register_path(args.study)})
     reg = load_register(args.study)

@@ -1370,6 +1370,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
     """
     budget = max(1, max_iter // 8)
     steps = 0
+    near = None
     if width is not None:
         # the fitted start draws from a copy of the generator, so that when it fails the
         # construction below runs exactly as it would without it
@@ -1397,9 +1398,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
                         "monotonically so that the printed medians, limits and follow-up are data times "
                         "(survrepro.sources._fitted).")
                 return found, steps, None
-            # the candidates below start from the same event counts the fitted start tried to
-            # do better than: they are not run again after it; the nearest state is returned
-            return None, steps, (times, events, ends)
+            near = (times, events, ends)  # the start of the search when no candidate below meets
     balanced = _event_count_candidates(group, target)
     candidates = balanced if width is None else _compared_candidates(spec, group, target, cutoff, width)
     for counts in candidates:
@@ -1420,7 +1419,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
             steps += used
         if loss == 0 or (start is _initial_model and target.meets(times, events, ends)):
             return (times, events, ends), steps, None
-    return None, steps, None
+    return None, steps, near
 
 
 def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng) -> int:
@@ -1998,11 +1997,13 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
 #: Work the search may do, in patient-steps: the step cap of a study of ``n`` patients is at
 #: most ``PATIENT_STEPS // n`` (20,000 steps up to 30 patients, 600 for 1,000, 300 from 2,000 on).
 PATIENT_STEPS = 600_000
-#: Step cap of the search when it starts from fitted data that miss some printed number.
+#: Step cap of the search when none is given and the study is small enough.
+DEFAULT_STEPS = 20_000
+#: Step cap of the search (when none is given) from fitted data that miss some printed number.
 NEAR_STEPS = 5_000
 
 
-def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> SynthesisResult:
+def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = None) -> SynthesisResult:
     """Build SYNTHETIC patient-level data that reproduce every constraint of ``spec``.
 
     Parameters
@@ -2010,11 +2011,12 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     spec : SynthesisSpec
     seed : int
         Seed of the construction and of the search; the same seed gives the same data.
-    max_iter : int
+    max_iter : int, optional
         Cap on search steps; the search always stops there and reports what it could not meet.
-        Each step recomputes the fits of every patient, so the cap is lowered to
-        :data:`PATIENT_STEPS` ``// n`` (at least 300) for a study of ``n`` patients where
-        that is lower, and the notes say so: a bound on the time the search may take.
+        By default 20,000, lowered to :data:`PATIENT_STEPS` ``// n`` (at least 300) for a
+        study of ``n`` patients where that is lower (each step recomputes the fits of every
+        patient), and the notes say so: a bound on the time the search may take. A cap given
+        is used as it is.
 
     Returns
     -------
@@ -2034,15 +2036,16 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
     >>> res.converged, res.constraints[0].achieved is not None
     (True, True)
     """
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-        raise InputError(f"max_iter must be a whole number >= 0; got {max_iter!r}.")
+    if max_iter is not None and (not isinstance(max_iter, (int, np.integer)) or max_iter < 0):
+        raise InputError(f"max_iter must be a whole number >= 0 or None; got {max_iter!r}.")
     rng = np.random.default_rng(seed)
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
-    cap = min(int(max_iter), max(300, PATIENT_STEPS // spec.n))
-    if cap < max_iter:
-        notes.append(f"Step cap: {cap} search steps for {spec.n} patients (at most {PATIENT_STEPS:,} patient-steps; "
-                     f"{max_iter} asked), so that the search ends in bounded time.")
-    max_iter = cap
+    auto = max_iter is None
+    if auto:
+        max_iter = min(DEFAULT_STEPS, max(300, PATIENT_STEPS // spec.n))
+        if max_iter < DEFAULT_STEPS:
+            notes.append(f"Step cap: {max_iter} search steps for {spec.n} patients (at most {PATIENT_STEPS:,} "
+                         f"patient-steps instead of {DEFAULT_STEPS:,} steps), so that the search ends in bounded time.")
     anchor = True
     if spec.accrual_start is None:
         start, end, note = assumed_accrual(spec)
@@ -2065,7 +2068,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int = 20000) -> 
         frozen = None
     else:  # held fixed when it meets every number it was built for; a start otherwise
         frozen = built if built[1] is not None else None
-        if frozen is None and max_iter > NEAR_STEPS:
+        if frozen is None and auto and max_iter > NEAR_STEPS:
             max_iter = NEAR_STEPS
             notes.append(f"Step cap: {NEAR_STEPS} search steps from the fitted data, which start near every printed "
                          "number.")
