@@ -335,3 +335,19 @@ def test_r_base_png_is_read_without_options(lung):
     assert res.arms == ["1", "2"]  # legend order: Male, Female
     for arm, km in zip(["1", "2"], [lung["Male"], lung["Female"]]):
         assert iae(res.curves[res.curves["arm"] == arm], km, 1000) < 0.006
+
+
+@pytest.mark.parametrize("ext", ["pdf", "png"])
+def test_risk_table_rows_labelled_with_numbers_are_read(tmp_path, ext):
+    """Arms coded 1 and 2: the row label is a number left of the first count, under the same
+    tick; the count is the number nearer the tick, the label names the row."""
+    df = pd.read_csv(DATA / "lung.csv")
+    curves = km_by_group(df["time"], df["event"], df["sex"].astype(str))
+    ax = plot_km(curves, risk_times=RISK_TIMES, xlabel="Days")
+    path = tmp_path / f"coded.{ext}"
+    save_figure(ax.figure, path, **({"dpi": 150} if ext == "png" else {}))
+    plt.close(ax.figure)
+    res = digitize(path)
+    counts = sorted(res.at_risk.groupby("arm")["n_at_risk"].apply(list).tolist())
+    truth = sorted([int((df.loc[df.sex == s, "time"] >= t).sum()) for t in RISK_TIMES] for s in (1, 2))
+    assert counts == truth

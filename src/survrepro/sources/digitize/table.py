@@ -79,10 +79,18 @@ def read_table(scene: Scene, box: Box, xmap: AxisMap, used=()):
             rows.append([(t, time, v)])
     out = []
     for r in rows:
-        r = sorted(r, key=lambda n: n[1])
+        # two numbers of a row under one tick: the one nearer the tick is the count, the other
+        # a row label written as a number (an arm coded 1, 2, ...)
+        nearest = {}
+        for n in r:
+            gap = abs(float(xmap(n[0].xc)) - n[1])
+            if n[1] not in nearest or gap < nearest[n[1]][0]:
+                nearest[n[1]] = (gap, n)
+        labels = [n for n in r if nearest[n[1]][1] is not n]
+        r = sorted((n for _, n in nearest.values()), key=lambda n: n[1])
         times = [n[1] for n in r]
-        if len(r) < 2 or len(set(times)) < len(times):
-            continue
+        if len(r) < 2 or any(n[0].x0 > min(m[0].x0 for m in r) for n in labels):
+            continue  # a second number under a tick that is not to the left of the row: no table
         if all(abs(n[2] - n[1]) < 1e-9 for n in r):
             continue  # the time axis of a risk-table panel
         y = float(np.mean([n[0].yc for n in r]))
@@ -90,7 +98,7 @@ def read_table(scene: Scene, box: Box, xmap: AxisMap, used=()):
         size = r[0][0].size
         left = sorted((t for t in scene.texts if abs(t.yc - y) <= 0.5 * size and t.x1 <= first + 0.5
                        and parse_number(t.text) is None), key=lambda t: t.x0)
-        label = " ".join(t.text for t in left) or None
+        label = " ".join(t.text for t in left + [n[0] for n in labels]) or None
         colors = [n[0].color for n in r if n[0].color is not None]
         color = max(set(colors), key=colors.count) if colors else None
         out.append(RiskRow(times, [n[2] for n in r], label, color, y))
