@@ -1999,7 +1999,8 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
 PATIENT_STEPS = 600_000
 #: Step cap of the search when none is given and the study is small enough.
 DEFAULT_STEPS = 20_000
-#: Step cap of the search (when none is given) from fitted data that miss some printed number.
+#: Step cap (when none is given) of the constructive build of a compared endpoint, and of the
+#: search from fitted data that miss some printed number.
 NEAR_STEPS = 5_000
 
 
@@ -2059,7 +2060,9 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
     s, width = _construct(spec, rng, group, notes)
     fast = _Evaluator(spec, group, engine=False)
     cutoff = _choose_cutoff(spec, s, width, fast, notes)
-    built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
+    # by default the constructive build of a comparison has at most NEAR_STEPS of the steps
+    built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes,
+                                     int(min(max_iter, NEAR_STEPS) if auto else max_iter))
     if built is None and _compared_target(spec, group, cutoff, width, []) is None:
         # (a two-arm comparison the construction above tried is not tried again)
         built = _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
