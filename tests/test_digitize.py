@@ -413,3 +413,21 @@ def test_ggsurvplot_png_300_dpi_risk_table_is_exact_and_each_row_on_its_curve(lu
         matched.append(label[0])
         assert iae(res.curves[res.curves["arm"] == arm], truth[label[0]], t_max) < 0.004
     assert sorted(matched) == sorted(truth)
+
+
+@pytest.mark.parametrize("name", ["lung_ggsurvplot.pdf", "veteran_ggsurvplot.pdf"])
+def test_ggsurvplot_pdf_touching_plus_censor_marks_are_one_mark_each(veteran3, name):
+    """survminer draws censor marks as "+" characters; marks that touch form one word of the
+    page's text ("++"), and each of its characters is one mark at its censored time."""
+    if name.startswith("lung"):
+        df = pd.read_csv(DATA / "lung.csv")
+        df = pd.DataFrame({"time": df["time"], "event": df["event"], "arm": df["sex"].map({1: "Male", 2: "Female"})})
+    else:
+        df = veteran3.rename(columns={"celltype": "arm"})
+        df = df[df["time"] <= 500]
+    res = digitize(R_FIGURES / name)
+    censored = df[df["event"] == 0]
+    for arm in res.arms:
+        read = np.sort(res.censor.loc[res.censor["arm"] == arm, "time"].to_numpy())
+        true = np.unique(censored.loc[censored["arm"] == arm, "time"])
+        assert len(read) == len(true) and np.abs(read - true).max() < 0.5
