@@ -351,3 +351,83 @@ def test_risk_table_rows_labelled_with_numbers_are_read(tmp_path, ext):
     counts = sorted(res.at_risk.groupby("arm")["n_at_risk"].apply(list).tolist())
     truth = sorted([int((df.loc[df.sex == s, "time"] >= t).sum()) for t in RISK_TIMES] for s in (1, 2))
     assert counts == truth
+
+
+VETERAN_ORDER = ["squamous", "smallcell", "adeno"]  # R's strata (and legend) order
+
+
+@pytest.fixture(scope="module")
+def veteran_km(veteran3):
+    return km_by_group(veteran3["time"], veteran3["event"], veteran3["celltype"])
+
+
+@pytest.mark.parametrize("name", ["veteran_base_r.pdf", "veteran_base_r_nocensor.svg", "veteran_ggsurvplot.pdf",
+                                  "veteran_ggsurvplot_nocensor.svg", "lung_base_r_nocensor.pdf",
+                                  "lung_ggsurvplot_nocensor.svg"])
+def test_r_vector_figures_three_arms_and_no_censor_marks_are_read_exactly(lung, veteran_km, name):
+    truth, t_max = (veteran_km, 500) if name.startswith("veteran") else (lung, 1000)
+    res = digitize(R_FIGURES / name)
+    assert res.arms == (VETERAN_ORDER if name.startswith("veteran") else ["Male", "Female"])
+    for arm in res.arms:
+        assert iae(res.curves[res.curves["arm"] == arm], truth[arm], t_max) < 1e-4
+    if "nocensor" in name:
+        assert res.censor is None or len(res.censor) == 0
+
+
+def test_r_base_pdf_three_arms_censor_marks_are_the_censored_times(veteran3):
+    res = digitize(R_FIGURES / "veteran_base_r.pdf")
+    censored = veteran3[(veteran3["event"] == 0) & (veteran3["time"] <= 500)]
+    for arm in VETERAN_ORDER:
+        read = np.sort(res.censor.loc[res.censor["arm"] == arm, "time"].to_numpy())
+        true = np.unique(censored.loc[censored["celltype"] == arm, "time"])
+        assert len(read) == len(true) and np.abs(read - true).max() < 0.1
+
+
+@pytest.mark.parametrize("name", ["veteran_base_r_300.png", "veteran_base_r_nocensor_300.png"])
+def test_r_base_png_300_dpi_three_arms_are_read_without_options(veteran_km, name):
+    res = digitize(R_FIGURES / name)
+    assert res.xmap.tick_values == [0, 100, 200, 300, 400, 500]
+    assert sorted(res.ymap.tick_values) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert res.arms == ["1", "2", "3"]  # legend order: squamous, smallcell, adeno
+    for arm, label in zip(res.arms, VETERAN_ORDER):
+        assert iae(res.curves[res.curves["arm"] == arm], veteran_km[label], 500) < 0.004
+
+
+@pytest.mark.parametrize("name, times", [("lung_ggsurvplot_300.png", [0, 250, 500, 750, 1000]),
+                                         ("lung_ggsurvplot_nocensor_300.png", [0, 250, 500, 750, 1000]),
+                                         ("veteran_ggsurvplot_300.png", [0, 100, 200, 300, 400, 500]),
+                                         ("veteran_ggsurvplot_nocensor_300.png", [0, 100, 200, 300, 400, 500])])
+def test_ggsurvplot_png_300_dpi_risk_table_is_exact_and_each_row_on_its_curve(lung, veteran_km, name, times):
+    """Each read arm's risk-table row is the true row of one arm, every arm's once, and the
+    curve read for that arm is the true curve of that arm."""
+    truth, t_max = (veteran_km, 500) if name.startswith("veteran") else (lung, 1000)
+    res = digitize(R_FIGURES / name)
+    assert res.xmap.tick_values == times
+    rows = {label: [int(v) for v in km.n_at_risk(times)] for label, km in truth.items()}
+    matched = []
+    for arm in res.arms:
+        t = res.at_risk[res.at_risk["arm"] == arm]
+        assert t["time"].tolist() == times
+        label = [lab for lab, row in rows.items() if row == t["n_at_risk"].tolist()]
+        assert len(label) == 1
+        matched.append(label[0])
+        assert iae(res.curves[res.curves["arm"] == arm], truth[label[0]], t_max) < 0.004
+    assert sorted(matched) == sorted(truth)
+
+
+@pytest.mark.parametrize("name", ["lung_ggsurvplot.pdf", "veteran_ggsurvplot.pdf"])
+def test_ggsurvplot_pdf_touching_plus_censor_marks_are_one_mark_each(veteran3, name):
+    """survminer draws censor marks as "+" characters; marks that touch form one word of the
+    page's text ("++"), and each of its characters is one mark at its censored time."""
+    if name.startswith("lung"):
+        df = pd.read_csv(DATA / "lung.csv")
+        df = pd.DataFrame({"time": df["time"], "event": df["event"], "arm": df["sex"].map({1: "Male", 2: "Female"})})
+    else:
+        df = veteran3.rename(columns={"celltype": "arm"})
+        df = df[df["time"] <= 500]
+    res = digitize(R_FIGURES / name)
+    censored = df[df["event"] == 0]
+    for arm in res.arms:
+        read = np.sort(res.censor.loc[res.censor["arm"] == arm, "time"].to_numpy())
+        true = np.unique(censored.loc[censored["arm"] == arm, "time"])
+        assert len(read) == len(true) and np.abs(read - true).max() < 0.5

@@ -7,16 +7,18 @@ saved as PDF, SVG and PNG at 150 and 300 dpi (and that PNG at 300 dpi as a JPEG 
 75); lung and veteran drawn by lifelines' ``KaplanMeierFitter.plot_survival_function``
 (censor marks and confidence bands, no risk table) in the same formats; lung and the
 SYNTHETIC trial drawn with one arm solid black and the other dashed black or solid grey, as
-PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (base
-``plot(survfit)`` as PDF, SVG by svglite and PNG; survminer's ``ggsurvplot`` as PDF and
-PNG). Every figure is first read with no option; when that is refused, it is read again
+PNG at 150 and 300 dpi; and the committed R figures of ``tests/data/digitize`` (lung by sex
+and veteran by three cell types, drawn by base ``plot(survfit)`` and by survminer's
+``ggsurvplot`` with its risk table, censor marks on and off, as PDF, SVG by svglite and PNG
+at 150 and 300 dpi). Every figure is first read with no option; when that is refused, it is read again
 with ``x_range``/``y_range`` (the values of its first and last ticks).
 
 Per format: the median integrated absolute error (IAE) of each extracted curve against the
 true Kaplan–Meier curve (time scaled to [0, 1]), the median error of the median time (% of
 the time axis), |delta log HR| after reconstruction of two-arm figures (against the HR of
 the true patients, and against reconstruction from the exact KM corners with the same risk
-table), the share of figures read without any option, and the share of the figures that
+table; a ``ggsurvplot`` figure is reconstructed with the risk table read from it, every other
+figure with the true one), the share of figures read without any option, and the share of the figures that
 draw a numbers-at-risk table whose every count and time was read right. Goals: vector
 median IAE <= 0.001; PNG at 300 dpi median IAE <= 0.005 and median |delta log HR| <= 0.02.
 
@@ -37,6 +39,10 @@ from survrepro.errors import InputError
 DATA = paths.ROOT / "tests" / "validation" / "data"
 R_FIGURES = paths.ROOT / "tests" / "data" / "digitize"
 FORMATS = (("pdf", None), ("svg", None), ("png", 150), ("png", 300))
+#: The R figures' data sets, their arms in legend order (base R's and ggsurvplot's strata
+#: order), and the times of ggsurvplot's risk table.
+R_SETS = {"lung": (["Male", "Female"], [0, 250, 500, 750, 1000]),
+          "veteran": (["squamous", "smallcell", "adeno"], [0, 100, 200, 300, 400, 500])}
 
 
 def _step(t, s, grid):
@@ -80,6 +86,16 @@ def _hr(frame):
 
     labels = list(dict.fromkeys(frame["arm"]))
     return float(hazard_ratio(frame["time"], frame["event"], frame["arm"], reference=sorted(labels)[0]).hr)
+
+
+def _exact_hr(truth, risk_times):
+    """HR after reconstruction from the exact corners of the true KM curves with the true risk table."""
+    corners = pd.concat([pd.DataFrame({"time": np.r_[0, np.repeat(km.time, 2)],
+                                       "survival": np.r_[1, 1, np.repeat(km.survival, 2)][:1 + 2 * len(km.time)],
+                                       "arm": lab}) for lab, km in truth.items()])
+    table = pd.concat([pd.DataFrame({"time": risk_times, "n_at_risk": km.n_at_risk(risk_times), "arm": lab})
+                       for lab, km in truth.items()])
+    return _recon_hr(corners, table)
 
 
 def _recon_hr(curve, table):
@@ -137,12 +153,11 @@ def _black_figure(truth, tmax, path, dpi, second):
     plt.close(fig)
 
 
-def _raster_names(res, labels, fmt, path, tmax, truth):
+def _raster_names(res, labels, path, tmax, truth):
     """Read arm -> true label for an image: its arms are numbered in legend order (the order
-    plot_km, lifelines and base R list them); ggsurvplot's legend lies outside the plot box,
-    so its arms are numbered by colour and each is scored against the nearest true curve."""
-    if fmt.startswith("R "):
-        labels = ["Male", "Female"]
+    plot_km, lifelines and base R list them; ``labels`` in that order); ggsurvplot's legend
+    lies outside the plot box, so its arms are numbered by colour and each is scored against
+    the nearest true curve."""
     if "ggsurvplot" not in str(path):
         return {str(i + 1): lab for i, lab in enumerate(labels)}
     out = {}
@@ -183,45 +198,47 @@ def run(workdir: Path):
         labels = list(truth)
         exact_hr = true_hr = None
         if len(labels) == 2:
-            true_hr = _hr(ipd)
-            corners = pd.concat([pd.DataFrame({"time": np.r_[0, np.repeat(km.time, 2)],
-                                               "survival": np.r_[1, 1, np.repeat(km.survival, 2)][:1 + 2 * len(km.time)],
-                                               "arm": lab}) for lab, km in truth.items()])
-            table = pd.concat([pd.DataFrame({"time": risk_times, "n_at_risk": km.n_at_risk(risk_times), "arm": lab})
-                               for lab, km in truth.items()])
-            exact_hr = _recon_hr(corners, table)
+            true_hr, exact_hr = _hr(ipd), _exact_hr(truth, risk_times)
         for censor in (True, False):
             ax = plot_km(truth, risk_times=risk_times, censor_marks=censor, xmax=tmax, median_lines=censor)
             for ext, dpi in FORMATS:
                 f = workdir / f"{name.replace(' ', '_')}_{censor}_{dpi or ext}.{ext}"
                 save_figure(ax.figure, f, **({"dpi": dpi} if dpi else {}))
                 fmt = f"{ext.upper()}" + (f" {dpi} dpi" if dpi else "")
-                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, risk_times))
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, risk_times, labels, False))
                 if ext == "png" and dpi == 300:  # the same figure as a JPEG of the web's usual quality
                     jpg = f.with_suffix(".jpg")
                     Image.open(f).convert("RGB").save(jpg, quality=75)
                     figs.append(("JPEG 300 dpi quality 75", jpg, name, truth, tmax, True, true_hr, exact_hr,
-                                 risk_times, risk_times))
+                                 risk_times, risk_times, labels, False))
             plt.close(ax.figure)
         if len(labels) == 2:
             for second, dpi in [(second, dpi) for second in ("dashed", "grey") for dpi in (150, 300)]:
                 f = workdir / f"{name.replace(' ', '_')}_black_{second}_{dpi}.png"
                 _black_figure(truth, tmax, f, dpi, second)
                 fmt = f"black/{second} PNG {dpi} dpi"
-                figs.append((fmt, f, name, truth, tmax, True, true_hr, exact_hr, risk_times, None))
+                figs.append((fmt, f, name, truth, tmax, True, true_hr, exact_hr, risk_times, None, labels, False))
         if name != "SYNTHETIC trial":
             for ext, dpi in FORMATS:
                 f = workdir / f"{name}_lifelines_{dpi or ext}.{ext}"
                 _lifelines_figure(ipd, tmax, f, dpi)
                 fmt = f"lifelines {ext.upper()}" + (f" {dpi} dpi" if dpi else "")
-                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, None))
-    lung = cases()[0]
-    for f in ("lung_base_r.pdf", "lung_ggsurvplot.pdf", "lung_base_r.svg", "lung_base_r.png", "lung_ggsurvplot.png"):
-        truth = _truth(lung[1])
-        fmt = "R " + {"pdf": "PDF", "svg": "SVG", "png": "PNG 150 dpi"}[f.rsplit(".", 1)[1]]
-        drawn = [0, 250, 500, 750, 1000] if "ggsurvplot" in f else None
-        figs.append((fmt, R_FIGURES / f, "lung (R)", truth, 1000.0, f.endswith("png"), None, None, None, drawn))
-    for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times, table_times in figs:
+                figs.append((fmt, f, name, truth, tmax, ext == "png", true_hr, exact_hr, risk_times, None, labels, False))
+    by_name = {c[0]: c for c in cases()}
+    for data, (order, gg_times) in R_SETS.items():
+        _, ipd, risk_times, tmax = by_name[data]
+        truth = _truth(ipd)
+        for style in ("base_r", "ggsurvplot"):
+            gg = style == "ggsurvplot"
+            times = gg_times if gg else risk_times
+            true_hr, exact_hr = (_hr(ipd), _exact_hr(truth, times)) if len(truth) == 2 else (None, None)
+            for tag in ("", "_nocensor"):
+                for ext, dpi in FORMATS:
+                    f = R_FIGURES / f"{data}_{style}{tag}{'_300' if dpi == 300 else ''}.{ext}"
+                    fmt = f"R {'ggsurvplot' if gg else 'base'} {ext.upper()}" + (f" {dpi} dpi" if dpi else "")
+                    figs.append((fmt, f, f"{data} (R)", truth, tmax, ext == "png", true_hr, exact_hr, times,
+                                 times if gg else None, order, gg))
+    for fmt, f, name, truth, tmax, raster, true_hr, exact_hr, risk_times, table_times, order, own in figs:
         free = True
         try:
             res = digitize(f)
@@ -230,14 +247,17 @@ def run(workdir: Path):
             res = digitize(f, x_range=(0, tmax), y_range=(0, 1))
         labels = list(truth)
         if raster:
-            names = _raster_names(res, labels, fmt, f, tmax, truth)
+            names = _raster_names(res, order, f, tmax, truth)
         else:
             names = {lab: lab for lab in labels}
         scores = _score(res, truth, tmax, names)
         dhr = dhr_exact = None
         if true_hr is not None:
-            table = pd.concat([pd.DataFrame({"time": risk_times, "n_at_risk": truth[lab].n_at_risk(risk_times),
-                                             "arm": read}) for read, lab in names.items()])
+            if own and res.at_risk is not None:  # the risk table read from the figure
+                table = res.at_risk[["time", "n_at_risk", "arm"]].copy()
+            else:
+                table = pd.concat([pd.DataFrame({"time": risk_times, "n_at_risk": truth[lab].n_at_risk(risk_times),
+                                                 "arm": read}) for read, lab in names.items()])
             curve = res.to_frame()
             curve["arm"] = curve["arm"].map(names)
             table["arm"] = table["arm"].map(names)
@@ -314,7 +334,7 @@ def main(argv=None) -> int:
     pd.set_option("display.max_columns", 20)
     print("survrepro digitize: figures drawn from known patient data (lung, veteran, a SYNTHETIC trial; lifelines and R figures)")
     print(tab.to_string(index=False))
-    vec = df[df["format"].isin(["PDF", "SVG", "R PDF", "R SVG", "lifelines PDF", "lifelines SVG"])]
+    vec = df[df["format"].str.endswith(("PDF", "SVG"))]
     png = df[df["format"] == "PNG 300 dpi"]
     goals = [("vector median IAE <= 0.001", vec["iae"].median() <= 0.001),
              ("PNG 300 dpi median IAE <= 0.005", png["iae"].median() <= 0.005),

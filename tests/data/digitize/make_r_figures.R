@@ -1,23 +1,40 @@
-# Kaplan-Meier figures of R's lung data (survival package) drawn by R, read by tests/test_digitize.py.
+# Kaplan-Meier figures drawn by R, read by tests/test_digitize.py and python -m survrepro.bench.digitize:
+# R's lung data (survival package) by sex, and its veteran data by cell type (squamous, smallcell,
+# adeno), time in days; base plot(survfit) and survminer's ggsurvplot with its risk table, censor
+# marks on and off ("_nocensor"), as PDF, SVG (svglite) and PNG at 150 and 300 dpi ("_300").
 # Run from this folder: Rscript make_r_figures.R
 suppressMessages(library(survival))
-fit <- survfit(Surv(time, status) ~ sex, data = lung)
-cols <- c("#E7B800", "#2E9FDF")
-base <- function() {
-  par(las = 1, mar = c(5, 5, 2, 2))
-  plot(fit, col = cols, lwd = 2, mark.time = TRUE, xlab = "Days", ylab = "Survival probability", xmax = 1000)
-  legend("topright", legend = c("Male", "Female"), col = cols, lwd = 2, bty = "n")
+vet <- droplevels(subset(veteran, celltype %in% c("squamous", "smallcell", "adeno")))
+sets <- list(
+  lung = list(fit = survfit(Surv(time, status) ~ sex, data = lung), data = lung, labs = c("Male", "Female"),
+              cols = c("#E7B800", "#2E9FDF"), xmax = 1000, by = 250),
+  veteran = list(fit = survfit(Surv(time, status) ~ celltype, data = vet), data = vet,
+                 labs = c("squamous", "smallcell", "adeno"), cols = c("#E7B800", "#2E9FDF", "#FC4E07"),
+                 xmax = 500, by = 100))
+devices <- function(stem, width, height, draw) {
+  pdf(paste0(stem, ".pdf"), width = width, height = height, onefile = FALSE); draw(); invisible(dev.off())
+  png(paste0(stem, ".png"), width = width, height = height, units = "in", res = 150); draw(); invisible(dev.off())
+  png(paste0(stem, "_300.png"), width = width, height = height, units = "in", res = 300); draw(); invisible(dev.off())
+  # svglite keeps the text as text (R's own svg() draws it as glyph outlines, which cannot be read)
+  if (requireNamespace("svglite", quietly = TRUE)) {
+    svglite::svglite(paste0(stem, ".svg"), width = width, height = height); draw(); invisible(dev.off())
+  }
 }
-pdf("lung_base_r.pdf", width = 6, height = 4.5); base(); invisible(dev.off())
-png("lung_base_r.png", width = 6, height = 4.5, units = "in", res = 150); base(); invisible(dev.off())
-# svglite keeps the text as text (R's own svg() draws it as glyph outlines, which cannot be read)
-if (requireNamespace("svglite", quietly = TRUE)) {
-  svglite::svglite("lung_base_r.svg", width = 6, height = 4.5); base(); invisible(dev.off())
-}
-if (requireNamespace("survminer", quietly = TRUE)) {
-  suppressMessages(library(survminer))
-  p <- ggsurvplot(fit, data = lung, risk.table = TRUE, palette = cols, legend.labs = c("Male", "Female"),
-                  xlim = c(0, 1000), break.time.by = 250, censor = TRUE)
-  pdf("lung_ggsurvplot.pdf", width = 6, height = 6, onefile = FALSE); print(p); invisible(dev.off())
-  png("lung_ggsurvplot.png", width = 6, height = 6, units = "in", res = 150); print(p); invisible(dev.off())
+for (name in names(sets)) {
+  s <- sets[[name]]
+  for (marks in c(TRUE, FALSE)) {
+    tag <- if (marks) "" else "_nocensor"
+    devices(paste0(name, "_base_r", tag), 6, 4.5, function() {
+      par(las = 1, mar = c(5, 5, 2, 2))
+      plot(s$fit, col = s$cols, lwd = 2, mark.time = marks, xlab = "Days", ylab = "Survival probability",
+           xmax = s$xmax)
+      legend("topright", legend = s$labs, col = s$cols, lwd = 2, bty = "n")
+    })
+    if (requireNamespace("survminer", quietly = TRUE)) {
+      suppressMessages(library(survminer))
+      p <- ggsurvplot(s$fit, data = s$data, risk.table = TRUE, palette = s$cols, legend.labs = s$labs,
+                      xlim = c(0, s$xmax), break.time.by = s$by, censor = marks)
+      devices(paste0(name, "_ggsurvplot", tag), 6, 6, function() print(p))
+    }
+  }
 }

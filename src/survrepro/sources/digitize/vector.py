@@ -107,12 +107,15 @@ def read_pdf(path, page: int = 1) -> Scene:
                 width=float(obj.get("linewidth") or 0.0),
                 filled=bool(obj.get("fill", False)),
             ))
-        words = p.extract_words(extra_attrs=["upright", "non_stroking_color", "size"])
+        words = p.extract_words(extra_attrs=["upright", "non_stroking_color", "size"], return_chars=True)
         for w in words:
             if not w.get("upright", True):
                 continue
-            scene.texts.append(Text(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]),
-                                    float(w["bottom"]), _pdf_color(w.get("non_stroking_color"))))
+            # censor marks drawn as "+" characters (survminer) that touch are one word: one text each
+            parts = w["chars"] if len(w["text"]) > 1 and set(w["text"]) == {"+"} else [w]
+            for c in parts:
+                scene.texts.append(Text(c["text"], float(c["x0"]), float(c["x1"]), float(c["top"]),
+                                        float(c["bottom"]), _pdf_color(c.get("non_stroking_color"))))
     return scene
 
 
