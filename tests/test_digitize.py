@@ -431,3 +431,15 @@ def test_ggsurvplot_pdf_touching_plus_censor_marks_are_one_mark_each(veteran3, n
         read = np.sort(res.censor.loc[res.censor["arm"] == arm, "time"].to_numpy())
         true = np.unique(censored.loc[censored["arm"] == arm, "time"])
         assert len(read) == len(true) and np.abs(read - true).max() < 0.5
+
+
+def test_times_of_a_vector_figure_are_put_back_on_their_grid():
+    """R writes PDF coordinates to hundredths of a point (about 0.02 day on lung's axis): the
+    drop times of whole days come back as whole days, and the notes say so."""
+    res = digitize(paths.ROOT / "tests" / "data" / "digitize" / "lung_base_r.pdf")
+    t = res.curves["time"].to_numpy()
+    assert np.array_equal(t, np.round(t))
+    assert any(n.startswith("every time lies on a grid of 1 ") for n in res.notes)
+    df = pd.read_csv(DATA / "lung.csv")
+    drawn = set(np.round(t[t > 0]).astype(int))
+    assert drawn <= set(df["time"].astype(int)) | {1000}  # times of the data (or the axis end)

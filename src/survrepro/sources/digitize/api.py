@@ -140,6 +140,37 @@ def _round_axis(v, span):
     return np.round(v, digits)
 
 
+def time_grid(times, span: float):
+    """The step of the grid a vector figure's times lie on, or ``None``.
+
+    Data recorded in whole days (or weeks, months, tenths) give drop times on a grid; a PDF
+    or SVG keeps them to its coordinate precision (R writes hundredths of a point, about
+    ``2e-5`` of an axis). Every time within ``3e-5`` of the axis span of a multiple of a step
+    ``10^j``, ``2 10^j`` or ``5 10^j`` at least 20 times that tolerance, the coarsest such step
+    is returned (ten distinct times at least, so that chance cannot make a grid).
+
+    Examples
+    --------
+    >>> time_grid(np.array([3.01, 7.0, 12.99, 15.0, 21.0, 30.0, 45.01, 52.0, 60.0, 77.0, 90.0]), 1000.0)
+    1.0
+    >>> time_grid(np.array([3.4, 7.1, 12.6, 15.3, 21.8, 30.2, 45.9, 52.4, 60.7, 77.1]) + 0.0137, 1000.0) is None
+    True
+    """
+    t = np.unique(np.asarray(times, float))
+    t = t[t > 0]
+    if t.size < 10 or span <= 0:
+        return None
+    tol = 3e-5 * span
+    for j in range(int(np.floor(np.log10(span))), int(np.floor(np.log10(20 * tol))) - 1, -1):
+        for m in (5, 2, 1):
+            step = m * 10.0 ** j
+            if step < 20 * tol:
+                continue
+            if np.all(np.abs(t - np.round(t / step) * step) <= tol):
+                return step
+    return None
+
+
 def _norm(label):
     return "".join(str(label).lower().split())
 
@@ -317,15 +348,23 @@ def _from_scene(scene, path, kind, page, xr, yr, arms):
         notes.append("no legend read: arms named " + ("by their risk-table rows" if match else "1, 2, ... in drawing order"))
     frames, cens = [], []
     span_t = float(xmap(box.x1) - xmap(box.x0))
-    for name, c in zip(names, curves):
-        pts = c.pts[(c.pts[:, 0] >= box.x0 - 0.01) & (c.pts[:, 0] <= box.x1 + 0.01)]
+    inside = [c.pts[(c.pts[:, 0] >= box.x0 - 0.01) & (c.pts[:, 0] <= box.x1 + 0.01)] for c in curves]
+    read = np.concatenate([_round_axis(xmap(p[:, 0]), span_t) for p in inside])
+    grid = time_grid(read, span_t)
+    if grid is not None and np.any(np.abs(read - np.round(read / grid) * grid) > 1e-9 * span_t):
+        notes.append(f"every time lies on a grid of {grid:g} to the figure's precision: times put on it, "
+                     "so that patients with equal times keep them")
+    for name, c, pts in zip(names, curves, inside):
         t = _round_axis(xmap(pts[:, 0]), span_t)
+        if grid is not None:
+            t = _round_axis(np.round(t / grid) * grid, span_t)
         s = np.clip(_round_axis(ymap(pts[:, 1]), 1.0), 0.0, None) + 0.0
         t = t + 0.0
         t, s = _corners(t, s)
         frames.append(pd.DataFrame({"time": t, "survival": s, "arm": name}))
         for cx in sorted(c.censor):
-            cens.append((float(_round_axis(xmap(cx), span_t)), name))
+            ct = float(_round_axis(xmap(cx), span_t))
+            cens.append((float(_round_axis(round(ct / grid) * grid, span_t)) if grid is not None else ct, name))
     if unassigned:
         notes.append(f"{len(unassigned)} small mark(s) inside the plot box were on no curve and were left out")
     table = risk_frame(rows, match, names, notes)
