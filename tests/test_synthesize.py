@@ -374,3 +374,16 @@ def test_the_step_cap_is_lowered_for_a_large_study_and_said():
     assert small.max_iter == 20000 and not any(x.startswith("Step cap") for x in small.notes)
     given = synthesize(spec, seed=1, max_iter=20000)  # a cap given is used as it is
     assert given.max_iter == 20000 and not any(x.startswith("Step cap: 2") for x in given.notes)
+
+
+def test_fast_landmark_survival_equals_the_engine_with_ties():
+    """The search's Kaplan-Meier survival at a landmark is the engine's (tied times, a landmark
+    on an event time or between)."""
+    from survrepro.sources.synthesize import km_at
+
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        t = np.round(rng.exponential(5, 40))
+        e = rng.integers(0, 2, 40)
+        at = float(rng.choice(np.r_[t, rng.uniform(0, 15, 5)]))
+        assert km_at(t, e, at) == pytest.approx(float(kaplan_meier(t, e).at([at])["survival"].iloc[0]), abs=1e-12)

@@ -38,7 +38,7 @@ from scipy import optimize, stats
 from survrepro.engine.cox import log_hazard_ratio_untied
 from survrepro.engine.km import km_median
 
-__all__ = ["distinct", "fitted_start", "spread_ties"]
+__all__ = ["distinct", "fitted_start", "km_steps", "spread_ties"]
 
 _LOG2 = math.log(2.0)
 
@@ -600,15 +600,27 @@ def _landmark_time(times, events, c):
     ``c.decimals``), or ``None`` when no step lands there (one step jumps over it, or the curve
     never falls that far)."""
     half = 10.0 ** (-c.decimals) / 2
-    ut, inv = np.unique(times, return_inverse=True)
-    d = np.bincount(inv, weights=events.astype(float))
-    n_risk = times.size - np.concatenate(([0], np.cumsum(np.bincount(inv))[:-1]))
-    at = d > 0
-    surv = np.cumprod(1.0 - d[at] / n_risk[at])
+    at, surv = km_steps(times, events)
     inside = np.flatnonzero(surv < c.value + half)
     if inside.size == 0 or surv[inside[0]] < c.value - half:
         return None
-    return float(ut[at][inside[0]])
+    return float(at[inside[0]])
+
+
+def km_steps(times, events) -> tuple:
+    """The event times of a Kaplan–Meier curve and its survival just after each (ties grouped).
+
+    Examples
+    --------
+    >>> km_steps(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 1]))[1].tolist()  # 3/4, (3/4)(2/3), 0
+    [0.75, 0.5, 0.0]
+    """
+    times = np.asarray(times, float)
+    ut, inv = np.unique(times, return_inverse=True)
+    d = np.bincount(inv, weights=np.asarray(events, float))
+    n_risk = times.size - np.concatenate(([0], np.cumsum(np.bincount(inv))[:-1]))
+    at = d > 0
+    return ut[at], np.cumprod(1.0 - d[at] / n_risk[at])
 
 
 def _reach(times, events, ends, who, c, most: int = 20, keep_count: bool = False):

@@ -79,7 +79,7 @@ from survrepro.engine.km import kaplan_meier, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.rounding import round_half_away
-from survrepro.sources._fitted import Pair, fitted_start, spread_ties
+from survrepro.sources._fitted import Pair, fitted_start, km_steps, spread_ties
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -471,11 +471,9 @@ def km_at(time, event, at: float) -> float:
     >>> km_at(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 1]), 2.0)  # (3/4) (2/3)
     0.5
     """
-    ut, inv = np.unique(np.asarray(time, float), return_inverse=True)
-    d = np.bincount(inv, weights=np.asarray(event, float))
-    n_risk = time.size - np.concatenate(([0], np.cumsum(np.bincount(inv))[:-1]))
-    keep = (ut <= at) & (d > 0)
-    return float(np.prod(1.0 - d[keep] / n_risk[keep]))
+    steps, surv = km_steps(time, event)
+    k = int(np.searchsorted(steps, at, side="right"))
+    return float(surv[k - 1]) if k else 1.0
 
 
 def _z(conf_level: float) -> float:
