@@ -443,3 +443,20 @@ def test_times_of_a_vector_figure_are_put_back_on_their_grid():
     df = pd.read_csv(DATA / "lung.csv")
     drawn = set(np.round(t[t > 0]).astype(int))
     assert drawn <= set(df["time"].astype(int)) | {1000}  # times of the data (or the axis end)
+
+
+def test_an_image_curve_hidden_at_its_start_is_said():
+    """ggsurvplot with confidence bands (tests/data/digitize/make_r_figures.R, R's colon data):
+    the observation curve lies under the other arm's translucent band until about 24 months.
+    It is read from where it shows, and a note says where it was first seen; every number at
+    risk read is the true one (R: summary(survfit(...), times = seq(0, 96, 12))$n.risk; at
+    150 dpi those under 72 and 84 months are not recognised)."""
+    res = digitize(paths.ROOT / "tests" / "data" / "digitize" / "colon_ggsurvplot_bands.png")
+    hidden = [n for n in res.notes if "the curve is first seen at time" in n]
+    assert len(hidden) == 1 and hidden[0].startswith("arm 1: ")
+    first = float(hidden[0].split("first seen at time ")[1].split(" ")[0])
+    assert 18 <= first <= 30
+    truth = {"1": [315, 291, 239, 205, 177, 160, 101, 41, 7], "2": [304, 279, 244, 226, 205, 187, 128, 52, 12]}
+    for arm, g in res.at_risk.groupby("arm"):
+        assert len(g) >= 6
+        assert g["n_at_risk"].tolist() == [truth[str(arm)][int(t) // 12] for t in g["time"]]

@@ -38,3 +38,15 @@ for (name in names(sets)) {
     }
   }
 }
+
+# Confidence bands drawn over the curves (ggsurvplot conf.int = TRUE, theme_bw): R's colon data,
+# overall survival (etype 2) of observation vs levamisole + fluorouracil, in months. In the image
+# the observation curve lies under the other arm's translucent band until about 24 months.
+if (requireNamespace("survminer", quietly = TRUE)) {
+  d <- subset(colon, etype == 2 & rx %in% c("Obs", "Lev+5FU"))
+  d$rx <- droplevels(d$rx)
+  d$m <- d$time / (365.25 / 12)
+  p <- ggsurvplot(survfit(Surv(m, status) ~ rx, data = d), data = d, conf.int = TRUE, risk.table = TRUE,
+                  ggtheme = theme_bw(), palette = c("#D55E00", "#0072B2"), break.time.by = 12, xlab = "Months")
+  png("colon_ggsurvplot_bands.png", width = 7, height = 6, units = "in", res = 150); print(p); invisible(dev.off())
+}

@@ -594,6 +594,10 @@ def digitize_raster(path, *, x_range=None, y_range=None, arms=None):
         t = np.round(xmap(corners[:, 0]), digits) + 0.0
         s = np.clip(np.round(ymap(corners[:, 1]), 4), 0, 1) + 0.0
         t[0] = max(t[0], min(xmap.tick_values)) if abs(t[0] - min(xmap.tick_values)) < 0.01 * span else t[0]
+        if t[0] - min(xmap.tick_values) > 0.02 * span:
+            notes.append(f"arm {name}: the curve is first seen at time {t[0]:g} (survival {s[0]:g}); before it "
+                         "it lies under another curve or a band in a colour not its own, and is not read: check "
+                         "the overlay, or read the figure from a PDF")
         frames.append(pd.DataFrame({"time": t, "survival": s, "arm": name}))
         cens += [(float(np.round(xmap(x), digits)), name) for x in censor]
     table = None
