@@ -238,3 +238,32 @@ def test_landmark_survival_is_calibrated(tmp_path):
         sub = res.data[res.data.arm == arm]
         s12 = kaplan_meier(sub.os_time.to_numpy(), sub.os_event.to_numpy()).at([12.0])["survival"].iloc[0]
         assert round(100 * s12) == printed
+
+
+def test_a_median_printed_as_not_reached_is_calibrated_and_matched(tmp_path, monkeypatch, capsys):
+    # R's colon data (the R code is in the register): levamisole plus fluorouracil reaches
+    # neither its median nor the upper limit of its interval, printed NR; without the NR targets
+    # the synthetic arm used to reach a median of 92.9 months
+    printed, report, data = _run("colon_os_nr", tmp_path, monkeypatch, capsys)
+    assert len(data) == 619
+    rows_printed = [line.split() for line in printed.splitlines()]
+    assert ["med_lev", "median", "os", "lev5fu", "NR", "0", "not", "reached", "True"] in rows_printed
+    rows = report.set_index("id")
+    for tid in ("med_lev", "med_lev_high"):
+        assert rows.loc[tid, "published"] == "NR" and rows.loc[tid, "status"] == "match"
+    from survrepro.engine.km import kaplan_meier
+
+    lev = data[data.arm == "lev5fu"]
+    q = kaplan_meier(lev.os_time.to_numpy(), lev.os_event.to_numpy()).quantile(0.5)
+    assert q.estimate is None and q.high is None and round(q.low, 1) == 89.5
+
+
+def test_a_median_reached_in_the_data_misses_a_target_printed_as_not_reached():
+    from survrepro.register.matching import matches
+
+    register = load_register(REGISTERS / "colon_os_nr.toml")
+    t = register.by_id("med_lev")
+    assert t.not_reached and t.printed == "NR" and t.value == float("inf")
+    assert matches(t, None) == (True, pytest.approx(float("nan"), nan_ok=True))
+    assert matches(t, 92.87)[0] is False
+    assert matches(register.by_id("med_obs"), None)[0] is False

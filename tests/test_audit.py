@@ -248,6 +248,25 @@ def test_estimate_within_ci_and_dates(tmp_path):
     assert one(rep, "date_order").status == "inconsistent"
 
 
+@pytest.mark.parametrize("median, high, status", [("NR", "NR", "consistent"), (25.0, "NR", "consistent"),
+                                                   ("NR", 40.1, "inconsistent")])
+def test_a_median_not_reached_lies_above_every_printed_time(tmp_path, median, high, status):
+    q = "median 25.0 or NR (95% CI, 18.2-40.1 or NR)"
+    ts = [target("m", "median", median, decimals=1, quote=q), target("lo", "median_ci_low", 18.2, decimals=1, quote=q),
+          target("hi", "median_ci_high", high, decimals=1, quote=q)]
+    f = one(audit(tmp_path, ts), "estimate_within_ci")
+    assert f.status == status
+    json.dumps(f.to_dict(), allow_nan=False)  # NR is written as such, never as infinity
+    assert ("NR" in f.arithmetic) and (status == "consistent" or "not reached" in f.arithmetic)
+
+
+def test_a_median_not_reached_with_one_limit_is_checked(tmp_path):
+    q = "median NR (95% CI, 12.0-30.5)"
+    ts = [target("m", "median", "NR", quote=q), target("hi", "median_ci_high", 30.5, decimals=1, quote=q)]
+    f = one(audit(tmp_path, ts), "estimate_within_ci")
+    assert f.status == "inconsistent" and f.targets == ("m", "hi")
+
+
 def test_nothing_to_check_gives_no_finding(tmp_path):
     rep = audit(tmp_path, [target("n_a", "n", 22, arm="a")])
     assert rep.findings == ()

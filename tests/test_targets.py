@@ -178,7 +178,26 @@ FAULTS = [
     ("p-value out of range", _with(5, quantity="p_value", comparator=None, value=1.5, decimals=1, quote="P = 1.5"), r"target 'p_os'.*out of range"),
     ("bad id", _with(4, id="Hazard Ratio"), r"target 5: id must be snake_case"),
     ("bad date", [target("start", "accrual_start", "Sept 2018")], r"target 'start'.*'YYYY-MM'"),
+    ("not reached written otherwise", [target("m", "median", "not reached", quote="median not reached")],
+     r"target 'm'.*a number, or \"NR\" for a median or limit not reached; got 'not reached'"),
+    ("NR the quote does not show", [target("m", "median", "NR", quote="median 12.1 months")],
+     r"target 'm'.*the value is NR but the quote says nothing is not reached"),
+    ("NR with a tolerance", [target("m", "median", "NR", quote="median NR", tolerance=1.0, tolerance_reason="x")],
+     r"target 'm'.*not reached \(NR\) takes no tolerance"),
+    ("NR for a hazard ratio", _with(4, value="NR", quote="HR NR"), r"target 'hr'.*field 'value' must be a finite number"),
 ]
+
+
+@pytest.mark.parametrize("quote", ["median OS was not reached (95% CI, 25.3-NR)", "NE (95% CI 12.1-NE)",
+                                   "the median had not yet been reached"])
+def test_a_median_not_reached_loads_as_nr(tmp_path, quote):
+    path = tmp_path / "nr.toml"
+    write_register(path, [target("m", "median", "NR", quote=quote, arm="a"),
+                          target("m_high", "median_ci_high", "NR", quote=quote, arm="a")])
+    reg = load_register(path)
+    for t in reg.targets:
+        assert t.not_reached and t.printed == "NR" and t.decimals is None
+    assert reg.to_frame()["value"].tolist() == [float("inf")] * 2
 
 
 @pytest.mark.parametrize("case, targets, message", FAULTS, ids=[f[0] for f in FAULTS])

@@ -291,7 +291,10 @@ def register_of(study: Study) -> dict | None:
         km = kaplan_meier(sub["time"].to_numpy(), sub["event"].to_numpy())
         q = km.quantile(0.5)
         for name, v in (("median", q.estimate), ("median_ci_low", q.low), ("median_ci_high", q.high)):
-            if v is not None and round_half_away(v, 1) > 0:
+            if v is None:  # printed as not reached, as papers do
+                targets.append(_target(f"{name}_{aid}", name, "NR", None, f"{name.replace('_', ' ')} NR ({a})",
+                                       endpoint=ep, arm=aid))
+            elif round_half_away(v, 1) > 0:
                 s = _fmt(v, 1)
                 targets.append(_target(f"{name}_{aid}", name, float(s), 1, f"{name.replace('_', ' ')} {s} months ({a})",
                                        endpoint=ep, arm=aid))

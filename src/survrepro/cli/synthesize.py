@@ -62,7 +62,11 @@ def run(args) -> int:
     for note in res.notes:
         if note.startswith("ASSUMED"):
             print(note, file=summary)
-    print(res.to_frame().drop(columns="settings").to_string(index=False), file=summary)
+    table = res.to_frame().drop(columns="settings")
+    table["target"] = [c.printed for c in res.constraints]
+    table["achieved"] = [("not reached" if c.quantity.startswith("median") else "none") if c.achieved is None
+                         else f"{c.achieved:.6g}" for c in res.constraints]
+    print(table.to_string(index=False), file=summary)
     for line in unmet_reasons(reg, res) + uncalibrated(reg):
         print(line, file=summary)
     return 0 if res.converged else 1

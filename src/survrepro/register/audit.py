@@ -1010,21 +1010,32 @@ def _check_design(reg: Register) -> list[Finding]:
 
 # --------------------------------------------------------------------------- sanity checks
 def _check_estimate_within_ci(reg: Register) -> list[Finding]:
+    """A median against its interval: low <= median <= high, NR (not reached) above every
+    number; with two of the three printed, those two are checked (a median NR with an upper
+    limit printed as a number cannot be)."""
     out = []
     groups: dict = defaultdict(dict)
     for role, t in _reading(reg, "estimate_within_ci"):
         groups[(t.endpoint, t.arms)][role] = t
     for (endpoint, arms), g in groups.items():
-        if len(g) < 3:
+        parts = [g[r] for r in ("low", "estimate", "high") if r in g]
+        if len(parts) < 2 or (len(parts) < 3 and not any(t.not_reached for t in parts)):
             continue
-        m, lo, hi = g["estimate"], g["low"], g["high"]
-        ok = lo.value <= m.value <= hi.value
+        ok = all(a.value <= b.value for a, b in zip(parts, parts[1:]))
+        m, lo, hi = g.get("estimate"), g.get("low"), g.get("high")
+        if m is not None:
+            what = (f"{endpoint} median {m.printed} {'lies' if ok else 'does not lie'} within its CI "
+                    f"{lo.printed if lo else '?'}-{hi.printed if hi else '?'}")
+        else:
+            what = f"{endpoint} median CI {lo.printed}-{hi.printed} {'is' if ok else 'is not'} in order"
+        if not ok and any(t.not_reached for t in parts):
+            what += " (NR, not reached, lies beyond every printed time)"
         out.append(
             Finding(
-                "estimate_within_ci", (m.id, lo.id, hi.id), "consistent" if ok else "inconsistent",
-                f"{endpoint} median {m.printed} {'lies' if ok else 'does not lie'} within its CI "
-                f"{lo.printed}-{hi.printed}.",
-                (("estimate", m.value), ("low", lo.value), ("high", hi.value)),
+                "estimate_within_ci", tuple(t.id for t in (m, lo, hi) if t is not None),
+                "consistent" if ok else "inconsistent", what + ".",
+                tuple((name, t.printed if t.not_reached else t.value)
+                      for name, t in (("estimate", m), ("low", lo), ("high", hi)) if t is not None),
             )
         )
     return out

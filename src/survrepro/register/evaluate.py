@@ -641,6 +641,8 @@ def _tolerance(t: Target) -> tuple[float | None, str]:
     if isinstance(t.value, str):
         unit = "month" if len(t.value.split("-")) == 2 else "day"
         return None, f"same {unit} as printed"
+    if t.not_reached:
+        return None, "not reached in the data, as printed"
     if t.tolerance is not None:
         return float(t.tolerance), f"register tolerance ±{t.tolerance:g}: {t.tolerance_reason}"
     half = 0.5 * 10.0 ** (-(t.decimals or 0))
@@ -654,6 +656,8 @@ def _miss_reason(t: Target, value, diff) -> str:
         return f"p = {value:.4f} does not satisfy p {t.comparator} {t.value:g}"
     if isinstance(t.value, str):
         return f"{value} is not in {t.value} ({diff:+.0f} months)"
+    if t.not_reached:
+        return f"reached at {value:.2f} in the data; printed as not reached"
     if t.tolerance is not None:
         return f"|{value:.6g} - {t.value:g}| = {abs(diff):.4g} exceeds the tolerance {t.tolerance:g}"
     if _is_count(t):
@@ -704,6 +708,8 @@ def evaluate_target(target: Target, context) -> Evaluation:
     settings = tuple((k, v, bool(a)) for k, v, a in c.settings)
     details = tuple(c.details)
     if c.value is None:
+        if t.not_reached:
+            return Evaluation(t, None, "match", math.nan, tol, rule, "", c.source, settings, details)
         return Evaluation(t, None, "miss", math.nan, tol, rule, c.miss_reason or "nothing computed",
                           c.source, settings, details)
     value = c.value

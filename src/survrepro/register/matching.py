@@ -77,6 +77,8 @@ def matches(target, reproduced_value) -> tuple[bool, float]:
     * A bound (a target with a ``comparator``: ``P > .05``) matches when the
       reproduced value satisfies it.
     * A date matches at the precision it was written with (month or day).
+    * A median or limit printed as not reached (``NR``, held as ``math.inf``) matches
+      when the reproduced one is not reached either (``None``).
 
     Parameters
     ----------
@@ -98,8 +100,9 @@ def matches(target, reproduced_value) -> tuple[bool, float]:
     >>> matches(t, 15.64)[0], matches(t, 15.55)[0], matches(t, 15.65)[0]
     (True, True, False)
     """
-    if reproduced_value is None:
-        return False, math.nan
+    unreached = isinstance(target.value, float) and target.value == math.inf
+    if reproduced_value is None or unreached:
+        return reproduced_value is None and unreached, math.nan
     if isinstance(target.value, str):
         return _matches_date(target, reproduced_value)
     try:

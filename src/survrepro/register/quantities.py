@@ -156,6 +156,10 @@ class Quantity:
         ``constraint(target) -> Calibration or None``: how a ``calibrate`` target
         constrains synthetic data. None: it does not (it is structural, like arm sizes
         and dates, or not modelled).
+    may_be_unreached : bool
+        A paper may print it as not reached (``NR``): a Kaplan–Meier median or a limit of
+        its interval whose curve never falls to one half. The register writes
+        ``value = "NR"``; the loader keeps it as ``math.inf``.
     """
 
     name: str
@@ -171,6 +175,7 @@ class Quantity:
     patient_count: bool = False
     audit: Mapping[str, str] = field(default_factory=dict)
     constraint: Callable | None = None
+    may_be_unreached: bool = False
 
     def __post_init__(self):
         for what, value, choices in (("part", self.part, PARTS), ("kind", self.kind, KINDS),
@@ -696,7 +701,8 @@ _ENTRIES = (
              audit={"subgroup_sum": "count", "count_within_n": "count", "hr_ci": "count"},
              constraint=_count_constraint),
     *_estimate_and_limits(("median", "median_ci_low", "median_ci_high"), "median", _evaluate_median,
-                          audit_reading="estimate_within_ci", constraint=_median_constraint),
+                          audit_reading="estimate_within_ci", constraint=_median_constraint,
+                          may_be_unreached=True),
     *_estimate_and_limits(("hr", "hr_ci_low", "hr_ci_high"), "hr", _evaluate_hr, audit_reading="hr_ci",
                           arms="pair", range="ratio", constraint=_hr_constraint),
     Quantity("p_value", "p_value", _evaluate_p, arms="any", range="p_value",

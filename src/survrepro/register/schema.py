@@ -45,6 +45,7 @@ __all__ = [
     "EndpointColumns",
     "DigitizedSource",
     "IPD_KINDS",
+    "NOT_REACHED",
     "load_register",
     "list_studies",
     "register_path",
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 ROLES = ("calibrate", "check")
+#: How a register writes a median (or a limit of its interval) printed as not reached.
+NOT_REACHED = "NR"
 SCALES = ("fraction", "percent")
 COMPARATORS = (">", ">=", "<", "<=")
 DESIGNS = ("randomized", "single_arm", "cohort", "case_control", "registry", "other")
@@ -212,10 +215,17 @@ class Target:
         return 100.0 if self.scale == "percent" else 1.0
 
     @property
+    def not_reached(self) -> bool:
+        """True for a median or limit printed as not reached (``NR``; kept as ``math.inf``)."""
+        return isinstance(self.value, float) and self.value == math.inf
+
+    @property
     def printed(self) -> str:
-        """The value as printed (``15.6``, ``0.86``, ``> 0.05``, ``2018-09``)."""
+        """The value as printed (``15.6``, ``0.86``, ``> 0.05``, ``2018-09``, ``NR``)."""
         if isinstance(self.value, str):
             return self.value
+        if self.not_reached:
+            return NOT_REACHED
         text = format_value(self.value, self.decimals or 0)
         if self.scale == "percent":
             text += "%"
@@ -866,6 +876,11 @@ def _parse_value(w, where, e, q, quote):
     if q.kind == "date":
         _check_date(w, where, e, value, decimals)
         return value, decimals, scale
+    if q.may_be_unreached and isinstance(value, str):
+        _check_unreached(w, where, e, value, decimals, quote)
+        return math.inf, decimals, scale
+    if q.may_be_unreached and not isinstance(value, (int, float)):
+        w.fail(where, f"value must be a number, or \"{NOT_REACHED}\" for a median or limit not reached; got {value!r}.")
     value = _number(w, where, "value", value)
     if q.kind == "integer":
         if not value.is_integer() or value < 0:
@@ -884,6 +899,23 @@ def _parse_value(w, where, e, q, quote):
         w.fail(where, f"value {value:g} is out of range; expected {expect}.")
     _check_value_in_quote(w, where, value, decimals, quote)
     return value, decimals, scale
+
+
+_UNREACHED_IN_QUOTE = re.compile(
+    r"\bN\.?[REA]\.?(?![A-Za-z])|(?i:not\s+(?:yet\s+|been\s+)*(?:reached|estimable|evaluable|calculable))")
+
+
+def _check_unreached(w, where, e, value, decimals, quote) -> None:
+    """A median (or limit) printed as not reached: ``value = "NR"``, shown as such in the quote."""
+    if value.strip() != NOT_REACHED:
+        w.fail(where, f"value must be a number, or \"{NOT_REACHED}\" for a median or limit not reached; got {value!r}.")
+    if "tolerance" in e:
+        w.fail(where, f"a value not reached ({NOT_REACHED}) takes no tolerance.")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10):
+        w.fail(where, f"decimals must be a whole number from 0 to 10; got {decimals!r}.")
+    if not _UNREACHED_IN_QUOTE.search(quote):
+        w.fail(where, "the value is NR but the quote says nothing is not reached (NR, NE, NA, 'not reached', "
+                      "'not estimable'); check the value or the quote.")
 
 
 def _check_date(w, where, e, value, decimals) -> None:

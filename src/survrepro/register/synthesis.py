@@ -249,11 +249,11 @@ def unmet_reasons(register, result) -> list[str]:
         got = "not reached" if c.achieved is None else f"{c.achieved:.6g}"
         why = [f for f in bad if c.id in f.targets]
         if why:
-            out.append(f"UNMET {c.id} (printed {c.target:g}, achieved {got}): the audit finds it inconsistent "
+            out.append(f"UNMET {c.id} (printed {c.printed}, achieved {got}): the audit finds it inconsistent "
                        f"with {', '.join(t for t in why[0].targets if t != c.id) or 'the other numbers'} "
                        f"({why[0].check}), so no data can give every printed number.")
         else:
-            out.append(f"UNMET {c.id} (printed {c.target:g}, achieved {got}): no audit check finds it inconsistent "
+            out.append(f"UNMET {c.id} (printed {c.printed}, achieved {got}): no audit check finds it inconsistent "
                        f"with the other printed numbers; the construction stopped at its cap of {result.max_iter} "
                        "search steps without meeting it (a limit of the synthesizer, not a proof that no data give it).")
     return out

@@ -181,9 +181,7 @@ def _expected_cox(models, tails, sizes, win):
     g = _censor_survival(grid, win)
     at_risk, deaths = [], []
     for m, tail, n in zip(models, tails, sizes):
-        h = np.interp(grid, m.t, m.h)
-        beyond = grid > m.t[-1]
-        h[beyond] = m.h[-1] + (grid[beyond] - m.t[-1]) * tail
+        h = _cumulative(m, tail, grid)
         y = n * np.exp(-h) * g
         at_risk.append(y[:-1])
         deaths.append(y[:-1] * np.diff(h))
@@ -203,12 +201,23 @@ def _expected_cox(models, tails, sizes, win):
     return beta, 1 / math.sqrt(info)
 
 
-def _expected_events(model: _Arm, tail, n, win):
-    """Events expected in an arm of ``n`` patients under the model and potential follow-up ``win``."""
-    grid = np.linspace(0.0, win[1], 1201)
+#: Largest cumulative hazard at the end of follow-up of an arm whose median is printed as not
+#: reached: survival 0.55, a margin above one half for the quantile data's steps.
+_OPEN_H = -math.log(0.55)
+
+
+def _cumulative(model: _Arm, tail, grid):
+    """The model's cumulative hazard at the times ``grid``, the tail slope after its last knot."""
     h = np.interp(grid, model.t, model.h)
     beyond = grid > model.t[-1]
     h[beyond] = model.h[-1] + (grid[beyond] - model.t[-1]) * tail
+    return h
+
+
+def _expected_events(model: _Arm, tail, n, win):
+    """Events expected in an arm of ``n`` patients under the model and potential follow-up ``win``."""
+    grid = np.linspace(0.0, win[1], 1201)
+    h = _cumulative(model, tail, grid)
     y = n * np.exp(-h) * _censor_survival(grid, win)
     return float((y[:-1] * np.diff(h)).sum())
 
@@ -390,6 +399,10 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     # lowest log tail hazard of each arm: raised for an arm whose data miss a printed median or
     # limit (the curve must go on falling after its last knot)
     floor = np.full(k, -12.0)
+    # arms whose median is printed as not reached: the model's survival must stay above one half
+    # to the end of follow-up, with a margin
+    open_arms = sorted({c.arms[0] for c in target.unreached if len(c.arms) == 1 and c.arms[0] in by},
+                       key=arms.index)
 
     def loss(x):
         if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < floor) or np.any(x[:k] > 3) or np.any(np.abs(x[2 * k:]) > 8):
@@ -402,6 +415,12 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             total += ((fit[0] - aim[0]) / p.scale) ** 2
             if p.se_printed:
                 total += ((fit[1] - aim[1]) / p.scale) ** 2
+        if open_arms:
+            tails, shapes, win = unpack(x)
+            m = models(shapes, win)
+            for a in open_arms:
+                h_end = _cumulative(m[a], tails[index[a]], np.array([win[1]]))[0]
+                total += (max(0.0, h_end - _OPEN_H) / 0.05) ** 2
         if counts:
             tails, shapes, win = unpack(x)
             m = models(shapes, win)
@@ -507,6 +526,9 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     pat = target.patients
     times, ends = times.astype(float), ends.astype(float)
     pooled, fixed_values, unreached = [], [], []
+    for c, m in zip(target.unreached, target.unreached_masks):  # printed as not reached: not reached
+        if not set(c.arms) & counted:
+            _unreach(times, events, ends, pat[m], c)
     for a in arms:  # each arm's medians and limits: a map of that arm's times alone
         own = []
         for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
@@ -646,6 +668,22 @@ def _reach(times, events, ends, who, c, most: int = 20, keep_count: bool = False
             j = first[np.argmin(times[first])]
             events[j], ends[j] = 0, times[j]
     return None
+
+
+def _unreach(times, events, ends, who, c, most: int | None = None) -> None:
+    """Turn the latest events of the patients ``who`` into censorings at their times, in place,
+    until the median or limit ``c``, printed as not reached, is not reached by their
+    Kaplan–Meier curve (at most ``most``, a quarter of them by default). The latest events
+    come after every printed limit below the median, so those keep their values."""
+    part = {"median": "estimate", "median_ci_low": "low", "median_ci_high": "high"}[c.quantity]
+    for _ in range(most if most is not None else max(1, who.size // 4)):
+        if getattr(km_median(times[who], events[who], conf_type=c.conf_type, conf_level=c.conf_level), part) is None:
+            return
+        late = who[events[who] == 1]
+        if late.size == 0:
+            return
+        i = late[np.argmax(times[late])]
+        events[i], ends[i] = 0, times[i]
 
 
 def _spread_count(times, events, ends, who, count: int) -> None:

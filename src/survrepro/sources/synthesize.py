@@ -168,7 +168,8 @@ class Constraint:
         at a landmark; a bound on a two-sided log-rank p value; the number of ``events`` of
         the endpoint; the Kaplan–Meier ``survival`` (a fraction) at ``landmark``.
     value : float
-        The printed value (for ``p_value_bound``, the bound).
+        The printed value (for ``p_value_bound``, the bound); ``math.inf`` for a median or
+        limit printed as not reached (the data must not reach it either).
     decimals : int
         Decimals it was printed with (0 for counts).
     endpoint : str
@@ -221,6 +222,11 @@ class Constraint:
     @property
     def is_count(self) -> bool:
         return self.quantity in ("evaluable", "remaining")
+
+    @property
+    def not_reached(self) -> bool:
+        """A median or limit printed as not reached (``value`` is ``math.inf``)."""
+        return self.value == math.inf
 
 
 @dataclass(frozen=True)
@@ -343,6 +349,11 @@ class ConstraintResult:
     matched: bool
     settings: str = ""
 
+    @property
+    def printed(self) -> str:
+        """The target as printed: ``NR`` for a median or limit not reached."""
+        return "NR" if self.target == math.inf else f"{self.target:g}"
+
 
 @dataclass(frozen=True, repr=False)
 class SynthesisResult:
@@ -384,14 +395,19 @@ class SynthesisResult:
         """The calibration record written beside the synthetic data (JSON-ready)."""
         return {"study": self.study, "synthetic": True, "seed": self.seed, "steps": self.steps,
                 "converged": self.converged, "cutoff": self.cutoff.isoformat(),
-                "constraints": self.to_frame().to_dict(orient="records"), "notes": list(self.notes)}
+                "constraints": [{"id": c.id, "quantity": c.quantity, "endpoint": c.endpoint, "arms": ",".join(c.arms),
+                                 "target": "NR" if c.target == math.inf else c.target, "decimals": c.decimals,
+                                 "achieved": c.achieved, "matched": c.matched, "settings": c.settings}
+                                for c in self.constraints],
+                "notes": list(self.notes)}
 
     def summary_lines(self) -> list[str]:
         """What a script prints: the result, then one line per unmet constraint."""
-        return [repr(self)] + [f"  unmet: {c.id} target {c.target:g} achieved {c.achieved}" for c in self.unmet]
+        return [repr(self)] + [f"  unmet: {c.id} target {c.printed} achieved {c.achieved}" for c in self.unmet]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per constraint: target, achieved value and whether it matches."""
+        """One row per constraint: target (``inf`` for a median or limit printed as not
+        reached), achieved value (NaN when not reached) and whether it matches."""
         return pd.DataFrame(
             [
                 {
@@ -512,6 +528,8 @@ def _distance(c: Constraint, achieved) -> float:
         if _p_satisfies(achieved, c.comparator, c.value):
             return 0.0
         return _CAP if achieved is None else 1.0 + 100 * abs(achieved - c.value)
+    if c.not_reached:  # nearer the later the data reach it
+        return 0.0 if achieved is None else 1.0 + min(_CAP - 1.0, 10.0 / (1.0 + max(float(achieved), 0.0)))
     if achieved is None or not np.isfinite(achieved):
         return _CAP
     if c.is_count or c.quantity == "events":
@@ -707,7 +725,7 @@ def _months(start: _dt.date, end: _dt.date) -> float:
 
 def _median_of(spec, endpoint, arms):
     for c in spec.constraints:
-        if c.quantity == "median" and c.endpoint == endpoint and c.arms == arms:
+        if c.quantity == "median" and c.endpoint == endpoint and c.arms == arms and not c.not_reached:
             return c.value
     return None
 
@@ -943,11 +961,18 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
+def _km_part(tt, ee, c):
+    """The Kaplan–Meier median (or the limit) ``c`` is about, of times ``tt`` (months) and events ``ee``."""
+    q = km_median(tt, ee, conf_type=c.conf_type, conf_level=c.conf_level, conf_int=c.quantity != "median")
+    return q.estimate if c.quantity == "median" else q.low if c.quantity == "median_ci_low" else q.high
+
+
 class _KaplanMeierParts:
     """The medians, their limits and the median follow-up of a target built constructively:
     whether a state rounds to them, and how far it is from their centres.
 
     Needs ``endpoint``, ``patients``, ``medians``/``median_masks``, ``limits``/``limit_masks``,
+    ``unreached``/``unreached_masks`` (medians or limits printed as not reached),
     ``followup`` and ``n`` (see :class:`_ComparedTarget`); times are hundredths of a month.
     """
 
@@ -982,6 +1007,8 @@ class _KaplanMeierParts:
         if not all(rounds_to(km_at(tt[m], ee[m], c.landmark), c.value, c.decimals)
                    for c, m in zip(self.survival, self.survival_masks)):
             return False
+        if any(_km_part(tt[m], ee[m], c) is not None for c, m in zip(self.unreached, self.unreached_masks)):
+            return False
         return all(int(ee[m].sum()) == int(c.value) for c, m in zip(self.events, self.event_masks))
 
     def km_loss(self, tt, ee, ends, loss: float = 0.0) -> float:
@@ -1005,6 +1032,10 @@ class _KaplanMeierParts:
         for c, m in zip(self.survival, self.survival_masks):
             unit = 10.0 ** (-c.decimals)
             loss += max(0.0, abs(km_at(tt[m], ee[m], c.landmark) - c.value) - unit / 4) / unit
+        for c, m in zip(self.unreached, self.unreached_masks):  # 1 to 5: the earlier reached, the farther
+            got = _km_part(tt[m], ee[m], c)
+            if got is not None:
+                loss += 1.0 + 4.0 * (1.0 - got / max(float(tt[m].max()), 1e-9))
         return loss
 
 
@@ -1037,6 +1068,8 @@ class _ComparedTarget(_KaplanMeierParts):
     event_masks: list = ()  # the patients each count describes
     survival: list = ()  # Kaplan-Meier survival at a landmark, within the two arms
     survival_masks: list = ()  # the patients each survival describes
+    unreached: list = ()  # medians or limits printed as not reached, within the two arms
+    unreached_masks: list = ()  # the patients each describes
 
     @property
     def pairs(self) -> list:
@@ -1093,6 +1126,8 @@ class _EndpointTarget(_KaplanMeierParts):
     event_masks: list = ()
     survival: list = ()
     survival_masks: list = ()
+    unreached: list = ()
+    unreached_masks: list = ()
 
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
@@ -1168,8 +1203,9 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         if c.quantity == "p_value_bound":
             pat = np.flatnonzero(mask(c.arms))
             p_bounds.append((c, pat, (group[pat] == c.arms[0]).astype(int)))
-    medians = [c for c in own if c.quantity == "median"]
-    limits = [c for c in own if c.quantity in ("median_ci_low", "median_ci_high")]
+    medians = [c for c in own if c.quantity == "median" and not c.not_reached]
+    limits = [c for c in own if c.quantity in ("median_ci_low", "median_ci_high") and not c.not_reached]
+    unreached = [c for c in own if c.quantity in ("median", "median_ci_low", "median_ci_high") and c.not_reached]
     return _EndpointTarget(
         endpoint=endpoint, arms=ids, pairs=pairs, p_bounds=p_bounds, patients=everyone,
         medians=medians, median_masks=[mask(c.arms) for c in medians],
@@ -1182,6 +1218,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         event_masks=[mask(c.arms) for c in own if c.quantity == "events"],
         survival=[c for c in own if c.quantity == "survival"],
         survival_masks=[mask(c.arms) for c in own if c.quantity == "survival"],
+        unreached=unreached, unreached_masks=[mask(c.arms) for c in unreached],
     )
 
 
@@ -1255,10 +1292,13 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         return None
     patients = np.flatnonzero(in_arms)
     medians = [c for c in spec.constraints
-               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms)]
+               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms) and not c.not_reached]
     limits = [c for c in spec.constraints
               if c.quantity in ("median_ci_low", "median_ci_high") and c.endpoint == endpoint
-              and set(c.arms) <= set(arms)]
+              and set(c.arms) <= set(arms) and not c.not_reached]
+    unreached = [c for c in spec.constraints
+                 if c.quantity in ("median", "median_ci_low", "median_ci_high") and c.endpoint == endpoint
+                 and set(c.arms) <= set(arms) and c.not_reached and (c.arms or in_arms.all())]
     counts = [c for c in spec.constraints
               if c.quantity == "events" and c.endpoint == endpoint and set(c.arms) <= set(arms)
               and (c.arms or in_arms.all())]
@@ -1284,6 +1324,9 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         survival=landmarks,
         survival_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool)
                         for c in landmarks],
+        unreached=unreached,
+        unreached_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool)
+                         for c in unreached],
     )
 
 
@@ -1672,7 +1715,7 @@ def _polish_compared(t, e, f, idx, lo_admin, cutoff, loss_fn, max_evals):
 # --------------------------------------------------------------------------- search
 def _time_of_interest(c: Constraint):
     if c.quantity in ("median", "median_ci_low", "median_ci_high"):
-        return c.value
+        return None if c.not_reached else c.value
     if c.is_count or c.quantity == "survival":
         return c.landmark
     return None
@@ -1831,7 +1874,8 @@ def assumed_accrual(spec) -> tuple:
     """
     start = _dt.date(2000, 1, 1)
     fu = [c.value for c in spec.constraints if c.quantity == "median_followup"]
-    times = [c.value for c in spec.constraints if c.quantity in ("median", "median_ci_low", "median_ci_high")]
+    times = [c.value for c in spec.constraints
+             if c.quantity in ("median", "median_ci_low", "median_ci_high") and not c.not_reached]
     latest = max(times) if times else None
     if fu:
         m = float(fu[0])
@@ -2088,7 +2132,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
     if not converged:
         notes.append(
             f"The search stopped after {steps} of {max_iter} steps without meeting: "
-            + "; ".join(f"{r.id} (target {r.target:g}, achieved {'none' if r.achieved is None else f'{r.achieved:g}'})" for r in results if not r.matched)
+            + "; ".join(f"{r.id} (target {r.printed}, achieved {'none' if r.achieved is None else f'{r.achieved:g}'})" for r in results if not r.matched)
             + "."
         )
     return SynthesisResult(
@@ -2152,9 +2196,9 @@ def notes_text(result: SynthesisResult, spec: SynthesisSpec, *, columns: dict, u
               "| target | quantity | endpoint | arms | published | achieved | matches | settings |",
               "|---|---|---|---|---|---|---|---|"]
     for c in result.constraints:
-        ach = "none" if c.achieved is None else (f"{c.achieved:.0f}" if c.quantity in ("evaluable", "remaining") else f"{c.achieved:.4g}")
+        ach = ("not reached" if c.quantity.startswith("median") else "none") if c.achieved is None else (f"{c.achieved:.0f}" if c.quantity in ("evaluable", "remaining") else f"{c.achieved:.4g}")
         lines.append(f"| {c.id} | {c.quantity} | {c.endpoint} | {','.join(c.arms) or 'all'} | "
-                     f"{c.target:g} | {ach} | {'yes' if c.matched else 'NO'} | {c.settings} |")
+                     f"{c.printed} | {ach} | {'yes' if c.matched else 'NO'} | {c.settings} |")
     if unconstrained:
         lines += ["", "## Not constrained by any source", "", unconstrained]
     lines += ["", "## Assumptions and notes", ""] + [f"- {n}" for n in result.notes]
