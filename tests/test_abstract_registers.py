@@ -5,9 +5,11 @@ synthesize and reproduce with every calibrate target met.
 Both registers in tests/data/registers carry numbers computed by survrepro's engine from R's
 ``lung`` data set (overall survival by sex), at the precision papers print.
 """
+import dataclasses
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -204,40 +206,78 @@ def _landmark(tid, arm, quantity, value, quote):
 
 
 def test_a_calibrate_target_without_a_constraint_is_named(tmp_path, monkeypatch, capsys):
-    """The lower limit of a landmark survival marked calibrate (R, lung by sex:
-    ``summary(survfit(Surv(time / (365.25 / 12), status) ~ sex, data = lung), times = 12)$lower``
-    gives 0.4214863 for women): the synthesizer has no constraint for it and says so, rather
-    than leaving it silently to chance."""
+    """The p value of lung by sex under the score test marked calibrate (R:
+    ``summary(coxph(Surv(time, status) ~ sex, data = lung))$sctest`` gives p = 0.001309): the
+    synthesizer has no constraint for a score p value and says so, rather than leaving it
+    silently to chance."""
     from survrepro.register.synthesis import uncalibrated
 
-    low = _landmark("os_12m_female_low", "female", "survival_ci_low", 42,
-                    "Overall survival at 12 months among women: 53% (95% CI 42% to 66%).")
-    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", low + "\n[analysis]"))
+    path = _edited(tmp_path, "lung_by_sex_undated",
+                   ('role = "check"\nmethod = { test = "logrank", sided = "two-sided" }',
+                    'role = "calibrate"\nmethod = { test = "score", sided = "two-sided" }'))
     (line,) = uncalibrated(load_register(path))
-    assert line.startswith("NOT CALIBRATED os_12m_female_low (survival_ci_low): the synthesizer has no constraint")
+    assert line.startswith("NOT CALIBRATED os_logrank_p (p_value): the synthesizer has no constraint")
     monkeypatch.setattr(paths, "DATA", tmp_path / "data")
     main(["synthesize", str(path), "-o", str(tmp_path / "x_synthetic.csv"), "--endpoints", "os", "--max-iter", "50"])
     assert line in capsys.readouterr().out
 
 
-def test_landmark_survival_is_calibrated(tmp_path):
-    """Overall survival at 12 months (R, lung by sex:
-    ``summary(survfit(Surv(time / (365.25 / 12), status) ~ sex, data = lung), times = 12)$surv``
-    gives 0.3360878 for men and 0.5264630 for women) is met with every other printed number."""
-    from survrepro.engine.km import kaplan_meier
+def _rmst(tid, arm, value, quote):
+    return (f'\n[[target]]\nid = "{tid}"\nendpoint = "os"\nquantity = "rmst"\narm = "{arm}"\ntime = 24\n'
+            f'value = {value}\ndecimals = 1\nquote = "{quote}"\nsource = "abstract.txt"\nrole = "calibrate"\n')
 
-    extra = (_landmark("os_12m_female", "female", "survival_at", 53, "Overall survival at 12 months was 53% among women.")
-             + _landmark("os_12m_male", "male", "survival_at", 34, "Overall survival at 12 months was 34% among men."))
+
+def _with_limits_and_rmst(tmp_path):
+    quote_f = "Overall survival at 12 months among women: 53% (95% CI 42% to 66%); RMST to 24 months 14.3."
+    quote_m = "Overall survival at 12 months among men: 34% (95% CI 26% to 43%); RMST to 24 months 10.2."
+    extra = "".join(_landmark(f"os_12m_{arm}{suffix}", arm, q, v, quote)
+                    for arm, quote, values in (("female", quote_f, (53, 42, 66)), ("male", quote_m, (34, 26, 43)))
+                    for (suffix, q), v in zip((("", "survival_at"), ("_low", "survival_ci_low"),
+                                               ("_high", "survival_ci_high")), values))
+    extra += _rmst("rmst_female", "female", 14.3, quote_f) + _rmst("rmst_male", "male", 10.2, quote_m)
     path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", extra + "\n[analysis]"))
-    spec = spec_from_register(load_register(path), endpoints=("os",), endpoint_map={"followup": "os"})
-    got = {c.id: (c.quantity, c.value, c.decimals, c.landmark) for c in spec.constraints if c.quantity == "survival"}
-    assert got == {"os_12m_female": ("survival", 0.53, 2, 12.0), "os_12m_male": ("survival", 0.34, 2, 12.0)}
+    return spec_from_register(load_register(path), endpoints=("os",), endpoint_map={"followup": "os"})
+
+
+def test_landmark_survival_limits_and_rmst_are_constraints_computed_as_r_does(tmp_path):
+    """Survival at 12 months with its 95% limits and the RMST to 24 months, on R's lung data
+    itself in hundredths of a month, as the synthesizer holds times (``lung$t <- round(lung$time /
+    (365.25 / 12), 2)``; ``f <- survfit(Surv(t, status) ~ sex, data = lung)``;
+    ``s <- summary(f, times = 12)``; ``cbind(s$surv, s$lower, s$upper)`` gives 0.3360878
+    (0.2609005, 0.4329429) for men and 0.5264630 (0.4214863, 0.6575855) for women;
+    ``summary(f, rmean = 24)$table[, "rmean"]`` gives 10.22281 for men and 14.28483 for women):
+    every one is a constraint, and each is computed as R computes it."""
+    from survrepro.register.synthesis import uncalibrated
+    from survrepro.sources.synthesize import evaluate
+
+    spec = _with_limits_and_rmst(tmp_path)
+    got = {c.id: (c.quantity, c.value, c.landmark) for c in spec.constraints if c.landmark}
+    assert got["os_12m_female_low"] == ("survival_ci_low", 0.42, 12.0) and got["rmst_male"] == ("rmst", 10.2, 24.0)
+    lung = pd.read_csv(paths.TESTS / "validation" / "data" / "lung.csv")
+    data = pd.DataFrame({"arm": np.where(lung.sex == 2, "female", "male"), "os_time": (lung.time / (365.25 / 12)).round(2),
+                         "os_event": lung.event})
+    achieved = {r.id: r.achieved for r in evaluate(data, spec)}
+    r_printed = {"os_12m_male": "0.3360878", "os_12m_male_low": "0.2609005", "os_12m_male_high": "0.4329429",
+                 "os_12m_female": "0.5264630", "os_12m_female_low": "0.4214863", "os_12m_female_high": "0.6575855",
+                 "rmst_male": "10.22281", "rmst_female": "14.28483"}
+    for tid, text in r_printed.items():  # to the digits R printed
+        assert achieved[tid] == pytest.approx(float(text), abs=0.5 * 10.0 ** -len(text.split(".")[1])), tid
+    assert uncalibrated(load_register(tmp_path / "lung_by_sex_undated.toml")) == []
+
+
+def test_rmst_is_calibrated(tmp_path):
+    """The RMST to 24 months of each arm (values above) is met with every other printed
+    number; the fitted start re-times each arm between its printed values to give it."""
+    from survrepro.engine.rmst import rmst
+
+    spec = _with_limits_and_rmst(tmp_path)
+    spec = dataclasses.replace(spec, constraints=tuple(c for c in spec.constraints if "_12m_" not in c.id
+                                                       or c.quantity == "survival"))
     res = synthesize(spec, seed=0)
     assert res.converged, res.unmet
-    for arm, printed in (("female", 53), ("male", 34)):
+    for arm, mean in (("female", 14.3), ("male", 10.2)):
         sub = res.data[res.data.arm == arm]
-        s12 = kaplan_meier(sub.os_time.to_numpy(), sub.os_event.to_numpy()).at([12.0])["survival"].iloc[0]
-        assert round(100 * s12) == printed
+        assert round(float(rmst(sub.os_time.to_numpy(), sub.os_event.to_numpy(), tau=24.0).estimate[0]), 1) == mean
 
 
 def test_a_median_printed_as_not_reached_is_calibrated_and_matched(tmp_path, monkeypatch, capsys):
@@ -267,3 +307,25 @@ def test_a_median_reached_in_the_data_misses_a_target_printed_as_not_reached():
     assert matches(t, None) == (True, pytest.approx(float("nan"), nan_ok=True))
     assert matches(t, 92.87)[0] is False
     assert matches(register.by_id("med_obs"), None)[0] is False
+
+
+@pytest.mark.parametrize("test", ["logrank", "wald"])
+def test_a_printed_p_value_is_calibrated(tmp_path, test):
+    """The p value of lung by sex marked calibrate (R: ``survdiff(Surv(time, status) ~ sex,
+    data = lung)`` gives p = 0.00131; ``summary(coxph(Surv(time, status) ~ sex, data = lung))``
+    Wald p = 0.00149; both print as 0.001): the synthetic data reproduce it under the test the
+    register names, and no NOT CALIBRATED line is printed for it."""
+    from survrepro.register.synthesis import uncalibrated
+
+    path = _edited(tmp_path, "lung_by_sex_undated",
+                   ('role = "check"\nmethod = { test = "logrank", sided = "two-sided" }',
+                    f'role = "calibrate"\nmethod = {{ test = "{test}", sided = "two-sided" }}'))
+    register = load_register(path)
+    assert uncalibrated(register) == []
+    spec = spec_from_register(register, endpoints=("os",), endpoint_map={"followup": "os"})
+    (c,) = [c for c in spec.constraints if c.quantity == "p_value"]
+    assert (c.test, c.arms) == (test, ("female", "male"))
+    res = synthesize(spec, seed=0)
+    assert res.converged, res.unmet
+    (p,) = [r for r in res.constraints if r.id == "os_logrank_p"]
+    assert p.matched and round(p.achieved, 3) == 0.001

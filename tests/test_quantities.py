@@ -125,16 +125,17 @@ def test_constraints_are_ones_the_synthesizer_knows(name):
     kw = {"count_of": "evaluable", "endpoint": "on_therapy_6m"} if name == "count" else {}
     if QUANTITIES[name].bound:
         kw["comparator"] = ">"
-    if QUANTITIES[name].statistic == "survival":
+    if QUANTITIES[name].statistic in ("survival", "rmst"):
         kw["time"] = 12.0
+    if name == "p_value":
+        kw["arms"] = ("a", "b")
     c = QUANTITIES[name].constraint(_target(name, **kw))
-    if name in ("survival_ci_low", "survival_ci_high"):  # a landmark survival constrains; its limits do not
-        assert c is None
-        return
     assert isinstance(c, Calibration)
     assert c.quantity in CONSTRAINT_QUANTITIES
     if name == "survival_at":
         assert (c.quantity, c.landmark) == ("survival", 12.0)
+    if name in ("survival_ci_low", "survival_ci_high", "rmst"):
+        assert (c.quantity, c.landmark) == (name, 12.0)
 
 
 def test_constraint_settings_default_as_r_does():
@@ -149,7 +150,13 @@ def test_constraint_settings_default_as_r_does():
     events = QUANTITIES["count"].constraint(_target("count", count_of="events"))
     assert (events.quantity, events.endpoint, events.landmark) == ("events", "pfs", None)
     assert QUANTITIES["count"].constraint(_target("count", count_of="responders")) is None
-    assert QUANTITIES["n"].constraint is None and QUANTITIES["rmst"].constraint is None
+    assert QUANTITIES["n"].constraint is None and QUANTITIES["proportion"].constraint is None
+    low = QUANTITIES["survival_ci_low"].constraint(_target("survival_ci_low", time=12.0))
+    assert dict(low.settings) == {"conf_type": "log"}  # R survfit's default
+    p = QUANTITIES["p_value"].constraint(_target("p_value", arms=("a", "b")))
+    assert dict(p.settings) == {"test": "logrank", "ties": "efron"}
+    assert QUANTITIES["p_value"].constraint(_target("p_value", arms=("a", "b"), method=(("test", "score"),))) is None
+    assert QUANTITIES["p_value"].constraint(_target("p_value", method=(("test", "wald"),))) is None  # k arms
 
 
 def test_landmark_count_needs_a_landmark_name(tmp_path):

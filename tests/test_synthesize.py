@@ -387,3 +387,39 @@ def test_fast_landmark_survival_equals_the_engine_with_ties():
         e = rng.integers(0, 2, 40)
         at = float(rng.choice(np.r_[t, rng.uniform(0, 15, 5)]))
         assert km_at(t, e, at) == pytest.approx(float(kaplan_meier(t, e).at([at])["survival"].iloc[0]), abs=1e-12)
+
+
+def test_fast_p_values_equal_the_engine():
+    """The search's p values (log-rank of two or three arms, Cox Wald of two) are the engine's,
+    on tied times; the untied Wald fit is used only where times are distinct."""
+    from survrepro.engine.cox import hazard_ratio
+    from survrepro.engine.logrank import logrank_test
+    from survrepro.sources.synthesize import Constraint, _p_value
+
+    rng = np.random.default_rng(5)
+    for k in range(60):
+        n = 30 + k
+        t = np.round(rng.exponential(8, n), 1) + 0.1
+        e = rng.integers(0, 2, n)
+        arms = ("a", "b", "c")[: 2 + k % 2]
+        labels = np.array([arms[i % len(arms)] for i in range(n)])
+        lr = Constraint("p", "p_value", 0.05, 3, "os", arms=() if k % 2 else ("b", "a"))
+        want = logrank_test(t, e, labels).pvalue
+        assert _p_value(lr, t, e, labels, arms) == pytest.approx(want, rel=1e-9)
+        assert _p_value(lr, t, e, labels, arms, engine=True) == pytest.approx(want, rel=1e-12)
+        if len(arms) == 2:
+            wald = Constraint("p", "p_value", 0.05, 3, "os", arms=("b", "a"), test="wald", ties="breslow")
+            ref = hazard_ratio(t, e, labels, reference="a", ties="breslow").wald_pvalue
+            assert _p_value(wald, t, e, labels, arms) == pytest.approx(ref, rel=1e-6)
+            untied = t + rng.uniform(0, 0.01, n)
+            ref = hazard_ratio(untied, e, labels, reference="a").wald_pvalue
+            assert _p_value(wald, untied, e, labels, arms, untied=True) == pytest.approx(ref, rel=1e-6)
+
+
+def test_a_p_value_constraint_names_its_test_and_arms():
+    from survrepro.sources.synthesize import Constraint
+
+    with pytest.raises(InputError, match="a wald p value compares two arms"):
+        Constraint("p", "p_value", 0.05, 3, "os", arms=(), test="wald")
+    with pytest.raises(InputError, match="test must be one of"):
+        Constraint("p", "p_value", 0.05, 3, "os", arms=("a", "b"), test="score")

@@ -41,6 +41,7 @@ __all__ = [
     "kaplan_meier",
     "KaplanMeierResult",
     "km_by_group",
+    "km_band_at",
     "km_median",
     "km_survival_at",
     "median_followup",
@@ -694,3 +695,57 @@ def km_median(time, event, *, conf_type: str = "log", conf_level: float = 0.95,
         _findq(x, np.concatenate(([0.0], 1 - lower)), 0.5),
         _findq(x, np.concatenate(([0.0], 1 - upper)), 0.5),
     )
+
+
+def km_band_at(time, event, at: float, *, conf_type: str = "log", conf_level: float = 0.95) -> tuple:
+    """Kaplan–Meier survival at one time with its pointwise confidence limits.
+
+    The fast path of ``kaplan_meier(time, event, conf_type=..., conf_level=...).at([at])``:
+    the same product-limit estimate, Greenwood variance and band as :func:`km_median`,
+    operation for operation; it checks nothing, so give it clean arrays, and use
+    :func:`kaplan_meier` everywhere else.
+
+    Parameters
+    ----------
+    time : ndarray
+        Follow-up times (finite, >= 0; not checked).
+    event : ndarray
+        1 for an event, 0 for censoring (not checked).
+    at : float
+        The time to read (right-continuous; 1 with limits 1 before the first time).
+    conf_type : {"log", "log-log", "plain"}
+        Transform of the band (not checked).
+    conf_level : float
+        Confidence level of the band.
+
+    Returns
+    -------
+    tuple of float
+        ``(survival, low, high)``; a limit is NaN where R's is NA.
+
+    See Also
+    --------
+    kaplan_meier, KaplanMeierResult.at : the reference implementation.
+
+    Examples
+    --------
+    >>> t = np.array([9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161.0])  # R: aml, Maintained arm
+    >>> e = np.array([1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0])
+    >>> [round(x, 4) for x in km_band_at(t, e, 24.0)]  # R: summary(fit, times = 24)
+    [0.6136, 0.3769, 0.9992]
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event)
+    distinct, inverse = np.unique(time, return_inverse=True)
+    k = int(np.searchsorted(distinct, at, side="right")) - 1
+    if k < 0:
+        return 1.0, 1.0, 1.0
+    n_event = np.bincount(inverse, weights=event, minlength=distinct.size)[: k + 1]
+    n_total = np.bincount(inverse, minlength=distinct.size)[: k + 1]
+    n_risk = time.size - np.concatenate(([0], np.cumsum(n_total)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1.0 - n_event / n_risk)
+        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+        std_err = np.sqrt(np.cumsum(terms))
+    lower, upper = _band(survival[-1:], std_err[-1:], conf_type, conf_level)
+    return float(survival[-1]), float(lower[0]), float(upper[0])

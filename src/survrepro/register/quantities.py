@@ -451,6 +451,20 @@ def _evaluate_p(ctx, t):
     return Computed(value, source, settings, details, missing)
 
 
+def _p_constraint(t):
+    """A printed two-sided survival p value: the log-rank test of its arms (all when none are
+    named) or the Cox Wald test of two; other tests, strata and landmark tables do not constrain."""
+    test = t.settings.get("test", "logrank")
+    test = "logrank" if test == "not reported" else test
+    if (LANDMARK_NAME.match(t.endpoint) or t.settings.get("stratified") is True
+            or t.settings.get("sided", "two-sided") not in ("two-sided", "not reported")
+            or test not in ("logrank", "wald") or (test == "wald" and len(t.arms) != 2)):
+        return None
+    ties = t.settings.get("ties", "efron")
+    return Calibration(t.quantity, t.endpoint,
+                       settings=(("test", test), ("ties", "efron" if ties == "not reported" else ties)))
+
+
 def _p_bound_constraint(t):
     return Calibration(t.quantity, t.endpoint, settings=(("comparator", t.comparator),))
 
@@ -520,10 +534,17 @@ def _evaluate_survival_at(ctx, t):
 
 
 def _survival_constraint(t):
-    """The Kaplan–Meier survival at ``t.time`` (its confidence limits are not constraints)."""
-    if QUANTITIES[t.quantity].part != "estimate":
-        return None
-    return Calibration("survival", t.endpoint, landmark=float(t.time))
+    """The Kaplan–Meier survival at ``t.time``, or a pointwise limit of it under the CI transform."""
+    if QUANTITIES[t.quantity].part == "estimate":
+        return Calibration("survival", t.endpoint, landmark=float(t.time))
+    ct = t.settings.get("ci_transform", "log")
+    return Calibration(t.quantity, t.endpoint, landmark=float(t.time),
+                       settings=(("conf_type", "log" if ct == "not reported" else ct),))
+
+
+def _rmst_constraint(t):
+    """The restricted mean survival time up to ``t.time``."""
+    return Calibration("rmst", t.endpoint, landmark=float(t.time))
 
 
 def _evaluate_rmst(ctx, t):
@@ -706,7 +727,7 @@ _ENTRIES = (
     *_estimate_and_limits(("hr", "hr_ci_low", "hr_ci_high"), "hr", _evaluate_hr, audit_reading="hr_ci",
                           arms="pair", range="ratio", constraint=_hr_constraint),
     Quantity("p_value", "p_value", _evaluate_p, arms="any", range="p_value",
-             audit={"hr_ci": "p", "contingency_p_value": "p"}),
+             audit={"hr_ci": "p", "contingency_p_value": "p"}, constraint=_p_constraint),
     Quantity("p_value_bound", "p_value", _evaluate_p, arms="any", required=("comparator",), range="p_value",
              audit={"hr_ci": "p_bound", "contingency_p_value": "p_bound"}, constraint=_p_bound_constraint),
     Quantity("proportion", "proportion", _evaluate_proportion, required=("numerator", "denominator", "scale"),
@@ -716,7 +737,7 @@ _ENTRIES = (
     Quantity("proportion_ci_high", "proportion", _evaluate_proportion, part="high", required=("scale",)),
     *_estimate_and_limits(("survival_at", "survival_ci_low", "survival_ci_high"), "survival",
                           _evaluate_survival_at, required=("time", "scale"), constraint=_survival_constraint),
-    Quantity("rmst", "rmst", _evaluate_rmst, required=("time",)),
+    Quantity("rmst", "rmst", _evaluate_rmst, required=("time",), constraint=_rmst_constraint),
     Quantity("median_followup", "followup", _evaluate_followup, constraint=_followup_constraint),
     Quantity("accrual_start", "date", _evaluate_accrual_start, kind="date", audit={"date_order": "start"}),
     Quantity("accrual_end", "date", _evaluate_accrual_end, kind="date", audit={"date_order": "end"}),

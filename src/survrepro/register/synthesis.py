@@ -11,7 +11,7 @@ import datetime as _dt
 
 from survrepro.errors import InputError
 from survrepro.register.quantities import QUANTITIES
-from survrepro.sources.synthesize import ENDPOINTS, Constraint, Group, SynthesisSpec
+from survrepro.sources.synthesize import ENDPOINTS, SURVIVAL_PARTS, Constraint, Group, SynthesisSpec
 
 __all__ = ["spec_from_register", "endpoint_plan"]
 
@@ -180,7 +180,7 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
             continue  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
         value = float(t.value) if not isinstance(t.value, str) else t.value
         decimals = int(t.decimals or 0)
-        if c.quantity == "survival" and t.scale == "percent":  # the constraint is a fraction
+        if c.quantity in SURVIVAL_PARTS and t.scale == "percent":  # the constraint is a fraction
             value, decimals = value / 100.0, decimals + 2
         fields = dict(c.settings, id=t.id, value=value, decimals=decimals, arms=tuple(t.arms),
                       conf_level=float(t.settings.get("confidence_level", 0.95)))
@@ -268,7 +268,7 @@ def uncalibrated(register) -> list[str]:
     """The ``calibrate`` targets no synthesizer constraint takes, one sentence each.
 
     A register may mark as ``calibrate`` a number the synthesizer has no constraint for
-    (a landmark survival, an RMST, a p value other than a bound, a design number): the
+    (a score or likelihood-ratio p value, a proportion, a design number): the
     synthetic data are not made to reproduce it, and ``survrepro reproduce`` compares it
     as it comes out. Structural numbers (:data:`STRUCTURAL`) are not listed.
 

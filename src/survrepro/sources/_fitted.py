@@ -37,6 +37,7 @@ from scipy import optimize, stats
 
 from survrepro.engine.cox import log_hazard_ratio_untied
 from survrepro.engine.km import km_median
+from survrepro.engine.rmst import restricted_mean
 
 __all__ = ["distinct", "fitted_start", "km_steps", "spread_ties"]
 
@@ -204,6 +205,33 @@ def _expected_cox(models, tails, sizes, win):
 #: Largest cumulative hazard at the end of follow-up of an arm whose median is printed as not
 #: reached: survival 0.55, a margin above one half for the quantile data's steps.
 _OPEN_H = -math.log(0.55)
+
+
+#: Least expected upper band, while a patient is at risk, of an arm whose upper limit of the
+#: median is printed as not reached.
+_OPEN_BAND = 0.52
+
+
+def _upper_band_path(model: _Arm, tail, n, win, conf_type, conf_level) -> np.ndarray:
+    """The upper pointwise band of the Kaplan–Meier curve expected under the model (Greenwood
+    variance under potential follow-up ``win``, as :func:`_band_at`), at the times of a grid
+    to the end of follow-up where at least one patient is expected at risk."""
+    z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    grid = np.linspace(0.0, win[1], 201)
+    h = _cumulative(model, tail, grid)
+    mid = (grid[1:] + grid[:-1]) / 2
+    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * _censor_survival(mid, win)
+    seen = at_risk >= 1.0
+    dh = np.diff(h)
+    var = np.cumsum(np.where(seen, dh / np.where(seen, at_risk, 1.0), 0.0))
+    surv, sd = np.exp(-h[1:])[seen], np.sqrt(var)[seen]
+    if conf_type == "plain":
+        return np.minimum(surv + z * sd * surv, 1.0)
+    if conf_type == "log":
+        return np.minimum(surv * np.exp(z * sd), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(surv)
+        return np.where(surv < 1, np.exp(-np.exp(np.log(-logs) + z * sd / logs)), 1.0)
 
 
 def _cumulative(model: _Arm, tail, grid):
@@ -400,9 +428,12 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     # limit (the curve must go on falling after its last knot)
     floor = np.full(k, -12.0)
     # arms whose median is printed as not reached: the model's survival must stay above one half
-    # to the end of follow-up, with a margin
-    open_arms = sorted({c.arms[0] for c in target.unreached if len(c.arms) == 1 and c.arms[0] in by},
-                       key=arms.index)
+    # to the end of follow-up, with a margin; arms whose upper limit alone is not reached: the
+    # expected upper band must stay above one half while a patient is expected at risk
+    open_arms = sorted({c.arms[0] for c in target.unreached if len(c.arms) == 1 and c.arms[0] in by
+                        and c.quantity != "median_ci_high"}, key=arms.index)
+    open_bands = [c for c in target.unreached if len(c.arms) == 1 and c.arms[0] in by
+                  and c.quantity == "median_ci_high" and c.arms[0] not in open_arms]
 
     def loss(x):
         if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < floor) or np.any(x[:k] > 3) or np.any(np.abs(x[2 * k:]) > 8):
@@ -415,12 +446,16 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             total += ((fit[0] - aim[0]) / p.scale) ** 2
             if p.se_printed:
                 total += ((fit[1] - aim[1]) / p.scale) ** 2
-        if open_arms:
+        if open_arms or open_bands:
             tails, shapes, win = unpack(x)
             m = models(shapes, win)
             for a in open_arms:
                 h_end = _cumulative(m[a], tails[index[a]], np.array([win[1]]))[0]
                 total += (max(0.0, h_end - _OPEN_H) / 0.05) ** 2
+            for c in open_bands:
+                a = c.arms[0]
+                upper = _upper_band_path(m[a], tails[index[a]], sizes[a], win, c.conf_type, c.conf_level)
+                total += float(np.sum(np.maximum(0.0, _OPEN_BAND - upper) ** 2)) / 0.05 ** 2
         if counts:
             tails, shapes, win = unpack(x)
             m = models(shapes, win)
@@ -503,6 +538,10 @@ def _build(target, group, cutoff, hi, d, members, arms):
     for c, m in zip(target.events, target.event_masks):  # printed event counts, before the re-timing
         _spread_count(times, events, ends, pat[m], int(c.value))
         counted |= set(c.arms)
+    estimates = {(c.arms, c.landmark): c.value for c in target.survival if c.quantity == "survival"}
+    for c, m in zip(target.survival, target.survival_masks):  # the spread about a landmark survival
+        if c.quantity != "survival":
+            _mend_band(times, events, ends, pat[m], c, estimates.get((c.arms, c.landmark), math.nan))
     best = _place(target, group, cutoff, members, arms, times, events, ends, ceiling, counted)
     # the nudges and mends move times and events off the printed values a little: placed again
     # from where they left the data, twice at most
@@ -543,6 +582,8 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
             elif not c.arms and a == arms[0]:
                 pooled.append(anchor)
         for c, m in zip(target.survival, target.survival_masks):
+            if c.quantity != "survival":  # a confidence limit: left to the nudges and the search
+                continue
             tau = _landmark_time(times[pat][m], events[pat][m], c)
             if tau is None:
                 continue
@@ -555,6 +596,9 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
                 pooled.append(anchor)
         own = [x for _, x in sorted(own, key=lambda p: p[0])]
         idx = members[a]
+        for c, m in zip(target.rmst, target.rmst_masks):
+            if c.arms == (a,):
+                own = _rmst_anchor(times[idx], events[idx], own, ceiling, c) or own
         mapped, _ = _retime(np.concatenate([times[idx], ends[idx]]), own, ceiling)
         times[idx], ends[idx] = mapped[:idx.size], mapped[idx.size:]
         fixed_values += [(a, v) for _, v in _consistent(own, ceiling)[1:-1]]
@@ -583,6 +627,28 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     wide = _adjust(target, group, arms, t_int, events, f_int, fixed, across=True)
     t_int, events, f_int = min((plain, wide), key=lambda st: (not target.meets(*st), target.loss(*st)))
     return t_int, events, f_int, followup, sorted(set(unreached))
+
+
+def _rmst_anchor(times, events, anchors, top, c):
+    """``anchors`` and one more that makes the arm's RMST to ``c.landmark`` the printed ``c.value``,
+    or ``None``: the re-timing map is free between the anchors the printed values fix, so the
+    midpoint (old times) of the widest stretch between them that starts before the horizon is
+    moved within it (the area rises as it moves later) until the mapped times have the RMST."""
+    kept = _consistent(anchors, top)
+    gaps = [(min(b[0], c.landmark) - a[0], a, b) for a, b in zip(kept, kept[1:]) if a[0] < c.landmark]
+    if not gaps:
+        return None
+    _, (old0, new0), (old1, new1) = max(gaps, key=lambda g: g[0])
+    mid = (old0 + old1) / 2
+
+    def gap(new_mid):
+        mapped, _ = _retime(times, anchors + [(mid, new_mid)], top)
+        return restricted_mean(mapped, events, c.landmark) - c.value
+
+    a, b = new0 + 1e-6 * (new1 - new0), new1 - 1e-6 * (new1 - new0)
+    if not gap(a) < 0 < gap(b):
+        return None
+    return anchors + [(mid, optimize.brentq(gap, a, b, xtol=1e-6))]
 
 
 def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
@@ -614,6 +680,47 @@ def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
     if target.loss(*before) < target.loss(t_int, events, f_int):
         t_int, events, f_int = before
     return t_int, events, f_int
+
+
+def _log_se(surv: float, limit: float, c) -> float | None:
+    """The standard error of ``log S`` that puts the pointwise limit ``c`` (low or high, under
+    ``c.conf_type``) of a survival ``surv`` at ``limit`` (the band of R's survfit, inverted)."""
+    z = float(stats.norm.ppf(1 - (1 - c.conf_level) / 2))
+    low = c.quantity == "survival_ci_low"
+    if not 0 < surv < 1 or not 0 < limit < 1 or (limit >= surv if low else limit <= surv):
+        return None
+    if c.conf_type == "plain":
+        return (surv - limit if low else limit - surv) / (z * surv)
+    if c.conf_type == "log":
+        return math.log(surv / limit if low else limit / surv) / z
+    loglog, at = math.log(-math.log(surv)), math.log(-math.log(limit))
+    return (loglog - at if low else at - loglog) * math.log(surv) / z
+
+
+def _mend_band(times, events, ends, who, c, printed_surv, most: int | None = None) -> None:
+    """Give the patients ``who`` the spread of the Kaplan–Meier curve at ``c.landmark`` that
+    puts its pointwise limit ``c`` at the printed value about the printed survival
+    ``printed_surv``, in place (times in months, before the re-timing, which then moves the
+    curve back onto the printed survival): the band is wider the fewer patients are at risk
+    before the landmark, so a censoring after it becomes a loss to follow-up at a third of the
+    way to it (wider) or a loss before it moves past it (narrower), one at a time, at most
+    ``most`` (a tenth of them by default)."""
+    from survrepro.engine.km import km_band_at
+
+    want = _log_se(printed_surv, c.value, c)
+    if want is None:
+        return
+    for _ in range(most if most is not None else max(1, who.size // 10)):
+        band = km_band_at(times[who], events[who], c.landmark, conf_type=c.conf_type, conf_level=c.conf_level)
+        got = _log_se(band[0], band[1] if c.quantity == "survival_ci_low" else band[2], c)
+        if got is None or abs(got - want) <= 0.005 * want:
+            return
+        wider = got < want
+        pool = who[(events[who] == 0) & ((times[who] > c.landmark) if wider else (times[who] < c.landmark))]
+        if pool.size == 0:
+            return
+        i = pool[np.argmax(times[pool])] if wider else pool[np.argmin(times[pool])]
+        times[i] = ends[i] = c.landmark / 3 if wider else times[i] + 2 * (c.landmark - times[i])
 
 
 def _landmark_time(times, events, c):

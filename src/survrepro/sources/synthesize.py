@@ -75,9 +75,10 @@ from scipy import stats
 
 from survrepro._validation import InputError, check_choice
 from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_ratio_untied
-from survrepro.engine.km import kaplan_meier, km_median, median_followup
+from survrepro.engine.km import kaplan_meier, km_band_at, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
+from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
 from survrepro.sources._fitted import Pair, fitted_start, km_steps, spread_ties
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
@@ -106,10 +107,14 @@ CONSTRAINT_KINDS = {
     "hr": ("hr", "estimate"), "hr_ci_low": ("hr", "low"), "hr_ci_high": ("hr", "high"),
     "median_followup": ("followup", "estimate"),
     "evaluable": ("count", "estimate"), "remaining": ("count", "estimate"),
-    "p_value_bound": ("p", "bound"),
+    "p_value_bound": ("p", "bound"), "p_value": ("p", "estimate"),
     "events": ("events", "estimate"),
-    "survival": ("survival", "estimate"),
+    "survival": ("survival", "estimate"), "survival_ci_low": ("survival", "low"),
+    "survival_ci_high": ("survival", "high"),
+    "rmst": ("rmst", "estimate"),
 }
+#: The Kaplan-Meier survival at a landmark and its pointwise confidence limits.
+SURVIVAL_PARTS = ("survival", "survival_ci_low", "survival_ci_high")
 CONSTRAINT_QUANTITIES = tuple(CONSTRAINT_KINDS)
 #: The parts of a statistic, in the order the fast evaluators return them.
 PARTS = ("estimate", "low", "high")
@@ -166,7 +171,9 @@ class Constraint:
         limit; a Cox hazard ratio (first arm over second) or its Wald limit; the reverse
         Kaplan–Meier median follow-up; the number of patients ``evaluable`` or ``remaining``
         at a landmark; a bound on a two-sided log-rank p value; the number of ``events`` of
-        the endpoint; the Kaplan–Meier ``survival`` (a fraction) at ``landmark``.
+        the endpoint; the Kaplan–Meier ``survival`` (a fraction) at ``landmark`` or a
+        pointwise limit of it (``survival_ci_low``, ``survival_ci_high``: R's band under
+        ``conf_type``); the ``rmst`` up to ``landmark``.
     value : float
         The printed value (for ``p_value_bound``, the bound); ``math.inf`` for a median or
         limit printed as not reached (the data must not reach it either).
@@ -183,13 +190,17 @@ class Constraint:
     ties : str
         Cox tie handling (``"efron"`` or ``"breslow"``).
     landmark : float
-        Landmark time of an ``evaluable``/``remaining`` count or of a ``survival``.
+        Landmark time of an ``evaluable``/``remaining`` count or of a ``survival``; the
+        horizon of an ``rmst``.
     evaluable_rule : str
         ``"followed"`` or ``"all"`` (see :mod:`survrepro.engine.proportion`).
     death_is_failure : bool
         Whether a death on therapy before the landmark is a failure.
     comparator : str
         ``">"``, ``">="``, ``"<"`` or ``"<="`` for a ``p_value_bound``.
+    test : str
+        Test of a ``p_value``: ``"logrank"`` (two-sided, of its arms: every group when
+        ``arms`` is ``()``) or ``"wald"`` (the Cox fit of two arms).
     """
 
     id: str
@@ -205,16 +216,24 @@ class Constraint:
     evaluable_rule: str = "followed"
     death_is_failure: bool = True
     comparator: str | None = None
+    test: str = "logrank"
 
     def __post_init__(self):
         check_choice(f"constraint {self.id!r}: quantity", self.quantity, CONSTRAINT_QUANTITIES)
         check_choice(f"constraint {self.id!r}: endpoint", self.endpoint, ENDPOINTS)
-        if self.quantity.startswith("hr") or self.quantity == "p_value_bound":
+        if self.quantity == "p_value":
+            check_choice(f"constraint {self.id!r}: test", self.test, ("logrank", "wald"))
+            if len(self.arms) == 1 or (self.test == "wald" and len(self.arms) != 2):
+                raise InputError(f"constraint {self.id!r}: a {self.test} p value compares "
+                                 f"{'two arms' if self.test == 'wald' else 'two or more arms (none: every group)'}; "
+                                 f"got {self.arms!r}.")
+        elif self.quantity.startswith("hr") or self.quantity == "p_value_bound":
             if len(self.arms) != 2:
                 raise InputError(f"constraint {self.id!r}: a {self.quantity} compares two arms; got {self.arms!r}.")
         elif len(self.arms) > 1:
             raise InputError(f"constraint {self.id!r}: a {self.quantity} describes one group or all; got {self.arms!r}.")
-        if self.quantity in ("evaluable", "remaining", "survival") and (self.landmark is None or self.landmark <= 0):
+        if (self.quantity in ("evaluable", "remaining", "rmst") + SURVIVAL_PARTS
+                and (self.landmark is None or self.landmark <= 0)):
             raise InputError(f"constraint {self.id!r}: a {self.quantity} at a landmark needs a landmark > 0.")
         if self.quantity == "p_value_bound" and self.comparator not in (">", ">=", "<", "<="):
             raise InputError(f"constraint {self.id!r}: comparator must be '>', '>=', '<' or '<='; got {self.comparator!r}.")
@@ -492,6 +511,16 @@ def km_at(time, event, at: float) -> float:
     return float(surv[k - 1]) if k else 1.0
 
 
+def _survival_part(t, e, c):
+    """The Kaplan–Meier survival at ``c.landmark`` (or the limit of it ``c`` names); ``None``
+    for a limit R gives as NA."""
+    if c.quantity == "survival":
+        return km_at(t, e, c.landmark)
+    got = km_band_at(t, e, c.landmark, conf_type=c.conf_type, conf_level=c.conf_level)
+    value = got[1] if c.quantity == "survival_ci_low" else got[2]
+    return value if math.isfinite(value) else None
+
+
 def _z(conf_level: float) -> float:
     if conf_level not in _Z:
         _Z[conf_level] = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
@@ -502,6 +531,36 @@ def _logrank_p(t, e, x):
     """Two-sided log-rank p of group 1 against group 0; ``None`` without information (no events)."""
     res = logrank_batch(t, e, x)
     return float(res.pvalue[0]) if res.variance[0] > 0 else None
+
+
+def _p_value(c: Constraint, t, e, labels, groups: tuple, engine: bool = False, untied: bool = False):
+    """The two-sided p value of ``c`` (a ``p_value`` constraint) on times ``t`` (months),
+    events ``e`` and the group ``labels`` of those patients; ``None`` without events.
+
+    The log-rank test of two arms and the Wald test take the fast fits (``untied``: times known
+    distinct), of more arms the engine's :func:`~survrepro.engine.logrank.logrank_test`;
+    ``engine=True`` computes every one with the engine."""
+    arms = c.arms or groups
+    if e.sum() == 0 or len(set(labels.tolist())) < 2:
+        return None
+    if c.test == "wald":
+        x = (labels == arms[0]).astype(int)
+        if engine:
+            with np.errstate(all="ignore"):
+                try:
+                    hr = hazard_ratio(t, e, np.where(x == 1, arms[0], arms[1]), ties=c.ties, reference=arms[1])
+                except InputError:
+                    return None
+            return float(hr.wald_pvalue) if math.isfinite(hr.wald_pvalue) else None
+        else:
+            fit = (log_hazard_ratio_untied(t, e, x) if untied else log_hazard_ratio(t, e, x, ties=c.ties))
+            if fit is None:
+                return None
+            z = fit[0] / fit[1]
+        return float(2 * stats.norm.sf(abs(z)))
+    if len(arms) == 2 and not engine:
+        return _logrank_p(t, e, (labels == arms[0]).astype(int))
+    return float(logrank_test(t, e, labels).pvalue)
 
 
 def _landmark_counts(t, e, death, landmark, rule, death_is_failure):
@@ -579,8 +638,15 @@ class _Evaluator:
         if statistic == "survival":
             m = self.masks[c.arms]
             if self.engine:
-                return float(kaplan_meier(t[m], e[m]).at([c.landmark])["survival"].iloc[0])
-            return km_at(t[m], e[m], c.landmark)
+                row = kaplan_meier(t[m], e[m], conf_type=c.conf_type, conf_level=c.conf_level).at([c.landmark]).iloc[0]
+                value = float(row[{"estimate": "survival", "low": "survival_low", "high": "survival_high"}[part]])
+                return value if math.isfinite(value) else None
+            return _survival_part(t[m], e[m], c)
+        if statistic == "rmst":
+            m = self.masks[c.arms]
+            if self.engine:
+                return float(rmst(t[m], e[m], tau=c.landmark).estimate[0])
+            return restricted_mean(t[m], e[m], c.landmark)
         if c.is_count:
             m = self.masks[c.arms]
             if self.engine:
@@ -592,6 +658,10 @@ class _Evaluator:
             else:
                 ev, rem = _landmark_counts(t[m], e[m], d["death"][m], c.landmark, c.evaluable_rule, c.death_is_failure)
             return float(ev if c.quantity == "evaluable" else rem)
+        if c.quantity == "p_value":
+            m = np.isin(self.group, c.arms) if c.arms else self.masks[()]
+            return _p_value(c, t[m], e[m], self.group[m], tuple(g.id for g in self.spec.groups),
+                            engine=self.engine)
         exp_arm, ref_arm = c.arms
         m = self.masks[(exp_arm,)] | self.masks[(ref_arm,)]
         x = (self.group[m] == exp_arm).astype(int)
@@ -638,10 +708,16 @@ def _settings_text(c: Constraint) -> str:
                 f"death_is_failure={c.death_is_failure}")
     if q == "p_value_bound":
         return f"two-sided log-rank p {c.comparator} {c.value:g}"
+    if q == "p_value":
+        return "two-sided log-rank p" if c.test == "logrank" else f"two-sided Cox Wald p; ties={c.ties}"
     if q == "events":
         return "events of the endpoint"
     if q == "survival":
         return f"Kaplan-Meier survival at {c.landmark:g}"
+    if q in SURVIVAL_PARTS:
+        return f"Kaplan-Meier survival at {c.landmark:g}, conf_type={c.conf_type}; conf_level={c.conf_level:g}"
+    if q == "rmst":
+        return f"restricted mean survival time to {c.landmark:g}"
     return "Kaplan-Meier median (R rule)"
 
 
@@ -973,7 +1049,8 @@ class _KaplanMeierParts:
 
     Needs ``endpoint``, ``patients``, ``medians``/``median_masks``, ``limits``/``limit_masks``,
     ``unreached``/``unreached_masks`` (medians or limits printed as not reached),
-    ``followup`` and ``n`` (see :class:`_ComparedTarget`); times are hundredths of a month.
+    ``p_values``/``p_masks``/``p_labels`` (printed p values, the patients and their arms),
+    ``followup``, ``arms`` and ``n`` (see :class:`_ComparedTarget`); times are hundredths of a month.
     """
 
     @property
@@ -1004,10 +1081,16 @@ class _KaplanMeierParts:
         for c in self.followup:
             if not rounds_to(self._followup_median(tt, ee, ends), c.value, c.decimals):
                 return False
-        if not all(rounds_to(km_at(tt[m], ee[m], c.landmark), c.value, c.decimals)
+        if not all(rounds_to(_survival_part(tt[m], ee[m], c), c.value, c.decimals)
                    for c, m in zip(self.survival, self.survival_masks)):
             return False
+        if not all(rounds_to(restricted_mean(tt[m], ee[m], c.landmark), c.value, c.decimals)
+                   for c, m in zip(self.rmst, self.rmst_masks)):
+            return False
         if any(_km_part(tt[m], ee[m], c) is not None for c, m in zip(self.unreached, self.unreached_masks)):
+            return False
+        if not all(rounds_to(_p_value(c, tt[m], ee[m], lab, self.arms, untied=True), c.value, c.decimals)
+                   for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels)):
             return False
         return all(int(ee[m].sum()) == int(c.value) for c, m in zip(self.events, self.event_masks))
 
@@ -1031,11 +1114,19 @@ class _KaplanMeierParts:
             loss += abs(float(ee[m].sum()) - c.value)
         for c, m in zip(self.survival, self.survival_masks):
             unit = 10.0 ** (-c.decimals)
-            loss += max(0.0, abs(km_at(tt[m], ee[m], c.landmark) - c.value) - unit / 4) / unit
+            got = _survival_part(tt[m], ee[m], c)
+            loss += 5.0 if got is None else max(0.0, abs(got - c.value) - unit / 4) / unit
+        for c, m in zip(self.rmst, self.rmst_masks):
+            unit = 10.0 ** (-c.decimals)
+            loss += max(0.0, abs(restricted_mean(tt[m], ee[m], c.landmark) - c.value) - unit / 4) / unit
         for c, m in zip(self.unreached, self.unreached_masks):  # 1 to 5: the earlier reached, the farther
             got = _km_part(tt[m], ee[m], c)
             if got is not None:
                 loss += 1.0 + 4.0 * (1.0 - got / max(float(tt[m].max()), 1e-9))
+        for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels):
+            unit = 10.0 ** (-c.decimals)
+            got = _p_value(c, tt[m], ee[m], lab, self.arms, untied=True)
+            loss += 5.0 if got is None else max(0.0, abs(got - c.value) - unit / 4) / unit
         return loss
 
 
@@ -1066,10 +1157,15 @@ class _ComparedTarget(_KaplanMeierParts):
     followup_endpoint: str = "os"  # the endpoint whose reverse Kaplan-Meier median is the follow-up
     events: list = ()  # event-count constraints on the endpoint within the two arms
     event_masks: list = ()  # the patients each count describes
-    survival: list = ()  # Kaplan-Meier survival at a landmark, within the two arms
+    survival: list = ()  # Kaplan-Meier survival at a landmark (or a limit of it), within the two arms
     survival_masks: list = ()  # the patients each survival describes
+    rmst: list = ()  # restricted mean survival times, within the two arms
+    rmst_masks: list = ()  # the patients each describes
     unreached: list = ()  # medians or limits printed as not reached, within the two arms
     unreached_masks: list = ()  # the patients each describes
+    p_values: list = ()  # printed p values of the two arms
+    p_masks: list = ()  # the patients each concerns
+    p_labels: list = ()  # their arms
 
     @property
     def pairs(self) -> list:
@@ -1126,8 +1222,13 @@ class _EndpointTarget(_KaplanMeierParts):
     event_masks: list = ()
     survival: list = ()
     survival_masks: list = ()
+    rmst: list = ()
+    rmst_masks: list = ()
     unreached: list = ()
     unreached_masks: list = ()
+    p_values: list = ()
+    p_masks: list = ()
+    p_labels: list = ()
 
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
@@ -1158,7 +1259,7 @@ class _EndpointTarget(_KaplanMeierParts):
 
 #: Quantities a construction of one endpoint handles.
 _ONE_ENDPOINT = ("median", "median_ci_low", "median_ci_high", "hr", "hr_ci_low", "hr_ci_high",
-                 "p_value_bound", "median_followup", "events", "survival")
+                 "p_value_bound", "p_value", "median_followup", "events", "rmst") + SURVIVAL_PARTS
 
 
 def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | None:
@@ -1216,9 +1317,14 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         followup_endpoint=spec.followup_endpoint,
         events=[c for c in own if c.quantity == "events"],
         event_masks=[mask(c.arms) for c in own if c.quantity == "events"],
-        survival=[c for c in own if c.quantity == "survival"],
-        survival_masks=[mask(c.arms) for c in own if c.quantity == "survival"],
+        survival=[c for c in own if c.quantity in SURVIVAL_PARTS],
+        survival_masks=[mask(c.arms) for c in own if c.quantity in SURVIVAL_PARTS],
+        rmst=[c for c in own if c.quantity == "rmst"],
+        rmst_masks=[mask(c.arms) for c in own if c.quantity == "rmst"],
         unreached=unreached, unreached_masks=[mask(c.arms) for c in unreached],
+        p_values=[c for c in own if c.quantity == "p_value"],
+        p_masks=[mask(c.arms) for c in own if c.quantity == "p_value"],
+        p_labels=[group[mask(c.arms)] for c in own if c.quantity == "p_value"],
     )
 
 
@@ -1291,42 +1397,39 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         )
         return None
     patients = np.flatnonzero(in_arms)
-    medians = [c for c in spec.constraints
-               if c.quantity == "median" and c.endpoint == endpoint and set(c.arms) <= set(arms) and not c.not_reached]
-    limits = [c for c in spec.constraints
-              if c.quantity in ("median_ci_low", "median_ci_high") and c.endpoint == endpoint
-              and set(c.arms) <= set(arms) and not c.not_reached]
-    unreached = [c for c in spec.constraints
-                 if c.quantity in ("median", "median_ci_low", "median_ci_high") and c.endpoint == endpoint
-                 and set(c.arms) <= set(arms) and c.not_reached and (c.arms or in_arms.all())]
-    counts = [c for c in spec.constraints
-              if c.quantity == "events" and c.endpoint == endpoint and set(c.arms) <= set(arms)
-              and (c.arms or in_arms.all())]
-    landmarks = [c for c in spec.constraints
-                 if c.quantity == "survival" and c.endpoint == endpoint and set(c.arms) <= set(arms)
-                 and (c.arms or in_arms.all())]
+
+    def own(quantities, whole_study_too=True):
+        """Constraints of these quantities on the endpoint within the two arms (or of every
+        patient when the two arms are everybody)."""
+        return [c for c in spec.constraints if c.quantity in quantities and c.endpoint == endpoint
+                and set(c.arms) <= set(arms) and (c.arms or whole_study_too or in_arms.all())]
+
+    def masks(cs):
+        return [np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in cs]
+
+    medians = [c for c in own(("median",)) if not c.not_reached]
+    limits = [c for c in own(("median_ci_low", "median_ci_high")) if not c.not_reached]
+    unreached = [c for c in own(("median", "median_ci_low", "median_ci_high"), False) if c.not_reached]
+    p_values = [c for c in spec.constraints if c.quantity == "p_value" and c.endpoint == endpoint
+                and (set(c.arms) == set(arms) or not c.arms and in_arms.all())]
+    counts, landmarks, rmsts = own(("events",), False), own(SURVIVAL_PARTS, False), own(("rmst",), False)
     return _ComparedTarget(
         endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
         limit_width=bounds["low"][1] - bounds["low"][0],
         patients=patients,
         in_first_arm=(group[patients] == arms[0]).astype(int),
-        medians=medians,
-        median_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in medians],
-        median_times=[int(round(c.value * 100)) for c in medians],
-        limits=limits,
-        limit_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in limits],
+        medians=medians, median_masks=masks(medians), median_times=[int(round(c.value * 100)) for c in medians],
+        limits=limits, limit_masks=masks(limits),
         followup=[c for c in spec.constraints if c.quantity == "median_followup" and not c.arms] if in_arms.all() else [],
         shortest_followup=max(1, int(cutoff - width * 100)),
         n=group.size,
         followup_endpoint=spec.followup_endpoint,
-        events=counts,
-        event_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool) for c in counts],
-        survival=landmarks,
-        survival_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool)
-                        for c in landmarks],
-        unreached=unreached,
-        unreached_masks=[np.isin(group[patients], c.arms) if c.arms else np.ones(patients.size, bool)
-                         for c in unreached],
+        events=counts, event_masks=masks(counts),
+        survival=landmarks, survival_masks=masks(landmarks),
+        rmst=rmsts, rmst_masks=masks(rmsts),
+        unreached=unreached, unreached_masks=masks(unreached),
+        p_values=p_values, p_masks=masks(p_values),
+        p_labels=[group[patients][m] for m in masks(p_values)],
     )
 
 
@@ -1716,7 +1819,7 @@ def _polish_compared(t, e, f, idx, lo_admin, cutoff, loss_fn, max_evals):
 def _time_of_interest(c: Constraint):
     if c.quantity in ("median", "median_ci_low", "median_ci_high"):
         return None if c.not_reached else c.value
-    if c.is_count or c.quantity == "survival":
+    if c.is_count or c.quantity in SURVIVAL_PARTS + ("rmst",):
         return c.landmark
     return None
 
