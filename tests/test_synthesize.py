@@ -423,3 +423,16 @@ def test_a_p_value_constraint_names_its_test_and_arms():
         Constraint("p", "p_value", 0.05, 3, "os", arms=(), test="wald")
     with pytest.raises(InputError, match="test must be one of"):
         Constraint("p", "p_value", 0.05, 3, "os", arms=("a", "b"), test="score")
+
+
+def test_a_p_value_bound_of_three_arms_is_a_k_sample_log_rank_constraint():
+    """A global "log-rank P < .001" of three arms constrains as the three-sample log-rank test
+    (it was refused as comparing two arms)."""
+    from survrepro.engine.logrank import logrank_test
+    from survrepro.sources.synthesize import Constraint, _p_value
+
+    c = Constraint("p", "p_value_bound", 0.001, 3, "os", arms=("a", "b", "c"), comparator="<")
+    rng = np.random.default_rng(2)
+    t, e = rng.exponential(5, 60), rng.integers(0, 2, 60)
+    labels = np.repeat(np.array(["a", "b", "c"]), 20)
+    assert _p_value(c, t, e, labels, ("a", "b", "c")) == pytest.approx(logrank_test(t, e, labels).pvalue, rel=1e-12)

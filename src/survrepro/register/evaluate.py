@@ -642,7 +642,7 @@ def _tolerance(t: Target) -> tuple[float | None, str]:
         unit = "month" if len(t.value.split("-")) == 2 else "day"
         return None, f"same {unit} as printed"
     if t.not_reached:
-        return None, "not reached in the data, as printed"
+        return None, "not reached, as printed"
     if t.tolerance is not None:
         return float(t.tolerance), f"register tolerance ±{t.tolerance:g}: {t.tolerance_reason}"
     half = 0.5 * 10.0 ** (-(t.decimals or 0))

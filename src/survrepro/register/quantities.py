@@ -452,8 +452,9 @@ def _evaluate_p(ctx, t):
 
 
 def _p_constraint(t):
-    """A printed two-sided survival p value: the log-rank test of its arms (all when none are
-    named) or the Cox Wald test of two; other tests, strata and landmark tables do not constrain."""
+    """A printed two-sided survival p value, or a bound on one: the log-rank test of its arms
+    (all when none are named) or the Cox Wald test of two; other tests, strata and landmark
+    tables do not constrain."""
     test = t.settings.get("test", "logrank")
     test = "logrank" if test == "not reported" else test
     if (LANDMARK_NAME.match(t.endpoint) or t.settings.get("stratified") is True
@@ -461,12 +462,10 @@ def _p_constraint(t):
             or test not in ("logrank", "wald") or (test == "wald" and len(t.arms) != 2)):
         return None
     ties = t.settings.get("ties", "efron")
-    return Calibration(t.quantity, t.endpoint,
-                       settings=(("test", test), ("ties", "efron" if ties == "not reported" else ties)))
-
-
-def _p_bound_constraint(t):
-    return Calibration(t.quantity, t.endpoint, settings=(("comparator", t.comparator),))
+    settings = (("test", test), ("ties", "efron" if ties == "not reported" else ties))
+    if t.comparator is not None:
+        settings += (("comparator", t.comparator),)
+    return Calibration(t.quantity, t.endpoint, settings=settings)
 
 
 # --------------------------------------------------------------------------- proportions
@@ -729,7 +728,7 @@ _ENTRIES = (
     Quantity("p_value", "p_value", _evaluate_p, arms="any", range="p_value",
              audit={"hr_ci": "p", "contingency_p_value": "p"}, constraint=_p_constraint),
     Quantity("p_value_bound", "p_value", _evaluate_p, arms="any", required=("comparator",), range="p_value",
-             audit={"hr_ci": "p_bound", "contingency_p_value": "p_bound"}, constraint=_p_bound_constraint),
+             audit={"hr_ci": "p_bound", "contingency_p_value": "p_bound"}, constraint=_p_constraint),
     Quantity("proportion", "proportion", _evaluate_proportion, required=("numerator", "denominator", "scale"),
              audit={"percent_vs_counts": "proportion", "subgroup_sum": "parts", "count_within_n": "parts",
                     "contingency_p_value": "row"}),

@@ -221,13 +221,13 @@ class Constraint:
     def __post_init__(self):
         check_choice(f"constraint {self.id!r}: quantity", self.quantity, CONSTRAINT_QUANTITIES)
         check_choice(f"constraint {self.id!r}: endpoint", self.endpoint, ENDPOINTS)
-        if self.quantity == "p_value":
+        if self.quantity in ("p_value", "p_value_bound"):
             check_choice(f"constraint {self.id!r}: test", self.test, ("logrank", "wald"))
             if len(self.arms) == 1 or (self.test == "wald" and len(self.arms) != 2):
                 raise InputError(f"constraint {self.id!r}: a {self.test} p value compares "
                                  f"{'two arms' if self.test == 'wald' else 'two or more arms (none: every group)'}; "
                                  f"got {self.arms!r}.")
-        elif self.quantity.startswith("hr") or self.quantity == "p_value_bound":
+        elif self.quantity.startswith("hr"):
             if len(self.arms) != 2:
                 raise InputError(f"constraint {self.id!r}: a {self.quantity} compares two arms; got {self.arms!r}.")
         elif len(self.arms) > 1:
@@ -534,7 +534,7 @@ def _logrank_p(t, e, x):
 
 
 def _p_value(c: Constraint, t, e, labels, groups: tuple, engine: bool = False, untied: bool = False):
-    """The two-sided p value of ``c`` (a ``p_value`` constraint) on times ``t`` (months),
+    """The two-sided p value of ``c`` (a ``p_value`` or ``p_value_bound``) on times ``t`` (months),
     events ``e`` and the group ``labels`` of those patients; ``None`` without events.
 
     The log-rank test of two arms and the Wald test take the fast fits (``untied``: times known
@@ -658,19 +658,13 @@ class _Evaluator:
             else:
                 ev, rem = _landmark_counts(t[m], e[m], d["death"][m], c.landmark, c.evaluable_rule, c.death_is_failure)
             return float(ev if c.quantity == "evaluable" else rem)
-        if c.quantity == "p_value":
+        if statistic == "p":
             m = np.isin(self.group, c.arms) if c.arms else self.masks[()]
             return _p_value(c, t[m], e[m], self.group[m], tuple(g.id for g in self.spec.groups),
                             engine=self.engine)
         exp_arm, ref_arm = c.arms
         m = self.masks[(exp_arm,)] | self.masks[(ref_arm,)]
         x = (self.group[m] == exp_arm).astype(int)
-        if part == "bound":
-            if self.engine:
-                if e[m].sum() == 0:
-                    return None
-                return float(logrank_test(t[m], e[m], np.where(x == 1, exp_arm, ref_arm)).pvalue)
-            return _logrank_p(t[m], e[m], x)
         # hazard ratio of exp_arm over ref_arm
         key = ("cox", c.endpoint, c.arms, c.ties, c.conf_level)
         if key in cache:
@@ -707,7 +701,8 @@ def _settings_text(c: Constraint) -> str:
         return (f"landmark={c.landmark:g}; evaluable={c.evaluable_rule}; "
                 f"death_is_failure={c.death_is_failure}")
     if q == "p_value_bound":
-        return f"two-sided log-rank p {c.comparator} {c.value:g}"
+        test = "log-rank" if c.test == "logrank" else f"Cox Wald (ties={c.ties})"
+        return f"two-sided {test} p {c.comparator} {c.value:g}"
     if q == "p_value":
         return "two-sided log-rank p" if c.test == "logrank" else f"two-sided Cox Wald p; ties={c.ties}"
     if q == "events":
@@ -1207,7 +1202,7 @@ class _EndpointTarget(_KaplanMeierParts):
     endpoint: str
     arms: tuple
     pairs: list
-    p_bounds: list  # (constraint, pair patients, x)
+    p_bounds: list  # (constraint, its patients, their arms)
     patients: np.ndarray
     medians: list
     median_masks: list
@@ -1238,8 +1233,9 @@ class _EndpointTarget(_KaplanMeierParts):
                 return None
             se = fit[1] if p.se_printed else p.centre[1]
             loss += _hr_outside(p.centre, p.bounds, fit[0], se, shrink=shrink) / (p.scale / 5)
-        for c, pat, x in self.p_bounds:
-            if not _p_satisfies(_logrank_p(times[pat] / 100.0, events[pat], x), c.comparator, c.value):
+        for c, pat, labels in self.p_bounds:
+            if not _p_satisfies(_p_value(c, times[pat] / 100.0, events[pat], labels, self.arms, untied=True),
+                                c.comparator, c.value):
                 loss += 1.0
         return loss
 
@@ -1303,7 +1299,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
     for c in own:
         if c.quantity == "p_value_bound":
             pat = np.flatnonzero(mask(c.arms))
-            p_bounds.append((c, pat, (group[pat] == c.arms[0]).astype(int)))
+            p_bounds.append((c, pat, group[pat]))
     medians = [c for c in own if c.quantity == "median" and not c.not_reached]
     limits = [c for c in own if c.quantity in ("median_ci_low", "median_ci_high") and not c.not_reached]
     unreached = [c for c in own if c.quantity in ("median", "median_ci_low", "median_ci_high") and c.not_reached]
