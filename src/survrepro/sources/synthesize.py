@@ -914,6 +914,11 @@ def _thin_events(spec, s, group, cutoff, rng, notes):
 def _hr_region(constraints, endpoint_arms=None):
     """Centre of the hazard-ratio targets' feasible region in (log HR, SE).
 
+    A printed p value of the same two arms (``p_value``, log-rank or Wald) narrows the region
+    to the ``(beta, SE)`` whose Wald ``|beta| / SE`` gives a p that rounds to it (the log-rank
+    test differs from the Wald test a little: the centre is then an approximation the
+    construction corrects), unless no point of the region does.
+
     A printed hazard ratio ``h`` with ``k`` decimals fixes ``beta = log HR`` to
     ``[log(h - u/2), log(h + u/2))`` (``u = 10**-k``); printed Wald limits fix
     ``beta - z SE`` and ``beta + z SE`` the same way. The feasible set of ``(beta, SE)`` is
@@ -950,6 +955,13 @@ def _hr_region(constraints, endpoint_arms=None):
         return ok & (beta > h0) & (beta < h1) if "hr" in by_q else ok
 
     ok = inside(beta, se)
+    for p in constraints:
+        if p.quantity == "p_value" and set(p.arms) == set(lo.arms) and p.endpoint == lo.endpoint:
+            u = 10.0 ** (-p.decimals) / 2
+            wald = 2 * stats.norm.sf(np.abs(beta) / se)
+            with_p = ok & (wald >= p.value - u) & (wald < p.value + u)
+            if with_p.any():
+                ok = with_p
     settings = (lo.endpoint, lo.arms, lo.ties, lo.conf_level)
     if b1 <= b0 or s1 <= s0 or not ok.any():
         return (*settings, None, None, (s0, s1))
@@ -983,7 +995,7 @@ def _hr_outside(centre, bounds, beta, se, shrink=_SHRINK):
     return out
 
 
-def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
+def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fitted_share=8):
     """Build PFS or OS of two compared arms constructively so that the hazard ratio, its Wald
     limits, the arms' medians and the median follow-up sit at the centre of their ranges.
 
@@ -1013,7 +1025,7 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     target = _compared_target(spec, group, cutoff, width, notes)
     if target is None:
         return None
-    found, steps, near = _search_compared(spec, group, target, cutoff, rng, max_iter, width, notes)
+    found, steps, near = _search_compared(spec, group, target, cutoff, rng, max_iter, width, notes, fitted_share)
     if found is None and near is not None:
         _write_compared(spec, s, target, near, cutoff, width, rng)
         notes.append(
@@ -1280,7 +1292,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         pat = np.flatnonzero(mask(arms))
         x = (group[pat] == arms[0]).astype(int)
         if {"hr_ci_low", "hr_ci_high"} <= {c.quantity for c in cs}:
-            region = _hr_region(cs)
+            region = _hr_region(cs + [c for c in own if c.quantity == "p_value" and set(c.arms) == set(arms)])
             if region is None or region[4] is None:
                 notes.append(f"Conflict: no log hazard ratio and standard error round to the printed {endpoint} "
                              f"hazard ratio of {' vs '.join(arms)} and its limits together.")
@@ -1324,15 +1336,15 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
     )
 
 
-def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
+def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fitted_steps=None):
     """Build the one endpoint a study's constraints concern, for any number of arms.
 
     Used when the constructive two-arm build (:func:`_build_compared_endpoint`) does not
     apply or did not converge and every constraint concerns one endpoint: a single arm, three
     or more arms with their hazard ratios, or two arms with a hazard ratio printed without
     limits. The start is :func:`~survrepro.sources._fitted.fitted_start`; when it does not
-    round to every printed number, ``max_iter // 8`` annealing steps follow (on a copy of the
-    generator). Returns the endpoint and its (times, events) written into ``s``; ``(endpoint,
+    round to every printed number, ``fitted_steps`` (default ``max_iter // 8``) annealing steps
+    follow (on a copy of the generator). Returns the endpoint and its (times, events) written into ``s``; ``(endpoint,
     None)`` when the nearest state found is written as the search's start; or ``None``.
     """
     target = _endpoint_target(spec, group, cutoff, width, notes)
@@ -1345,7 +1357,8 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter):
         sub = copy.deepcopy(rng)
         times, events, ends, loss, steps = _anneal_compared(
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
-            target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // 8), flips=True)
+            target.shortest_followup, cutoff, target.loss, sub,
+            fitted_steps if fitted_steps is not None else max(1, max_iter // 8), flips=True)
         if not (loss == 0 or target.meets(times, events, ends)):
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
@@ -1501,8 +1514,10 @@ def _compared_candidates(spec, group, target: _ComparedTarget, cutoff, width) ->
     return first + [c for c in then if c not in first]
 
 
-def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None):
-    """The first state at the centre of every range, over the candidate event counts.
+def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None,
+                     fitted_share=8):
+    """The first state at the centre of every range, over the candidate event counts; one in
+    ``fitted_share`` of the ``max_iter`` steps anneals from the fitted start.
 
     Returns ``((times, events, ends), steps, None)``, or ``(None, steps, near)`` when no
     candidate reaches a loss of 0 within its budget (``near``: the state nearest to every
@@ -1522,7 +1537,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
             if found is None:
                 times, events, ends, loss, used = _anneal_compared(
                     *fitted, target.patients, group, target.anchor_times, target.anchor_masks,
-                    target.shortest_followup, cutoff, target.loss, sub, budget, flips=True)
+                    target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // fitted_share), flips=True)
                 steps += used
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
@@ -2143,6 +2158,9 @@ DEFAULT_STEPS = 20_000
 #: Step cap (when none is given) of the constructive build of a compared endpoint, and of the
 #: search from fitted data that miss some printed number.
 NEAR_STEPS = 5_000
+#: Without a given cap, the compared build spends one in this many of its steps annealing from
+#: the fitted start (which starts near every printed number) rather than one in 8.
+AUTO_FITTED_SHARE = 2
 
 
 def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = None) -> SynthesisResult:
@@ -2203,10 +2221,12 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
     cutoff = _choose_cutoff(spec, s, width, fast, notes)
     # by default the constructive build of a comparison has at most NEAR_STEPS of the steps
     built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes,
-                                     int(min(max_iter, NEAR_STEPS) if auto else max_iter))
+                                     int(min(max_iter, NEAR_STEPS) if auto else max_iter),
+                                     fitted_share=AUTO_FITTED_SHARE if auto else 8)
     if built is None and _compared_target(spec, group, cutoff, width, []) is None:
         # (a two-arm comparison the construction above tried is not tried again)
-        built = _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter))
+        built = _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter),
+                                    max(1, int(min(max_iter, NEAR_STEPS)) // AUTO_FITTED_SHARE) if auto else None)
     if built is None:
         _thin_events(spec, s, group, cutoff, rng, notes)
         frozen = None
