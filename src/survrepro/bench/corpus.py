@@ -2,8 +2,8 @@
 
 Every study of the corpus is patient-level data analysed by the project's engine, R's
 conventions throughout (Kaplan–Meier medians with log-transformed 95% limits, Cox hazard
-ratio with Efron ties and Wald limits, log-rank test, reverse Kaplan–Meier median
-follow-up), and written as a register at the precision papers print: medians and their
+ratio with Efron ties and Wald limits, of each arm against the reference on the patients of
+those two arms, log-rank test, reverse Kaplan–Meier median follow-up), and written as a register at the precision papers print: medians and their
 limits to 1 decimal (months), hazard ratios and limits to 2, p values to 3 (``P < .001``
 below). The numbers of such a register agree with each other by construction, so any
 ``inconsistent`` finding of ``survrepro audit`` on it is a false alarm.
