@@ -461,6 +461,28 @@ def test_corpus_registers_load_and_say_their_data():
     assert regs[-1]["study"]["data"].startswith("SYNTHETIC")
 
 
+def test_corpus_hazard_ratios_of_several_arms_are_each_arm_against_the_reference():
+    """Each printed HR of a study of 3-4 arms is the Cox fit of that arm's and the reference
+    arm's patients (as the register's ``hr`` target is read), under that arm's name, whatever
+    the arms' alphabetical order."""
+    from survrepro.bench import corpus
+    from survrepro.engine.cox import hazard_ratio
+
+    study = next(s for s in corpus._real_splits() if s.id == "veteran_celltype")
+    assert study.arms[0] == "squamous" and study.arms[1:] != sorted(study.arms[1:])
+    by_id = {t["id"]: t for t in corpus.register_of(study)["target"]}
+    df = study.data
+    for arm in study.arms[1:]:
+        two = df[df["arm"].isin([arm, "squamous"])]
+        hr = hazard_ratio(two["time"].to_numpy(), two["event"].to_numpy(), two["arm"].to_numpy(),
+                          reference="squamous")
+        assert by_id[f"hr_{arm}"]["arms"] == [arm, "squamous"]
+        assert by_id[f"hr_{arm}"]["value"] == float(corpus._fmt(hr.hr, 2))
+        assert by_id[f"hr_ci_low_{arm}"]["value"] == float(corpus._fmt(hr.hr_ci[0], 2))
+        assert by_id[f"hr_ci_high_{arm}"]["value"] == float(corpus._fmt(hr.hr_ci[1], 2))
+    assert by_id["hr_large"]["value"] == 1.29  # large cell against squamous (2.72 is small cell's joint HR)
+
+
 def test_events_of_a_contrast_among_three_arms_count_every_arm(tmp_path):
     # HR 0.80 (0.55-1.16): at least 4/SE^2 = 26.0 events; the two arms compared have 20 patients,
     # but with three arms the events of the third enter the information of the contrast too

@@ -436,3 +436,20 @@ def test_a_p_value_bound_of_three_arms_is_a_k_sample_log_rank_constraint():
     t, e = rng.exponential(5, 60), rng.integers(0, 2, 60)
     labels = np.repeat(np.array(["a", "b", "c"]), 20)
     assert _p_value(c, t, e, labels, ("a", "b", "c")) == pytest.approx(logrank_test(t, e, labels).pvalue, rel=1e-12)
+
+
+def test_three_arms_sharing_the_reference_with_printed_events_are_met_from_the_fitted_start(tmp_path):
+    """A corpus register of three arms of 98 patients (SYNTHETIC), with the events of every arm
+    printed: the standard errors of both hazard ratios against the shared reference are mended
+    together (censorings moved between their arm's events, late events and censorings swapped),
+    so the fitted start alone rounds to every printed number."""
+    from survrepro.bench import corpus
+
+    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == "synthetic_007"))
+    assert len(reg["study"]["arms"]) == 3 and any(t["quantity"] == "count" for t in reg["target"])
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=("pfs",),
+                              endpoint_map={"pfs": "pfs", "cohort": "pfs"})
+    res = synthesize(spec, seed=0, max_iter=0)
+    assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
+    assert any("pfs of 3 arm(s) built from a model fitted" in n and "(0 search steps after it)" in n
+               for n in res.notes)

@@ -2,8 +2,8 @@
 
 Every study of the corpus is patient-level data analysed by the project's engine, R's
 conventions throughout (Kaplan–Meier medians with log-transformed 95% limits, Cox hazard
-ratio with Efron ties and Wald limits, log-rank test, reverse Kaplan–Meier median
-follow-up), and written as a register at the precision papers print: medians and their
+ratio with Efron ties and Wald limits, of each arm against the reference on the patients of
+those two arms, log-rank test, reverse Kaplan–Meier median follow-up), and written as a register at the precision papers print: medians and their
 limits to 1 decimal (months), hazard ratios and limits to 2, p values to 3 (``P < .001``
 below). The numbers of such a register agree with each other by construction, so any
 ``inconsistent`` finding of ``survrepro audit`` on it is a false alarm.
@@ -300,10 +300,15 @@ def register_of(study: Study) -> dict | None:
                                        endpoint=ep, arm=aid))
     t, e = df["time"].to_numpy(), df["event"].to_numpy()
     cox = cox_ph(t, e, df["arm"].to_numpy(), reference=study.arms[0])
-    levels = [str(x) for x in cox.terms] if hasattr(cox, "terms") else []
-    hr, lo, hi = np.atleast_1d(cox.hr), np.atleast_1d(cox.hr_low), np.atleast_1d(cox.hr_high)
-    for j, a in enumerate(study.arms[1:]):
-        vals = (float(hr[j]), float(lo[j]), float(hi[j]))
+    exact = []
+    for a in study.arms[1:]:
+        # a printed hazard ratio of an arm against the reference is the Cox fit of the patients
+        # of those two arms, as the register's ``hr`` target reads it
+        two = df[df["arm"].isin([a, study.arms[0]])]
+        fit = cox if len(study.arms) == 2 else cox_ph(two["time"].to_numpy(), two["event"].to_numpy(),
+                                                      two["arm"].to_numpy(), reference=study.arms[0])
+        vals = (float(fit.hr[0]), float(fit.hr_low[0]), float(fit.hr_high[0]))
+        exact.append(vals)
         if not all(math.isfinite(v) and 0.005 <= v < 1000 for v in vals):
             return None
         aid = _snake(a)
@@ -328,7 +333,6 @@ def register_of(study: Study) -> dict | None:
         s = _fmt(fu, 1)
         targets.append(_target("median_followup", "median_followup", float(s), 1, f"median follow-up {s} months",
                                endpoint=ep))
-    del levels
     return {
         "study": {
             "id": _snake(study.id), "title": study.title,
@@ -339,8 +343,8 @@ def register_of(study: Study) -> dict | None:
                     f"{study.note}. Times in months.",
         },
         "target": targets,
-        "_exact": {"logrank_p": p, "hr": [float(x) for x in hr], "hr_low": [float(x) for x in lo],
-                   "hr_high": [float(x) for x in hi], "wald_p": float(cox.wald_pvalue),
+        "_exact": {"logrank_p": p, "hr": [v[0] for v in exact], "hr_low": [v[1] for v in exact],
+                   "hr_high": [v[2] for v in exact], "wald_p": float(cox.wald_pvalue),
                    "events": sum(ev for _, ev in counts.values()), "n": sum(n for n, _ in counts.values())},
     }
 

@@ -519,6 +519,13 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         now = target.loss(*built[:3])
         if now < best_loss:
             best, best_loss = built[:3], now
+    if k > 2:  # every pair shares the reference arm: their hazard ratios and errors mended together
+        mended = tuple(v.copy() for v in best)
+        counted = {a for c in target.events for a in (c.arms or arms)}
+        fixed = _printed_times(target, group, arms, mended[0], mended[1])[0]
+        _mend_pairs(target, group, arms, *mended, counted, fixed)
+        if target.loss(*mended) < best_loss:
+            best = mended
     return best
 
 
@@ -721,6 +728,164 @@ def _mend_band(times, events, ends, who, c, printed_surv, most: int | None = Non
             return
         i = pool[np.argmax(times[pool])] if wider else pool[np.argmin(times[pool])]
         times[i] = ends[i] = c.landmark / 3 if wider else times[i] + 2 * (c.landmark - times[i])
+
+
+def _printed_times(target, group, arms, times, events) -> tuple:
+    """The times (hundredths) the printed medians, limits, landmark survivals and median
+    follow-up are read from (:func:`_defining_times`), and for each arm the time after which
+    turning an event of its own into a censoring, or a censoring into an event, changes none
+    of them: the last of those values of the arm (or of every patient) and of their times."""
+    own = {a: [] for a in arms}
+    shared = [c.value for c in target.followup] + [c.landmark for c in target.survival if not c.arms]
+    for c in list(target.medians) + list(target.limits):
+        (own[c.arms[0]] if len(c.arms) == 1 and c.arms[0] in own else shared).append(c.value)
+    for c in target.survival:
+        if len(c.arms) == 1 and c.arms[0] in own:
+            own[c.arms[0]].append(c.landmark)
+    fixed = _defining_times(times, shared)
+    common = max(fixed | {int(round(v * 100)) for v in shared} | {0})
+    late = {}
+    for a in arms:
+        m = group == a
+        mine = _defining_times(times[m][events[m] == 1], own[a])
+        fixed |= mine
+        late[a] = max(mine | {int(round(v * 100)) for v in own[a]} | {common})
+    return fixed, late
+
+
+def _outside(pairs, fits) -> np.ndarray:
+    """:func:`survrepro.sources.synthesize._hr_outside` of every pair (columns of ``fits``,
+    shape ``(moves, pairs, 2)``: log HR and SE) over its scale, summed over the pairs, for every
+    row (the SE of a pair without printed limits is its centre's)."""
+    from survrepro.sources.synthesize import _SHRINK
+
+    total = np.zeros(fits.shape[0])
+    for q, p in enumerate(pairs):
+        b = p.centre[0] + (fits[:, q, 0] - p.centre[0]) / _SHRINK
+        se = fits[:, q, 1] if p.se_printed else np.full(fits.shape[0], p.centre[1])
+        sd = p.centre[1] + (se - p.centre[1]) / _SHRINK
+        z = p.bounds["z"]
+        for value, rng_ in ((b - z * sd, p.bounds["low"]), (b + z * sd, p.bounds["high"]), (b, p.bounds["hr"])):
+            if rng_ is not None:
+                total += (np.maximum(0.0, rng_[0] - value) + np.maximum(0.0, value - rng_[1])) / (p.scale / 5)
+    return total
+
+
+def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds: int = 3,
+                moves: int = 30, spread: int = 6) -> None:
+    """Bring the hazard ratios and standard errors of three or more arms together towards their
+    printed ranges, in place, by a greedy descent on the pairs' loss, then the nudges
+    (:func:`_nudge_beta`) of each pair, ``rounds`` times. The moves are
+
+    * a censoring moved as far as it can go either way between the events of its own arm
+      either side of it: the arm's Kaplan–Meier curve and Greenwood variance, hence its
+      medians, limits and landmark survivals, do not change, while the risk sets of the
+      other arms' events it passes do;
+    * an event later than every printed value of its arm (:func:`_printed_times`) turned into a
+      censoring at the same time, or such a censoring into an event; in an arm whose events
+      are printed, both at once, which keeps the count.
+
+    A move in a non-reference arm changes its own pair only; one in the shared reference arm
+    changes every pair, so the standard errors are mended jointly. Each move is fitted alone;
+    two moves together are judged by the sum of their changes (one moving the standard error,
+    the other the log hazard ratio back), and the best of them, refitted, is kept when it
+    lowers the loss of every printed number (:meth:`loss` of ``target``). At most ``spread``
+    events or censorings of each arm, and ``6 spread`` censorings, are tried, evenly spaced
+    from an offset that turns with each move."""
+    pairs = list(target.pairs)
+    top = int(max(times.max(), ends.max()))
+    turn = [0]
+
+    def fit_of(p):
+        fit = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
+        return (math.nan, math.nan) if fit is None else fit
+
+    def spaced(idx, most=spread):
+        if idx.size <= most:
+            return idx
+        return idx[np.unique(((np.arange(most) + (turn[0] * 0.6180339887498949) % 1.0) * idx.size / most).astype(int))]
+
+    def candidates(late, taken):
+        """``(arm, flips, moved censoring, its new time)`` of every move tried."""
+        for a in arms:
+            mine = np.flatnonzero(group == a)
+            ev_t = np.sort(times[mine[events[mine] == 1]])
+            for j in spaced(mine[(events[mine] == 0) & ~np.isin(times[mine], list(fixed))], 6 * spread):
+                k = int(np.searchsorted(ev_t, times[j]))
+                lo = int(ev_t[k - 1]) if k > 0 else 0
+                hi = int(ev_t[k]) if k < ev_t.size else top + 1
+                for step, start in ((1, lo + 1), (-1, hi - 1)):
+                    t = start
+                    while lo < t < hi and t in taken:
+                        t += step
+                    if lo < t < hi and (t - times[j]) * step < 0:
+                        yield a, (), int(j), t
+            who = mine[(times[mine] > late[a]) & ~np.isin(times[mine], list(fixed))]
+            ev, ce = spaced(who[events[who] == 1]), spaced(who[events[who] == 0])
+            if a in counted:
+                for i in ev:
+                    for j in ce:
+                        yield a, (int(i), int(j)), None, None
+            else:
+                for i in np.concatenate([ev, ce]):
+                    yield a, (int(i),), None, None
+
+    def apply(move):
+        _, flips, j, t = move
+        for m in flips:
+            events[m] = 1 - events[m]
+            ends[m] = times[m] if events[m] == 0 else max(ends[m], times[m])
+        if j is not None:
+            times[j], ends[j] = t, t
+
+    for _ in range(rounds):
+        late = _printed_times(target, group, arms, times, events)[1]
+        total = target.loss(times, events, ends)
+        for _ in range(moves):
+            now = np.array([fit_of(p) for p in pairs])
+            if _outside(pairs, now[None])[0] == 0:
+                return
+            taken = set(times[np.isin(group, arms)].tolist())
+            turn[0] += 1
+            cands, change = [], []
+            for move in candidates(late, taken):
+                state = (times.copy(), events.copy(), ends.copy())
+                apply(move)
+                change.append([fit_of(p) if move[0] in p.arms else tuple(now[q]) for q, p in enumerate(pairs)])
+                times[:], events[:], ends[:] = state
+                cands.append(move)
+            if not cands:
+                break
+            delta = np.nan_to_num(np.array(change) - now, nan=1e3)  # (moves, pairs, 2)
+            m = len(cands)
+            one = _outside(pairs, now + delta)
+            two = _outside(pairs, (now + delta[:, None] + delta[None, :]).reshape(m * m, len(pairs), 2)).reshape(m, m)
+            two[np.tril_indices(m)] = np.inf
+            order = [(v, (c,)) for c, v in enumerate(one)] + [
+                (two.flat[f], divmod(int(f), m)) for f in np.argsort(two, axis=None, kind="stable")[:8]]
+            kept = False
+            for v, chosen in sorted(order, key=lambda r: r[0])[:8]:
+                if not v < _outside(pairs, now[None])[0]:
+                    break
+                moved = [cands[c] for c in chosen]
+                if len(chosen) == 2 and ({moved[0][2]} | set(moved[0][1])) & ({moved[1][2]} | set(moved[1][1])) - {None}:
+                    continue
+                if len(chosen) == 2 and moved[0][3] is not None and moved[0][3] == moved[1][3]:
+                    continue
+                state = (times.copy(), events.copy(), ends.copy())
+                for move in moved:
+                    apply(move)
+                loss = target.loss(times, events, ends)
+                if loss < total:
+                    total, kept = loss, True
+                    break
+                times[:], events[:], ends[:] = state
+            if not kept:
+                break
+        if target.meets(times, events, ends):
+            return
+        for p in pairs:
+            _nudge_beta(times, events, ends, p, fixed, across=True)
 
 
 def _landmark_time(times, events, c):
