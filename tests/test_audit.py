@@ -248,11 +248,13 @@ def test_estimate_within_ci_and_dates(tmp_path):
     assert one(rep, "date_order").status == "inconsistent"
 
 
-@pytest.mark.parametrize("median, high, status", [("NR", "NR", "consistent"), (25.0, "NR", "consistent"),
-                                                   ("NR", 40.1, "inconsistent")])
-def test_a_median_not_reached_lies_above_every_printed_time(tmp_path, median, high, status):
+@pytest.mark.parametrize("median, low, high, status", [
+    ("NR", 18.2, "NR", "consistent"), (25.0, 18.2, "NR", "consistent"), ("NR", 18.2, 40.1, "inconsistent"),
+    # R: a lower limit NA beside a reached median where the band is undefined (the curve falls to 0)
+    (25.0, "NR", "NR", "consistent"), (25.0, "NR", 40.1, "consistent")])
+def test_a_median_not_reached_lies_above_every_printed_time(tmp_path, median, low, high, status):
     q = "median 25.0 or NR (95% CI, 18.2-40.1 or NR)"
-    ts = [target("m", "median", median, decimals=1, quote=q), target("lo", "median_ci_low", 18.2, decimals=1, quote=q),
+    ts = [target("m", "median", median, decimals=1, quote=q), target("lo", "median_ci_low", low, decimals=1, quote=q),
           target("hi", "median_ci_high", high, decimals=1, quote=q)]
     f = one(audit(tmp_path, ts), "estimate_within_ci")
     assert f.status == status

@@ -307,7 +307,8 @@ def register_of(study: Study) -> dict | None:
         two = df[df["arm"].isin([a, study.arms[0]])]
         fit = cox if len(study.arms) == 2 else cox_ph(two["time"].to_numpy(), two["event"].to_numpy(),
                                                       two["arm"].to_numpy(), reference=study.arms[0])
-        vals = (float(fit.hr[0]), float(fit.hr_low[0]), float(fit.hr_high[0]))
+        with np.errstate(over="ignore"):  # an infinite coefficient: the study is skipped below
+            vals = (float(fit.hr[0]), float(fit.hr_low[0]), float(fit.hr_high[0]))
         exact.append(vals)
         if not all(math.isfinite(v) and 0.005 <= v < 1000 for v in vals):
             return None

@@ -1012,7 +1012,8 @@ def _check_design(reg: Register) -> list[Finding]:
 def _check_estimate_within_ci(reg: Register) -> list[Finding]:
     """A median against its interval: low <= median <= high, NR (not reached) above every
     number; with two of the three printed, those two are checked (a median NR with an upper
-    limit printed as a number cannot be)."""
+    limit printed as a number cannot be). A lower limit NR beside a reached median is not
+    ordered: R gives it as NA where the band is undefined."""
     out = []
     groups: dict = defaultdict(dict)
     for role, t in _reading(reg, "estimate_within_ci"):
@@ -1021,8 +1022,15 @@ def _check_estimate_within_ci(reg: Register) -> list[Finding]:
         parts = [g[r] for r in ("low", "estimate", "high") if r in g]
         if len(parts) < 2 or (len(parts) < 3 and not any(t.not_reached for t in parts)):
             continue
+        m = g.get("estimate")
+        if "low" in g and g["low"].not_reached and m is not None and not m.not_reached:
+            # a lower limit not estimable beside a reached median: R gives NA where the band is
+            # undefined (the curve falls to zero), so it is not ordered against the others
+            parts.remove(g["low"])
+            if len(parts) < 2:
+                continue
         ok = all(a.value <= b.value for a, b in zip(parts, parts[1:]))
-        m, lo, hi = g.get("estimate"), g.get("low"), g.get("high")
+        lo, hi = g.get("low"), g.get("high")
         if m is not None:
             what = (f"{endpoint} median {m.printed} {'lies' if ok else 'does not lie'} within its CI "
                     f"{lo.printed if lo else '?'}-{hi.printed if hi else '?'}")

@@ -431,7 +431,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     # to the end of follow-up, with a margin; arms whose upper limit alone is not reached: the
     # expected upper band must stay above one half while a patient is expected at risk
     open_arms = sorted({c.arms[0] for c in target.unreached if len(c.arms) == 1 and c.arms[0] in by
-                        and c.quantity != "median_ci_high"}, key=arms.index)
+                        and c.quantity == "median"}, key=arms.index)
     open_bands = [c for c in target.unreached if len(c.arms) == 1 and c.arms[0] in by
                   and c.quantity == "median_ci_high" and c.arms[0] not in open_arms]
 
@@ -572,8 +572,10 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     pat = target.patients
     times, ends = times.astype(float), ends.astype(float)
     pooled, fixed_values, unreached = [], [], []
+    open_medians = {c.arms for c in target.unreached if c.quantity == "median"}
     for c, m in zip(target.unreached, target.unreached_masks):  # printed as not reached: not reached
-        if not set(c.arms) & counted:
+        # (a lower limit NR beside a reached median is an undefined band, not a curve above one half)
+        if not set(c.arms) & counted and (c.quantity != "median_ci_low" or c.arms in open_medians):
             _unreach(times, events, ends, pat[m], c)
     for a in arms:  # each arm's medians and limits: a map of that arm's times alone
         own = []
