@@ -227,6 +227,26 @@ def _rmst(tid, arm, value, quote):
             f'value = {value}\ndecimals = 1\nquote = "{quote}"\nsource = "abstract.txt"\nrole = "calibrate"\n')
 
 
+def test_landmark_survival_is_calibrated(tmp_path):
+    """Overall survival at 12 months (R, lung by sex:
+    ``summary(survfit(Surv(time / (365.25 / 12), status) ~ sex, data = lung), times = 12)$surv``
+    gives 0.3360878 for men and 0.5264630 for women) is met with every other printed number."""
+    from survrepro.engine.km import kaplan_meier
+
+    extra = (_landmark("os_12m_female", "female", "survival_at", 53, "Overall survival at 12 months was 53% among women.")
+             + _landmark("os_12m_male", "male", "survival_at", 34, "Overall survival at 12 months was 34% among men."))
+    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", extra + "\n[analysis]"))
+    spec = spec_from_register(load_register(path), endpoints=("os",), endpoint_map={"followup": "os"})
+    got = {c.id: (c.quantity, c.value, c.decimals, c.landmark) for c in spec.constraints if c.quantity == "survival"}
+    assert got == {"os_12m_female": ("survival", 0.53, 2, 12.0), "os_12m_male": ("survival", 0.34, 2, 12.0)}
+    res = synthesize(spec, seed=0)
+    assert res.converged, res.unmet
+    for arm, printed in (("female", 53), ("male", 34)):
+        sub = res.data[res.data.arm == arm]
+        s12 = kaplan_meier(sub.os_time.to_numpy(), sub.os_event.to_numpy()).at([12.0])["survival"].iloc[0]
+        assert round(100 * s12) == printed
+
+
 def _with_limits_and_rmst(tmp_path):
     quote_f = "Overall survival at 12 months among women: 53% (95% CI 42% to 66%); RMST to 24 months 14.3."
     quote_m = "Overall survival at 12 months among men: 34% (95% CI 26% to 43%); RMST to 24 months 10.2."
