@@ -759,17 +759,12 @@ def _outside(pairs, fits) -> np.ndarray:
     """:func:`survrepro.sources.synthesize._hr_outside` of every pair (columns of ``fits``,
     shape ``(moves, pairs, 2)``: log HR and SE) over its scale, summed over the pairs, for every
     row (the SE of a pair without printed limits is its centre's)."""
-    from survrepro.sources.synthesize import _SHRINK
+    from survrepro.sources.synthesize import _hr_outside
 
     total = np.zeros(fits.shape[0])
     for q, p in enumerate(pairs):
-        b = p.centre[0] + (fits[:, q, 0] - p.centre[0]) / _SHRINK
         se = fits[:, q, 1] if p.se_printed else np.full(fits.shape[0], p.centre[1])
-        sd = p.centre[1] + (se - p.centre[1]) / _SHRINK
-        z = p.bounds["z"]
-        for value, rng_ in ((b - z * sd, p.bounds["low"]), (b + z * sd, p.bounds["high"]), (b, p.bounds["hr"])):
-            if rng_ is not None:
-                total += (np.maximum(0.0, rng_[0] - value) + np.maximum(0.0, value - rng_[1])) / (p.scale / 5)
+        total += _hr_outside(p.centre, p.bounds, fits[:, q, 0], se) / (p.scale / 5)
     return total
 
 

@@ -983,7 +983,8 @@ def _hr_outside(centre, bounds, beta, se, shrink=_SHRINK):
     The point is mapped to ``centre + (point - centre) / shrink``; the result sums how far
     ``beta``, ``beta - z se`` and ``beta + z se`` of the mapped point fall outside their
     ranges (log scale), so it is 0 exactly on the shrunk region, which lies inside the
-    feasible one (a convex set holding its centre).
+    feasible one (a convex set holding its centre). ``beta`` and ``se`` may be arrays (one
+    result per element).
     """
     b = centre[0] + (beta - centre[0]) / shrink
     s = centre[1] + (se - centre[1]) / shrink
@@ -991,7 +992,7 @@ def _hr_outside(centre, bounds, beta, se, shrink=_SHRINK):
     out = 0.0
     for value, rng_ in ((b - z * s, bounds["low"]), (b + z * s, bounds["high"]), (b, bounds["hr"])):
         if rng_ is not None:
-            out += max(0.0, rng_[0] - value) + max(0.0, value - rng_[1])
+            out += np.maximum(0.0, rng_[0] - value) + np.maximum(0.0, value - rng_[1])
     return out
 
 
