@@ -24,6 +24,7 @@ Control Clin Trials 1996;17:343-346.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -60,9 +61,15 @@ class QuantileEstimate(NamedTuple):
     high: float | None
 
 
+@functools.lru_cache(maxsize=64)
+def _two_sided_z(conf_level: float):
+    """The normal quantile of a two-sided ``conf_level`` interval (computed once per level)."""
+    return stats.norm.ppf(1 - (1 - conf_level) / 2)
+
+
 def _band(surv, se_log, conf_type, conf_level):
     """Pointwise confidence band as R's ``survfit_confint`` (``se_log`` is the SE of log S)."""
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = _two_sided_z(conf_level)
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "plain":
             half = z * se_log * surv
@@ -682,14 +689,13 @@ def km_median(time, event, *, conf_type: str = "log", conf_level: float = 0.95,
     n_risk = time.size - np.concatenate(([0], np.cumsum(n_total)[:-1]))
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(1.0 - n_event / n_risk)
-    x = np.concatenate(([0.0], distinct))
-    estimate = _findq(x, np.concatenate(([0.0], 1 - survival)), 0.5)
-    if not conf_int:
-        return QuantileEstimate(estimate, None, None)
-    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.concatenate(([0.0], distinct))
+        estimate = _findq(x, np.concatenate(([0.0], 1 - survival)), 0.5)
+        if not conf_int:
+            return QuantileEstimate(estimate, None, None)
         terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
         std_err = np.sqrt(np.cumsum(terms))
-    lower, upper = _band(survival, std_err, conf_type, conf_level)
+        lower, upper = _band(survival, std_err, conf_type, conf_level)
     return QuantileEstimate(
         estimate,
         _findq(x, np.concatenate(([0.0], 1 - lower)), 0.5),

@@ -29,6 +29,7 @@ polishes it); nothing here is accepted without that check.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -83,19 +84,24 @@ def _censor_quantiles(q: np.ndarray, win: tuple) -> np.ndarray:
 _Z: dict = {}
 
 
+@functools.lru_cache(maxsize=256)
+def _band_grid(t_end: float, win: tuple) -> tuple:
+    """The 201-point grid of :func:`_band_at` to ``t_end`` and the follow-up survival at its
+    midpoints (the same for every hazard a solve tries)."""
+    grid = np.linspace(0.0, t_end, 201)
+    return grid, _censor_survival((grid[1:] + grid[:-1]) / 2, win)
+
+
 def _band_at(knots_t, knots_h, t_end, n, win, conf_type, conf_level):
     """Lower and upper band of the Kaplan–Meier curve at ``t_end`` expected under the model.
 
     The Greenwood variance of ``log S`` is ``integral of dH / (n S G)`` (``G`` the potential
     follow-up); the band is that of :func:`survrepro.engine.km._band`, written for one time.
     """
-    if conf_level not in _Z:
-        _Z[conf_level] = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
-    z = _Z[conf_level]
-    grid = np.linspace(0.0, t_end, 201)
+    z = _z_of(conf_level)
+    grid, g_mid = _band_grid(t_end, win)
     h = np.interp(grid, knots_t, knots_h)
-    mid = (grid[1:] + grid[:-1]) / 2
-    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * _censor_survival(mid, win)
+    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * g_mid
     dh = np.diff(h)
     if np.any((at_risk <= 0) & (dh > 0)):
         return math.nan, math.nan
@@ -113,29 +119,34 @@ def _band_at(knots_t, knots_h, t_end, n, win, conf_type, conf_level):
     return math.exp(-math.exp(loglog - shift)), math.exp(-math.exp(loglog + shift))
 
 
+_BEND = np.linspace(0.0, 1.0, 21)[1:]
+
+
 def _bent(t1: float, h1: float, shape: float, before=((0.0, 0.0),)) -> tuple[list, list]:
     """Knots of ``H`` from the last knot of ``before`` to ``(t1, h1)``, bent as a power of
     time with ``shape`` (1: a straight segment, a constant hazard)."""
     t0, h0 = before[-1]
-    u = np.linspace(0.0, 1.0, 21)[1:]
+    u = _BEND
     return ([p[0] for p in before] + list(t0 + (t1 - t0) * u),
             [p[1] for p in before] + list(h0 + (h1 - h0) * u**shape))
 
 
-def _arm_model(median, low, high, n, win, shape=1.0):
+def _arm_model(median, low, high, n, win, shape=1.0, printed=None):
     """An arm's cumulative hazard from its printed median and limits (``None`` when no median).
 
     The first segment (to the lower limit, or to the median) is bent by ``shape``. The
     follow-up window and the shape are rounded (to 0.1 month, a share of 0.001 and a shape of 0.01) and the knots kept,
-    so that a fit calling it thousands of times solves each distinct case once."""
+    so that a fit calling it thousands of times solves each distinct case once. ``printed``
+    stands for the three constraints in that cache's key (their values and settings), when the
+    caller has it."""
     if median is None:
         return None
     rounded = (round(win[0], 1), round(win[1], 1), round(win[2], 3))
-    key = (median, low, high, n, rounded, round(shape, 2))
+    key = (printed or (median, low, high), n, rounded, round(shape, 2))
     if key not in _MODELS:
         if len(_MODELS) > 50000:
             _MODELS.clear()
-        _MODELS[key] = _solve_arm(median, low, high, n, *key[4:])
+        _MODELS[key] = _solve_arm(median, low, high, n, *key[2:])
     return _MODELS[key]
 
 
@@ -175,30 +186,54 @@ def _solve_arm(median, low, high, n, win, shape):
     return _Arm(ts, hs)
 
 
-def _expected_cox(models, tails, sizes, win):
+def _z_of(conf_level: float) -> float:
+    """The two-sided normal quantile of ``conf_level`` (computed once per level)."""
+    if conf_level not in _Z:
+        _Z[conf_level] = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    return _Z[conf_level]
+
+
+#: Time grid of the expected Cox fit and event counts: this many points from 0 to the end of
+#: potential follow-up.
+_GRID = 1201
+
+
+def _at_risk_curve(model: "_Arm", tail, n, win, grid_g=None):
+    """``(y, dh)`` on the :data:`_GRID` grid: the expected number at risk ``n S G`` at each grid
+    time and the increments of the cumulative hazard (``grid_g``: the grid and the follow-up
+    survival ``G`` on it, when already computed)."""
+    if grid_g is None:
+        grid = np.linspace(0.0, win[1], _GRID)
+        grid_g = grid, _censor_survival(grid, win)
+    grid, g = grid_g
+    h = _cumulative(model, tail, grid)
+    return n * np.exp(-h) * g, np.diff(h)
+
+
+def _expected_cox(models, tails, sizes, win, curves=None):
     """Cox log hazard ratio (first arm over second) and its standard error expected under the
-    model: the score and information integrated over a time grid."""
-    grid = np.linspace(0.0, win[1], 1201)
-    g = _censor_survival(grid, win)
-    at_risk, deaths = [], []
-    for m, tail, n in zip(models, tails, sizes):
-        h = _cumulative(m, tail, grid)
-        y = n * np.exp(-h) * g
-        at_risk.append(y[:-1])
-        deaths.append(y[:-1] * np.diff(h))
-    (y1, y0), (d1, d0) = at_risk, deaths
+    model: the score and information integrated over a time grid (``curves``: the two arms'
+    :func:`_at_risk_curve`, when already computed)."""
+    if curves is None:
+        curves = [_at_risk_curve(m, tail, n, win) for m, tail, n in zip(models, tails, sizes)]
+    (y1, dh1), (y0, dh0) = curves
+    d1, d0 = y1[:-1] * dh1, y0[:-1] * dh0
+    y1, y0 = y1[:-1], y0[:-1]
     d = d1 + d0
+    seen = y1 + y0 > 0
+    observed = float(d1.sum())
     beta = 0.0
-    for _ in range(30):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.where(y1 + y0 > 0, y1 * math.exp(beta) / (y1 * math.exp(beta) + y0), 0.0)
-        info = float((d * p * (1 - p)).sum())
-        if info <= 0:
-            return None
-        step = (float(d1.sum()) - float((d * p).sum())) / info
-        beta += max(-1.0, min(1.0, step))
-        if abs(step) < 1e-10:
-            break
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(30):
+            y1e = y1 * math.exp(beta)
+            p = np.where(seen, y1e / (y1e + y0), 0.0)
+            info = float((d * p * (1 - p)).sum())
+            if info <= 0:
+                return None
+            step = (observed - float((d * p).sum())) / info
+            beta += max(-1.0, min(1.0, step))
+            if abs(step) < 1e-10:
+                break
     return beta, 1 / math.sqrt(info)
 
 
@@ -216,7 +251,7 @@ def _upper_band_path(model: _Arm, tail, n, win, conf_type, conf_level) -> np.nda
     """The upper pointwise band of the Kaplan–Meier curve expected under the model (Greenwood
     variance under potential follow-up ``win``, as :func:`_band_at`), at the times of a grid
     to the end of follow-up where at least one patient is expected at risk."""
-    z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    z = _z_of(conf_level)
     grid = np.linspace(0.0, win[1], 201)
     h = _cumulative(model, tail, grid)
     mid = (grid[1:] + grid[:-1]) / 2
@@ -242,12 +277,11 @@ def _cumulative(model: _Arm, tail, grid):
     return h
 
 
-def _expected_events(model: _Arm, tail, n, win):
-    """Events expected in an arm of ``n`` patients under the model and potential follow-up ``win``."""
-    grid = np.linspace(0.0, win[1], 1201)
-    h = _cumulative(model, tail, grid)
-    y = n * np.exp(-h) * _censor_survival(grid, win)
-    return float((y[:-1] * np.diff(h)).sum())
+def _expected_events(model: _Arm, tail, n, win, curve=None):
+    """Events expected in an arm of ``n`` patients under the model and potential follow-up ``win``
+    (``curve``: its :func:`_at_risk_curve`, when already computed)."""
+    y, dh = _at_risk_curve(model, tail, n, win) if curve is None else curve
+    return float((y[:-1] * dh).sum())
 
 
 def _quantile_data(model: _Arm, tail, cens, perm):
@@ -388,9 +422,13 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
                                                   "of median 12 months (nothing printed constrains it)")
                          + " (an assumption).")
 
+    # what fixes an arm's model besides the window and shape: its printed median and limits
+    printed = {a: tuple(None if by[a][q] is None else (by[a][q].value, by[a][q].conf_type, by[a][q].conf_level)
+                        for q in ("median", "median_ci_low", "median_ci_high")) for a in arms}
+
     def models(shapes, win):
         out = {a: _arm_model(by[a]["median"], by[a]["median_ci_low"], by[a]["median_ci_high"], sizes[a],
-                             win, shape) for a, shape in zip(arms, shapes)}
+                             win, shape, printed[a]) for a, shape in zip(arms, shapes)}
         for a, link in links.items():
             out[a] = _Arm([0.0], [0.0]) if link is None else _Arm(out[link[0]].t, out[link[0]].h * link[1])
         return out
@@ -414,15 +452,30 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     # far the quantile data's own fit fell from the expected one
     aims = {p.arms: np.array(p.centre, float) for p in pairs}
 
-    def expected(x):
-        tails, shapes, win = unpack(x)
-        m = models(shapes, win)
+    def expected(x, state=None):
+        tails, shapes, win, m, curves = state or evaluated(x)
         out = {}
         for p in pairs:
             i, j = index[p.arms[0]], index[p.arms[1]]
             out[p.arms] = _expected_cox([m[p.arms[0]], m[p.arms[1]]], (tails[i], tails[j]),
-                                        (sizes[p.arms[0]], sizes[p.arms[1]]), win)
+                                        (sizes[p.arms[0]], sizes[p.arms[1]]), win,
+                                        (curves(p.arms[0]), curves(p.arms[1])))
         return out
+
+    def evaluated(x):
+        """Tail hazards, shapes, window and models of ``x``, with each arm's expected
+        :func:`_at_risk_curve` computed when first asked for."""
+        tails, shapes, win = unpack(x)
+        m = models(shapes, win)
+        grid = np.linspace(0.0, win[1], _GRID)
+        grid_g = grid, _censor_survival(grid, win)
+        done = {}
+
+        def curves(a):
+            if a not in done:
+                done[a] = _at_risk_curve(m[a], tails[index[a]], sizes[a], win, grid_g)
+            return done[a]
+        return tails, shapes, win, m, curves
 
     # lowest log tail hazard of each arm: raised for an arm whose data miss a printed median or
     # limit (the curve must go on falling after its last knot)
@@ -439,29 +492,25 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         if np.any(np.abs(x[k:2 * k]) > 1.5) or np.any(x[:k] < floor) or np.any(x[:k] > 3) or np.any(np.abs(x[2 * k:]) > 8):
             return 1e6
         total = 1e-3 * float(np.sum(x[k:2 * k] ** 2))
-        for p, fit in zip(pairs, expected(x).values()):
+        state = evaluated(x)
+        for p, fit in zip(pairs, expected(x, state).values()):
             if fit is None:
                 return 1e6
             aim = aims[p.arms]
             total += ((fit[0] - aim[0]) / p.scale) ** 2
             if p.se_printed:
                 total += ((fit[1] - aim[1]) / p.scale) ** 2
-        if open_arms or open_bands:
-            tails, shapes, win = unpack(x)
-            m = models(shapes, win)
-            for a in open_arms:
-                h_end = _cumulative(m[a], tails[index[a]], np.array([win[1]]))[0]
-                total += (max(0.0, h_end - _OPEN_H) / 0.05) ** 2
-            for c in open_bands:
-                a = c.arms[0]
-                upper = _upper_band_path(m[a], tails[index[a]], sizes[a], win, c.conf_type, c.conf_level)
-                total += float(np.sum(np.maximum(0.0, _OPEN_BAND - upper) ** 2)) / 0.05 ** 2
-        if counts:
-            tails, shapes, win = unpack(x)
-            m = models(shapes, win)
-            for a, c in counts.items():
-                total += ((_expected_events(m[a], tails[index[a]], sizes[a], win) - count_aims[a])
-                          / max(1.0, math.sqrt(c))) ** 2
+        tails, shapes, win, m, curves = state
+        for a in open_arms:
+            h_end = _cumulative(m[a], tails[index[a]], np.array([win[1]]))[0]
+            total += (max(0.0, h_end - _OPEN_H) / 0.05) ** 2
+        for c in open_bands:
+            a = c.arms[0]
+            upper = _upper_band_path(m[a], tails[index[a]], sizes[a], win, c.conf_type, c.conf_level)
+            total += float(np.sum(np.maximum(0.0, _OPEN_BAND - upper) ** 2)) / 0.05 ** 2
+        for a, c in counts.items():
+            total += ((_expected_events(m[a], tails[index[a]], sizes[a], win, curves(a)) - count_aims[a])
+                      / max(1.0, math.sqrt(c))) ** 2
         return total
 
     def fit_on_data(x):
