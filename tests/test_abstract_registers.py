@@ -349,3 +349,57 @@ def test_a_printed_p_value_is_calibrated(tmp_path, test):
     assert res.converged, res.unmet
     (p,) = [r for r in res.constraints if r.id == "os_logrank_p"]
     assert p.matched and round(p.achieved, 3) == 0.001
+
+
+def _alive_at_12m(tid, arm, quantity, value, quote, counts=""):
+    return (f'\n[[target]]\nid = "{tid}"\nendpoint = "os_12m"\nquantity = "{quantity}"\narm = "{arm}"\n'
+            f'scale = "percent"\nvalue = {value}\ndecimals = 0\n{counts}quote = "{quote}"\n'
+            'source = "abstract.txt"\nrole = "calibrate"\n')
+
+
+def test_a_proportion_at_a_landmark_is_calibrated_as_its_two_counts(tmp_path, monkeypatch, capsys):
+    """Patients alive at 12 months among those followed to 12 months or dead before, by sex
+    on R's lung data, with exact (Clopper-Pearson) 95% limits. R, with ``t <- lung$time /
+    (365.25 / 12)`` and ``d <- lung$status == 2``, for women (``sex == 2``) and men: remaining
+    ``sum(t >= 12)`` 30 and 35, evaluable ``remaining + sum(t < 12 & d)`` 66 and 120, and
+    ``binom.test(30, 66)$conf.int`` 0.3314394 to 0.5818632, ``binom.test(35, 120)$conf.int``
+    0.2122897 to 0.3816243. A proportion at a landmark is two constraints, its numerator and
+    its denominator; its limits follow from them, so nothing is NOT CALIBRATED, and audit,
+    synthesize and reproduce meet every number."""
+    from survrepro.register.synthesis import uncalibrated
+
+    quote_f = "Among women, 30 of 66 evaluable patients (45%; 95% CI 33% to 58%) were alive at 12 months."
+    quote_m = "Among men, 35 of 120 evaluable patients (29%; 95% CI 21% to 38%) were alive at 12 months."
+    extra = ""
+    for arm, quote, (num, den, est, low, high) in (("female", quote_f, (30, 66, 45, 33, 58)),
+                                                   ("male", quote_m, (35, 120, 29, 21, 38))):
+        extra += _alive_at_12m(f"alive_12m_{arm}", arm, "proportion", est, quote,
+                               f"numerator = {num}\ndenominator = {den}\n")
+        extra += _alive_at_12m(f"alive_12m_{arm}_low", arm, "proportion_ci_low", low, quote)
+        extra += _alive_at_12m(f"alive_12m_{arm}_high", arm, "proportion_ci_high", high, quote)
+    endpoint = ('\n[analysis.endpoints.os_12m]\ntime = "os_time"\nevent = "os_event"\nlandmark = 12\n'
+                'evaluable = "followed"\ndeath_is_failure = true\n')
+    path = _edited(tmp_path, "lung_by_sex_undated", ("\n[analysis]", extra + "\n[analysis]"))
+    path.write_text(path.read_text(encoding="utf-8") + endpoint, encoding="utf-8")
+    register = load_register(path)
+    assert uncalibrated(register) == []
+    spec = spec_from_register(register, endpoints=("os",), endpoint_map={"followup": "os"})
+    got = {c.id: (c.quantity, c.value, c.landmark) for c in spec.constraints if c.landmark}
+    assert got == {"alive_12m_female.numerator": ("remaining", 30.0, 12.0),
+                   "alive_12m_female.denominator": ("evaluable", 66.0, 12.0),
+                   "alive_12m_male.numerator": ("remaining", 35.0, 12.0),
+                   "alive_12m_male.denominator": ("evaluable", 120.0, 12.0)}
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    assert main(["audit", str(path), "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert all(f["status"] != "inconsistent" for f in findings)
+    ipd = tmp_path / "data" / "lung_by_sex_undated" / "lung_by_sex_undated_synthetic_ipd.csv"
+    assert main(["synthesize", str(path), "-o", str(ipd), "--endpoints", "os"]) == 0
+    printed = capsys.readouterr().out
+    assert "NOT converged" not in printed and "NOT CALIBRATED" not in printed
+    main(["reproduce", str(path), "--out", str(tmp_path / "report")])
+    capsys.readouterr()
+    report = pd.read_csv(tmp_path / "report" / "report.csv")
+    calibrate = report[report.role == "calibrate"]
+    assert set(calibrate.status) == {"match"}, calibrate[calibrate.status != "match"].to_string()
+    assert len(calibrate[calibrate["id"].str.startswith("alive_12m")]) == 6

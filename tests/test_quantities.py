@@ -129,9 +129,17 @@ def test_constraints_are_ones_the_synthesizer_knows(name):
         kw["time"] = 12.0
     if name == "p_value":
         kw["arms"] = ("a", "b")
-    c = QUANTITIES[name].constraint(_target(name, **kw))
-    assert isinstance(c, Calibration)
-    assert c.quantity in CONSTRAINT_QUANTITIES
+    if name == "proportion":
+        kw.update(endpoint="on_therapy_6m", numerator=4, denominator=10)
+    made = QUANTITIES[name].constraint(_target(name, **kw))
+    for c in made if name == "proportion" else (made,):
+        assert isinstance(c, Calibration)
+        assert c.quantity in CONSTRAINT_QUANTITIES
+    if name == "proportion":  # its numerator and its denominator, counted at the landmark
+        assert [(c.quantity, c.value, c.part, c.landmark) for c in made] == [
+            ("remaining", 4.0, "numerator", 6.0), ("evaluable", 10.0, "denominator", 6.0)]
+        assert QUANTITIES[name].constraint(_target(name, endpoint="response", numerator=4, denominator=10)) is None
+        return
     if name == "survival_at":
         assert (c.quantity, c.landmark) == ("survival", 12.0)
     if name in ("survival_ci_low", "survival_ci_high", "rmst"):
@@ -150,7 +158,7 @@ def test_constraint_settings_default_as_r_does():
     events = QUANTITIES["count"].constraint(_target("count", count_of="events"))
     assert (events.quantity, events.endpoint, events.landmark) == ("events", "pfs", None)
     assert QUANTITIES["count"].constraint(_target("count", count_of="responders")) is None
-    assert QUANTITIES["n"].constraint is None and QUANTITIES["proportion"].constraint is None
+    assert QUANTITIES["n"].constraint is None and QUANTITIES["proportion_ci_low"].constraint is None
     low = QUANTITIES["survival_ci_low"].constraint(_target("survival_ci_low", time=12.0))
     assert dict(low.settings) == {"conf_type": "log"}  # R survfit's default
     p = QUANTITIES["p_value"].constraint(_target("p_value", arms=("a", "b")))

@@ -453,3 +453,30 @@ def test_three_arms_sharing_the_reference_with_printed_events_are_met_from_the_f
     assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
     assert any("pfs of 3 arm(s) built from a model fitted" in n and "(0 search steps after it)" in n
                for n in res.notes)
+
+
+@pytest.mark.parametrize("study, patients, shared", [("synthetic_034", 550, 2), ("synthetic_013", 4052, 7)])
+def test_patients_crowding_the_hundredths_share_times_within_the_cut_off(tmp_path, study, patients, shared):
+    """Corpus registers (SYNTHETIC simulated trials) of 550 patients whose median follow-up is
+    3.5 months and of 4,052 patients followed 4.3 months: there are about as many patients as
+    hundredths of a month before the cut-off, or more. Distinct times would spread the crowd
+    over the whole follow-up (every median then misses); instead at most ``tie_cap`` patients
+    share a time, the hazard ratio is fitted with Efron ties, and every printed number is met
+    with each time within the cut-off."""
+    from survrepro.bench import corpus
+    from survrepro.sources._fitted import tie_cap
+    from survrepro.sources.synthesize import assumed_accrual
+
+    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == study))
+    ep = next(t["endpoint"] for t in reg["target"] if t["quantity"] == "hr")
+    model = "os" if ep == "os" else "pfs"
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=(model,),
+                              endpoint_map={ep: model, "cohort": model})
+    assert spec.n == patients
+    res = synthesize(spec, seed=0)
+    assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]
+    time = res.data[f"{model}_time"].to_numpy()
+    cutoff = (res.cutoff - assumed_accrual(spec)[0]).days / (365.25 / 12)  # no dates printed: assumed
+    assert time.max() <= cutoff + 0.01
+    per_time = np.unique(np.round(time * 100).astype(int), return_counts=True)[1].max()
+    assert 1 < per_time <= max(shared, tie_cap(patients, int(round(cutoff * 100))))

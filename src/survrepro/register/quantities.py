@@ -107,6 +107,12 @@ class Calibration:
         Further fields of the constraint (``conf_type``, ``ties``, ``comparator``).
     landmark : float or None
         The landmark time of a count at a landmark (the synthesizer's landmark rule applies).
+    value : float or None
+        The value the constraint takes when it is not the target's own (a proportion's
+        numerator or denominator).
+    part : str
+        Which of several constraints of one target this is (``"numerator"``); the
+        constraint's id is then ``<target id>.<part>``. Empty for a target's only constraint.
     """
 
     quantity: str
@@ -114,6 +120,8 @@ class Calibration:
     fallback: str | None = None
     settings: tuple = ()
     landmark: float | None = None
+    value: float | None = None
+    part: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,9 +161,10 @@ class Quantity:
         ``{reading: role}``: the audit readings (:data:`survrepro.register.audit.READINGS`)
         that take targets of this quantity, and the role each plays there.
     constraint : callable or None
-        ``constraint(target) -> Calibration or None``: how a ``calibrate`` target
-        constrains synthetic data. None: it does not (it is structural, like arm sizes
-        and dates, or not modelled).
+        ``constraint(target) -> Calibration, tuple of Calibration, or None``: how a
+        ``calibrate`` target constrains synthetic data (a proportion at a landmark is two
+        counts). None: it does not (it is structural, like arm sizes and dates, or not
+        modelled).
     may_be_unreached : bool
         A paper may print it as not reached (``NR``): a Kaplan–Meier median or a limit of
         its interval whose curve never falls to one half. The register writes
@@ -324,19 +333,36 @@ def _evaluate_count(ctx, t):
     raise NotAttempted(f"no rule to count {t.count_of!r} from patient data (known: evaluable, on_same_therapy, events)")
 
 
+def _landmark_of(t, what: str) -> tuple[str, float]:
+    """The base endpoint and landmark time of a target counted at a landmark
+    (``on_therapy_6m``: ``("on_therapy", 6.0)``)."""
+    m = LANDMARK_NAME.match(t.endpoint)
+    if not m:
+        raise InputError(
+            f"target {t.id!r}: a landmark {what} needs an endpoint named "
+            f"<name>_<months>m (on_therapy_6m, say); got {t.endpoint!r}."
+        )
+    return m.group("base"), float(m.group("t").replace("p", "."))
+
+
 def _count_constraint(t):
     if t.count_of == "events":
         return Calibration("events", t.endpoint)
     if t.count_of not in ("evaluable", "on_same_therapy"):
         return None
-    m = LANDMARK_NAME.match(t.endpoint)
-    if not m:
-        raise InputError(
-            f"target {t.id!r}: a landmark count needs an endpoint named "
-            f"<name>_<months>m (on_therapy_6m, say); got {t.endpoint!r}."
-        )
-    return Calibration("evaluable" if t.count_of == "evaluable" else "remaining", m.group("base"),
-                       landmark=float(m.group("t").replace("p", ".")))
+    base, at = _landmark_of(t, "count")
+    return Calibration("evaluable" if t.count_of == "evaluable" else "remaining", base, landmark=at)
+
+
+def _proportion_constraint(t):
+    """A proportion at a landmark is its two printed counts: the patients remaining (the
+    numerator) and the patients evaluable (the denominator). Its confidence limits follow
+    from those counts. A proportion of another endpoint (a response rate) is not modelled."""
+    if not LANDMARK_NAME.match(t.endpoint):
+        return None
+    base, at = _landmark_of(t, "proportion")
+    return (Calibration("remaining", base, landmark=at, value=float(t.numerator), part="numerator"),
+            Calibration("evaluable", base, landmark=at, value=float(t.denominator), part="denominator"))
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier median
@@ -730,6 +756,7 @@ _ENTRIES = (
     Quantity("p_value_bound", "p_value", _evaluate_p, arms="any", required=("comparator",), range="p_value",
              audit={"hr_ci": "p_bound", "contingency_p_value": "p_bound"}, constraint=_p_constraint),
     Quantity("proportion", "proportion", _evaluate_proportion, required=("numerator", "denominator", "scale"),
+             constraint=_proportion_constraint,
              audit={"percent_vs_counts": "proportion", "subgroup_sum": "parts", "count_within_n": "parts",
                     "contingency_p_value": "row"}),
     Quantity("proportion_ci_low", "proportion", _evaluate_proportion, part="low", required=("scale",)),

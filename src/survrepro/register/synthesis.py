@@ -13,7 +13,7 @@ from survrepro.errors import InputError
 from survrepro.register.quantities import QUANTITIES
 from survrepro.sources.synthesize import ENDPOINTS, SURVIVAL_PARTS, Constraint, Group, SynthesisSpec
 
-__all__ = ["spec_from_register", "endpoint_plan"]
+__all__ = ["spec_from_register", "endpoint_plan", "calibrations"]
 
 
 def _date(text: str, end: bool = False) -> _dt.date:
@@ -63,12 +63,7 @@ def endpoint_plan(register) -> tuple[dict, dict, list]:
     >>> endpoint_plan(load_register("levee2025"))[0]["on_therapy"]
     'ttnt'
     """
-    used = set()
-    for t in register.with_role("calibrate"):
-        constrain = QUANTITIES[t.quantity].constraint
-        c = constrain(t) if constrain is not None else None
-        if c is not None:
-            used.add(c.endpoint)
+    used = {c.endpoint for t in register.with_role("calibrate") for c in calibrations(t)}
     endpoint_map = {k: v for k, v in KNOWN_ENDPOINTS.items()}
     unknown = sorted(used - set(KNOWN_ENDPOINTS))
     if not unknown:
@@ -171,24 +166,11 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
     day = any(len(dates[q].value.split("-")) == 3 for q in given)
     constraints = []
     for t in cal:
-        constrain = QUANTITIES[t.quantity].constraint
-        try:
-            c = constrain(t) if constrain is not None else None
+        try:  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
+            made = calibrations(t)
         except InputError as exc:
             raise InputError(f"{register.path}: {exc}") from None
-        if c is None:
-            continue  # n, allocation ratio and dates are structural; other quantities do not constrain IPD
-        value = float(t.value) if not isinstance(t.value, str) else t.value
-        decimals = int(t.decimals or 0)
-        if c.quantity in SURVIVAL_PARTS and t.scale == "percent":  # the constraint is a fraction
-            value, decimals = value / 100.0, decimals + 2
-        fields = dict(c.settings, id=t.id, value=value, decimals=decimals, arms=tuple(t.arms),
-                      conf_level=float(t.settings.get("confidence_level", 0.95)))
-        if c.landmark is not None:
-            fields.update(landmark=c.landmark, evaluable_rule=rule["evaluable"],
-                          death_is_failure=bool(rule["death_is_failure"]))
-        endpoint = endpoint_map.get(c.endpoint, c.fallback or c.endpoint)
-        constraints.append(Constraint(quantity=c.quantity, endpoint=endpoint, **fields))
+        constraints.extend(_constraint_of(t, c, endpoint_map, rule) for c in made)
     # the median follow-up is the reverse Kaplan-Meier median of the endpoint its target names
     # (as the evaluation reads it); "followup" and unknown names are overall survival
     followed = [c.endpoint for c in constraints if c.quantity == "median_followup" and c.endpoint in ENDPOINTS]
@@ -207,6 +189,55 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
         followup_endpoint=followed[0] if followed else "os",
         priors=dict(priors or {}),
     )
+
+
+def calibrations(t) -> tuple:
+    """The :class:`~survrepro.register.quantities.Calibration` s of target ``t``: none (a
+    structural or unmodelled quantity), one, or several (a proportion at a landmark is its
+    numerator and its denominator).
+
+    Parameters
+    ----------
+    t : Target
+        A ``calibrate`` target of a register.
+
+    Returns
+    -------
+    tuple of Calibration
+
+    Raises
+    ------
+    InputError
+        When the target cannot be a constraint (a landmark count whose endpoint names no
+        landmark).
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> [c.quantity for c in calibrations(load_register("levee2025").by_id("evaluable_6m_all"))]
+    ['evaluable']
+    """
+    constrain = QUANTITIES[t.quantity].constraint
+    made = constrain(t) if constrain is not None else None
+    return () if made is None else made if isinstance(made, tuple) else (made,)
+
+
+def _constraint_of(t, c, endpoint_map: dict, rule: dict) -> Constraint:
+    """The synthesizer constraint of calibration ``c`` of target ``t``."""
+    if c.value is not None:  # a count of the target (a proportion's numerator or denominator)
+        value, decimals = float(c.value), 0
+    else:
+        value = float(t.value) if not isinstance(t.value, str) else t.value
+        decimals = int(t.decimals or 0)
+    if c.quantity in SURVIVAL_PARTS and t.scale == "percent":  # the constraint is a fraction
+        value, decimals = value / 100.0, decimals + 2
+    fields = dict(c.settings, id=f"{t.id}.{c.part}" if c.part else t.id, value=value, decimals=decimals,
+                  arms=tuple(t.arms), conf_level=float(t.settings.get("confidence_level", 0.95)))
+    if c.landmark is not None:
+        fields.update(landmark=c.landmark, evaluable_rule=rule["evaluable"],
+                      death_is_failure=bool(rule["death_is_failure"]))
+    endpoint = endpoint_map.get(c.endpoint, c.fallback or c.endpoint)
+    return Constraint(quantity=c.quantity, endpoint=endpoint, **fields)
 
 
 def unmet_reasons(register, result) -> list[str]:
@@ -247,10 +278,11 @@ def unmet_reasons(register, result) -> list[str]:
     out = []
     for c in unmet:
         got = "not reached" if c.achieved is None else f"{c.achieved:.6g}"
-        why = [f for f in bad if c.id in f.targets]
+        target = c.id.split(".")[0]  # a proportion's count constraint is named <target id>.<part>
+        why = [f for f in bad if target in f.targets]
         if why:
             out.append(f"UNMET {c.id} (printed {c.printed}, achieved {got}): the audit finds it inconsistent "
-                       f"with {', '.join(t for t in why[0].targets if t != c.id) or 'the other numbers'} "
+                       f"with {', '.join(t for t in why[0].targets if t != target) or 'the other numbers'} "
                        f"({why[0].check}), so no data can give every printed number.")
         else:
             out.append(f"UNMET {c.id} (printed {c.printed}, achieved {got}): no audit check finds it inconsistent "
@@ -268,9 +300,11 @@ def uncalibrated(register) -> list[str]:
     """The ``calibrate`` targets no synthesizer constraint takes, one sentence each.
 
     A register may mark as ``calibrate`` a number the synthesizer has no constraint for
-    (a score or likelihood-ratio p value, a proportion, a design number): the
-    synthetic data are not made to reproduce it, and ``survrepro reproduce`` compares it
-    as it comes out. Structural numbers (:data:`STRUCTURAL`) are not listed.
+    (a score or likelihood-ratio p value, a proportion that is not counted at a landmark, a
+    design number): the synthetic data are not made to reproduce it, and ``survrepro
+    reproduce`` compares it as it comes out. Structural numbers (:data:`STRUCTURAL`) are not
+    listed, nor the confidence limits of a calibrated proportion at a landmark: they are
+    computed from its two counts, which the synthesizer meets.
 
     Parameters
     ----------
@@ -287,11 +321,14 @@ def uncalibrated(register) -> list[str]:
     []
     """
     out = []
-    for t in register.with_role("calibrate"):
+    cal = register.with_role("calibrate")
+    counted = {(t.endpoint, tuple(t.arms)) for t in cal if t.quantity == "proportion" and calibrations(t)}
+    for t in cal:
         if t.quantity in STRUCTURAL:
             continue
-        constrain = QUANTITIES[t.quantity].constraint
-        if constrain is None or constrain(t) is None:
+        if t.quantity in ("proportion_ci_low", "proportion_ci_high") and (t.endpoint, tuple(t.arms)) in counted:
+            continue  # computed from the counts of the calibrated proportion beside it
+        if not calibrations(t):
             out.append(f"NOT CALIBRATED {t.id} ({t.quantity}): the synthesizer has no constraint for it, so the "
                        "synthetic data are not made to reproduce it; reproduce compares it as it comes out.")
     return out

@@ -36,11 +36,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from survrepro.engine.cox import log_hazard_ratio_untied
+from survrepro.engine.cox import log_hazard_ratio, log_hazard_ratio_untied
 from survrepro.engine.km import km_median
 from survrepro.engine.rmst import restricted_mean
 
-__all__ = ["distinct", "fitted_start", "km_steps", "spread_ties"]
+__all__ = ["cox_fit", "distinct", "fitted_start", "km_steps", "peak_density", "spread_ties", "tie_cap"]
 
 _LOG2 = math.log(2.0)
 
@@ -333,6 +333,7 @@ class Pair:
     bounds: dict
     scale: float
     se_printed: bool = True
+    tie_cap: int = 1  # patients that may share a time (:func:`tie_cap`)
 
 
 def _arm_links(arms, pairs, by):
@@ -553,7 +554,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         for a in counts:  # the events of the quantile data, before they were mended
             count_aims[a] += counts[a] - float(d_now[a][1].sum())
         for p in pairs:
-            got = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
+            got = cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, getattr(target, "tie_cap", 1))
             if got is not None:
                 aims[p.arms] += np.array(p.centre) - np.array(got)
         if mfu is not None and followup_before_map is not None and centre_of["followup"] is not None:
@@ -598,6 +599,8 @@ def _build(target, group, cutoff, hi, d, members, arms):
     for c, m in zip(target.survival, target.survival_masks):  # the spread about a landmark survival
         if c.quantity != "survival":
             _mend_band(times, events, ends, pat[m], c, estimates.get((c.arms, c.landmark), math.nan))
+    for who, landmark, evaluable, remaining in _landmark_aims(target):
+        _mend_landmark(times, events, ends, pat[who], landmark, evaluable, remaining)
     best = _place(target, group, cutoff, members, arms, times, events, ends, ceiling, counted)
     # the nudges and mends move times and events off the printed values a little: placed again
     # from where they left the data, twice at most
@@ -652,6 +655,9 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
                 own.append(anchor)
             elif not c.arms and a == arms[0]:
                 pooled.append(anchor)
+        for who, landmark, _, remaining in _landmark_aims(target):
+            if np.array_equal(pat[who], members[a]):  # the arm's patients remaining at the landmark
+                own.append((1, _landmark_anchor(times[members[a]], landmark, remaining)))
         own = [x for _, x in sorted(own, key=lambda p: p[0])]
         idx = members[a]
         for c, m in zip(target.rmst, target.rmst_masks):
@@ -674,7 +680,7 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     t_int = np.clip(np.round(mapped[:n] * 100), 1, cutoff).astype(np.int64)
     f_int = np.clip(np.round(mapped[n:] * 100), 1, cutoff).astype(np.int64)
     sel = np.isin(group, arms)
-    distinct(t_int, sel, cutoff)
+    distinct(t_int, sel, cutoff, getattr(target, "tie_cap", 1))
     f_int = np.where(events == 1, np.clip(np.maximum(f_int, t_int), target.shortest_followup, cutoff), t_int)
     fixed = set()
     for a, v in fixed_values:
@@ -685,6 +691,54 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     wide = _adjust(target, group, arms, t_int, events, f_int, fixed, across=True)
     t_int, events, f_int = min((plain, wide), key=lambda st: (not target.meets(*st), target.loss(*st)))
     return t_int, events, f_int, followup, sorted(set(unreached))
+
+
+def _landmark_aims(target) -> list:
+    """``(patients, landmark, evaluable, remaining)`` of each landmark the target counts at
+    (``patients`` indexes ``target.patients``; ``None`` where a count is not printed)."""
+    aims = {}
+    for c, m in zip(getattr(target, "at_landmark", ()), getattr(target, "at_landmark_masks", ())):
+        key = (tuple(np.flatnonzero(m)), c.landmark)
+        ev, rem = aims.get(key, (None, None))
+        aims[key] = (int(c.value), rem) if c.quantity == "evaluable" else (ev, int(c.value))
+    return [(np.array(k[0], dtype=np.int64), k[1], *v) for k, v in aims.items()]
+
+
+def _mend_landmark(times, events, ends, who, landmark, evaluable, remaining) -> None:
+    """Give the patients ``who`` the printed number not evaluable at ``landmark`` (months), in
+    place: of the patients who will be before the landmark (all but the ``remaining`` latest,
+    or those before it now), ``len(who) - evaluable`` must be censored. Event flags are swapped
+    between a patient before the landmark and one after it, at evenly spaced ranks, so that
+    the events of the arm stay as many; the re-timing then puts the landmark between them."""
+    if evaluable is None:
+        return
+    order = who[np.argsort(times[who], kind="stable")]
+    below = order[: order.size - remaining] if remaining is not None else order[times[order] < landmark]
+    above = order[below.size:]
+    diff = (order.size - evaluable) - int((events[below] == 0).sum())  # censorings to add before it
+    if diff == 0 or not 0 <= order.size - evaluable <= below.size:
+        return
+    give = below[events[below] == (1 if diff > 0 else 0)]  # turned into the other kind before it
+    take = above[events[above] == (0 if diff > 0 else 1)]  # and after it, the other way
+    k = min(abs(diff), give.size, take.size)
+    if k == 0:
+        return
+    for pool, to in ((give, 0 if diff > 0 else 1), (take, 1 if diff > 0 else 0)):
+        chosen = pool[((np.arange(k) + 0.5) * pool.size / k).astype(int)]
+        events[chosen] = to
+        ends[chosen] = np.maximum(ends[chosen], times[chosen]) if to == 1 else times[chosen]
+
+
+def _landmark_anchor(times, landmark, remaining) -> tuple:
+    """The anchor ``(old, new)`` of the re-timing that leaves ``remaining`` of ``times``
+    (months) at or after ``landmark``: the earliest of them goes to the landmark (the
+    number there now when ``remaining`` is not printed)."""
+    ordered = np.sort(times)
+    if remaining is None:
+        remaining = int((ordered >= landmark).sum())
+    if not 0 < remaining <= ordered.size:
+        return (landmark, landmark)
+    return (float(ordered[ordered.size - remaining]), float(landmark))
 
 
 def _rmst_anchor(times, events, anchors, top, c):
@@ -733,7 +787,7 @@ def _adjust(target, group, arms, t_int, events, f_int, fixed, across):
         # with three arms or more the reference is shared by every pair: only the other arm turns
         keep = counted | ({p.arms[1]} if len(arms) > 2 else set())
         if p.se_printed and not set(p.arms) <= keep and _mend_se(t_int, events, f_int, p, safe, keep=keep,
-                                                                  group=group):
+                                                                  group=group, cap=p.tie_cap):
             _nudge_beta(t_int, events, f_int, p, fixed, across=across)
     if target.loss(*before) < target.loss(t_int, events, f_int):
         t_int, events, f_int = before
@@ -843,7 +897,7 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
     turn = [0]
 
     def fit_of(p):
-        fit = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
+        fit = cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, getattr(target, "tie_cap", 1))
         return (math.nan, math.nan) if fit is None else fit
 
     def spaced(idx, most=spread):
@@ -1038,7 +1092,8 @@ def _mend_count(times, events, ends, who, count: int, safe: int) -> None:
         ends[i] = max(ends[i], times[i]) if diff > 0 else times[i]
 
 
-def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None, keep=(), group=None) -> bool:
+def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None, keep=(), group=None,
+             cap: int = 1) -> bool:
     """Bring the standard error of ``pair``'s Cox fit towards the centre of its printed range,
     in place, by turning events later than ``safe`` (hundredths) into censorings at the same
     time (fewer events, a larger SE) or such censorings into events (a smaller SE), the two
@@ -1053,7 +1108,7 @@ def _mend_se(times, events, ends, pair, safe: int, max_flips: int | None = None,
     limit = max_flips if max_flips is not None else max(1, pat.size // 4)
     side = None
     for step in range(limit):
-        fit = log_hazard_ratio_untied(times[pat] / 100.0, events[pat], pair.x)
+        fit = cox_fit(times[pat] / 100.0, events[pat], pair.x, cap)
         if fit is None or _hr_outside(pair.centre, pair.bounds, fit[0], fit[1]) == 0:
             break
         fewer = fit[1] < pair.centre[1]  # SE too small: too many events
@@ -1105,27 +1160,71 @@ def _isotonic(y: np.ndarray) -> np.ndarray:
     return np.repeat(means, sizes)
 
 
-def distinct(times: np.ndarray, sel: np.ndarray, top: int) -> None:
+def cox_fit(tt, ee, x, tie_cap: int = 1, ties: str = "efron"):
+    """Cox ``(log HR, SE)`` of ``x`` == 1 against 0 (``None`` when it has no finite fit): the
+    untied fast path while every time is distinct (``tie_cap`` 1, see :func:`tie_cap`), the
+    fit under ``ties`` once patients may share a time.
+
+    Examples
+    --------
+    >>> t, e, x = np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 0, 1, 1, 1]), np.array([1, 0, 1, 0, 1, 0])
+    >>> round(cox_fit(t, e, x)[0], 6) == round(cox_fit(t, e, x, tie_cap=2)[0], 6)  # no ties: the same
+    True
+    """
+    return log_hazard_ratio_untied(tt, ee, x) if tie_cap == 1 else log_hazard_ratio(tt, ee, x, ties=ties)
+
+
+def tie_cap(patients: int, top: int, peak: float = 0.0) -> int:
+    """How many of ``patients`` may share a hundredth of ``[1, top]``: 1 (every time distinct)
+    while they fit, more when there are more patients than hundredths (4,000 patients within
+    6 months share each hundredth by sevens, as real data share days), or when ``peak``, the
+    patients expected in the busiest hundredth, is above 1 (distinct times would then spread
+    the crowd and move the medians).
+
+    Examples
+    --------
+    >>> tie_cap(500, 1000), tie_cap(4052, 644), tie_cap(550, 550, peak=1.3)
+    (1, 7, 2)
+    """
+    return max(1, -(-int(patients) // max(int(top), 1)), math.ceil(peak))
+
+
+def peak_density(sizes_and_medians) -> float:
+    """Patients expected in the busiest hundredth of a month: each arm of ``n`` patients and
+    printed median ``m`` months contributes its exponential density at time 0,
+    ``n log 2 / (100 m)``.
+
+    Examples
+    --------
+    >>> round(peak_density([(275, 3.9), (275, 2.9)]), 2)
+    1.15
+    """
+    return sum(n * _LOG2 / (100.0 * m) for n, m in sizes_and_medians if m and m > 0)
+
+
+def distinct(times: np.ndarray, sel: np.ndarray, top: int, cap: int | None = None) -> None:
     """Make the times (hundredths) of the patients ``sel`` distinct and within ``[1, top]``, in
     place, keeping their order and moving them as little as possible in least squares: the
     sorted times less their ranks are made non-decreasing (isotonic regression), so that a
     crowd of equal times spreads both ways instead of pushing later times on. When there are
-    more patients than hundredths in ``[1, top]`` the later of equal times moves on instead
-    (:func:`spread_ties`).
+    more patients than hundredths in ``[1, top]``, or ``cap`` (default :func:`tie_cap` of the
+    patients and ``top``) is above 1, at most that many share a time instead (the ranks
+    counted in groups of that many).
 
     Examples
     --------
     >>> t = np.array([5, 5, 5, 9]); distinct(t, np.ones(4, bool), 100); t.tolist()
     [4, 5, 6, 9]
+    >>> t = np.array([2, 2, 2, 2, 3]); distinct(t, np.ones(5, bool), 3); t.tolist()
+    [1, 1, 2, 2, 3]
     """
     idx = np.flatnonzero(sel)
     m = idx.size
-    if m > top:
-        spread_ties(times, sel)
+    if m == 0:
         return
     o = idx[np.argsort(times[idx], kind="stable")]
-    rank = np.arange(m)
-    shifted = np.clip(_isotonic(times[o] - rank), 1, top - m + 1)
+    rank = np.arange(m) // max(tie_cap(m, top), cap or 1)
+    shifted = np.clip(_isotonic(times[o] - rank), 1, top - rank[-1])
     times[o] = np.round(shifted).astype(times.dtype) + rank
 
 
@@ -1176,7 +1275,7 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
     batch = max(1, pat.size // 50)
     for _ in range(max_rounds):
         tt, ee = times[pat], events[pat]
-        fit = log_hazard_ratio_untied(tt / 100.0, ee, x)
+        fit = cox_fit(tt / 100.0, ee, x, getattr(target, "tie_cap", 1))
         if fit is None or _hr_outside(target.centre, target.bounds, fit[0], fit[1]) == 0:
             return
         up = fit[0] < target.centre[0]  # the first arm's hazard must rise: its events come earlier
@@ -1205,6 +1304,6 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
         times[i], times[j] = times[j].copy(), times[i].copy()
         for m in (i, j):
             ends[m] = np.where(events[m] == 1, np.maximum(ends[m], times[m]), times[m])
-        after = log_hazard_ratio_untied(times[pat] / 100.0, events[pat], x)
+        after = cox_fit(times[pat] / 100.0, events[pat], x, getattr(target, "tie_cap", 1))
         if after is not None and (after[0] > target.centre[0]) == up and batch > 1:
             batch = max(1, batch // 2)

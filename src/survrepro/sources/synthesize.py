@@ -80,7 +80,7 @@ from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
-from survrepro.sources._fitted import Pair, fitted_start, km_steps, spread_ties
+from survrepro.sources._fitted import Pair, cox_fit, distinct, fitted_start, km_steps, peak_density, spread_ties, tie_cap
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -1045,6 +1045,26 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
+def _peak(medians, group) -> float:
+    """:func:`~survrepro.sources._fitted.peak_density` of the arms with a printed median
+    (medians of every patient count for the whole study)."""
+    return peak_density([(int(np.isin(group, c.arms).sum()) if c.arms else group.size, c.value) for c in medians
+                         if len(c.arms) <= 1])
+
+
+def _held_at_landmark(c: Constraint) -> bool:
+    """Whether the construction of an endpoint holds landmark count ``c``: it knows every
+    event of the endpoint as a failure, not which were deaths, so it holds a count where a
+    death before the landmark is a failure (or the endpoint is overall survival)."""
+    return c.is_count and (c.death_is_failure or c.endpoint == "os")
+
+
+def _count_at_landmark(tt, ee, c) -> int:
+    """Patients evaluable or remaining at ``c.landmark`` (months), each event a failure."""
+    evaluable, remaining = _landmark_counts(tt, ee, ee, c.landmark, c.evaluable_rule, True)
+    return evaluable if c.quantity == "evaluable" else remaining
+
+
 def _km_part(tt, ee, c):
     """The Kaplan–Meier median (or the limit) ``c`` is about, of times ``tt`` (months) and events ``ee``."""
     q = km_median(tt, ee, conf_type=c.conf_type, conf_level=c.conf_level, conf_int=c.quantity != "median")
@@ -1058,7 +1078,9 @@ class _KaplanMeierParts:
     Needs ``endpoint``, ``patients``, ``medians``/``median_masks``, ``limits``/``limit_masks``,
     ``unreached``/``unreached_masks`` (medians or limits printed as not reached),
     ``p_values``/``p_masks``/``p_labels`` (printed p values, the patients and their arms),
-    ``followup``, ``arms`` and ``n`` (see :class:`_ComparedTarget`); times are hundredths of a month.
+    ``followup``, ``arms`` and ``n`` (see :class:`_ComparedTarget`), and
+    ``at_landmark``/``at_landmark_masks`` (patients evaluable or remaining at a landmark, a
+    death before it a failure); times are hundredths of a month.
     """
 
     @property
@@ -1097,8 +1119,11 @@ class _KaplanMeierParts:
             return False
         if any(_km_part(tt[m], ee[m], c) is not None for c, m in zip(self.unreached, self.unreached_masks)):
             return False
-        if not all(rounds_to(_p_value(c, tt[m], ee[m], lab, self.arms, untied=True), c.value, c.decimals)
+        if not all(rounds_to(_p_value(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1), c.value, c.decimals)
                    for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels)):
+            return False
+        if not all(_count_at_landmark(tt[m], ee[m], c) == int(c.value)
+                   for c, m in zip(self.at_landmark, self.at_landmark_masks)):
             return False
         return all(int(ee[m].sum()) == int(c.value) for c, m in zip(self.events, self.event_masks))
 
@@ -1120,6 +1145,8 @@ class _KaplanMeierParts:
             loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
         for c, m in zip(self.events, self.event_masks):
             loss += abs(float(ee[m].sum()) - c.value)
+        for c, m in zip(self.at_landmark, self.at_landmark_masks):
+            loss += abs(_count_at_landmark(tt[m], ee[m], c) - c.value)
         for c, m in zip(self.survival, self.survival_masks):
             unit = 10.0 ** (-c.decimals)
             got = _survival_part(tt[m], ee[m], c)
@@ -1133,7 +1160,7 @@ class _KaplanMeierParts:
                 loss += 1.0 + 4.0 * (1.0 - got / max(float(tt[m].max()), 1e-9))
         for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels):
             unit = 10.0 ** (-c.decimals)
-            got = _p_value(c, tt[m], ee[m], lab, self.arms, untied=True)
+            got = _p_value(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1)
             loss += 5.0 if got is None else max(0.0, abs(got - c.value) - unit / 4) / unit
         return loss
 
@@ -1174,16 +1201,20 @@ class _ComparedTarget(_KaplanMeierParts):
     p_values: list = ()  # printed p values of the two arms
     p_masks: list = ()  # the patients each concerns
     p_labels: list = ()  # their arms
+    at_landmark: list = ()  # patients evaluable or remaining at a landmark (see _held_at_landmark)
+    at_landmark_masks: list = ()  # the patients each counts
+    tie_cap: int = 1  # patients that may share a time (more than 1 only when they outnumber the hundredths)
 
     @property
     def pairs(self) -> list:
         """The printed hazard ratio, as :func:`survrepro.sources._fitted.fitted_start` takes it."""
-        return [Pair(self.arms, self.patients, self.in_first_arm, self.centre, self.bounds, self.limit_width)]
+        return [Pair(self.arms, self.patients, self.in_first_arm, self.centre, self.bounds, self.limit_width,
+                     tie_cap=self.tie_cap)]
 
     def meets(self, times, events, ends) -> bool:
         """Whether a state rounds to every printed number (the unshrunk region), even off centre."""
         tt, ee = times[self.patients] / 100.0, events[self.patients]
-        fit = log_hazard_ratio_untied(tt, ee, self.in_first_arm)
+        fit = cox_fit(tt, ee, self.in_first_arm, self.tie_cap, self.ties)
         if fit is None or _hr_outside(self.centre, self.bounds, fit[0], fit[1], shrink=1.0) > 0:
             return False
         return self.km_meets(tt, ee, ends)
@@ -1197,7 +1228,7 @@ class _ComparedTarget(_KaplanMeierParts):
         beyond a quarter of its last printed digit, in that digit (5 when not reached).
         """
         tt, ee = times[self.patients] / 100.0, events[self.patients]
-        fit = log_hazard_ratio_untied(tt, ee, self.in_first_arm)
+        fit = cox_fit(tt, ee, self.in_first_arm, self.tie_cap, self.ties)
         if fit is None:
             return 1e6
         b, se = fit
@@ -1237,17 +1268,21 @@ class _EndpointTarget(_KaplanMeierParts):
     p_values: list = ()
     p_masks: list = ()
     p_labels: list = ()
+    at_landmark: list = ()  # patients evaluable or remaining at a landmark (see _held_at_landmark)
+    at_landmark_masks: list = ()  # the patients each counts
+    tie_cap: int = 1  # patients that may share a time (more than 1 only when they outnumber the hundredths)
 
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
         for p in self.pairs:
-            fit = log_hazard_ratio_untied(times[p.patients] / 100.0, events[p.patients], p.x)
+            fit = cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, self.tie_cap)
             if fit is None:
                 return None
             se = fit[1] if p.se_printed else p.centre[1]
             loss += _hr_outside(p.centre, p.bounds, fit[0], se, shrink=shrink) / (p.scale / 5)
         for c, pat, labels in self.p_bounds:
-            if not _p_satisfies(_p_value(c, times[pat] / 100.0, events[pat], labels, self.arms, untied=True),
+            if not _p_satisfies(_p_value(c, times[pat] / 100.0, events[pat], labels, self.arms,
+                                         untied=self.tie_cap == 1),
                                 c.comparator, c.value):
                 loss += 1.0
         return loss
@@ -1268,7 +1303,8 @@ class _EndpointTarget(_KaplanMeierParts):
 
 #: Quantities a construction of one endpoint handles.
 _ONE_ENDPOINT = ("median", "median_ci_low", "median_ci_high", "hr", "hr_ci_low", "hr_ci_high",
-                 "p_value_bound", "p_value", "median_followup", "events", "rmst") + SURVIVAL_PARTS
+                 "p_value_bound", "p_value", "median_followup", "events", "rmst", "evaluable",
+                 "remaining") + SURVIVAL_PARTS
 
 
 def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | None:
@@ -1276,7 +1312,8 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
     more than one endpoint (other than the median follow-up) or quantities it does not handle."""
     own = [c for c in spec.constraints if c.quantity != "median_followup"]
     endpoints = {c.endpoint for c in own}
-    if len(endpoints) != 1 or not all(c.quantity in _ONE_ENDPOINT for c in spec.constraints):
+    if len(endpoints) != 1 or not all(c.quantity in _ONE_ENDPOINT and (not c.is_count or _held_at_landmark(c))
+                                      for c in spec.constraints):
         return None
     endpoint = endpoints.pop()
     if endpoint not in _COMPARABLE:
@@ -1288,6 +1325,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         return np.isin(group, arms) if arms else np.ones(group.size, bool)
 
     pairs, p_bounds = [], []
+    cap = tie_cap(group.size, cutoff, _peak([c for c in own if c.quantity == "median" and not c.not_reached], group))
     for arms in sorted({c.arms for c in own if c.quantity.startswith("hr")}):
         cs = [c for c in own if c.arms == arms and c.quantity.startswith("hr")]
         pat = np.flatnonzero(mask(arms))
@@ -1299,7 +1337,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
                              f"hazard ratio of {' vs '.join(arms)} and its limits together.")
                 return None
             bounds = region[5]
-            pairs.append(Pair(arms, pat, x, region[4], bounds, bounds["low"][1] - bounds["low"][0]))
+            pairs.append(Pair(arms, pat, x, region[4], bounds, bounds["low"][1] - bounds["low"][0], tie_cap=cap))
         else:
             c = next((c for c in cs if c.quantity == "hr"), None)
             if c is None:
@@ -1308,7 +1346,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
             h0, h1 = math.log(max(c.value - u, 1e-12)), math.log(c.value + u)
             pairs.append(Pair(arms, pat, x, ((h0 + h1) / 2, 0.0),
                               {"z": _z(c.conf_level), "low": None, "high": None, "hr": (h0, h1)},
-                              h1 - h0, se_printed=False))
+                              h1 - h0, se_printed=False, tie_cap=cap))
     for c in own:
         if c.quantity == "p_value_bound":
             pat = np.flatnonzero(mask(c.arms))
@@ -1334,6 +1372,8 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         p_values=[c for c in own if c.quantity == "p_value"],
         p_masks=[mask(c.arms) for c in own if c.quantity == "p_value"],
         p_labels=[group[mask(c.arms)] for c in own if c.quantity == "p_value"],
+        at_landmark=[c for c in own if c.is_count], at_landmark_masks=[mask(c.arms) for c in own if c.is_count],
+        tie_cap=cap,
     )
 
 
@@ -1359,7 +1399,7 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
         times, events, ends, loss, steps = _anneal_compared(
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
             target.shortest_followup, cutoff, target.loss, sub,
-            fitted_steps if fitted_steps is not None else max(1, max_iter // 8), flips=True)
+            fitted_steps if fitted_steps is not None else max(1, max_iter // 8), flips=True, cap=target.tie_cap)
         if not (loss == 0 or target.meets(times, events, ends)):
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
@@ -1423,6 +1463,9 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
     p_values = [c for c in spec.constraints if c.quantity == "p_value" and c.endpoint == endpoint
                 and (set(c.arms) == set(arms) or not c.arms and in_arms.all())]
     counts, landmarks, rmsts = own(("events",), False), own(SURVIVAL_PARTS, False), own(("rmst",), False)
+    at_landmark = own(("evaluable", "remaining"), False)
+    if not all(_held_at_landmark(c) for c in at_landmark):
+        return None  # a death on therapy before a landmark not evaluable: left to the search
     return _ComparedTarget(
         endpoint=endpoint, arms=arms, ties=ties, centre=centre, bounds=bounds,
         limit_width=bounds["low"][1] - bounds["low"][0],
@@ -1440,6 +1483,8 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         unreached=unreached, unreached_masks=masks(unreached),
         p_values=p_values, p_masks=masks(p_values),
         p_labels=[group[patients][m] for m in masks(p_values)],
+        at_landmark=at_landmark, at_landmark_masks=masks(at_landmark),
+        tie_cap=tie_cap(patients.size, cutoff, _peak(medians, group)),
     )
 
 
@@ -1538,7 +1583,8 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
             if found is None:
                 times, events, ends, loss, used = _anneal_compared(
                     *fitted, target.patients, group, target.anchor_times, target.anchor_masks,
-                    target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // fitted_share), flips=True)
+                    target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // fitted_share), flips=True,
+                    cap=target.tie_cap)
                 steps += used
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
@@ -1562,10 +1608,10 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
             break  # every candidate shares the one cap
         start = _initial_compared if counts in balanced else _initial_model
         times, events, ends = start(
-            spec, group, target.arms, counts, target.endpoint, cutoff, target.shortest_followup, rng)
+            spec, group, target.arms, counts, target.endpoint, cutoff, target.shortest_followup, rng, target.tie_cap)
         times, events, ends, loss, used = _anneal_compared(
             times, events, ends, target.patients, group, target.anchor_times, target.anchor_masks,
-            target.shortest_followup, cutoff, target.loss, rng, budget)
+            target.shortest_followup, cutoff, target.loss, rng, budget, cap=target.tie_cap)
         steps += used
         if start is _initial_model and target.meets(times, events, ends):
             return (times, events, ends), steps, None
@@ -1636,7 +1682,7 @@ def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follo
     )
 
 
-def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
+def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng, cap=1):
     """Starting times of a compared endpoint with ``counts`` events per arm.
 
     Where an arm's median is published, half its events (rounded up) fall before the median
@@ -1670,7 +1716,10 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
                 best = (gap, times, flags)
         t[m], e[m] = best[1], best[2]
     sel = np.isin(group, arms)
-    spread_ties(t, sel)
+    if cap == 1:
+        spread_ties(t, sel)
+    else:  # patients share times (see tie_cap), within the cut-off
+        distinct(t, sel, cutoff, cap)
     f = t.copy()
     for i in np.flatnonzero(e == 1):
         # an event moved past the cut-off by the de-duplication above is followed up to it
@@ -1679,7 +1728,7 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
     return t, e, f
 
 
-def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
+def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng, cap=1):
     """Starting times of a compared endpoint drawn from the exponential model of
     :func:`_expected_events` (potential follow-up uniform from ``lo_admin`` to the cut-off),
     then made to hold exactly ``counts`` events per arm: the latest surplus events become
@@ -1708,13 +1757,16 @@ def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng):
             ee[add] = 1
         t[m], e[m], f[m] = tt, ee, ff
     sel = np.isin(group, arms)
-    spread_ties(t, sel)
+    if cap == 1:
+        spread_ties(t, sel)
+    else:  # patients share times (see tie_cap), within the cut-off
+        distinct(t, sel, cutoff, cap)
     f = np.where(e == 1, np.clip(np.maximum(f, t), lo_admin, cutoff), t)
     return t, e, f
 
 
 def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, loss_fn, rng,
-                     max_iter, cycle=2000, t0=0.5, flips=False):
+                     max_iter, cycle=2000, t0=0.5, flips=False, cap=1):
     """Seeded annealing of a compared endpoint with the events per arm held fixed (unless ``flips``).
 
     Moves: swap the times of two patients of different arms with the same status, swap an
@@ -1726,6 +1778,7 @@ def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, 
     """
     loss = loss_fn(t, e, f)
     best = (t.copy(), e.copy(), f.copy(), loss)
+    crowd = int(np.bincount(t[idx]).max()) if cap > 1 else 1  # the most at one time in the start
     steps = 0
     while steps < max_iter and best[3] > 0:
         steps += 1
@@ -1773,7 +1826,9 @@ def _anneal_compared(t, e, f, idx, group, targets, med_masks, lo_admin, cutoff, 
             else:
                 nt[i] = int(rng.integers(1, cutoff + 1))
             nt[i] = int(np.clip(nt[i], 1, cutoff))
-        if np.unique(nt[idx]).size < idx.size:  # no two patients at the same time
+        if cap == 1 and np.unique(nt[idx]).size < idx.size:  # no two patients at the same time
+            continue
+        if cap > 1 and np.bincount(nt[idx]).max() > max(cap, crowd):  # no more at one time than allowed
             continue
         ev = ne == 1
         nf[~ev] = nt[~ev]
