@@ -539,7 +539,7 @@ def synthesize_some(n: int, seed: int = SEED, max_iter: int | None = None, p_cal
     regs = []
     for pool, k in (([r for r in every if len(r["study"]["arms"]) == 2], n - n // 4),
                     ([r for r in every if len(r["study"]["arms"]) > 2], n // 4)):
-        regs += pool[:: max(1, len(pool) // max(1, k))][:k]
+        regs += [pool[i * len(pool) // k] for i in range(min(k, len(pool)))]
     if p_calibrated:
         for reg in regs:
             for t in reg["target"]:

@@ -252,10 +252,9 @@ def _upper_band_path(model: _Arm, tail, n, win, conf_type, conf_level) -> np.nda
     variance under potential follow-up ``win``, as :func:`_band_at`), at the times of a grid
     to the end of follow-up where at least one patient is expected at risk."""
     z = _z_of(conf_level)
-    grid = np.linspace(0.0, win[1], 201)
+    grid, g_mid = _band_grid(win[1], win)  # shared by the arms of one parameter set
     h = _cumulative(model, tail, grid)
-    mid = (grid[1:] + grid[:-1]) / 2
-    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * _censor_survival(mid, win)
+    at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * g_mid
     seen = at_risk >= 1.0
     dh = np.diff(h)
     var = np.cumsum(np.where(seen, dh / np.where(seen, at_risk, 1.0), 0.0))
