@@ -480,6 +480,7 @@ def test_patients_crowding_the_hundredths_share_times_within_the_cut_off(tmp_pat
     assert time.max() <= cutoff + 0.01
     per_time = np.unique(np.round(time * 100).astype(int), return_counts=True)[1].max()
     assert 1 < per_time <= max(shared, tie_cap(patients, int(round(cutoff * 100))))
+    assert sum(n.startswith("Tied times: ") for n in res.notes) == 1
 
 
 @pytest.mark.slow

@@ -1052,6 +1052,15 @@ def _peak(medians, group) -> float:
                          if len(c.arms) <= 1])
 
 
+def _said_cap(cap: int, patients: int, endpoint: str, notes: list) -> int:
+    """``cap`` (:func:`~survrepro.sources._fitted.tie_cap`), with a note when patients share times."""
+    if cap > 1:
+        notes.append(f"Tied times: {patients} patients are too many for distinct {endpoint} times in hundredths of a "
+                     f"month before the cut-off (or where the printed medians crowd them), so up to {cap} share a "
+                     "time, as real data share days; the hazard ratio is fitted with the ties.")
+    return cap
+
+
 def _held_at_landmark(c: Constraint) -> bool:
     """Whether the construction of an endpoint holds landmark count ``c``: it knows every
     event of the endpoint as a failure, not which were deaths, so it holds a count where a
@@ -1325,7 +1334,8 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
         return np.isin(group, arms) if arms else np.ones(group.size, bool)
 
     pairs, p_bounds = [], []
-    cap = tie_cap(group.size, cutoff, _peak([c for c in own if c.quantity == "median" and not c.not_reached], group))
+    cap = _said_cap(tie_cap(group.size, cutoff, _peak([c for c in own if c.quantity == "median" and not c.not_reached],
+                                                     group)), group.size, endpoint, notes)
     for arms in sorted({c.arms for c in own if c.quantity.startswith("hr")}):
         cs = [c for c in own if c.arms == arms and c.quantity.startswith("hr")]
         pat = np.flatnonzero(mask(arms))
@@ -1484,7 +1494,7 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         p_values=p_values, p_masks=masks(p_values),
         p_labels=[group[patients][m] for m in masks(p_values)],
         at_landmark=at_landmark, at_landmark_masks=masks(at_landmark),
-        tie_cap=tie_cap(patients.size, cutoff, _peak(medians, group)),
+        tie_cap=_said_cap(tie_cap(patients.size, cutoff, _peak(medians, group)), patients.size, endpoint, notes),
     )
 
 
