@@ -22,7 +22,7 @@ from survrepro.sources.synthesize import synthesize
 REGISTERS = paths.TESTS / "data" / "registers"
 
 
-def _run(study, tmp_path, monkeypatch, capsys):
+def _run(study, tmp_path, monkeypatch, capsys, endpoints="os"):
     monkeypatch.setattr(paths, "DATA", tmp_path / "data")
     register = tmp_path / f"{study}.toml"
     shutil.copy(REGISTERS / f"{study}.toml", register)
@@ -30,7 +30,7 @@ def _run(study, tmp_path, monkeypatch, capsys):
     audit = json.loads(capsys.readouterr().out)
     assert audit["findings"] and all(f["status"] != "inconsistent" for f in audit["findings"])
     ipd = tmp_path / "data" / study / f"{study}_synthetic_ipd.csv"
-    assert main(["synthesize", str(register), "-o", str(ipd), "--endpoints", "os"]) == 0
+    assert main(["synthesize", str(register), "-o", str(ipd), "--endpoints", endpoints]) == 0
     printed = capsys.readouterr().out
     assert "converged" in printed and "NOT converged" not in printed
     out = tmp_path / "report"
@@ -403,3 +403,15 @@ def test_a_proportion_at_a_landmark_is_calibrated_as_its_two_counts(tmp_path, mo
     calibrate = report[report.role == "calibrate"]
     assert set(calibrate.status) == {"match"}, calibrate[calibrate.status != "match"].to_string()
     assert len(calibrate[calibrate["id"].str.startswith("alive_12m")]) == 6
+
+
+def test_a_register_with_dfs_and_os_meets_every_number_with_dfs_never_after_os(tmp_path, monkeypatch, capsys):
+    """R's colon data (register and R code in tests/data/registers/colon_dfs_os.toml): DFS and
+    OS of the same patients, each with events, medians (NR in one arm) and limits, a
+    landmark survival and the HR with its limits. Each endpoint is built from its own printed
+    numbers and the two are joined so that DFS never comes after OS; audit, synthesize and
+    reproduce meet every calibrate target."""
+    printed, report, data = _run("colon_dfs_os", tmp_path, monkeypatch, capsys, endpoints="pfs,os")
+    assert (data.dfs_time <= data.os_time).all()
+    assert (data.os_event <= data.dfs_event).all()  # a death is a DFS event
+    assert len(report[(report.role == "calibrate") & (report.endpoint == "dfs")]) == 13

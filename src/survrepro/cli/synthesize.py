@@ -60,7 +60,7 @@ def run(args) -> int:
     for note in plan_notes:
         print(note, file=summary)
     for note in res.notes:
-        if note.startswith("ASSUMED"):
+        if note.startswith(("ASSUMED", "Tied times")):
             print(note, file=summary)
     table = res.to_frame().drop(columns="settings")
     table["target"] = [c.printed for c in res.constraints]

@@ -1045,6 +1045,184 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
+def _build_os_and_pfs(spec, s, group, cutoff, width, rng, notes, max_iter, fitted_share=8):
+    """Build OS and PFS of the same patients, each from the model fitted to its own printed
+    numbers, then join them so that PFS never comes after OS.
+
+    OS (with the median follow-up) is built first and written into ``s``: it fixes each
+    patient's entry and end of follow-up. PFS is built the same way on its own printed numbers
+    (on a copy of the state), then laid onto the OS patients arm by arm
+    (:func:`_join_pfs`). The joined state is the start of the search over every printed
+    number (nothing held fixed). Returns ``("os", None)`` when both builds ran, else ``None``
+    (``s`` is then unchanged)."""
+    def own(endpoint, followup):
+        return dataclasses.replace(spec, constraints=tuple(
+            c for c in spec.constraints
+            if c.endpoint == endpoint and (followup or c.quantity != "median_followup")
+            or (followup and c.quantity == "median_followup")))
+
+    built = {}
+    for endpoint, state in (("os", s), ("pfs", copy.deepcopy(s))):
+        sub, said = own(endpoint, True), []  # both with the follow-up: their censorings alike
+        got = _build_compared_endpoint(sub, state, group, cutoff, width, rng, said, max_iter, fitted_share)
+        if got is None and _compared_target(sub, group, cutoff, width, []) is None:
+            got = _build_one_endpoint(sub, state, group, cutoff, width, rng, said, max_iter,
+                                      max(1, max_iter // fitted_share))
+        if got is None:
+            return None
+        notes.extend(said)
+        built[endpoint] = _derive(state, cutoff)["pfs" if endpoint == "pfs" else "os"]
+    moved = _join_pfs(s, group, built["pfs"], cutoff)
+    pfs_spec = own("pfs", False)
+    target = _compared_target(pfs_spec, group, cutoff, width, []) or _endpoint_target(pfs_spec, group, cutoff, width, [])
+    steps = 0
+    if target is not None:
+        steps = _anneal_pfs_under_os(s, group, target, cutoff, copy.deepcopy(rng), 2500)
+    notes.append(
+        "OS and PFS were built each from its own printed numbers (OS first, with the follow-up), then joined "
+        "arm by arm: every death is a PFS event at or before it, the PFS events of the patients alive at their "
+        "end of follow-up are progressions before it, the other patients are censored for both at the end of "
+        "follow-up, and the PFS times are laid onto them in order"
+        + (f" ({moved} PFS times moved to the patient's death or end of follow-up, which came before them)"
+           if moved else "") + f"; then {steps} annealing steps moved PFS alone, within each patient's OS "
+        "(death or end of follow-up); the search below starts from the joined data, nothing held fixed.")
+    return "os", None
+
+
+def _anneal_pfs_under_os(s, group, target, cutoff, rng, max_iter, cycle=2000, t0=0.5) -> int:
+    """Seeded annealing of PFS towards ``target`` (its printed numbers) with OS held fixed, in
+    place on the state ``s``; returns the steps taken.
+
+    A patient's OS time (death or end of follow-up) bounds the PFS time: a death is a PFS
+    event at or before it, a patient alive at the end of follow-up either progressed before
+    it or is censored for PFS there too. Moves: one PFS event time, nudged or redrawn below
+    the bound; a patient alive at the end of follow-up turned from censored to progressed or
+    back; the PFS times of two patients of one arm swapped where both bounds allow."""
+    d = _derive(s, cutoff)
+    bound, dead = d["os"][0].astype(np.int64), d["os"][1] == 1  # a PFS time is at most its patient's OS time
+    t, e = d["pfs"][0].astype(np.int64).copy(), d["pfs"][1].astype(np.int64).copy()
+    ends = bound.copy()
+    idx = target.patients
+    crowd = max(target.tie_cap, int(np.bincount(t[idx]).max()))
+    counts = {c.arms[0]: int(c.value) for c in target.events if len(c.arms) == 1}  # printed events per arm
+    loss = target.loss(t, e, ends)
+    best = (t.copy(), e.copy(), loss)
+    steps = 0
+    while steps < max_iter and best[2] > 0 and not target.meets(best[0], best[1], ends):
+        steps += 1
+        phase = (steps - 1) % cycle
+        if phase == 0 and steps > 1:
+            t, e, loss = best[0].copy(), best[1].copy(), best[2]
+        nt, ne = t.copy(), e.copy()
+        i = int(idx[rng.integers(idx.size)])
+        r = rng.random()
+        if r < 0.2 and not dead[i]:  # progressed or censored at the end of follow-up
+            ne[i] = 1 - e[i]
+            nt[i] = bound[i] if ne[i] == 0 else int(rng.integers(1, bound[i] + 1))
+            other = idx[(group[idx] == group[i]) & ~dead[idx] & (e[idx] == ne[i])]
+            printed = counts.get(group[i])
+            # a single turn only where the arm's events are not printed or it brings them nearer
+            single = printed is None or (ne[i] - e[i]) * (printed - int(e[group == group[i]].sum())) > 0
+            if (r < 0.1 or not single) and other.size:  # and another the other way: as many PFS events
+                j = int(other[rng.integers(other.size)])
+                ne[j] = 1 - e[j]
+                nt[j] = bound[j] if ne[j] == 0 else int(rng.integers(1, bound[j] + 1))
+            elif not single:
+                continue
+        elif r < 0.4:
+            pool = idx[(group[idx] == group[i]) & (e[idx] == 1) & (bound[idx] >= t[i])]
+            if e[i] == 0 or pool.size == 0:
+                continue
+            j = int(pool[rng.integers(pool.size)])
+            if t[j] > bound[i]:
+                continue
+            nt[i], nt[j] = t[j], t[i]
+        else:
+            if e[i] == 0:
+                continue
+            q = rng.random()
+            if q < 0.5:
+                nt[i] = t[i] + int(rng.integers(-80, 81))
+            elif q < 0.8:
+                nt[i] = int(round(t[i] * math.exp(rng.normal(0, 0.3))))
+            else:
+                nt[i] = int(rng.integers(1, bound[i] + 1))
+            nt[i] = int(np.clip(nt[i], 1, bound[i]))
+        if np.bincount(nt[idx]).max() > crowd:  # no more patients at one time than allowed, or than at the start
+            continue
+        new_loss = target.loss(nt, ne, ends)
+        temp = t0 * (1 - phase / cycle) ** 2
+        if new_loss <= loss or rng.random() < math.exp(-(new_loss - loss) / max(temp, 1e-9)):
+            t, e, loss = nt, ne, new_loss
+            if loss < best[2]:
+                best = (t.copy(), e.copy(), loss)
+    t, e = best[0], best[1]
+    far = 3 * cutoff
+    for i in idx:
+        if e[i] == 1 and not (dead[i] and t[i] >= bound[i]):
+            s["P"][i] = int(t[i])  # a progression (before the death, or before the end of follow-up)
+        else:  # a death first, or no progression before the end of follow-up
+            s["P"][i] = max(int(s["P"][i]), far)
+    return steps
+
+
+def _join_pfs(s, group, pfs, cutoff) -> int:
+    """Lay the PFS data ``pfs`` (times, events) onto the OS state ``s`` in place, arm by arm.
+
+    Each death stays a PFS event; of the patients alive at their end of follow-up, as many as
+    the PFS data have events beyond the deaths progress, and the rest stay censored for both,
+    chosen so that their ends of follow-up have the quantiles of the PFS censorings. The PFS
+    event times, earliest first, go to those patients in the order of their deaths or ends of
+    follow-up; a time later than the patient's death or end is moved to it (a death first, or
+    a progression on the last day). Returns the number of PFS times moved."""
+    d = _derive(s, cutoff)
+    t_os, e_os = d["os"]
+    far = 3 * cutoff
+    moved = 0
+    for g in np.unique(group):
+        m = np.flatnonzero(group == g)
+        dead, alive = m[e_os[m] == 1], m[e_os[m] == 0]
+        tp, ep = pfs[0][m], pfs[1][m]
+        times = np.sort(tp[ep == 1])
+        k = max(times.size, dead.size)
+        censored_times = np.sort(tp[ep == 0])
+        stay = np.zeros(0, np.int64)
+        keep = min(alive.size, m.size - k)
+        if keep > 0:
+            by_end = alive[np.argsort(t_os[alive], kind="stable")]
+            # the censored PFS times' quantiles among the alive patients' ends of follow-up
+            q = np.searchsorted(t_os[by_end], censored_times[((np.arange(keep) + 0.5) * censored_times.size / keep)
+                                                            .astype(int)] if censored_times.size else [])
+            used, picks = np.zeros(by_end.size, bool), []
+            for j in np.clip(q, 0, by_end.size - 1) if censored_times.size else range(keep):
+                j = int(j)
+                while used[j % by_end.size]:
+                    j += 1
+                used[j % by_end.size] = True
+                picks.append(j % by_end.size)
+            stay = by_end[np.sort(picks)]
+        progress = np.setdiff1d(alive, stay)
+        who = np.concatenate([dead, progress])
+        who = who[np.argsort(t_os[who], kind="stable")]
+        if times.size < who.size:  # more deaths than PFS events: the extra deaths come first
+            times = np.concatenate([times, t_os[who][times.size:]])
+        for i, t in zip(who, times[:who.size]):
+            bound = int(t_os[i])
+            if t > bound:
+                moved += 1
+            t = min(int(t), bound)
+            if e_os[i] == 1:
+                if t >= bound:  # death first
+                    s["P"][i] = far + int(s["P"][i] % max(cutoff, 1))
+                else:
+                    s["P"][i] = t
+            else:
+                s["P"][i] = t
+        for i in stay:
+            s["P"][i] = max(int(s["P"][i]), far)
+    return moved
+
+
 def _peak(medians, group) -> float:
     """:func:`~survrepro.sources._fitted.peak_density` of the arms with a printed median
     (medians of every patient count for the whole study)."""
@@ -2286,9 +2464,15 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
     fast = _Evaluator(spec, group, engine=False)
     cutoff = _choose_cutoff(spec, s, width, fast, notes)
     # by default the constructive build of a comparison has at most NEAR_STEPS of the steps
-    built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes,
-                                     int(min(max_iter, NEAR_STEPS) if auto else max_iter),
-                                     fitted_share=AUTO_FITTED_SHARE if auto else 8)
+    built = None
+    if {c.endpoint for c in constraints if c.quantity != "median_followup"} == {"os", "pfs"}:
+        built = _build_os_and_pfs(spec, s, group, cutoff, width, rng, notes,
+                                  int(min(max_iter, NEAR_STEPS) if auto else max_iter),
+                                  fitted_share=AUTO_FITTED_SHARE if auto else 8)
+    if built is None:
+        built = _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes,
+                                         int(min(max_iter, NEAR_STEPS) if auto else max_iter),
+                                         fitted_share=AUTO_FITTED_SHARE if auto else 8)
     if built is None and _compared_target(spec, group, cutoff, width, []) is None:
         # (a two-arm comparison the construction above tried is not tried again)
         built = _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, int(max_iter),
