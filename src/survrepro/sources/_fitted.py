@@ -1272,9 +1272,11 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
     pat = target.patients
     x = target.x
     batch = max(1, pat.size // 50)
+    cap = getattr(target, "tie_cap", 1)
+    after = cox_fit(times[pat] / 100.0, events[pat], x, cap)
     for _ in range(max_rounds):
         tt, ee = times[pat], events[pat]
-        fit = cox_fit(tt / 100.0, ee, x, getattr(target, "tie_cap", 1))
+        fit = after  # the fit of the data as they now are
         if fit is None or _hr_outside(target.centre, target.bounds, fit[0], fit[1]) == 0:
             return
         up = fit[0] < target.centre[0]  # the first arm's hazard must rise: its events come earlier
@@ -1303,6 +1305,6 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
         times[i], times[j] = times[j].copy(), times[i].copy()
         for m in (i, j):
             ends[m] = np.where(events[m] == 1, np.maximum(ends[m], times[m]), times[m])
-        after = cox_fit(times[pat] / 100.0, events[pat], x, getattr(target, "tie_cap", 1))
+        after = cox_fit(times[pat] / 100.0, events[pat], x, cap)
         if after is not None and (after[0] > target.centre[0]) == up and batch > 1:
             batch = max(1, batch // 2)
