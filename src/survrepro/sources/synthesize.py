@@ -1286,14 +1286,24 @@ class _KaplanMeierParts:
             return km_median(tt, 1 - ee, conf_int=False).estimate
         return km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
 
+    def _median(self, tt, ee, m, c, memo: dict):
+        """The Kaplan–Meier median ``c`` is about (an estimate or a limit) of the patients ``m``,
+        each arm's curve and band computed once within one evaluation: a median is read from
+        the band of a limit of the same arms when there is one (the estimate is the same
+        whatever the band)."""
+        band = c if c.quantity != "median" else next((x for x in self.limits if x.arms == c.arms), None)
+        key = (c.arms, None if band is None else (band.conf_type, band.conf_level))
+        if key not in memo:
+            memo[key] = (km_median(tt[m], ee[m], conf_int=False) if band is None
+                         else km_median(tt[m], ee[m], conf_type=band.conf_type, conf_level=band.conf_level))
+        q = memo[key]
+        return q.estimate if c.quantity == "median" else q.low if c.quantity == "median_ci_low" else q.high
+
     def km_meets(self, tt, ee, ends) -> bool:
         """Whether the medians, limits and follow-up round to their printed values."""
-        for c, m in zip(self.medians, self.median_masks):
-            if not rounds_to(km_median(tt[m], ee[m], conf_int=False).estimate, c.value, c.decimals):
-                return False
-        for c, m in zip(self.limits, self.limit_masks):
-            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
-            if not rounds_to(q.low if c.quantity == "median_ci_low" else q.high, c.value, c.decimals):
+        memo: dict = {}
+        for c, m in zip(list(self.medians) + list(self.limits), list(self.median_masks) + list(self.limit_masks)):
+            if not rounds_to(self._median(tt, ee, m, c, memo), c.value, c.decimals):
                 return False
         for c in self.followup:
             if not rounds_to(self._followup_median(tt, ee, ends), c.value, c.decimals):
@@ -1317,15 +1327,11 @@ class _KaplanMeierParts:
     def km_loss(self, tt, ee, ends, loss: float = 0.0) -> float:
         """``loss`` plus the distance of each beyond a quarter of its last printed digit, in
         that digit (5 when not reached)."""
-        for c, m in zip(self.medians, self.median_masks):
+        memo: dict = {}
+        for c, m in zip(list(self.medians) + list(self.limits), list(self.median_masks) + list(self.limit_masks)):
             unit = 10.0 ** (-c.decimals)
-            med = km_median(tt[m], ee[m], conf_int=False).estimate
-            loss += 5.0 if med is None else max(0.0, abs(med - c.value) - unit / 4) / unit
-        for c, m in zip(self.limits, self.limit_masks):
-            unit = 10.0 ** (-c.decimals)
-            q = km_median(tt[m], ee[m], conf_type=c.conf_type, conf_level=c.conf_level)
-            lim = q.low if c.quantity == "median_ci_low" else q.high
-            loss += 5.0 if lim is None else max(0.0, abs(lim - c.value) - unit / 4) / unit
+            got = self._median(tt, ee, m, c, memo)
+            loss += 5.0 if got is None else max(0.0, abs(got - c.value) - unit / 4) / unit
         for c in self.followup:
             unit = 10.0 ** (-c.decimals)
             med = self._followup_median(tt, ee, ends)
