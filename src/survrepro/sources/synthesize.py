@@ -2170,12 +2170,13 @@ def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, 
                 s[var][k] = v
             continue
         touched = {e for e, deps_e in _DEPENDS.items() if var in deps_e}
+        moved = {ev.group[k] for k in changes}  # a constraint of other arms keeps its value
         new_vals = list(values)
         new_d = dists.copy()
         cache: dict = {}
         for k, ck in enumerate(constraints):
             ep_k = spec.followup_endpoint if ck.quantity == "median_followup" else ck.endpoint
-            if ep_k in touched:
+            if ep_k in touched and (not ck.arms or moved & set(ck.arms)):
                 new_vals[k] = ev.value(ck, d2, cache)
                 new_d[k] = _distance(ck, new_vals[k])
         new_loss = loss_of(new_d)
