@@ -1252,12 +1252,6 @@ def _count_at_landmark(tt, ee, c) -> int:
     return evaluable if c.quantity == "evaluable" else remaining
 
 
-def _km_part(tt, ee, c):
-    """The Kaplan–Meier median (or the limit) ``c`` is about, of times ``tt`` (months) and events ``ee``."""
-    q = km_median(tt, ee, conf_type=c.conf_type, conf_level=c.conf_level, conf_int=c.quantity != "median")
-    return q.estimate if c.quantity == "median" else q.low if c.quantity == "median_ci_low" else q.high
-
-
 class _KaplanMeierParts:
     """The medians, their limits and the median follow-up of a target built constructively:
     whether a state rounds to them, and how far it is from their centres.
@@ -1314,7 +1308,7 @@ class _KaplanMeierParts:
         if not all(rounds_to(restricted_mean(tt[m], ee[m], c.landmark), c.value, c.decimals)
                    for c, m in zip(self.rmst, self.rmst_masks)):
             return False
-        if any(_km_part(tt[m], ee[m], c) is not None for c, m in zip(self.unreached, self.unreached_masks)):
+        if any(self._median(tt, ee, m, c, memo) is not None for c, m in zip(self.unreached, self.unreached_masks)):
             return False
         if not all(rounds_to(_p_value(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1), c.value, c.decimals)
                    for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels)):
@@ -1348,7 +1342,7 @@ class _KaplanMeierParts:
             unit = 10.0 ** (-c.decimals)
             loss += max(0.0, abs(restricted_mean(tt[m], ee[m], c.landmark) - c.value) - unit / 4) / unit
         for c, m in zip(self.unreached, self.unreached_masks):  # 1 to 5: the earlier reached, the farther
-            got = _km_part(tt[m], ee[m], c)
+            got = self._median(tt, ee, m, c, memo)
             if got is not None:
                 loss += 1.0 + 4.0 * (1.0 - got / max(float(tt[m].max()), 1e-9))
         for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels):
