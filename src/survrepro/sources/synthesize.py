@@ -1056,10 +1056,10 @@ def _build_os_and_pfs(spec, s, group, cutoff, width, rng, notes, max_iter, fitte
     number (nothing held fixed). Returns ``("os", None)`` when both builds ran, else ``None``
     (``s`` is then unchanged)."""
     def own(endpoint, followup):
+        """The spec of one endpoint's constraints, with the median follow-up or without."""
         return dataclasses.replace(spec, constraints=tuple(
             c for c in spec.constraints
-            if c.endpoint == endpoint and (followup or c.quantity != "median_followup")
-            or (followup and c.quantity == "median_followup")))
+            if (followup if c.quantity == "median_followup" else c.endpoint == endpoint)))
 
     built = {}
     for endpoint, state in (("os", s), ("pfs", copy.deepcopy(s))):
@@ -1157,13 +1157,16 @@ def _anneal_pfs_under_os(s, group, target, cutoff, rng, max_iter, cycle=2000, t0
             if loss < best[2]:
                 best = (t.copy(), e.copy(), loss)
     t, e = best[0], best[1]
-    far = 3 * cutoff
     for i in idx:
-        if e[i] == 1 and not (dead[i] and t[i] >= bound[i]):
-            s["P"][i] = int(t[i])  # a progression (before the death, or before the end of follow-up)
-        else:  # a death first, or no progression before the end of follow-up
-            s["P"][i] = max(int(s["P"][i]), far)
+        _set_progression(s, i, int(t[i]) if e[i] == 1 and not (dead[i] and t[i] >= bound[i]) else None, cutoff)
     return steps
+
+
+def _set_progression(s, i, time, cutoff) -> None:
+    """Patient ``i`` progresses at ``time`` (hundredths; before the death or the end of
+    follow-up), or, with ``time`` None, not before either (a death first, or no progression):
+    the progression is then put after every cut-off."""
+    s["P"][i] = time if time is not None else max(int(s["P"][i]), 3 * cutoff)
 
 
 def _join_pfs(s, group, pfs, cutoff) -> int:
@@ -1177,7 +1180,6 @@ def _join_pfs(s, group, pfs, cutoff) -> int:
     a progression on the last day). Returns the number of PFS times moved."""
     d = _derive(s, cutoff)
     t_os, e_os = d["os"]
-    far = 3 * cutoff
     moved = 0
     for g in np.unique(group):
         m = np.flatnonzero(group == g)
@@ -1208,18 +1210,11 @@ def _join_pfs(s, group, pfs, cutoff) -> int:
             times = np.concatenate([times, t_os[who][times.size:]])
         for i, t in zip(who, times[:who.size]):
             bound = int(t_os[i])
-            if t > bound:
-                moved += 1
+            moved += int(t > bound)
             t = min(int(t), bound)
-            if e_os[i] == 1:
-                if t >= bound:  # death first
-                    s["P"][i] = far + int(s["P"][i] % max(cutoff, 1))
-                else:
-                    s["P"][i] = t
-            else:
-                s["P"][i] = t
+            _set_progression(s, i, None if e_os[i] == 1 and t >= bound else t, cutoff)  # at the death: death first
         for i in stay:
-            s["P"][i] = max(int(s["P"][i]), far)
+            _set_progression(s, i, None, cutoff)
     return moved
 
 
