@@ -283,6 +283,13 @@ def test_synthesize_output_equal_to_register(tmp_path, cli):
     assert reg.read_bytes() == before
 
 
+def test_synthesize_notes_equal_to_the_data_file(tmp_path, cli):
+    register_copy(tmp_path)
+    _, _, err = cli("synthesize", "reg.toml", "-o", "x.csv", "--notes", "x.csv", status=2)
+    assert "--notes x.csv is the same file as -o x.csv" in err
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_output_equal_to_fidelity(tmp_path, cli):
     write(tmp_path, "c.csv", CURVE)
     _, _, err = cli("reconstruct", "--curve", "c.csv", "--n", "20", "-o", "same.csv", "--fidelity", "same.csv",

@@ -15,6 +15,10 @@ two calculations allow:
   Fits whose coefficient runs away (events in one arm only) are compared by outcome: the
   fast path gives ``None`` where ``cox_ph`` fails or notes a non-converged or infinite
   coefficient.
+* ``two_arm_tests`` against ``log_hazard_ratio`` (the same iteration: coefficient and
+  standard error bit for bit) and ``cox_ph``: the score statistic, computed at 0 by both, to
+  relative 1e-10; the likelihood-ratio statistic, read at estimates known to about 1e-8, to
+  relative 1e-6 (absolute 1e-9 near zero).
 * ``logrank_batch`` against ``logrank_test``: observed minus expected and the variance are
   the same sums added in another order, so they agree to rounding, 1e-12 (absolute on
   ``O - E``, relative on the variance); the chi-square to relative 1e-10 (absolute 1e-12 near
@@ -31,7 +35,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from survrepro import InputError
-from survrepro.engine.cox import cox_ph, log_hazard_ratio, log_hazard_ratio_untied
+from survrepro.engine.cox import cox_ph, log_hazard_ratio, log_hazard_ratio_untied, two_arm_tests
 from survrepro.engine.km import kaplan_meier, km_median, km_survival_at
 from survrepro.engine.logrank import LogRankBatch, logrank_batch, logrank_test
 
@@ -153,6 +157,31 @@ def test_log_hazard_ratio_matches_cox_ph_on_seeded_cases(case, ties):
         assert fit is None and _reference_cox(t, e, x, ties) is None
         return
     _check_cox(fit, _reference_cox(t, e, x, ties))
+
+
+def _check_tests(t, e, x, ties):
+    tests, fit = two_arm_tests(t, e, x, ties=ties), log_hazard_ratio(t, e, x, ties=ties)
+    if fit is None:
+        assert tests is None
+        return
+    assert (tests.coef, tests.se) == tuple(fit)
+    ref = _reference_cox(t, e, x, ties)
+    if ref is None or ref.notes or not ref.se[0] < 1e3:
+        return  # a coefficient that runs away: compared by outcome in _check_cox
+    assert tests.score_statistic == pytest.approx(ref.score_statistic, rel=1e-10, abs=1e-12)
+    assert tests.lr_statistic == pytest.approx(ref.lr_statistic, rel=1e-6, abs=1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cohorts, st.sampled_from(["efron", "breslow"]))
+def test_two_arm_tests_match_cox_ph(rows, ties):
+    _check_tests(*_columns(rows), ties)
+
+
+@pytest.mark.parametrize("case", list(SEEDED))
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_two_arm_tests_match_cox_ph_on_seeded_cases(case, ties):
+    _check_tests(*SEEDED[case], ties)
 
 
 @settings(max_examples=150, deadline=None)

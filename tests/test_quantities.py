@@ -163,7 +163,12 @@ def test_constraint_settings_default_as_r_does():
     assert dict(low.settings) == {"conf_type": "log"}  # R survfit's default
     p = QUANTITIES["p_value"].constraint(_target("p_value", arms=("a", "b")))
     assert dict(p.settings) == {"test": "logrank", "ties": "efron"}
-    assert QUANTITIES["p_value"].constraint(_target("p_value", arms=("a", "b"), method=(("test", "score"),))) is None
+    for test in ("score", "likelihood_ratio"):
+        c = QUANTITIES["p_value"].constraint(_target("p_value", arms=("a", "b"), method=(("test", test),)))
+        assert c.settings == (("test", test), ("ties", "efron"))
+        assert QUANTITIES["p_value"].constraint(_target("p_value", method=(("test", test),))) is None  # k arms
+    assert QUANTITIES["p_value"].constraint(
+        _target("p_value", arms=("a", "b"), method=(("test", "logrank"), ("stratified", True)))) is None
     assert QUANTITIES["p_value"].constraint(_target("p_value", method=(("test", "wald"),))) is None  # k arms
 
 

@@ -264,6 +264,20 @@ def test_cli_writes_synthetic_csv(register_file, tmp_path, capsys):
     assert "unknown study" in capsys.readouterr().err
 
 
+def test_cli_writes_the_source_note(register_file, tmp_path, capsys):
+    """``--notes`` writes the note beside the data: labelled SYNTHETIC, every column of the
+    file described, each target with its achieved value, and the notes of the build."""
+    out, note = tmp_path / "invented_synthetic.csv", tmp_path / "invented_synthetic.md"
+    assert main(["synthesize", str(register_file), "-o", str(out), "--notes", str(note), "--seed", "1",
+                 "--endpoints", "pfs,os"]) == 0
+    assert f"wrote {note}" in capsys.readouterr().out
+    text = note.read_text()
+    assert text.startswith("# SYNTHETIC patient-level data: invented\n")
+    for column in pd.read_csv(out).columns:
+        assert f"- `{column}`: " in text
+    assert "| med_a | median | pfs | a | 9.3 |" in text and "## Assumptions and notes" in text
+
+
 # ---------------------------------------------------------------- shipped synthetic data
 def _shipped(study, make_spec):
     folder = paths.study_data(study)
@@ -390,8 +404,9 @@ def test_fast_landmark_survival_equals_the_engine_with_ties():
 
 
 def test_fast_p_values_equal_the_engine():
-    """The search's p values (log-rank of two or three arms, Cox Wald of two) are the engine's,
-    on tied times; the untied Wald fit is used only where times are distinct."""
+    """The search's p values (log-rank of two or three arms, the Cox Wald, score and
+    likelihood-ratio tests of two) are the engine's, on tied times; the untied Wald fit is
+    used only where times are distinct."""
     from survrepro.engine.cox import hazard_ratio
     from survrepro.engine.logrank import logrank_test
     from survrepro.sources.synthesize import Constraint, _p_value
@@ -414,6 +429,12 @@ def test_fast_p_values_equal_the_engine():
             untied = t + rng.uniform(0, 0.01, n)
             ref = hazard_ratio(untied, e, labels, reference="a").wald_pvalue
             assert _p_value(wald, untied, e, labels, arms, untied=True) == pytest.approx(ref, rel=1e-6)
+            for ties in ("efron", "breslow"):
+                hr = hazard_ratio(t, e, labels, reference="a", ties=ties)
+                for test, ref in (("score", hr.score_pvalue), ("likelihood_ratio", hr.lr_pvalue)):
+                    c = Constraint("p", "p_value", 0.05, 3, "os", arms=("b", "a"), test=test, ties=ties)
+                    assert _p_value(c, t, e, labels, arms) == pytest.approx(ref, rel=1e-6)
+                    assert _p_value(c, t, e, labels, arms, engine=True) == ref
 
 
 def test_a_p_value_constraint_names_its_test_and_arms():
@@ -421,8 +442,10 @@ def test_a_p_value_constraint_names_its_test_and_arms():
 
     with pytest.raises(InputError, match="a wald p value compares two arms"):
         Constraint("p", "p_value", 0.05, 3, "os", arms=(), test="wald")
+    with pytest.raises(InputError, match="a score p value compares two arms"):
+        Constraint("p", "p_value", 0.05, 3, "os", arms=(), test="score")
     with pytest.raises(InputError, match="test must be one of"):
-        Constraint("p", "p_value", 0.05, 3, "os", arms=("a", "b"), test="score")
+        Constraint("p", "p_value", 0.05, 3, "os", arms=("a", "b"), test="peto")
 
 
 def test_a_p_value_bound_of_three_arms_is_a_k_sample_log_rank_constraint():

@@ -17,6 +17,8 @@ def register(subparsers):
     )
     p.add_argument("study", help="study id (data/published/<study>.toml) or path of a register")
     p.add_argument("-o", "--out", help="output CSV (name it *synthetic*); printed to stdout when omitted")
+    p.add_argument("--notes", help="also write the data's source note (Markdown): what the data are, their "
+                   "columns, each target with the value achieved, and every assumption and note of the build")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--max-iter", type=int, default=None,
                    help="cap on search steps (default 20000, lowered to 600000 / patients for a large study)")
@@ -31,14 +33,14 @@ def run(args) -> int:
     from survrepro import io
     from survrepro._validation import check_range, check_seed
     from survrepro.register.schema import load_register, register_path
-    from survrepro.sources.synthesize import synthesize
+    from survrepro.sources.synthesize import column_descriptions, notes_text, synthesize
     from survrepro.register.synthesis import endpoint_plan, spec_from_register, uncalibrated, unmet_reasons
 
     seed = check_seed("--seed", args.seed)
     max_iter = (None if args.max_iter is None
                 else check_range("--max-iter", args.max_iter, 1, 10**7, integer=True, unit="steps"))
-    if args.out:
-        io.check_outputs({"-o": args.out}, {"the register": register_path(args.study)})
+    if args.out or args.notes:
+        io.check_outputs({"-o": args.out, "--notes": args.notes}, {"the register": register_path(args.study)})
     reg = load_register(args.study)
     endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
     group_column = "arm" if reg.study.design == "randomized" else "group"
@@ -50,9 +52,15 @@ def run(args) -> int:
         landmark_rule={"evaluable": "followed", "death_is_failure": not args.deaths_not_failures},
     )
     res = synthesize(spec, seed=seed, max_iter=max_iter)
+    reasons = unmet_reasons(reg, res) + uncalibrated(reg)
     if args.out:
         io.write_csv(args.out, res.data)
         print(f"wrote {args.out} (SYNTHETIC)")
+    if args.notes:
+        names = {ep: name for name, ep in endpoint_map.items() if ep in columns}
+        text = notes_text(res, spec, columns=column_descriptions(spec, names))
+        io.write_text(args.notes, text + "".join(f"- {line}\n" for line in plan_notes + reasons))
+        print(f"wrote {args.notes}", file=sys.stdout if args.out else sys.stderr)
     else:
         print(res.data.to_csv(index=False, lineterminator="\n"), end="")
     summary = sys.stdout if args.out else sys.stderr
@@ -67,6 +75,6 @@ def run(args) -> int:
     table["achieved"] = [("not reached" if c.quantity.startswith("median") else "none") if c.achieved is None
                          else f"{c.achieved:.6g}" for c in res.constraints]
     print(table.to_string(index=False), file=summary)
-    for line in unmet_reasons(reg, res) + uncalibrated(reg):
+    for line in reasons:
         print(line, file=summary)
     return 0 if res.converged else 1

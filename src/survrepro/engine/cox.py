@@ -866,8 +866,9 @@ def log_hazard_ratio(time, event, group, *, ties: str = "efron") -> LogHazardRat
     the same partial likelihood (Efron or Breslow ties) computed from the numbers at risk and
     the events of each arm at each distinct event time, so one fit costs a few array
     operations. Use it instead of :func:`cox_ph` or :func:`hazard_ratio` where a hazard ratio
-    is refitted thousands of times (a search over data sets); it checks nothing and has no
-    step halving, so use the reference functions everywhere else.
+    is refitted thousands of times (a search over data sets); it checks nothing, and halves
+    a step (as R's ``coxph``) only when plain Newton steps run away, so use the reference
+    functions everywhere else.
 
     Parameters
     ----------
@@ -909,6 +910,57 @@ def log_hazard_ratio(time, event, group, *, ties: str = "efron") -> LogHazardRat
     >>> round(math.exp(fit.coef), 4)  # cox_ph of the same data: HR 0.8912
     0.8912
     """
+    fit = _two_arm_newton(time, event, group, ties)
+    return None if fit is None else LogHazardRatio(fit[0], 1.0 / math.sqrt(fit[1]))
+
+
+class TwoArmTests(NamedTuple):
+    """The Cox fit of one two-level covariate and its three tests (chi-square, 1 df)."""
+
+    coef: float
+    se: float
+    lr_statistic: float  # 2 (log L(coef) - log L(0))
+    score_statistic: float  # U(0)^2 / I(0)
+
+
+def two_arm_tests(time, event, group, *, ties: str = "efron") -> TwoArmTests | None:
+    """Cox log hazard ratio of group 1 against group 0 with its likelihood-ratio and score statistics.
+
+    The fast path of ``hazard_ratio(...)``'s ``lr_pvalue`` and ``score_pvalue`` for a two-arm
+    comparison: the same Newton–Raphson on counts as :func:`log_hazard_ratio` (whose
+    coefficient and standard error it returns bit for bit), which also yields the log partial
+    likelihood at 0 and at the estimate and the score and information at 0. Without ties the
+    score test is the log-rank test. It checks nothing; use :func:`hazard_ratio` everywhere a
+    fit is not repeated thousands of times.
+
+    Parameters
+    ----------
+    time, event, group : ndarray
+        As :func:`log_hazard_ratio`.
+    ties : {"efron", "breslow"}
+
+    Returns
+    -------
+    TwoArmTests or None
+        ``None`` where :func:`log_hazard_ratio` gives ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tests = two_arm_tests(np.array([5., 8, 12, 3, 4, 6, 9, 10]), np.array([1, 1, 0, 1, 1, 1, 0, 1]),
+    ...                       np.array([0, 0, 0, 0, 1, 1, 1, 1]))
+    >>> round(tests.lr_statistic, 4), round(tests.score_statistic, 4)  # R: 2 * diff(fit$loglik), fit$score
+    (0.0198, 0.0198)
+    """
+    fit = _two_arm_newton(time, event, group, ties)
+    if fit is None:
+        return None
+    beta, info, loglik0, u0, info0, loglik = fit
+    return TwoArmTests(float(beta), 1.0 / math.sqrt(info), float(2.0 * (loglik - loglik0)), float(u0 * u0 / info0))
+
+
+def _two_arm_newton(time, event, group, ties):
+    """``(coef, information, log L(0), U(0), I(0), log L(coef))`` of :func:`log_hazard_ratio`."""
     t, e, x = time, event, group
     ev = e == 1
     if not ev.any() or x.min() == x.max():
@@ -930,32 +982,39 @@ def log_hazard_ratio(time, event, group, *, ties: str = "efron") -> LogHazardRat
     ls = np.arange(dmax)[None, :]
     valid = ls < d[:, None]
     frac = np.where(valid, ls / d[:, None], 0.0) if ties == "efron" else np.zeros((times.size, dmax))
-    beta = 0.0
-    loglik_old = None
-    for _ in range(30):
+    def at(beta):
         r = math.exp(beta)
         a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
         a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             m = np.where(valid, a1 / a0, 0.0)
             loglik = beta * d1.sum() - np.where(valid, np.log(a0), 0.0).sum()
-        u = d1.sum() - m.sum()
-        info = np.where(valid, m - m * m, 0.0).sum()
-        if info <= 0:
-            return None
-        if loglik_old is not None and abs(loglik - loglik_old) <= 1e-9 * abs(loglik):
-            break
-        loglik_old = loglik
-        beta += u / info
-        if abs(beta) > 20:
-            return None
-    r = math.exp(beta)
-    a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
-    a1 = (n1 * r)[:, None] - frac * (d1 * r)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.where(valid, a1 / a0, 0.0)
-    info = np.where(valid, m - m * m, 0.0).sum()
-    return LogHazardRatio(beta, 1.0 / math.sqrt(info))
+        return loglik, d1.sum() - m.sum(), np.where(valid, m - m * m, 0.0).sum()
+
+    def newton(halving):
+        beta, last, first = 0.0, None, None  # last: (log L, coef) of the latest point kept
+        for _ in range(30):
+            loglik, u, info = at(beta)
+            if info <= 0:
+                return None
+            if first is None:
+                first = (loglik, u, info)
+            if halving and last is not None and loglik < last[0]:
+                beta = (beta + last[1]) / 2  # a step that lowered log L: half of it, as R's coxph
+                continue
+            if last is not None and abs(loglik - last[0]) <= 1e-9 * abs(loglik):
+                break
+            last = (loglik, beta)
+            beta += u / info
+            if abs(beta) > 20:
+                return None
+        loglik, _, info = at(beta)
+        return beta, info, first[0], first[1], first[2], loglik
+
+    # plain Newton steps, as before; with step halving only where they run away
+    return newton(False) or newton(True)
+
+
 
 
 def log_hazard_ratio_untied(time, event, group) -> LogHazardRatio | None:
@@ -1020,8 +1079,9 @@ def log_hazard_ratio_untied(time, event, group) -> LogHazardRatio | None:
             return None
         step = (d1 - float(p.sum())) / info
         beta += step
-        if abs(beta) > 20:
-            return None
+        if abs(beta) > 20:  # Newton steps that run away: the fit with step halving
+            fit = _two_arm_newton(time, event, group, "breslow")
+            return None if fit is None else LogHazardRatio(fit[0], 1.0 / math.sqrt(fit[1]))
         if abs(step) < 1e-12:
             break
     r = math.exp(beta)

@@ -479,13 +479,13 @@ def _evaluate_p(ctx, t):
 
 def _p_constraint(t):
     """A printed two-sided survival p value, or a bound on one: the log-rank test of its arms
-    (all when none are named) or the Cox Wald test of two; other tests, strata and landmark
-    tables do not constrain."""
+    (all when none are named) or the Wald, score or likelihood-ratio test of the Cox fit of two
+    named arms; strata and landmark tables do not constrain."""
     test = t.settings.get("test", "logrank")
     test = "logrank" if test == "not reported" else test
     if (LANDMARK_NAME.match(t.endpoint) or t.settings.get("stratified") is True
             or t.settings.get("sided", "two-sided") not in ("two-sided", "not reported")
-            or test not in ("logrank", "wald") or (test == "wald" and len(t.arms) != 2)):
+            or test not in SURVIVAL_TESTS or (test != "logrank" and len(t.arms) != 2)):
         return None
     ties = t.settings.get("ties", "efron")
     settings = (("test", test), ("ties", "efron" if ties == "not reported" else ties))

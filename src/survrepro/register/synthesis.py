@@ -300,7 +300,7 @@ def uncalibrated(register) -> list[str]:
     """The ``calibrate`` targets no synthesizer constraint takes, one sentence each.
 
     A register may mark as ``calibrate`` a number the synthesizer has no constraint for
-    (a score or likelihood-ratio p value, a proportion that is not counted at a landmark, a
+    (a stratified p value, a proportion that is not counted at a landmark, a
     design number): the synthetic data are not made to reproduce it, and ``survrepro
     reproduce`` compares it as it comes out. Structural numbers (:data:`STRUCTURAL`) are not
     listed, nor the confidence limits of a calibrated proportion at a landmark: they are

@@ -74,7 +74,7 @@ import pandas as pd
 from scipy import stats
 
 from survrepro._validation import InputError, check_choice
-from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_ratio_untied
+from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_ratio_untied, two_arm_tests
 from survrepro.engine.km import kaplan_meier, km_band_at, km_median, median_followup
 from survrepro.engine.logrank import logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
@@ -95,6 +95,7 @@ __all__ = [
     "evaluate",
     "rounds_to",
     "landmark_conflicts",
+    "column_descriptions",
     "notes_text",
     "assumed_accrual",
 ]
@@ -118,6 +119,8 @@ SURVIVAL_PARTS = ("survival", "survival_ci_low", "survival_ci_high")
 CONSTRAINT_QUANTITIES = tuple(CONSTRAINT_KINDS)
 #: The parts of a statistic, in the order the fast evaluators return them.
 PARTS = ("estimate", "low", "high")
+#: Tests of the Cox fit of two arms a printed p value may name, and how the notes call them.
+_COX_TESTS = {"wald": "Wald", "score": "score", "likelihood_ratio": "likelihood-ratio"}
 DAYS_PER_MONTH = 365.25 / 12
 _NEVER = 10**8  # hundredths of a month: "does not happen"
 _CAP = 100.0  # largest distance one constraint contributes to the search's loss
@@ -200,7 +203,8 @@ class Constraint:
         ``">"``, ``">="``, ``"<"`` or ``"<="`` for a ``p_value_bound``.
     test : str
         Test of a ``p_value``: ``"logrank"`` (two-sided, of its arms: every group when
-        ``arms`` is ``()``) or ``"wald"`` (the Cox fit of two arms).
+        ``arms`` is ``()``), or ``"wald"``, ``"score"`` or ``"likelihood_ratio"`` (of the
+        Cox fit of two arms).
     """
 
     id: str
@@ -222,10 +226,10 @@ class Constraint:
         check_choice(f"constraint {self.id!r}: quantity", self.quantity, CONSTRAINT_QUANTITIES)
         check_choice(f"constraint {self.id!r}: endpoint", self.endpoint, ENDPOINTS)
         if self.quantity in ("p_value", "p_value_bound"):
-            check_choice(f"constraint {self.id!r}: test", self.test, ("logrank", "wald"))
-            if len(self.arms) == 1 or (self.test == "wald" and len(self.arms) != 2):
+            check_choice(f"constraint {self.id!r}: test", self.test, tuple(_COX_TESTS) + ("logrank",))
+            if len(self.arms) == 1 or (self.test in _COX_TESTS and len(self.arms) != 2):
                 raise InputError(f"constraint {self.id!r}: a {self.test} p value compares "
-                                 f"{'two arms' if self.test == 'wald' else 'two or more arms (none: every group)'}; "
+                                 f"{'two arms' if self.test in _COX_TESTS else 'two or more arms (none: every group)'}; "
                                  f"got {self.arms!r}.")
         elif self.quantity.startswith("hr"):
             if len(self.arms) != 2:
@@ -537,13 +541,14 @@ def _p_value(c: Constraint, t, e, labels, groups: tuple, engine: bool = False, u
     """The two-sided p value of ``c`` (a ``p_value`` or ``p_value_bound``) on times ``t`` (months),
     events ``e`` and the group ``labels`` of those patients; ``None`` without events.
 
-    The log-rank test of two arms and the Wald test take the fast fits (``untied``: times known
-    distinct), of more arms the engine's :func:`~survrepro.engine.logrank.logrank_test`;
-    ``engine=True`` computes every one with the engine."""
+    The log-rank test of two arms and the Wald, score and likelihood-ratio tests of the Cox
+    fit take the fast fits (``untied``: times known distinct), the log-rank test of more arms
+    the engine's :func:`~survrepro.engine.logrank.logrank_test`; ``engine=True`` computes
+    every one with the engine."""
     arms = c.arms or groups
     if e.sum() == 0 or len(set(labels.tolist())) < 2:
         return None
-    if c.test == "wald":
+    if c.test in _COX_TESTS:
         x = (labels == arms[0]).astype(int)
         if engine:
             with np.errstate(all="ignore"):
@@ -551,13 +556,15 @@ def _p_value(c: Constraint, t, e, labels, groups: tuple, engine: bool = False, u
                     hr = hazard_ratio(t, e, np.where(x == 1, arms[0], arms[1]), ties=c.ties, reference=arms[1])
                 except InputError:
                     return None
-            return float(hr.wald_pvalue) if math.isfinite(hr.wald_pvalue) else None
-        else:
+            p = {"wald": hr.wald_pvalue, "score": hr.score_pvalue, "likelihood_ratio": hr.lr_pvalue}[c.test]
+            return float(p) if p is not None and math.isfinite(p) else None
+        if c.test == "wald":
             fit = (log_hazard_ratio_untied(t, e, x) if untied else log_hazard_ratio(t, e, x, ties=c.ties))
-            if fit is None:
-                return None
-            z = fit[0] / fit[1]
-        return float(2 * stats.norm.sf(abs(z)))
+            return None if fit is None else float(2 * stats.norm.sf(abs(fit[0] / fit[1])))
+        tests = two_arm_tests(t, e, x, ties=c.ties)
+        if tests is None:
+            return None
+        return float(stats.chi2.sf(tests.score_statistic if c.test == "score" else tests.lr_statistic, 1))
     if len(arms) == 2 and not engine:
         return _logrank_p(t, e, (labels == arms[0]).astype(int))
     return float(logrank_test(t, e, labels).pvalue)
@@ -701,10 +708,10 @@ def _settings_text(c: Constraint) -> str:
         return (f"landmark={c.landmark:g}; evaluable={c.evaluable_rule}; "
                 f"death_is_failure={c.death_is_failure}")
     if q == "p_value_bound":
-        test = "log-rank" if c.test == "logrank" else f"Cox Wald (ties={c.ties})"
+        test = "log-rank" if c.test == "logrank" else f"Cox {_COX_TESTS[c.test]} (ties={c.ties})"
         return f"two-sided {test} p {c.comparator} {c.value:g}"
     if q == "p_value":
-        return "two-sided log-rank p" if c.test == "logrank" else f"two-sided Cox Wald p; ties={c.ties}"
+        return "two-sided log-rank p" if c.test == "logrank" else f"two-sided Cox {_COX_TESTS[c.test]} p; ties={c.ties}"
     if q == "events":
         return "events of the endpoint"
     if q == "survival":
@@ -1583,6 +1590,8 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
             target.shortest_followup, cutoff, target.loss, sub,
             fitted_steps if fitted_steps is not None else max(1, max_iter // 8), flips=True, cap=target.tie_cap)
+        if loss > 0:
+            times, events, ends = _mend_followup(target, times, events, ends, cutoff)
         if not (loss == 0 or target.meets(times, events, ends)):
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
@@ -1743,6 +1752,54 @@ def _compared_candidates(spec, group, target: _ComparedTarget, cutoff, width) ->
     return first + [c for c in then if c not in first]
 
 
+def _mend_followup(target, times, events, ends, cutoff, most: int = 2000):
+    """The median follow-up moved onto its printed value: ``(times, events, ends)``.
+
+    One patient at a time, from the nearest side, is moved onto the printed value until the
+    follow-up rounds to it: where the follow-up is every patient's end of follow-up (another
+    endpoint's reverse Kaplan-Meier median), the end of follow-up of an event, which moves no
+    curve of the endpoint; where it is the reverse Kaplan-Meier median of the endpoint built,
+    the time of a censoring (kept apart from the other times when they are distinct). The state
+    is returned unchanged when the moves do not lower :meth:`_ComparedTarget.loss`.
+    """
+    if not target.followup:
+        return times, events, ends
+    c = target.followup[0]
+    v = int(round(c.value * 100))
+    own = target.endpoint == target.followup_endpoint  # moves censorings, else ends of events
+    t_new, f_new = times.copy(), ends.copy()
+    movable = np.zeros(ends.size, bool)
+    p = target.patients
+    if own:
+        movable[p] = events[p] == 0
+    else:
+        movable[p] = (events[p] == 1) & (np.maximum(times[p], target.shortest_followup) <= v) & (v <= cutoff)
+    for _ in range(most):
+        got = target._followup_median(t_new[p] / 100.0, events[p], f_new)
+        if got is None or rounds_to(got, c.value, c.decimals):
+            break
+        up = got < c.value
+        at = t_new if own else f_new
+        pool = np.flatnonzero(movable & ((at < v) if up else (at > v)))
+        if pool.size == 0:
+            break
+        i = pool[np.argmax(at[pool])] if up else pool[np.argmin(at[pool])]
+        if not own:
+            f_new[i] = v
+            continue
+        slot = v
+        if target.tie_cap == 1:
+            taken = set(t_new[p].tolist())
+            while slot in taken:
+                slot += 1 if up else -1
+        if not 1 <= slot <= cutoff:
+            break
+        t_new[i] = f_new[i] = slot
+    if target.loss(t_new, events, f_new) < target.loss(times, events, ends):
+        return t_new, events, f_new
+    return times, events, ends
+
+
 def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None,
                      fitted_share=8):
     """The first state at the centre of every range, over the candidate event counts; one in
@@ -1769,6 +1826,8 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
                     target.shortest_followup, cutoff, target.loss, sub, max(1, max_iter // fitted_share), flips=True,
                     cap=target.tie_cap)
                 steps += used
+                if loss > 0:
+                    times, events, ends = _mend_followup(target, times, events, ends, cutoff)
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
             if found is not None:
@@ -2504,6 +2563,52 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
         data=df, constraints=results, converged=converged, seed=int(seed), steps=int(steps),
         max_iter=int(max_iter), cutoff=cut_date, notes=tuple(notes), study=spec.study,
     )
+
+
+#: What the event of each model endpoint is, for the column descriptions of a source note.
+_EVENT_OF = {"pfs": "progression or death", "os": "death", "ttnt": "the next systemic therapy or death",
+             "new_lesion": "a new lesion"}
+
+
+def column_descriptions(spec: SynthesisSpec, names: dict | None = None) -> dict:
+    """``{column: description}`` of every column :func:`synthesize` writes for ``spec``.
+
+    Parameters
+    ----------
+    spec : SynthesisSpec
+    names : dict, optional
+        ``{model endpoint: the register's name}`` (``{"pfs": "dfs"}``), said beside its columns.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+    ...                      accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
+    ...                      constraints=(), endpoints=("os",))
+    >>> column_descriptions(spec)["os_event"]
+    '1 = death, 0 = censored'
+    """
+    names = names or {}
+    out = {"patient": "synthetic patient id (SYNTHETIC, not a patient)",
+           spec.group_column: f"arm or group (register ids: {', '.join(g.id for g in spec.groups)})",
+           spec.entry_column: "date of entry (time zero)"}
+    for ep in spec.endpoints:
+        tcol, ecol = spec.column(ep)
+        said = f" (the register's {names[ep]})" if names.get(ep, ep) != ep else ""
+        out[tcol] = f"months from entry to {_EVENT_OF[ep]}, or to censoring{said}"
+        out[ecol] = f"1 = {_EVENT_OF[ep]}, 0 = censored"
+        if ep == "ttnt":
+            out["death"] = "1 when the therapy ended by death"
+        if ep == "pfs":
+            out["progression"] = "1 when the event was a progression"
+    if "os" not in spec.endpoints:
+        out["followup_time"] = "months from entry to death or last follow-up"
+        out["died"] = "1 = died, 0 = alive at last follow-up"
+    return out
 
 
 def notes_text(result: SynthesisResult, spec: SynthesisSpec, *, columns: dict, unconstrained: str = "") -> str:
