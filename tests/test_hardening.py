@@ -290,6 +290,14 @@ def test_synthesize_notes_equal_to_the_data_file(tmp_path, cli):
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_synthesize_notes_into_a_folder_writes_neither_file(tmp_path, cli):
+    register_copy(tmp_path)
+    (tmp_path / "folder").mkdir()
+    _, _, err = cli("synthesize", "reg.toml", "-o", "x.csv", "--notes", "folder", "--max-iter", "5", status=2)
+    assert "folder: is a folder; expected the name of a file to write." in err
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_output_equal_to_fidelity(tmp_path, cli):
     write(tmp_path, "c.csv", CURVE)
     _, _, err = cli("reconstruct", "--curve", "c.csv", "--n", "20", "-o", "same.csv", "--fidelity", "same.csv",

@@ -318,6 +318,7 @@ def test_targets_table_keeps_short_cells_and_folds_the_long_text(tmp_path, monke
     md = report.markdown.read_text(encoding="utf-8")
     rows = [line for line in md.splitlines() if line.startswith("| n_a |") or line.startswith("| m_all |")]
     assert rows and all(len(r) < 140 for r in rows) and all("long sentence" not in r for r in rows)
+    assert rows[0].startswith("| n_a | randomization | n | a |")  # each row names its endpoint
     listed = [line for line in md.splitlines() if line.startswith("- **n_a**")]
     assert len(listed) == 1 and "A long sentence of the source" in listed[0] and "(example_source.txt)" in listed[0]
     assert "tolerance: ±0.5 (exact count)" in listed[0]

@@ -53,13 +53,17 @@ def run(args) -> int:
     )
     res = synthesize(spec, seed=seed, max_iter=max_iter)
     reasons = unmet_reasons(reg, res) + uncalibrated(reg)
+    files = {}  # written as one set: both or (on a failure) neither
     if args.out:
-        io.write_csv(args.out, res.data)
-        print(f"wrote {args.out} (SYNTHETIC)")
+        files[args.out] = lambda tmp: res.data.to_csv(tmp, index=False, lineterminator="\n")
     if args.notes:
         names = {ep: name for name, ep in endpoint_map.items() if ep in columns}
         text = notes_text(res, spec, columns=column_descriptions(spec, names))
-        io.write_text(args.notes, text + "".join(f"- {line}\n" for line in plan_notes + reasons))
+        files[args.notes] = text + "".join(f"- {line}\n" for line in plan_notes + reasons)
+    io.write_set(files)
+    if args.out:
+        print(f"wrote {args.out} (SYNTHETIC)")
+    if args.notes:
         print(f"wrote {args.notes}", file=sys.stdout if args.out else sys.stderr)
     else:
         print(res.data.to_csv(index=False, lineterminator="\n"), end="")

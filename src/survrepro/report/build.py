@@ -494,6 +494,7 @@ def _row(e: Evaluation) -> dict:
     t = e.target
     return {
         "id": t.id,
+        "endpoint": t.endpoint,
         "quantity": t.quantity,
         "arms": ", ".join(t.arms) or "all",
         "published": e.published,
@@ -509,7 +510,7 @@ def _row(e: Evaluation) -> dict:
 
 
 #: The short columns of a targets table; method settings, reasons and quotes are folded below.
-_SHORT = (("id", "id"), ("quantity", "quantity"), ("arms", "arm(s)"), ("published", "published"),
+_SHORT = (("id", "id"), ("endpoint", "endpoint"), ("quantity", "quantity"), ("arms", "arm(s)"), ("published", "published"),
           ("reproduced", "reproduced"), ("difference", "difference"), ("tolerance", "tolerance"),
           ("status", "status"), ("role", "role"))
 
@@ -1033,8 +1034,8 @@ figcaption { font-size: 0.9em; color: #333; } figcaption .file { color: #777; fo
 """
 
 #: Column widths of the targets table (percent of the page), in the order of its columns.
-_WIDTHS = {"id": 13, "quantity": 9, "arms": 6, "published": 8, "reproduced": 8, "difference": 8, "tolerance": 8,
-           "status": 7, "role": 7, "details": 26}
+_WIDTHS = {"id": 12, "endpoint": 10, "quantity": 9, "arms": 6, "published": 8, "reproduced": 8, "difference": 8,
+           "tolerance": 8, "status": 7, "role": 7, "details": 17}
 
 
 def _e(text) -> str:
