@@ -427,3 +427,15 @@ def test_a_register_with_dfs_and_os_meets_every_number_with_dfs_never_after_os(t
     assert (data.dfs_time <= data.os_time).all()
     assert (data.os_event <= data.dfs_event).all()  # a death is a DFS event
     assert len(report[(report.role == "calibrate") & (report.endpoint == "dfs")]) == 13
+
+
+def test_a_register_with_a_score_p_and_no_followup_columns_is_met_and_reproduced(tmp_path, monkeypatch, capsys):
+    """R's colon, levamisole alone against observation (R code in the register's data note):
+    events, medians with limits (an upper limit NR), HR with limits, a score-test p and median
+    follow-up. Every calibrate target is met and reproduced; the register maps no columns to
+    ``followup``, so the follow-up is read from overall survival in both, and the report says so."""
+    printed, report, data = _run("colon_lev", tmp_path, monkeypatch, capsys)
+    assert "NOT CALIBRATED" not in printed
+    (fu,) = report[report.id == "fu"].itertuples()
+    assert fu.status == "match" and "no columns are mapped to followup" in fu.settings
+

@@ -27,6 +27,7 @@ Examples
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -588,13 +589,22 @@ def _evaluate_n_at_risk(ctx, t):
 
 
 def _evaluate_followup(ctx, t):
+    """The reverse Kaplan-Meier median of the target's endpoint; of overall survival (an
+    assumption, said in the settings) when the data map no columns to ``followup``, as the
+    synthesizer builds it (:func:`_followup_constraint`)."""
     method, assumed = setting(t, "followup_method", "reverse_km", ("reverse_km",))
-    ep = ctx.endpoint(t)
-    cols = ctx.columns(t)
+    read = t
+    if (t.endpoint == "followup" and ctx.data is not None and "followup" not in ctx.data.endpoints
+            and "os" in ctx.data.endpoints):
+        read = dataclasses.replace(t, endpoint="os")
+    ep = ctx.endpoint(read)
+    cols = ctx.columns(read)
     sub = ctx.subset(ep.frame, t.arms)
     q = median_followup(sub["time"].to_numpy(), sub["event"].to_numpy())
-    used = f"{cols.time}/{cols.event}" if cols is not None else t.endpoint
-    settings = [("followup_method", "reverse Kaplan-Meier median", assumed), ("censoring of", used, False)]
+    used = f"{cols.time}/{cols.event}" if cols is not None else read.endpoint
+    if read is not t:
+        used += " (overall survival: no columns are mapped to followup)"
+    settings = [("followup_method", "reverse Kaplan-Meier median", assumed), ("censoring of", used, read is not t)]
     return Computed(q.estimate, ep.source, settings, [("n", len(sub))],
                     "" if q.estimate is not None else "the reverse Kaplan-Meier median is not reached")
 
