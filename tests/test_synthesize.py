@@ -257,7 +257,8 @@ def test_register_check_targets_are_not_read(register_file):
 def test_cli_writes_synthetic_csv(register_file, tmp_path, capsys):
     out = tmp_path / "invented_synthetic.csv"
     assert main(["synthesize", str(register_file), "-o", str(out), "--seed", "1", "--endpoints", "pfs,os"]) == 0
-    assert "SYNTHETIC" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC" in printed and "SYN001" not in printed  # the data go to the file, not to the screen
     df = pd.read_csv(out)
     assert len(df) == 50 and set(df.arm) == {"a", "b"}
     assert main(["synthesize", "no_such_study"]) == 2
@@ -276,6 +277,10 @@ def test_cli_writes_the_source_note(register_file, tmp_path, capsys):
     for column in pd.read_csv(out).columns:
         assert f"- `{column}`: " in text
     assert "| med_a | median | pfs | a | 9.3 |" in text and "## Assumptions and notes" in text
+    # without -o the data go to standard output and the rest to standard error
+    assert main(["synthesize", str(register_file), "--notes", str(note), "--seed", "1", "--endpoints", "pfs,os"]) == 0
+    out_, err = capsys.readouterr()
+    assert out_.startswith("patient,") and f"wrote {note}" in err and "wrote" not in out_
 
 
 # ---------------------------------------------------------------- shipped synthetic data

@@ -61,13 +61,13 @@ def run(args) -> int:
         text = notes_text(res, spec, columns=column_descriptions(spec, names))
         files[args.notes] = text + "".join(f"- {line}\n" for line in plan_notes + reasons)
     io.write_set(files)
+    summary = sys.stdout if args.out else sys.stderr
     if args.out:
         print(f"wrote {args.out} (SYNTHETIC)")
-    if args.notes:
-        print(f"wrote {args.notes}", file=sys.stdout if args.out else sys.stderr)
     else:
         print(res.data.to_csv(index=False, lineterminator="\n"), end="")
-    summary = sys.stdout if args.out else sys.stderr
+    if args.notes:
+        print(f"wrote {args.notes}", file=summary)
     print(repr(res), file=summary)
     for note in plan_notes:
         print(note, file=summary)

@@ -982,6 +982,7 @@ def _two_arm_newton(time, event, group, ties):
     ls = np.arange(dmax)[None, :]
     valid = ls < d[:, None]
     frac = np.where(valid, ls / d[:, None], 0.0) if ties == "efron" else np.zeros((times.size, dmax))
+
     def at(beta):
         r = math.exp(beta)
         a0 = (n0 + n1 * r)[:, None] - frac * (d0 + d1 * r)[:, None]
@@ -1013,8 +1014,6 @@ def _two_arm_newton(time, event, group, ties):
 
     # plain Newton steps, as before; with step halving only where they run away
     return newton(False) or newton(True)
-
-
 
 
 def log_hazard_ratio_untied(time, event, group) -> LogHazardRatio | None:
