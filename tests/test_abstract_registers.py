@@ -177,7 +177,7 @@ def test_reasons_name_the_step_cap_when_no_audit_finding_explains_a_miss():
     res = SynthesisResult(data=None, constraints=(miss,), converged=False, seed=0, steps=7, max_iter=7,
                           cutoff=None, notes=())
     (line,) = unmet_reasons(reg, res)
-    assert line.startswith(f"UNMET {tid} (printed 10, achieved 10.4)")
+    assert line.startswith(f"UNMET {tid} (printed 10.0, achieved 10.4)")
     assert "no audit check finds it inconsistent" in line and "cap of 7 search steps" in line
 
 

@@ -374,8 +374,9 @@ class ConstraintResult:
 
     @property
     def printed(self) -> str:
-        """The target as printed: ``NR`` for a median or limit not reached."""
-        return "NR" if self.target == math.inf else f"{self.target:g}"
+        """The target as printed, to its decimals (``77.0``, not ``77``): ``NR`` for a median or
+        limit not reached."""
+        return "NR" if self.target == math.inf else f"{self.target:.{self.decimals}f}"
 
 
 @dataclass(frozen=True, repr=False)
