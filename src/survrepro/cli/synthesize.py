@@ -56,9 +56,9 @@ def run(args) -> int:
     files = {}  # written as one set: both or (on a failure) neither
     if args.out:
         files[args.out] = lambda tmp: res.data.to_csv(tmp, index=False, lineterminator="\n")
+    names = {ep: name for name, ep in endpoint_map.items() if ep in columns}  # a model endpoint's register name
     if args.notes:
-        names = {ep: name for name, ep in endpoint_map.items() if ep in columns}
-        text = notes_text(res, spec, columns=column_descriptions(spec, names))
+        text = notes_text(res, spec, columns=column_descriptions(spec, names), names=names)
         files[args.notes] = text + "".join(f"- {line}\n" for line in plan_notes + reasons)
     io.write_set(files)
     summary = sys.stdout if args.out else sys.stderr
@@ -75,6 +75,7 @@ def run(args) -> int:
         if note.startswith(("ASSUMED", "Tied times")):
             print(note, file=summary)
     table = res.to_frame().drop(columns="settings")
+    table["endpoint"] = [names.get(ep, ep) for ep in table.endpoint]
     table["target"] = [c.printed for c in res.constraints]
     table["achieved"] = [("not reached" if c.quantity.startswith("median") else "none") if c.achieved is None
                          else f"{c.achieved:.6g}" for c in res.constraints]
