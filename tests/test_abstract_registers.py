@@ -460,6 +460,8 @@ def test_a_study_of_22_patients_is_met_by_the_polish_after_the_fitted_annealing(
     spec = spec_from_register(register, endpoints=("pfs",), endpoint_map={"pfs": "pfs", "cohort": "pfs"})
     res = synthesize(spec, seed=0)
     assert res.converged, res.unmet
+    assert any("a steepest descent over single-patient changes (a time moved, an event turned into a censoring "
+               "or back) of these 22 patients met every printed number" in note for note in res.notes)
     monkeypatch.setattr(synth, "SMALL_STUDY", 0)
     without = synthesize(spec, seed=0)
     assert not without.converged

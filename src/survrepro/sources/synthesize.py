@@ -1598,6 +1598,7 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
                 polished = _polish_small(target, group, times, events, ends, cutoff, budget)
                 if target.meets(*polished[:3]):  # else all below goes on as without it
                     times, events, ends, loss = polished[:4]
+                    said.append(_polished_note(target))
         if not (loss == 0 or target.meets(times, events, ends)):
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
@@ -1840,6 +1841,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
                         polished = _polish_small(target, group, times, events, ends, cutoff, used)
                         if target.meets(*polished[:3]):  # else all below goes on as without it
                             times, events, ends, loss = polished[:4]
+                            said.append(_polished_note(target))
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
             if found is not None:
@@ -2148,6 +2150,12 @@ def _small(target) -> bool:
     return target.patients.size <= SMALL_STUDY and target.tie_cap == 1
 
 
+def _polished_note(target) -> str:
+    return (f"{target.endpoint} of {' and '.join(target.arms)}: the annealing from the fitted start left a printed "
+            f"number off; a steepest descent over single-patient changes (a time moved, an event turned into a "
+            f"censoring or back) of these {target.patients.size} patients met every printed number.")
+
+
 def _polish_small(target, group, t, e, f, cutoff, max_evals: int):
     """Steepest descent of ``target.loss`` over every single-patient change, for a small study:
     ``(times, events, ends, loss, evaluations)``.
@@ -2172,16 +2180,19 @@ def _polish_small(target, group, t, e, f, cutoff, max_evals: int):
         g = np.union1d(g, np.setdiff1d(printed, t[idx]))
         return g[(g >= 1) & (g <= cutoff)]
 
+    def end_of(end, time):  # an event's end of follow-up: not before it, within the window
+        return min(max(end, time, lo_admin), cutoff)
+
     def moved(ee, ff, i, g):
         nt, nf = t.copy(), ff.copy()
         nt[i] = g
-        nf[i] = g if ee[i] == 0 else min(max(ff[i], g, lo_admin), cutoff)
+        nf[i] = g if ee[i] == 0 else end_of(ff[i], g)
         return nt, nf
 
     def turned(i):
         ne, nf = e.copy(), f.copy()
         ne[i] = 1 - e[i]
-        nf[i] = t[i] if ne[i] == 0 else max(f[i], t[i])
+        nf[i] = t[i] if ne[i] == 0 else end_of(f[i], t[i])
         return ne, nf
 
     while loss > 0 and evals < max_evals:
@@ -2210,7 +2221,7 @@ def _polish_small(target, group, t, e, f, cutoff, max_evals: int):
                 for j in idx[(e[idx] == 0) & (group[idx] == group[i])]:
                     ne, nf = e.copy(), f.copy()
                     ne[i], ne[j] = 0, 1
-                    nf[i], nf[j] = t[i], max(f[j], t[j])
+                    nf[i], nf[j] = t[i], end_of(f[j], t[j])
                     consider((t, ne, nf))
         if where is None:  # one patient turned, another moved within its own arm's order
             for i in idx:
