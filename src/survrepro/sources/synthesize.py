@@ -692,9 +692,17 @@ class _Evaluator:
         else:
             beta, se = fit
             z = _z(c.conf_level)
-            cache[key] = {"estimate": math.exp(beta), "low": math.exp(beta - z * se),
-                          "high": math.exp(beta + z * se)}
+            cache[key] = {"estimate": _exp(beta), "low": _exp(beta - z * se), "high": _exp(beta + z * se)}
         return cache[key][part]
+
+
+def _exp(x: float) -> float:
+    """``exp(x)``, or ``inf`` beyond the largest float (a limit of a coefficient that runs away).
+
+    >>> _exp(0.0), _exp(800.0)
+    (1.0, inf)
+    """
+    return math.exp(x) if x < 709.0 else math.inf
 
 
 def _settings_text(c: Constraint) -> str:
@@ -1576,8 +1584,7 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
     or more arms with their hazard ratios, or two arms with a hazard ratio printed without
     limits. The start is :func:`~survrepro.sources._fitted.fitted_start`; when it does not
     round to every printed number, ``fitted_steps`` (default ``max_iter // 8``) annealing steps
-    follow (on a copy of the generator), then for a small study (:data:`SMALL_STUDY`) as many
-    evaluations of :func:`_polish_small`. Returns the endpoint and its (times, events) written into ``s``; ``(endpoint,
+    follow (on a copy of the generator). Returns the endpoint and its (times, events) written into ``s``; ``(endpoint,
     None)`` when the nearest state found is written as the search's start; or ``None``.
     """
     target = _endpoint_target(spec, group, cutoff, width, notes)
@@ -1588,17 +1595,12 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
     steps = 0
     if not target.meets(*found):
         sub = copy.deepcopy(rng)
-        budget = fitted_steps if fitted_steps is not None else max(1, max_iter // 8)
         times, events, ends, loss, steps = _anneal_compared(
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
-            target.shortest_followup, cutoff, target.loss, sub, budget, flips=True, cap=target.tie_cap)
+            target.shortest_followup, cutoff, target.loss, sub,
+            fitted_steps if fitted_steps is not None else max(1, max_iter // 8), flips=True, cap=target.tie_cap)
         if loss > 0:
             times, events, ends = _mend_followup(target, times, events, ends, cutoff)
-            if not target.meets(times, events, ends) and _small(target):  # as many evaluations again
-                polished = _polish_small(target, group, times, events, ends, cutoff, budget)
-                if target.meets(*polished[:3]):  # else all below goes on as without it
-                    times, events, ends, loss = polished[:4]
-                    said.append(_polished_note(target))
         if not (loss == 0 or target.meets(times, events, ends)):
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
@@ -1810,9 +1812,7 @@ def _mend_followup(target, times, events, ends, cutoff, most: int = 2000):
 def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None,
                      fitted_share=8):
     """The first state at the centre of every range, over the candidate event counts; one in
-    ``fitted_share`` of the ``max_iter`` steps anneals from the fitted start, and in a small
-    study (:data:`SMALL_STUDY`) as many evaluations of :func:`_polish_small` follow (kept when
-    they meet every printed number; nothing else is changed by them).
+    ``fitted_share`` of the ``max_iter`` steps anneals from the fitted start.
 
     Returns ``((times, events, ends), steps, None)``, or ``(None, steps, near)`` when no
     candidate reaches a loss of 0 within its budget (``near``: the state nearest to every
@@ -1837,11 +1837,6 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
                 steps += used
                 if loss > 0:
                     times, events, ends = _mend_followup(target, times, events, ends, cutoff)
-                    if not target.meets(times, events, ends) and _small(target):  # as many evaluations again
-                        polished = _polish_small(target, group, times, events, ends, cutoff, used)
-                        if target.meets(*polished[:3]):  # else all below goes on as without it
-                            times, events, ends, loss = polished[:4]
-                            said.append(_polished_note(target))
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
             if found is not None:
@@ -2136,109 +2131,6 @@ def _polish_compared(t, e, f, idx, lo_admin, cutoff, loss_fn, max_evals):
             break
         loss, (t, f) = best[0], (best[1][0].copy(), best[1][1].copy())
     return t, f, loss, evals
-
-
-#: Studies of at most this many patients (of the endpoint built) get :func:`_polish_small`
-#: after the fitted annealing: with so few patients one patient more or less at an event time
-#: moves a hazard ratio or a limit by a printed digit, and the annealing rarely chains the two
-#: or three changes that move it back.
-SMALL_STUDY = 40
-
-
-def _small(target) -> bool:
-    """Whether :func:`_polish_small` follows the fitted annealing of ``target``."""
-    return target.patients.size <= SMALL_STUDY and target.tie_cap == 1
-
-
-def _polished_note(target) -> str:
-    return (f"{target.endpoint} of {' and '.join(target.arms)}: the annealing from the fitted start left a printed "
-            f"number off; a steepest descent over single-patient changes (a time moved, an event turned into a "
-            f"censoring or back) of these {target.patients.size} patients met every printed number.")
-
-
-def _polish_small(target, group, t, e, f, cutoff, max_evals: int):
-    """Steepest descent of ``target.loss`` over every single-patient change, for a small study:
-    ``(times, events, ends, loss, evaluations)``.
-
-    Each sweep tries, for every patient, its time at every gap between the other times and
-    at every printed time (medians, limits, median follow-up), with its status kept or turned
-    (an event into a censoring or back); when none lowers the loss, an event and a censoring
-    of one arm trading statuses (the arm's events kept), then one patient turned while another
-    moves between the two times of its own arm around it (which keeps that arm's curve). The
-    single best change of a sweep is kept; stops when none lowers the loss or after
-    ``max_evals`` evaluations. Distinct times only (``target.tie_cap == 1``).
-    """
-    idx = target.patients
-    lo_admin = target.shortest_followup
-    printed = sorted({int(round(c.value * 100)) for c in target.followup} | set(target.anchor_times))
-    loss = target.loss(t, e, f)
-    evals = 0
-
-    def gaps():
-        ts = np.unique(np.concatenate(([0], t[idx], [cutoff + 1])))
-        g = ((ts[:-1] + ts[1:]) // 2)[np.diff(ts) > 1]
-        g = np.union1d(g, np.setdiff1d(printed, t[idx]))
-        return g[(g >= 1) & (g <= cutoff)]
-
-    def end_of(end, time):  # an event's end of follow-up: not before it, within the window
-        return min(max(end, time, lo_admin), cutoff)
-
-    def moved(ee, ff, i, g):
-        nt, nf = t.copy(), ff.copy()
-        nt[i] = g
-        nf[i] = g if ee[i] == 0 else end_of(ff[i], g)
-        return nt, nf
-
-    def turned(i):
-        ne, nf = e.copy(), f.copy()
-        ne[i] = 1 - e[i]
-        nf[i] = t[i] if ne[i] == 0 else end_of(f[i], t[i])
-        return ne, nf
-
-    while loss > 0 and evals < max_evals:
-        best, where = loss, None
-
-        def consider(state):
-            nonlocal best, where, evals
-            if evals >= max_evals:
-                return
-            evals += 1
-            got = target.loss(*state)
-            if got < best:
-                best, where = got, state
-
-        g_all = gaps()
-        for i in idx:
-            ne, nf = turned(i)
-            consider((t, ne, nf))
-            for g in g_all:
-                nt, nf2 = moved(e, f, i, g)
-                consider((nt, e, nf2))
-                nt, nf2 = moved(ne, nf, i, g)
-                consider((nt, ne, nf2))
-        if where is None:  # an event and a censoring of one arm trade statuses
-            for i in idx[e[idx] == 1]:
-                for j in idx[(e[idx] == 0) & (group[idx] == group[i])]:
-                    ne, nf = e.copy(), f.copy()
-                    ne[i], ne[j] = 0, 1
-                    nf[i], nf[j] = t[i], end_of(f[j], t[j])
-                    consider((t, ne, nf))
-        if where is None:  # one patient turned, another moved within its own arm's order
-            for i in idx:
-                ne, nf = turned(i)
-                for j in idx[idx != i]:
-                    own = t[idx[(group[idx] == group[j]) & (idx != j)]]
-                    below, above = own[own < t[j]], own[own > t[j]]
-                    a = below.max() if below.size else 0
-                    b = above.min() if above.size else cutoff + 1
-                    for g in g_all[(g_all > a) & (g_all < b)]:
-                        nt, nf2 = moved(ne, nf, j, g)
-                        consider((nt, ne, nf2))
-        if where is None:
-            break
-        loss = best
-        t, e, f = (x.copy() for x in where)
-    return t, e, f, loss, evals
 
 
 # --------------------------------------------------------------------------- search
