@@ -697,12 +697,15 @@ class _Evaluator:
 
 
 def _exp(x: float) -> float:
-    """``exp(x)``, or ``inf`` beyond the largest float (a limit of a coefficient that runs away).
+    """``exp(x)``, or ``inf`` where it exceeds the largest float (a limit of a coefficient that runs away).
 
-    >>> _exp(0.0), _exp(800.0)
-    (1.0, inf)
+    >>> _exp(0.0), _exp(709.7) < math.inf, _exp(800.0)
+    (1.0, True, inf)
     """
-    return math.exp(x) if x < 709.0 else math.inf
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _settings_text(c: Constraint) -> str:
