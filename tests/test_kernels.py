@@ -125,6 +125,11 @@ def test_km_median_equals_kaplan_meier(rows, conf_type, conf_level):
     assert km_median(t, e, conf_int=False) == (ref.estimate, None, None)
 
 
+def test_km_median_of_nobody_is_not_reached():
+    assert km_median(np.array([]), np.array([])) == (None, None, None)
+    assert km_median(np.array([]), np.array([]), conf_int=False) == (None, None, None)
+
+
 @pytest.mark.parametrize("case", list(SEEDED))
 @pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
 def test_km_median_equals_kaplan_meier_on_seeded_cases(case, conf_type):

@@ -81,6 +81,7 @@ from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
 from survrepro.sources._fitted import Pair, cox_fit, distinct, fitted_start, km_steps, peak_density, spread_ties, tie_cap
+from survrepro.sources._recent import Recent
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
 __all__ = [
@@ -1266,6 +1267,13 @@ def _count_at_landmark(tt, ee, c) -> int:
     return evaluable if c.quantity == "evaluable" else remaining
 
 
+# the medians, Cox fits and p values of the states a construction searches, each computed
+# once: a step moves one or two patients, and what it did not change is looked up
+_KM = Recent(km_median)
+_COX = Recent(cox_fit)
+_P = Recent(_p_value)
+
+
 class _KaplanMeierParts:
     """The medians, their limits and the median follow-up of a target built constructively:
     whether a state rounds to them, and how far it is from their centres.
@@ -1291,8 +1299,8 @@ class _KaplanMeierParts:
 
     def _followup_median(self, tt, ee, ends):
         if self.endpoint == self.followup_endpoint:  # the reverse Kaplan-Meier of this very endpoint
-            return km_median(tt, 1 - ee, conf_int=False).estimate
-        return km_median(ends / 100.0, np.ones(self.n), conf_int=False).estimate
+            return _KM(tt, 1 - ee, conf_int=False).estimate
+        return _KM(ends / 100.0, np.ones(self.n), conf_int=False).estimate
 
     def _median(self, tt, ee, m, c, memo: dict):
         """The Kaplan–Meier median ``c`` is about (an estimate or a limit) of the patients ``m``,
@@ -1302,8 +1310,8 @@ class _KaplanMeierParts:
         band = c if c.quantity != "median" else next((x for x in self.limits if x.arms == c.arms), None)
         key = (c.arms, None if band is None else (band.conf_type, band.conf_level))
         if key not in memo:
-            memo[key] = (km_median(tt[m], ee[m], conf_int=False) if band is None
-                         else km_median(tt[m], ee[m], conf_type=band.conf_type, conf_level=band.conf_level))
+            memo[key] = (_KM(tt[m], ee[m], conf_int=False) if band is None
+                         else _KM(tt[m], ee[m], conf_type=band.conf_type, conf_level=band.conf_level))
         q = memo[key]
         return q.estimate if c.quantity == "median" else q.low if c.quantity == "median_ci_low" else q.high
 
@@ -1324,7 +1332,7 @@ class _KaplanMeierParts:
             return False
         if any(self._median(tt, ee, m, c, memo) is not None for c, m in zip(self.unreached, self.unreached_masks)):
             return False
-        if not all(rounds_to(_p_value(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1), c.value, c.decimals)
+        if not all(rounds_to(_P(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1), c.value, c.decimals)
                    for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels)):
             return False
         if not all(_count_at_landmark(tt[m], ee[m], c) == int(c.value)
@@ -1361,7 +1369,7 @@ class _KaplanMeierParts:
                 loss += 1.0 + 4.0 * (1.0 - got / max(float(tt[m].max()), 1e-9))
         for c, m, lab in zip(self.p_values, self.p_masks, self.p_labels):
             unit = 10.0 ** (-c.decimals)
-            got = _p_value(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1)
+            got = _P(c, tt[m], ee[m], lab, self.arms, untied=self.tie_cap == 1)
             loss += 5.0 if got is None else max(0.0, abs(got - c.value) - unit / 4) / unit
         return loss
 
@@ -1415,7 +1423,7 @@ class _ComparedTarget(_KaplanMeierParts):
     def meets(self, times, events, ends) -> bool:
         """Whether a state rounds to every printed number (the unshrunk region), even off centre."""
         tt, ee = times[self.patients] / 100.0, events[self.patients]
-        fit = cox_fit(tt, ee, self.in_first_arm, self.tie_cap, self.ties)
+        fit = _COX(tt, ee, self.in_first_arm, self.tie_cap, self.ties)
         if fit is None or _hr_outside(self.centre, self.bounds, fit[0], fit[1], shrink=1.0) > 0:
             return False
         return self.km_meets(tt, ee, ends)
@@ -1429,7 +1437,7 @@ class _ComparedTarget(_KaplanMeierParts):
         beyond a quarter of its last printed digit, in that digit (5 when not reached).
         """
         tt, ee = times[self.patients] / 100.0, events[self.patients]
-        fit = cox_fit(tt, ee, self.in_first_arm, self.tie_cap, self.ties)
+        fit = _COX(tt, ee, self.in_first_arm, self.tie_cap, self.ties)
         if fit is None:
             return 1e6
         b, se = fit
@@ -1476,13 +1484,13 @@ class _EndpointTarget(_KaplanMeierParts):
     def _pairs_loss(self, times, events, shrink):
         loss = 0.0
         for p in self.pairs:
-            fit = cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, self.tie_cap)
+            fit = _COX(times[p.patients] / 100.0, events[p.patients], p.x, self.tie_cap)
             if fit is None:
                 return None
             se = fit[1] if p.se_printed else p.centre[1]
             loss += _hr_outside(p.centre, p.bounds, fit[0], se, shrink=shrink) / (p.scale / 5)
         for c, pat, labels in self.p_bounds:
-            if not _p_satisfies(_p_value(c, times[pat] / 100.0, events[pat], labels, self.arms,
+            if not _p_satisfies(_P(c, times[pat] / 100.0, events[pat], labels, self.arms,
                                          untied=self.tie_cap == 1),
                                 c.comparator, c.value):
                 loss += 1.0
