@@ -297,3 +297,12 @@ def test_km_survival_at_equals_kaplan_meier(data, at):
 
 def test_km_survival_at_without_patients_is_one():
     assert km_survival_at(np.array([]), np.array([]), [0.0, 5.0]).tolist() == [1.0, 1.0]
+
+
+# --------------------------------------------------------------------------- benchmark
+def test_the_kernel_benchmark_checks_what_the_fast_paths_promise():
+    from survrepro.bench import kernels
+
+    (row,) = kernels.run(repeats=1, sizes=(24,))
+    assert row["patients"] == 24 and row["km_exact"] and row["cox_close"]
+    assert all(row[k] > 0 for k in ("km_median", "kaplan_meier", "log_hazard_ratio", "cox_ph", "lifelines_cox"))

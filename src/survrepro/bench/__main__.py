@@ -5,12 +5,13 @@ benchmark reports a missed target.
 """
 import sys
 
-from survrepro.bench import cli, corpus, digitize, extrapolate, logrank, reconstruct
+from survrepro.bench import cli, corpus, digitize, extrapolate, kernels, logrank, reconstruct
 
 
 def main() -> int:
     status = 0
     benchmarks = (("command-line start-up", cli), ("log-rank for simulated trials", logrank),
+                  ("the synthesizer's Kaplan-Meier median and Cox fit", kernels),
                   ("KM reconstruction", reconstruct), ("consistency audit and synthesizer on a corpus of honest registers", corpus),
                   ("parametric extrapolation, six models", extrapolate),
                   ("reading KM figures (survrepro digitize)", digitize))

@@ -691,7 +691,7 @@ def km_median(time, event, *, conf_type: str = "log", conf_level: float = 0.95,
     ends = np.flatnonzero(np.concatenate((sorted_t[1:] != sorted_t[:-1], [True])))
     x = np.concatenate(([0.0], sorted_t[ends]))
     events_to = np.cumsum(np.asarray(event, dtype=float)[order])[ends]
-    n_event = np.concatenate((events_to[:1], np.diff(events_to)))
+    n_event = events_to - np.concatenate(([0.0], events_to[:-1]))
     n_risk = time.size - np.concatenate(([0], ends[:-1] + 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(1.0 - n_event / n_risk)

@@ -102,7 +102,7 @@ def _band_at(knots_t, knots_h, t_end, n, win, conf_type, conf_level):
     grid, g_mid = _band_grid(t_end, win)
     h = np.interp(grid, knots_t, knots_h)
     at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * g_mid
-    dh = np.diff(h)
+    dh = h[1:] - h[:-1]
     if np.any((at_risk <= 0) & (dh > 0)):
         return math.nan, math.nan
     sd = math.sqrt(max(float(np.sum(np.where(dh > 0, dh / np.where(at_risk > 0, at_risk, 1.0), 0.0))), 0.0))
@@ -198,16 +198,24 @@ def _z_of(conf_level: float) -> float:
 _GRID = 1201
 
 
+@functools.lru_cache(maxsize=256)
+def _grid_to(top: float) -> np.ndarray:
+    """The :data:`_GRID`-point grid from 0 to ``top`` (read-only: shared by every caller)."""
+    grid = np.linspace(0.0, top, _GRID)
+    grid.setflags(write=False)
+    return grid
+
+
 def _at_risk_curve(model: "_Arm", tail, n, win, grid_g=None):
     """``(y, dh)`` on the :data:`_GRID` grid: the expected number at risk ``n S G`` at each grid
     time and the increments of the cumulative hazard (``grid_g``: the grid and the follow-up
     survival ``G`` on it, when already computed)."""
     if grid_g is None:
-        grid = np.linspace(0.0, win[1], _GRID)
+        grid = _grid_to(win[1])
         grid_g = grid, _censor_survival(grid, win)
     grid, g = grid_g
     h = _cumulative(model, tail, grid)
-    return n * np.exp(-h) * g, np.diff(h)
+    return n * np.exp(-h) * g, h[1:] - h[:-1]
 
 
 def _expected_cox(models, tails, sizes, win, curves=None):
@@ -256,7 +264,7 @@ def _upper_band_path(model: _Arm, tail, n, win, conf_type, conf_level) -> np.nda
     h = _cumulative(model, tail, grid)
     at_risk = n * np.exp(-(h[1:] + h[:-1]) / 2) * g_mid
     seen = at_risk >= 1.0
-    dh = np.diff(h)
+    dh = h[1:] - h[:-1]
     var = np.cumsum(np.where(seen, dh / np.where(seen, at_risk, 1.0), 0.0))
     surv, sd = np.exp(-h[1:])[seen], np.sqrt(var)[seen]
     if conf_type == "plain":
@@ -467,7 +475,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         :func:`_at_risk_curve` computed when first asked for."""
         tails, shapes, win = unpack(x)
         m = models(shapes, win)
-        grid = np.linspace(0.0, win[1], _GRID)
+        grid = _grid_to(win[1])
         grid_g = grid, _censor_survival(grid, win)
         done = {}
 
