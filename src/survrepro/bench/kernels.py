@@ -120,7 +120,7 @@ def main(argv=None) -> int:
               f"{_us(r['log_hazard_ratio']):>16} {_us(r['log_hazard_ratio_untied']):>9} {_us(r['cox_ph']):>9} "
               f"{_us(r['lifelines_cox']):>11}")
     for r in rows:
-        print(f"{r['patients']:>8,} patients: km_median {r['kaplan_meier'] / r['km_median']:.0f}x kaplan_meier, "
+        print(f"{r['patients']:>8,} patients: km_median {r['kaplan_meier'] / r['km_median']:.1f}x kaplan_meier, "
               f"{r['lifelines_km'] / r['km_median']:.0f}x lifelines; log_hazard_ratio_untied "
               f"{r['cox_ph'] / r['log_hazard_ratio_untied']:.0f}x cox_ph, "
               f"{r['lifelines_cox'] / r['log_hazard_ratio_untied']:.0f}x lifelines")
