@@ -298,6 +298,17 @@ def test_unmapped_endpoint_is_not_attempted_with_reason(tmp_path):
     ev = one(tmp_path, target("m_os", "median", 5.0, decimals=1, endpoint="os"))
     assert ev.status == "not attempted"
     assert "endpoint 'os' has no columns in [analysis.endpoints]" in ev.reason
+    assert "the data have columns" not in ev.reason
+
+
+def test_an_unmapped_endpoint_whose_columns_the_data_hold_names_the_mapping_to_add(tmp_path):
+    """The data hold os_time and os_event (as survrepro synthesize writes them) but the register
+    maps no columns to os: nothing is assumed, and the reason names the table that would map them."""
+    data = FRAME.assign(os_time=FRAME["ot"], os_event=FRAME["oe"])
+    ev = one(tmp_path, target("m_os", "median", 5.0, decimals=1, endpoint="os"), data=data)
+    assert ev.status == "not attempted" and ev.reproduced is None
+    assert ev.reason.endswith("; the data have columns os_time and os_event: to use them, add "
+                              '[analysis.endpoints.os] with time = "os_time" and event = "os_event"')
 
 
 def test_register_without_analysis(tmp_path):

@@ -98,8 +98,13 @@ class Context:
         ep = self.data.endpoints.get(t.endpoint)
         if ep is None:
             mapped = ", ".join(sorted(self.data.endpoints)) or "none"
+            named = [f"{t.endpoint}_time", f"{t.endpoint}_event"]  # the columns survrepro synthesize writes
+            hint = ""
+            if self.data.ipd is not None and all(c in self.data.ipd.columns for c in named):
+                hint = (f"; the data have columns {named[0]} and {named[1]}: to use them, add "
+                        f"[analysis.endpoints.{t.endpoint}] with time = \"{named[0]}\" and event = \"{named[1]}\"")
             raise NotAttempted(
-                f"endpoint {t.endpoint!r} has no columns in [analysis.endpoints] (mapped: {mapped})"
+                f"endpoint {t.endpoint!r} has no columns in [analysis.endpoints] (mapped: {mapped}){hint}"
             )
         return ep
 
