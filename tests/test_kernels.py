@@ -37,7 +37,7 @@ from hypothesis import given, settings, strategies as st
 from survrepro import InputError
 from survrepro.engine.cox import cox_ph, log_hazard_ratio, log_hazard_ratio_untied, two_arm_tests
 from survrepro.engine.km import kaplan_meier, km_median, km_survival_at
-from survrepro.engine.logrank import LogRankBatch, logrank_batch, logrank_test
+from survrepro.engine.logrank import LogRankBatch, chi2_1_sf, logrank_batch, logrank_test
 
 # (time in quarter months, event, group) per patient: many ties
 cohorts = st.lists(st.tuples(st.integers(1, 60), st.integers(0, 1), st.integers(0, 1)), min_size=2, max_size=40)
@@ -306,3 +306,15 @@ def test_the_kernel_benchmark_checks_what_the_fast_paths_promise():
     (row,) = kernels.run(repeats=1, sizes=(24,))
     assert row["patients"] == 24 and row["km_exact"] and row["cox_close"]
     assert all(row[k] > 0 for k in ("km_median", "kaplan_meier", "log_hazard_ratio", "cox_ph", "lifelines_cox"))
+
+
+def test_chi2_1_sf_is_scipys_chi_square_survival_value_for_value():
+    """The p of every log-rank batch (and of the synthesizer's score and likelihood-ratio tests)
+    is scipy's ``chi2.sf(x, 1)`` to the last bit, edges included (0, below 0 by rounding, inf, NaN)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate(([0.0, -0.0, -1e-12, 5e-324, 1e-300, 700.0, 1500.0, np.inf, np.nan],
+                        rng.exponential(3.0, 20000), rng.random(2000) * 1e-8))
+    assert np.array_equal(chi2_1_sf(x), stats.chi2.sf(x, 1), equal_nan=True)
+    assert float(chi2_1_sf(3.84)) == float(stats.chi2.sf(3.84, 1))

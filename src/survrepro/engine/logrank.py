@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from survrepro._validation import InputError
 from survrepro.engine._results import ResultMixin, renamed_attribute
@@ -29,6 +29,21 @@ __all__ = [
     "LogRankBatch",
     "LogRankResult",
 ]
+
+
+def chi2_1_sf(statistic):
+    """``scipy.stats.chi2.sf(statistic, 1)``, value for value, without the distribution object's
+    overhead (about 100 microseconds a call): the special function it evaluates, with a
+    statistic at or below zero (a rounding below zero) giving 1 as the distribution does.
+
+    Examples
+    --------
+    >>> float(chi2_1_sf(3.841458820694124))  # the 95% point
+    0.04999999999999989
+    >>> chi2_1_sf(np.array([0.0, -1e-15, np.inf])).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    return special.chdtrc(1, np.maximum(statistic, 0.0))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -235,7 +250,7 @@ class LogRankBatch(ResultMixin):
     @property
     def pvalue(self) -> np.ndarray:
         """Two-sided p-value from the chi-square distribution with 1 degree of freedom."""
-        return stats.chi2.sf(self.statistic, 1)
+        return chi2_1_sf(self.statistic)
 
     def reject(self, alpha: float, sides: int = 2) -> np.ndarray:
         """Rejections at level ``alpha``; one-sided tests reject when group 1 does better (z < 0).

@@ -76,7 +76,7 @@ from scipy import stats
 from survrepro._validation import InputError, check_choice
 from survrepro.engine.cox import hazard_ratio, log_hazard_ratio, log_hazard_ratio_untied, two_arm_tests
 from survrepro.engine.km import kaplan_meier, km_band_at, km_median, median_followup
-from survrepro.engine.logrank import logrank_batch, logrank_test
+from survrepro.engine.logrank import chi2_1_sf, logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
@@ -566,7 +566,7 @@ def _p_value(c: Constraint, t, e, labels, groups: tuple, engine: bool = False, u
         tests = two_arm_tests(t, e, x, ties=c.ties)
         if tests is None:
             return None
-        return float(stats.chi2.sf(tests.score_statistic if c.test == "score" else tests.lr_statistic, 1))
+        return float(chi2_1_sf(tests.score_statistic if c.test == "score" else tests.lr_statistic))
     if len(arms) == 2 and not engine:
         return _logrank_p(t, e, (labels == arms[0]).astype(int))
     return float(logrank_test(t, e, labels).pvalue)
