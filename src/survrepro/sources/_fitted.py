@@ -1282,6 +1282,9 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
     batch = max(1, pat.size // 50)
     cap = getattr(target, "tie_cap", 1)
     after = cox_fit(times[pat] / 100.0, events[pat], x, cap)
+    # a swap exchanges two patients' times, so the sorted times, and which places in that order
+    # hold a fixed time, stay as they are from round to round
+    free = ~np.isin(np.sort(times[pat], kind="stable"), list(fixed))
     for _ in range(max_rounds):
         tt, ee = times[pat], events[pat]
         fit = after  # the fit of the data as they now are
@@ -1293,7 +1296,6 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
         lead = 1 if up else 0  # the arm whose event moves one place earlier
         # both events: the sequence of events and censorings (hence the reverse Kaplan-Meier
         # follow-up) is kept as it is
-        free = ~np.isin(tt[o], list(fixed))
         k = np.flatnonzero((xs[1:] == lead) & (es[1:] == 1) & (xs[:-1] != lead) & (es[:-1] == 1))
         k = k[free[k] & free[k + 1]]
         first, second = k, k + 1
