@@ -483,6 +483,27 @@ def test_three_arms_sharing_the_reference_with_printed_events_are_met_from_the_f
                for n in res.notes)
 
 
+def test_a_small_study_the_first_pairing_misses_is_met_by_a_seeded_random_pairing(tmp_path, monkeypatch):
+    """A corpus register of a bootstrap resample of R's ``aml`` (23 patients, events of both arms
+    printed): the fitted start's quantile data paired by the low-discrepancy permutation miss a
+    printed number, so without other pairings the start alone (no search step) is short. Of the
+    seeded random pairings, ranked by how near their quantile data come to the printed hazard
+    ratio and counts, one meets every printed number, and the notes say which."""
+    from survrepro.bench import corpus
+    from survrepro.sources import _fitted
+
+    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == "aml_maintenance_boot1"))
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=("pfs",),
+                              endpoint_map={"remission": "pfs", "cohort": "pfs"})
+    res = synthesize(spec, seed=0, max_iter=0)
+    assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
+    assert sum("seeded random pairings, the one ranked" in n for n in res.notes) == 1
+    monkeypatch.setattr(_fitted, "_PAIRINGS", 0)
+    res = synthesize(spec, seed=0, max_iter=0)
+    assert not res.converged
+    assert not any("random pairings" in n for n in res.notes)
+
+
 @pytest.mark.parametrize("study, patients, shared", [("synthetic_034", 550, 2), ("synthetic_013", 4052, 7)])
 def test_patients_crowding_the_hundredths_share_times_within_the_cut_off(tmp_path, study, patients, shared):
     """Corpus registers (SYNTHETIC simulated trials) of 550 patients whose median follow-up is

@@ -20,9 +20,17 @@ median is) so that those patients' times are the printed values:
 2. the hazard after the last knot of each arm is free: the two tail rates are chosen so that
    the Cox log hazard ratio and its standard error of the quantile data (event times at
    the arm's quantiles ``(i + 1/2)/n``, potential follow-up at the quantiles of the
-   accrual window, paired by a seeded permutation) sit at the centre of the printed ranges;
+   accrual window, paired by a low-discrepancy permutation) sit at the centre of the printed
+   ranges;
 3. the times are mapped by a piecewise-linear increasing function through ``(achieved,
-   printed)`` for every median, limit and the median follow-up.
+   printed)`` for every median, limit and the median follow-up;
+4. where that misses a printed number of two arms, the same model's quantile data are
+   paired again by seeded random permutations (:data:`_PAIRINGS` drawn, the nearest few
+   built, fewer for larger studies): the pairing of event and follow-up quantiles is one
+   arbitrary choice among equally valid ones, and in small studies it decides where the
+   censorings fall among the events, hence the standard error. The first pairing whose data
+   meet every printed number is kept; when none does, the start is the lattice pairing's, as
+   without them, so that what the search goes on from is unchanged.
 
 The result is a start for the synthesizer's construction (it checks and, when needed,
 polishes it); nothing here is accepted without that check.
@@ -43,6 +51,14 @@ from survrepro.engine.rmst import restricted_mean
 __all__ = ["cox_fit", "distinct", "fitted_start", "km_steps", "peak_density", "spread_ties", "tie_cap"]
 
 _LOG2 = math.log(2.0)
+# random pairings of event and follow-up quantiles drawn when the lattice pairing of two arms
+# misses (seeded by the draw's number), and how many of them, the nearest the printed hazard
+# ratio and event counts before any re-timing, are built: at most _PAIRINGS_BUILT, and at most
+# _PAIRING_PATIENTS patients over all builds (a build costs about half a millisecond a patient)
+_PAIRINGS = 400
+_PAIRINGS_BUILT = 8
+_PAIRING_PATIENTS = 2000
+_PAIRING_SEED = 20261202
 
 
 class _Arm:
@@ -576,6 +592,23 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         now = target.loss(*built[:3])
         if now < best_loss:
             best, best_loss = built[:3], now
+    # other pairings of two arms, kept only when one meets every printed number (with more
+    # arms, what misses is the errors of the hazard ratios sharing the reference, which the
+    # pairing leaves; they are mended together below)
+    if k == 2 and not target.meets(*best):
+        tails, shapes, win = unpack(x0)
+        m = models(shapes, win)
+        parts = {a: (m[a].inverse(-np.log1p(-quantiles[a]), tails[index[a]]), _censor_quantiles(quantiles[a], win))
+                 for a in arms}
+        most = min(_PAIRINGS_BUILT, max(1, _PAIRING_PATIENTS // group.size))
+        for trial, perm in enumerate(_pairings(parts, pairs, counts, most)):
+            perms.update(perm)
+            built = _build(target, group, cutoff, hi, data(x0), members, arms)
+            if target.meets(*built[:3]):
+                notes.append(f"{target.endpoint}: the quantile data's first pairing of event and follow-up quantiles "
+                             f"missed a printed number; of {_PAIRINGS} seeded random pairings, the one ranked "
+                             f"{trial + 1} by how near its data came to them met every one.")
+                return built[:3]
     if k > 2:  # every pair shares the reference arm: their hazard ratios and errors mended together
         mended = tuple(v.copy() for v in best)
         counted = {a for c in target.events for a in (c.arms or arms)}
@@ -584,6 +617,42 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         if target.loss(*mended) < best_loss:
             best = mended
     return best
+
+
+def _pairings(parts: dict, pairs, counts: dict, most: int) -> list:
+    """Seeded random pairings ``{arm: permutation}`` of quantile data, the nearest ``most`` of
+    :data:`_PAIRINGS` draws, nearest first.
+
+    ``parts`` holds each arm's event-time and follow-up quantiles ``(t, c)`` (the data of a
+    pairing ``perm`` are ``min(t, c[perm])``, an event where ``t <= c[perm]``). A draw is scored
+    on those data before re-timing, which keeps the order and hence the Cox fit: each printed
+    hazard ratio's distance from the centre of its ranges (log coefficient and, when limits are
+    printed, standard error, in the pair's ``scale``) and each printed event count's distance
+    in its square root, squared and summed. Scoring a draw costs about a hundredth of building
+    its data.
+    """
+    scored = []
+    for draw in range(_PAIRINGS):
+        rs = np.random.default_rng([_PAIRING_SEED, draw])
+        perm = {a: rs.permutation(t.size) for a, (t, _) in parts.items()}
+        d = {}
+        for a, (t, c) in parts.items():
+            cp = c[perm[a]]
+            d[a] = (np.minimum(t, cp), (t <= cp).astype(np.int64))
+        score = sum(((float(d[a][1].sum()) - v) / max(1.0, math.sqrt(v))) ** 2 for a, v in counts.items())
+        for p in pairs:
+            one, two = d[p.arms[0]], d[p.arms[1]]
+            x = np.concatenate([np.ones(one[0].size, np.int64), np.zeros(two[0].size, np.int64)])
+            fit = log_hazard_ratio_untied(np.concatenate([one[0], two[0]]), np.concatenate([one[1], two[1]]), x)
+            if fit is None:
+                score = math.inf
+                break
+            score += ((fit[0] - p.centre[0]) / p.scale) ** 2
+            if p.se_printed:
+                score += ((fit[1] - p.centre[1]) / p.scale) ** 2
+        scored.append((score, draw, perm))
+    scored.sort(key=lambda r: (r[0], r[1]))
+    return [perm for _, _, perm in scored[:most]]
 
 
 def _build(target, group, cutoff, hi, d, members, arms):
