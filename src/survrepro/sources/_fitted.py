@@ -307,10 +307,13 @@ def _expected_events(model: _Arm, tail, n, win, curve=None):
     return float((y[:-1] * dh).sum())
 
 
+def _event_quantiles(model: _Arm, tail, n: int) -> np.ndarray:
+    """The model's event times at the quantiles ``(i + 1/2)/n``."""
+    return model.inverse(-np.log1p(-(np.arange(n) + 0.5) / n), tail)
+
+
 def _quantile_data(model: _Arm, tail, cens, perm):
-    n = cens.size
-    e = -np.log1p(-(np.arange(n) + 0.5) / n)
-    t = model.inverse(e, tail)
+    t = _event_quantiles(model, tail, cens.size)
     c = cens[perm]
     return np.minimum(t, c), (t <= c).astype(np.int64), c
 
@@ -598,12 +601,12 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     if k == 2 and not target.meets(*best):
         tails, shapes, win = unpack(x0)
         m = models(shapes, win)
-        parts = {a: (m[a].inverse(-np.log1p(-quantiles[a]), tails[index[a]]), _censor_quantiles(quantiles[a], win))
+        parts = {a: (_event_quantiles(m[a], tails[index[a]], sizes[a]), _censor_quantiles(quantiles[a], win))
                  for a in arms}
         most = min(_PAIRINGS_BUILT, max(1, _PAIRING_PATIENTS // group.size))
         for trial, perm in enumerate(_pairings(parts, pairs, counts, most)):
             perms.update(perm)
-            built = _build(target, group, cutoff, hi, data(x0), members, arms, again=0)  # placed once: a third of the cost
+            built = _build(target, group, cutoff, hi, data(x0), members, arms, rounds=0)  # placed once: a third of the cost
             if target.meets(*built[:3]):
                 notes.append(f"{target.endpoint}: the fitted model's quantile data, each event-time quantile paired "
                              "with a follow-up quantile by a low-discrepancy permutation, missed a printed number; "
@@ -656,11 +659,11 @@ def _pairings(parts: dict, pairs, counts: dict, most: int) -> list:
     return [perm for _, _, perm in scored[:most]]
 
 
-def _build(target, group, cutoff, hi, d, members, arms, again: int = 2):
+def _build(target, group, cutoff, hi, d, members, arms, rounds: int = 2):
     """The quantile data ``d`` re-timed onto the printed values and nudged to the printed
     hazard ratios: ``(times, events, ends, follow-up before the map, arms whose data do not
-    reach a printed median or limit)``, times in hundredths; placed ``again`` more times at
-    most from where the nudges left the data."""
+    reach a printed median or limit)``, times in hundredths; placed again at most ``rounds``
+    times from where the nudges left the data."""
     n = group.size
     times = np.zeros(n)
     events = np.zeros(n, np.int64)
@@ -682,7 +685,7 @@ def _build(target, group, cutoff, hi, d, members, arms, again: int = 2):
     best = _place(target, group, cutoff, members, arms, times, events, ends, ceiling, counted)
     # the nudges and mends move times and events off the printed values a little: placed again
     # from where they left the data
-    for _ in range(again):
+    for _ in range(rounds):
         if target.meets(*best[:3]):
             break
         again = _place(target, group, cutoff, members, arms, best[0] / 100.0, best[1].copy(), best[2] / 100.0,
