@@ -504,6 +504,51 @@ def test_a_small_study_the_first_pairing_misses_is_met_by_a_seeded_random_pairin
     assert not any("random pairings" in n for n in res.notes)
 
 
+@pytest.mark.parametrize("study, latest, followup", [("lung_ecog_boot5", "median_ci_high_ecog0", 17.8),
+                                                     ("kidney_race_boot3", "median_ci_low_black", 50.2)])
+def test_potential_follow_up_of_the_fitted_start_reaches_past_the_latest_printed_limit(
+        tmp_path, monkeypatch, study, latest, followup):
+    """Corpus registers of bootstrap resamples of R's ``lung`` (an upper limit of 26.0 months
+    beside a median follow-up of 17.8) and of lifelines' ``kidney_transplant`` (a lower limit of
+    87.1 months of a median not reached, median follow-up 50.2): a band crosses one half only
+    where patients are followed, so the fitted start's potential follow-up reaches past the latest
+    printed limit, and the start alone (no search step) meets every printed number. Left free
+    (the floor of the spread taken away), the fit chooses a follow-up ending before the limit,
+    which the data then never reach."""
+    from survrepro.bench import corpus
+    from survrepro.sources import _fitted
+
+    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == study))
+    assert next(t["value"] for t in reg["target"] if t["id"] == "median_followup") == followup
+    ep = next(t["endpoint"] for t in reg["target"] if t["quantity"] == "hr")
+    model = "os" if ep == "os" else "pfs"
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=(model,),
+                              endpoint_map={ep: model, "cohort": model})
+    res = synthesize(spec, seed=0, max_iter=0)
+    assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
+    monkeypatch.setattr(_fitted, "_PAST_LATEST", 0.0)
+    res = synthesize(spec, seed=0, max_iter=0)
+    assert latest in {c.id for c in res.unmet}
+
+
+def test_a_median_and_lower_limit_not_reached_stay_unreached_with_the_events_printed(tmp_path):
+    """A corpus register of a bootstrap resample of lifelines' ``rossi`` (59 patients of one arm
+    with 13 events printed, median and both limits not reached): the quantile data's last events,
+    with few patients at risk, pull the lower band of that arm below one half. They are turned
+    into censorings, each paid for by the earliest censoring becoming an event (where the risk set
+    is largest), so the printed count holds and the start alone (no search step) meets every
+    printed number, the lower limit not reached included."""
+    from survrepro.bench import corpus
+
+    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == "rossi_race_boot3"))
+    targets = {t["id"]: t["value"] for t in reg["target"]}
+    assert targets["median_other"] == targets["median_ci_low_other"] == "NR" and targets["events_other"] == 13
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=("pfs",),
+                              endpoint_map={"arrest": "pfs", "cohort": "pfs"})
+    res = synthesize(spec, seed=0, max_iter=0)
+    assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
+
+
 @pytest.mark.parametrize("study, patients, shared", [("synthetic_034", 550, 2), ("synthetic_013", 4052, 7)])
 def test_patients_crowding_the_hundredths_share_times_within_the_cut_off(tmp_path, study, patients, shared):
     """Corpus registers (SYNTHETIC simulated trials) of 550 patients whose median follow-up is

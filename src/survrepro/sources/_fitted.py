@@ -59,6 +59,8 @@ _PAIRINGS = 400
 _PAIRINGS_BUILT = 8
 _PAIRING_PATIENTS = 2000
 _PAIRING_SEED = 20261202
+# how far past the latest printed median or limit potential follow-up reaches at least (a factor)
+_PAST_LATEST = 1.1
 
 
 class _Arm:
@@ -424,17 +426,22 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     # where the window is centred: the printed median follow-up, then corrected by how far the
     # data's own follow-up fell from it (see the rounds below)
     centre_of = {"followup": mfu}
+    # the latest printed median or limit the data must reach: patients must be followed past it
+    latest = max([float(c.value) for c in list(target.medians) + list(target.limits)], default=0.0)
 
     def window(x_spread, x_share=-8.0):
         """Potential follow-up ``(bottom, top, share)`` (:func:`_censor_survival`): uniform
         centred on the printed median follow-up (as corrected) with a spread chosen by the fit,
         else the accrual window, and a share (at most a half, chosen by the fit) lost to
-        follow-up before it."""
+        follow-up before it. The spread is at least what puts the top :data:`_PAST_LATEST` past the
+        latest printed median or limit (as far as the cut-off allows): a band cannot cross one
+        half where nobody is followed."""
         share = 0.5 / (1 + math.exp(-x_share))
         c = centre_of["followup"]
         if c is None or not 0 < c < hi:
             return lo, hi, share
-        w = 2 * min(hi - c, c) / (1 + math.exp(-x_spread))
+        most = 2 * min(hi - c, c)
+        w = max(most / (1 + math.exp(-x_spread)), min(most, 2 * (min(hi, _PAST_LATEST * latest) - c)))
         return c - w / 2, c + w / 2, share
 
     links = _arm_links(arms, pairs, by)
@@ -708,8 +715,8 @@ def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, c
     open_medians = {c.arms for c in target.unreached if c.quantity == "median"}
     for c, m in zip(target.unreached, target.unreached_masks):  # printed as not reached: not reached
         # (a lower limit NR beside a reached median is an undefined band, not a curve above one half)
-        if not set(c.arms) & counted and (c.quantity != "median_ci_low" or c.arms in open_medians):
-            _unreach(times, events, ends, pat[m], c)
+        if c.quantity != "median_ci_low" or c.arms in open_medians:
+            _unreach(times, events, ends, pat[m], c, keep_count=bool(set(c.arms) & counted))
     for a in arms:  # each arm's medians and limits: a map of that arm's times alone
         own = []
         for c, m in zip(list(target.medians) + list(target.limits), list(target.median_masks) + list(target.limit_masks)):
@@ -1123,11 +1130,13 @@ def _reach(times, events, ends, who, c, most: int = 20, keep_count: bool = False
     return None
 
 
-def _unreach(times, events, ends, who, c, most: int | None = None) -> None:
+def _unreach(times, events, ends, who, c, most: int | None = None, keep_count: bool = False) -> None:
     """Turn the latest events of the patients ``who`` into censorings at their times, in place,
     until the median or limit ``c``, printed as not reached, is not reached by their
     Kaplan–Meier curve (at most ``most``, a quarter of them by default). The latest events
-    come after every printed limit below the median, so those keep their values."""
+    come after every printed limit below the median, so those keep their values. With
+    ``keep_count`` (the events are printed) each is paid for by the earliest censoring becoming
+    an event (the largest risk set, where an event moves the curve and its band least)."""
     part = {"median": "estimate", "median_ci_low": "low", "median_ci_high": "high"}[c.quantity]
     for _ in range(most if most is not None else max(1, who.size // 4)):
         if getattr(km_median(times[who], events[who], conf_type=c.conf_type, conf_level=c.conf_level), part) is None:
@@ -1136,6 +1145,12 @@ def _unreach(times, events, ends, who, c, most: int | None = None) -> None:
         if late.size == 0:
             return
         i = late[np.argmax(times[late])]
+        if keep_count:
+            early = who[(events[who] == 0) & (times[who] < times[i])]
+            if early.size == 0:
+                return
+            j = early[np.argmin(times[early])]
+            events[j], ends[j] = 1, max(ends[j], times[j])
         events[i], ends[i] = 0, times[i]
 
 
