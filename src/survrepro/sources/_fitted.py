@@ -426,22 +426,23 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     # where the window is centred: the printed median follow-up, then corrected by how far the
     # data's own follow-up fell from it (see the rounds below)
     centre_of = {"followup": mfu}
-    # the latest printed median or limit the data must reach: patients must be followed past it
-    latest = max([float(c.value) for c in list(target.medians) + list(target.limits)], default=0.0)
+    # the latest printed median or limit of an arm whose data did not reach one (set in the
+    # rounds below): patients must then be followed past it
+    reach = {"latest": 0.0}
 
     def window(x_spread, x_share=-8.0):
         """Potential follow-up ``(bottom, top, share)`` (:func:`_censor_survival`): uniform
         centred on the printed median follow-up (as corrected) with a spread chosen by the fit,
         else the accrual window, and a share (at most a half, chosen by the fit) lost to
-        follow-up before it. The spread is at least what puts the top :data:`_PAST_LATEST` past the
-        latest printed median or limit (as far as the cut-off allows): a band cannot cross one
-        half where nobody is followed."""
+        follow-up before it. Once an arm's data have not reached a printed median or limit, the
+        spread is at least what puts the top at :data:`_PAST_LATEST` times the latest of them
+        (as far as the cut-off allows): a band cannot cross one half where nobody is followed."""
         share = 0.5 / (1 + math.exp(-x_share))
         c = centre_of["followup"]
         if c is None or not 0 < c < hi:
             return lo, hi, share
         most = 2 * min(hi - c, c)
-        w = max(most / (1 + math.exp(-x_spread)), min(most, 2 * (min(hi, _PAST_LATEST * latest) - c)))
+        w = max(most / (1 + math.exp(-x_spread)), min(most, 2 * (min(hi, _PAST_LATEST * reach["latest"]) - c)))
         return c - w / 2, c + w / 2, share
 
     links = _arm_links(arms, pairs, by)
@@ -596,6 +597,8 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             i = index[a]
             floor[i] = max(floor[i], x0[i] + math.log(2.0))
             x0[i] = floor[i]
+            reach["latest"] = max([reach["latest"]] + [float(c.value) for c in list(target.medians) + list(target.limits)
+                                                       if c.arms == (a,)])
         x0 = fit(x0, corrections=0)
         d_now = data(x0)
         built = _build(target, group, cutoff, hi, d_now, members, arms)
