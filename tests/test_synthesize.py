@@ -549,47 +549,6 @@ def test_a_median_and_lower_limit_not_reached_stay_unreached_with_the_events_pri
     assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
 
 
-def _corpus_spec(tmp_path, study):
-    from survrepro.bench import corpus
-
-    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == study))
-    ep = next(t["endpoint"] for t in reg["target"] if t["quantity"] == "hr")
-    model = "os" if ep == "os" else "pfs"
-    return reg, spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=(model,),
-                                   endpoint_map={ep: model, "cohort": model})
-
-
-def test_two_arms_with_their_events_printed_have_the_error_of_the_hazard_ratio_mended(tmp_path, monkeypatch):
-    """A corpus register (a SYNTHETIC simulated trial of 742 patients, 325 and 317 events
-    printed, HR 0.59, 0.51-0.70): the fitted start's quantile data give a standard error a little
-    too large for the printed lower limit (0.504), and with every event count printed no event
-    may simply become a censoring. Censorings and events slid between their own arm's
-    neighbours move the other arm's risk sets and none of the arm's own Kaplan-Meier numbers, and
-    bring the limit in: the start alone (no search step) meets every printed number, which it
-    does not without that mending."""
-    from survrepro.sources import _fitted
-
-    reg, spec = _corpus_spec(tmp_path, "synthetic_022")
-    assert {t["id"]: t["value"] for t in reg["target"]}["hr_ci_low_arm1"] == 0.51
-    res = synthesize(spec, seed=0)
-    assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
-    monkeypatch.setattr(_fitted, "_mend_pairs", lambda *a, **k: None)
-    res = synthesize(spec, seed=0)
-    assert "hr_ci_low_arm1" in {c.id for c in res.unmet}
-
-
-def test_three_arms_with_their_events_printed_have_events_slid_between_their_own_arms_times(tmp_path):
-    """A corpus register of a bootstrap resample of R's ``GBSG2`` by tumour grade (686 patients,
-    three arms, every arm's events printed): the errors of the two hazard ratios sharing the
-    reference are mended by moving events as well as censorings, each within the times of its
-    own arm that keep that arm's curve, and every printed number is met (the event count of grade
-    2 was missed when only censorings moved)."""
-    reg, spec = _corpus_spec(tmp_path, "gbsg2_tgrade_boot4")
-    assert len(reg["study"]["arms"]) == 3
-    res = synthesize(spec, seed=0)
-    assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]
-
-
 @pytest.mark.parametrize("study, patients, shared", [("synthetic_034", 550, 2), ("synthetic_013", 4052, 7)])
 def test_patients_crowding_the_hundredths_share_times_within_the_cut_off(tmp_path, study, patients, shared):
     """Corpus registers (SYNTHETIC simulated trials) of 550 patients whose median follow-up is
