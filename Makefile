@@ -50,6 +50,7 @@ $(STAMP): pyproject.toml | $(RUN)
 
 $(TEST_STAMP): $(STAMP)
 	$(RUN) -m pip install --quiet -e '.[test]'
+	sh tests/data/digitize/fetch_fonts.sh $(VENV)
 	touch $@
 
 $(BENCH_STAMP): $(STAMP)
@@ -77,6 +78,7 @@ $(MIN_STAMP): pyproject.toml
 	  > $(MIN_VENV)/minimum.txt
 	$(MIN_VENV)/bin/python -m pip install --quiet --only-binary=:all: -r $(MIN_VENV)/minimum.txt $(MIN_CAPS)
 	$(MIN_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	sh tests/data/digitize/fetch_fonts.sh $(MIN_VENV)
 	touch $@
 
 # Figures drawn by another matplotlib differ from the committed PNGs in their bytes, so those

@@ -15,6 +15,7 @@ is trained: the templates are drawn from the fonts on the machine.
 """
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path as FilePath
 
@@ -31,7 +32,9 @@ SUPER = 8  # supersampling of the templates
 
 @lru_cache(maxsize=1)
 def font_paths() -> tuple:
-    """The font files templates are drawn from: matplotlib's DejaVu Sans, then the system's.
+    """The font files templates are drawn from: matplotlib's DejaVu Sans, then those in this
+    Python environment's ``share/fonts`` (where ``make test`` puts the fonts R's test figures
+    are drawn with), then the system's.
 
     Returns
     -------
@@ -47,7 +50,9 @@ def font_paths() -> tuple:
     from matplotlib import font_manager
 
     found = {"DejaVuSans.ttf": str(FilePath(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")}
-    for f in sorted(font_manager.findSystemFonts()):
+    here = FilePath(sys.prefix) / "share" / "fonts"  # fonts put into this Python environment
+    own = font_manager.findSystemFonts(fontpaths=[str(here)]) if here.is_dir() else []
+    for f in sorted(own) + sorted(font_manager.findSystemFonts()):
         name = FilePath(f).name
         if name in FONT_FILES and name not in found:
             found[name] = f
