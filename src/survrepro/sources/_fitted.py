@@ -623,12 +623,15 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
                              f"of {_PAIRINGS} seeded random pairings, the one ranked {trial + 1} by how near its "
                              "data came to the printed hazard ratio and counts met every one, and is used.")
                 return built[:3]
-    if k > 2:  # every pair shares the reference arm: their hazard ratios and errors mended together
+    # the hazard ratios and errors mended together (with more arms every pair shares the
+    # reference arm); with two arms kept only when every printed number is then met, as the
+    # search that follows a miss starts best from the fitted data as they were
+    if not target.meets(*best):
         mended = tuple(v.copy() for v in best)
         counted = {a for c in target.events for a in (c.arms or arms)}
         fixed = _printed_times(target, group, arms, mended[0], mended[1])[0]
         _mend_pairs(target, group, arms, *mended, counted, fixed)
-        if target.loss(*mended) < best_loss:
+        if target.meets(*mended) or (k > 2 and target.loss(*mended) < best_loss):
             best = mended
     return best
 
@@ -963,15 +966,21 @@ def _outside(pairs, fits) -> np.ndarray:
 
 
 def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds: int = 3,
-                moves: int = 30, spread: int = 6) -> None:
-    """Bring the hazard ratios and standard errors of three or more arms together towards their
+                moves: int = 300, spread: int = 6) -> None:
+    """Bring the hazard ratios and standard errors of two or more arms together towards their
     printed ranges, in place, by a greedy descent on the pairs' loss, then the nudges
-    (:func:`_nudge_beta`) of each pair, ``rounds`` times. The moves are
+    (:func:`_nudge_beta`) of each pair (kept only when they lower the loss of every printed
+    number), ``rounds`` times. The moves are
 
     * a censoring moved as far as it can go either way between the events of its own arm
       either side of it: the arm's Kaplan–Meier curve and Greenwood variance, hence its
       medians, limits and landmark survivals, do not change, while the risk sets of the
       other arms' events it passes do;
+    * an event not at a printed time moved as far as it can go either way, once between its
+      own arm's neighbouring times and once between the censorings of its own arm and the
+      printed times (``fixed``) either side of it, never across a landmark: the arm's at-risk
+      counts, hence the heights of its curve and band, and the times the printed values are
+      read from do not change, while the other arms' risk sets do;
     * an event later than every printed value of its arm (:func:`_printed_times`) turned into a
       censoring at the same time, or such a censoring into an event; in an arm whose events
       are printed, both at once, which keeps the count.
@@ -996,6 +1005,17 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
             return idx
         return idx[np.unique(((np.arange(most) + (turn[0] * 0.6180339887498949) % 1.0) * idx.size / most).astype(int))]
 
+    landmarks = sorted({int(round(c.landmark * 100)) for c in list(target.survival) + list(target.rmst)})
+
+    def slide(a, j, lo, hi, taken):
+        """Patient ``j`` of arm ``a`` moved as far as it can go either way inside ``(lo, hi)``."""
+        for step, start in ((1, lo + 1), (-1, hi - 1)):
+            t = start
+            while lo < t < hi and t in taken:
+                t += step
+            if lo < t < hi and (t - times[j]) * step < 0:
+                yield a, (), int(j), t
+
     def candidates(late, taken):
         """``(arm, flips, moved censoring, its new time)`` of every move tried."""
         for a in arms:
@@ -1005,12 +1025,21 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
                 k = int(np.searchsorted(ev_t, times[j]))
                 lo = int(ev_t[k - 1]) if k > 0 else 0
                 hi = int(ev_t[k]) if k < ev_t.size else top + 1
-                for step, start in ((1, lo + 1), (-1, hi - 1)):
-                    t = start
-                    while lo < t < hi and t in taken:
-                        t += step
-                    if lo < t < hi and (t - times[j]) * step < 0:
-                        yield a, (), int(j), t
+                yield from slide(a, j, lo, hi, taken)
+            own_t = np.sort(times[mine])
+            walls = np.unique(np.concatenate([times[mine[events[mine] == 0]], sorted(fixed)]).astype(np.int64))
+            for j in spaced(mine[(events[mine] == 1) & ~np.isin(times[mine], list(fixed))], 6 * spread):
+                k = int(np.searchsorted(walls, times[j]))
+                lo = int(walls[k - 1]) if k > 0 else 0
+                hi = int(walls[k]) if k < walls.size else top + 1
+                for x in landmarks:  # an event kept on its side of every landmark
+                    lo, hi = (lo, min(hi, x + 1)) if times[j] <= x else (max(lo, x), hi)
+                yield from slide(a, j, lo, hi, taken)
+                near = (own_t[own_t < times[j]][-1:], own_t[own_t > times[j]][:1])
+                n_lo = max(lo, int(near[0][0])) if near[0].size else lo
+                n_hi = min(hi, int(near[1][0])) if near[1].size else hi
+                if (n_lo, n_hi) != (lo, hi):
+                    yield from slide(a, j, n_lo, n_hi, taken)
             who = mine[(times[mine] > late[a]) & ~np.isin(times[mine], list(fixed))]
             ev, ce = spaced(who[events[who] == 1]), spaced(who[events[who] == 0])
             if a in counted:
@@ -1027,7 +1056,7 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
             events[m] = 1 - events[m]
             ends[m] = times[m] if events[m] == 0 else max(ends[m], times[m])
         if j is not None:
-            times[j], ends[j] = t, t
+            times[j], ends[j] = t, (t if events[j] == 0 else max(ends[j], t))
 
     for _ in range(rounds):
         late = _printed_times(target, group, arms, times, events)[1]
@@ -1075,8 +1104,12 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
                 break
         if target.meets(times, events, ends):
             return
+        state, total = (times.copy(), events.copy(), ends.copy()), target.loss(times, events, ends)
         for p in pairs:
             _nudge_beta(times, events, ends, p, fixed, across=True)
+        if not target.loss(times, events, ends) < total:  # the nudges kept only when they help
+            times[:], events[:], ends[:] = state
+            return
 
 
 def _landmark_time(times, events, c):

@@ -1116,8 +1116,10 @@ def _anneal_pfs_under_os(s, group, target, cutoff, rng, max_iter, cycle=2000, t0
     A patient's OS time (death or end of follow-up) bounds the PFS time: a death is a PFS
     event at or before it, a patient alive at the end of follow-up either progressed before
     it or is censored for PFS there too. Moves: one PFS event time, nudged or redrawn below
-    the bound; a patient alive at the end of follow-up turned from censored to progressed or
-    back; the PFS times of two patients of one arm swapped where both bounds allow."""
+    the bound; one of the four events nearest a printed median or limit (of its arms, with a
+    bound at or after it) put on it; a patient alive at the end of follow-up turned from
+    censored to progressed or back; the PFS times of two patients of one arm swapped where
+    both bounds allow."""
     d = _derive(s, cutoff)
     bound, dead = d["os"][0].astype(np.int64), d["os"][1] == 1  # a PFS time is at most its patient's OS time
     t, e = d["pfs"][0].astype(np.int64).copy(), d["pfs"][1].astype(np.int64).copy()
@@ -1125,6 +1127,7 @@ def _anneal_pfs_under_os(s, group, target, cutoff, rng, max_iter, cycle=2000, t0
     idx = target.patients
     crowd = max(target.tie_cap, int(np.bincount(t[idx]).max()))
     counts = {c.arms[0]: int(c.value) for c in target.events if len(c.arms) == 1}  # printed events per arm
+    anchors, masks = target.anchor_times, target.anchor_masks
     loss = target.loss(t, e, ends)
     best = (t.copy(), e.copy(), loss)
     steps = 0
@@ -1149,7 +1152,7 @@ def _anneal_pfs_under_os(s, group, target, cutoff, rng, max_iter, cycle=2000, t0
                 nt[j] = bound[j] if ne[j] == 0 else int(rng.integers(1, bound[j] + 1))
             elif not single:
                 continue
-        elif r < 0.4:
+        elif r < 0.3:
             pool = idx[(group[idx] == group[i]) & (e[idx] == 1) & (bound[idx] >= t[i])]
             if e[i] == 0 or pool.size == 0:
                 continue
@@ -1157,6 +1160,13 @@ def _anneal_pfs_under_os(s, group, target, cutoff, rng, max_iter, cycle=2000, t0
             if t[j] > bound[i]:
                 continue
             nt[i], nt[j] = t[j], t[i]
+        elif r < 0.4 and anchors:  # one of the events nearest a printed median or limit put on it
+            k = int(rng.integers(len(anchors)))
+            pool = idx[masks[k] & (e[idx] == 1) & (bound[idx] >= anchors[k])]
+            if pool.size == 0:
+                continue
+            pool = pool[np.argsort(np.abs(t[pool] - anchors[k]), kind="stable")[:4]]
+            nt[int(pool[rng.integers(pool.size)])] = anchors[k]
         else:
             if e[i] == 0:
                 continue
