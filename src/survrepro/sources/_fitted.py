@@ -61,6 +61,13 @@ _PAIRING_PATIENTS = 2000
 _PAIRING_SEED = 20261202
 # how far past the latest printed median or limit potential follow-up reaches at least (a factor)
 _PAST_LATEST = 1.1
+# the Cox fits the mending of the hazard ratios may make, as patients times fits (a fit costs
+# about the same at any size up to a few hundred patients, then grows with them)
+_MEND_PATIENT_FITS = 20_000_000
+_MEND_FITS = 40_000
+# and the patients, spread over the arms' candidates, that set how many are tried each move
+# (from 6 of each kind an arm up to 250 patients down to 2 from 750)
+_MEND_SPREAD_PATIENTS = 1500
 
 
 class _Arm:
@@ -630,7 +637,8 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         mended = tuple(v.copy() for v in best)
         counted = {a for c in target.events for a in (c.arms or arms)}
         fixed = _printed_times(target, group, arms, mended[0], mended[1])[0]
-        _mend_pairs(target, group, arms, *mended, counted, fixed)
+        _mend_pairs(target, group, arms, *mended, counted, fixed,
+                    spread=int(np.clip(round(_MEND_SPREAD_PATIENTS / group.size), 2, 6)))
         if target.meets(*mended) or (k > 2 and target.loss(*mended) < best_loss):
             best = mended
     return best
@@ -995,8 +1003,10 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
     pairs = list(target.pairs)
     top = int(max(times.max(), ends.max()))
     turn = [0]
+    fits = [min(_MEND_FITS, _MEND_PATIENT_FITS // max(1, times.size))]  # left to make
 
     def fit_of(p):
+        fits[0] -= 1
         fit = cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, getattr(target, "tie_cap", 1))
         return (math.nan, math.nan) if fit is None else fit
 
@@ -1062,6 +1072,8 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
         late = _printed_times(target, group, arms, times, events)[1]
         total = target.loss(times, events, ends)
         for _ in range(moves):
+            if fits[0] <= 0:
+                break
             now = np.array([fit_of(p) for p in pairs])
             if _outside(pairs, now[None])[0] == 0:
                 return
