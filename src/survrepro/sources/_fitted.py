@@ -65,8 +65,8 @@ _PAST_LATEST = 1.1
 # about the same at any size up to a few hundred patients, then grows with them)
 _MEND_PATIENT_FITS = 20_000_000
 _MEND_FITS = 40_000
-# and the patients, spread over the arms' candidates, that set how many are tried each move
-# (from 6 of each kind an arm up to 250 patients down to 2 from 750)
+# and the patients that set how many candidates of each kind an arm offers each move: 1,500
+# over the study's patients, from 6 in a study of up to 250 patients down to 2 from 750
 _MEND_SPREAD_PATIENTS = 1500
 
 
@@ -998,8 +998,9 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
     two moves together are judged by the sum of their changes (one moving the standard error,
     the other the log hazard ratio back), and the best of them, refitted, is kept when it
     lowers the loss of every printed number (:meth:`loss` of ``target``). At most ``spread``
-    events or censorings of each arm, and ``6 spread`` censorings, are tried, evenly spaced
-    from an offset that turns with each move."""
+    events or censorings of each arm, and ``6 spread`` censorings and events to slide, are
+    tried, evenly spaced from an offset that turns with each move. The descent stops once it
+    has made ``_MEND_FITS`` Cox fits, or ``_MEND_PATIENT_FITS`` over the patients."""
     pairs = list(target.pairs)
     top = int(max(times.max(), ends.max()))
     turn = [0]
@@ -1027,7 +1028,7 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
                 yield a, (), int(j), t
 
     def candidates(late, taken):
-        """``(arm, flips, moved censoring, its new time)`` of every move tried."""
+        """``(arm, flips, moved patient, its new time)`` of every move tried."""
         for a in arms:
             mine = np.flatnonzero(group == a)
             ev_t = np.sort(times[mine[events[mine] == 1]])
