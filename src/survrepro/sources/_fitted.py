@@ -1423,7 +1423,18 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
     # a swap exchanges two patients' times, so the sorted times, and which places in that order
     # hold a fixed time, stay as they are from round to round
     free = ~np.isin(np.sort(times[pat], kind="stable"), list(fixed))
-    for _ in range(max_rounds):
+    # each round's swaps follow from the data and the batch alone, so once a state comes again
+    # the rounds cycle: the data are then set to the state the last round would leave
+    first_round: dict = {}
+    states: list = []
+    for r in range(max_rounds):
+        key = (times[pat].tobytes(), ends[pat].tobytes(), batch)
+        if key in first_round:
+            j = first_round[key]
+            times[pat], ends[pat] = states[j + (max_rounds - j) % (r - j)]
+            return
+        first_round[key] = r
+        states.append((times[pat].copy(), ends[pat].copy()))
         tt, ee = times[pat], events[pat]
         fit = after  # the fit of the data as they now are
         if fit is None or _hr_outside(target.centre, target.bounds, fit[0], fit[1]) == 0:
