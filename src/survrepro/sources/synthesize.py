@@ -1614,7 +1614,11 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
     said: list = []
     found = fitted_start(target, group, cutoff, width, said)
     steps = 0
-    if not target.meets(*found):
+    reordered = None if target.meets(*found) else _reorder(target, group, *found, cutoff)
+    if reordered is not None:
+        found, moves = reordered
+        said.append(_reordered_note(target, moves))
+    elif not target.meets(*found):
         sub = copy.deepcopy(rng)
         times, events, ends, loss, steps = _anneal_compared(
             *found, target.patients, group, target.anchor_times, target.anchor_masks,
@@ -1622,7 +1626,12 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
             fitted_steps if fitted_steps is not None else max(1, max_iter // 8), flips=True, cap=target.tie_cap)
         if loss > 0:
             times, events, ends = _mend_followup(target, times, events, ends, cutoff)
-        if not (loss == 0 or target.meets(times, events, ends)):
+        reordered = None if loss == 0 or target.meets(times, events, ends) else _reorder(
+            target, group, times, events, ends, cutoff)
+        if reordered is not None:
+            (times, events, ends), moves = reordered
+            said.append(_reordered_note(target, moves, steps))
+        elif not (loss == 0 or target.meets(times, events, ends)):
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
                          f"stopped after {steps} steps short of every printed number; the search below starts from "
@@ -1830,6 +1839,146 @@ def _mend_followup(target, times, events, ends, cutoff, most: int = 2000):
     return times, events, ends
 
 
+# the re-ordering of a small study's endpoint (_reorder): the most patients it is tried on,
+# the gaps each patient is tried in, the Cox fits it may make, and how many of its latest
+# moves it does not make again
+_REORDER_PATIENTS = 50
+_REORDER_GAPS = 24
+_REORDER_FITS = 4000
+_REORDER_TABU = 50
+
+
+def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = None):
+    """A state that rounds to every printed number, made by moving patients of a small
+    study through the order of the others: ``((times, events, ends), moves)``, or ``None``.
+
+    ``target`` is a :class:`_ComparedTarget` or an :class:`_EndpointTarget` (its ``pairs``,
+    the printed hazard ratios). The Cox fit and the log-rank test depend on the order of the
+    times and the event flags only, and in a study of a few dozen patients every order gives
+    a hazard ratio far (in printed digits) from its neighbours: the lattice is coarser than
+    ranges two decimals wide, and a search that keeps each arm's own order
+    (:func:`survrepro.sources._fitted._mend_pairs`) can be left with no point inside them.
+    Here a move puts one patient whose time no printed value is read from
+    (:func:`survrepro.sources._fitted._printed_times`) into another gap of the order of every
+    patient (the middle of the gap, at most :data:`_REORDER_GAPS` gaps evenly spaced), which
+    may change the patient's own arm's curve. Each move is fitted alone (the pairs of its
+    arm, and the printed p values); two moves of two patients are judged by the sum of their
+    changes. The distance to the printed numbers is that of :meth:`_ComparedTarget.loss` on
+    the unshrunk ranges: each hazard ratio in fifths of its limit's range, each p in its last
+    printed digit. The candidates, nearest first, are tried until one keeps every other
+    printed number met (medians, limits, follow-up, landmark survival, counts); that one is
+    made even when it is farther (a walk, which does not make any of its last
+    :data:`_REORDER_TABU` moves again), until every printed number is met, no candidate keeps
+    the others, or ``max_fits`` (:data:`_REORDER_FITS`) fits and tests are made. Event flags
+    never change, so the event counts stay. Only a state that already meets those other
+    numbers is started from.
+    """
+    from survrepro.sources._fitted import _printed_times
+
+    max_fits = _REORDER_FITS if max_fits is None else max_fits
+    p, pairs = target.patients, list(target.pairs)
+    tests = list(zip(target.p_values, target.p_masks, target.p_labels))
+    rest = dataclasses.replace(target, p_values=(), p_masks=(), p_labels=()) if tests else target
+    if not (pairs or tests) or p.size > _REORDER_PATIENTS or not rest.km_meets(times[p] / 100.0, events[p], ends):
+        return None
+    times, events, ends = times.copy(), events.copy(), ends.copy()
+    top = int(cutoff)
+    lo_admin = target.shortest_followup
+    ties = getattr(target, "ties", "efron")
+    untied = target.tie_cap == 1
+    made = [0]
+
+    def values(t, arm=None, now=None):
+        """Log HR and SE of every pair, then every printed p; only what ``arm`` changes is
+        recomputed when ``now`` is given."""
+        out = []
+        for q, pair in enumerate(pairs):
+            if now is not None and arm not in pair.arms:
+                out.extend(now[2 * q:2 * q + 2])
+                continue
+            made[0] += 1
+            got = _COX(t[pair.patients] / 100.0, events[pair.patients], pair.x, target.tie_cap, ties)
+            out.extend((math.nan, math.nan) if got is None else (float(got[0]), float(got[1])))
+        tt, ee = t[p] / 100.0, events[p]
+        for c, m, lab in tests:
+            made[0] += 1
+            got = _P(c, tt[m], ee[m], lab, target.arms, untied=untied)
+            out.append(math.nan if got is None else got)
+        return np.array(out, float)
+
+    def distance(v):  # v: (..., 2 pairs + tests)
+        total = 0.0
+        for q, pair in enumerate(pairs):
+            se = v[..., 2 * q + 1] if pair.se_printed else pair.centre[1]
+            total = total + _hr_outside(pair.centre, pair.bounds, v[..., 2 * q], se, shrink=1.0) / (pair.scale / 5)
+        for k, (c, _, _) in enumerate(tests):
+            unit = 10.0 ** (-c.decimals)
+            total = total + np.maximum(0.0, np.abs(v[..., 2 * len(pairs) + k] - c.value) - unit / 2) / unit
+        return total
+
+    def moved(t, f, i, new):
+        t, f = t.copy(), f.copy()
+        t[i] = new
+        f[i] = new if events[i] == 0 else min(max(f[i], new, lo_admin), cutoff)
+        return t, f
+
+    steps, recent = 0, []
+    now = values(times)
+    while made[0] < max_fits:
+        if target.meets(times, events, ends):
+            return (times, events, ends), steps
+        fixed = _printed_times(target, group, target.arms, times, events)[0]
+        edges = np.concatenate(([0], np.unique(times[p]), [top + 1]))
+        mids = (edges[:-1] + edges[1:]) // 2
+        wide = (np.diff(edges) >= 2) & (mids >= 1) & (mids <= top)
+        moves = []
+        for i in p:
+            if int(times[i]) in fixed:
+                continue
+            gaps = np.flatnonzero(wide & ~((edges[:-1] <= times[i]) & (times[i] <= edges[1:])))
+            if gaps.size > _REORDER_GAPS:
+                gaps = gaps[np.linspace(0, gaps.size - 1, _REORDER_GAPS).round().astype(int)]
+            moves.extend((int(i), int(mids[g])) for g in gaps)
+        per_move = len(tests) + max((sum(a in pair.arms for pair in pairs) for a in target.arms), default=0)
+        if not moves or made[0] + per_move * len(moves) > max_fits:
+            break
+        change = np.nan_to_num(np.array([values(moved(times, ends, i, new)[0], group[i], now) for i, new in moves])
+                               - now, nan=1e3)  # (moves, values)
+        m = len(moves)
+        who = np.array([i for i, _ in moves])
+        one = distance(now + change)
+        two = distance(now + change[:, None] + change[None, :]).reshape(m, m)
+        two[np.tril_indices(m)] = np.inf
+        two[who[:, None] == who[None, :]] = np.inf
+        tried = [(one[c], (moves[c],)) for c in np.argsort(one, kind="stable")[:10]]
+        tried += [(two.flat[q], (moves[q // m], moves[q % m])) for q in np.argsort(two, axis=None, kind="stable")[:30]]
+        chosen = None
+        for _, step in sorted(tried, key=lambda r: r[0]):
+            if step in recent or (len(step) == 2 and step[0][1] == step[1][1]):
+                continue
+            t, f = times, ends
+            for i, new in step:
+                t, f = moved(t, f, i, new)
+            if rest.km_meets(t[p] / 100.0, events[p], f):
+                chosen = (step, t, f)
+                break
+        if chosen is None:
+            break
+        step, times, ends = chosen
+        recent = (recent + [step])[-_REORDER_TABU:]
+        now = values(times)
+        steps += len(step)
+    return None
+
+
+def _reordered_note(target, moves: int, annealed: int | None = None) -> str:
+    """The note on data that :func:`_reorder` brought onto every printed number."""
+    after = "the fitted data" if annealed is None else f"after {annealed} annealing steps the data"
+    return (f"{target.endpoint}: {after} missed a printed hazard ratio, its limits or a p; {moves} moves of a patient "
+            "through the order of the others, each keeping every other printed number, met them (a small "
+            "study's orders give hazard ratios coarser than their printed digits).")
+
+
 def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None,
                      fitted_share=8):
     """The first state at the centre of every range, over the candidate event counts; one in
@@ -1850,6 +1999,10 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
         fitted = fitted_start(target, group, cutoff, width, said)
         if fitted is not None:
             found = fitted if target.meets(*fitted) else None
+            reordered = None if found is not None else _reorder(target, group, *fitted, cutoff)
+            if reordered is not None:
+                found, moves = reordered
+                said.append(_reordered_note(target, moves))
             if found is None:
                 times, events, ends, loss, used = _anneal_compared(
                     *fitted, target.patients, group, target.anchor_times, target.anchor_masks,
@@ -1860,6 +2013,11 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
                     times, events, ends = _mend_followup(target, times, events, ends, cutoff)
                 if loss == 0 or target.meets(times, events, ends):
                     found = (times, events, ends)
+                else:
+                    reordered = _reorder(target, group, times, events, ends, cutoff)
+                    if reordered is not None:
+                        found, moves = reordered
+                        said.append(_reordered_note(target, moves, used))
             if found is not None:
                 if notes is not None:
                     notes.extend(said)
