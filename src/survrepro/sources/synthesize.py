@@ -80,7 +80,9 @@ from survrepro.engine.logrank import chi2_1_sf, logrank_batch, logrank_test
 from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
-from survrepro.sources._fitted import Pair, cox_fit, distinct, fitted_start, km_steps, peak_density, spread_ties, tie_cap
+from survrepro.sources._fitted import (
+    Pair, _printed_times, cox_fit, distinct, fitted_start, km_steps, peak_density, spread_ties, tie_cap,
+)
 from survrepro.sources._recent import Recent
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
 
@@ -1873,8 +1875,6 @@ def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = 
     never change, so the event counts stay. Only a state that already meets those other
     numbers is started from.
     """
-    from survrepro.sources._fitted import _printed_times
-
     max_fits = _REORDER_FITS if max_fits is None else max_fits
     p, pairs = target.patients, list(target.pairs)
     tests = list(zip(target.p_values, target.p_masks, target.p_labels))
@@ -1974,9 +1974,10 @@ def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = 
 def _reordered_note(target, moves: int, annealed: int | None = None) -> str:
     """The note on data that :func:`_reorder` brought onto every printed number."""
     after = "the fitted data" if annealed is None else f"after {annealed} annealing steps the data"
-    return (f"{target.endpoint}: {after} missed a printed hazard ratio, its limits or a p; {moves} moves of a patient "
-            "through the order of the others, each keeping every other printed number, met them (a small "
-            "study's orders give hazard ratios coarser than their printed digits).")
+    return (f"{target.endpoint}: {after} missed a printed hazard ratio, its limits or a p; {moves} "
+            f"{'move' if moves == 1 else 'moves'} of a patient through the order of the others, each keeping "
+            "every other printed number, met them (a small study's orders give hazard ratios coarser than their "
+            "printed digits).")
 
 
 def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter, width=None, notes=None,
