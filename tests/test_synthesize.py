@@ -703,6 +703,56 @@ def test_a_small_study_between_the_orders_of_its_hazard_ratio_is_reordered_onto_
     assert len(said) == 1 and "met them" in said[0]
 
 
+def test_a_study_of_ninety_patients_whose_fitted_data_miss_the_hazard_ratio_is_reordered_onto_it(
+        tmp_path, monkeypatch):
+    """A corpus register of a bootstrap sample of lifelines' larynx data (90 patients, stages
+    III-IV against I-II, HR 4.08, 2.25-7.43): the fitted data miss the
+    hazard ratio and its lower limit (two decimals: 4.08 is a range 0.25% wide); the re-ordering,
+    fewer gaps per patient in a study this size, meets them, and the notes say so. With the
+    re-ordering held to 50 patients, as it was, the study is not met."""
+    from survrepro.sources import synthesize as synthesize_module
+
+    reg, spec = _corpus_spec(tmp_path, "larynx_stage_early_late_boot5")
+    assert spec.n == 90 and synthesize_module._REORDER_PATIENTS >= 90
+    res = synthesize(spec, seed=0)
+    assert res.converged and not res.unmet, [(c.id, c.target, c.achieved) for c in res.unmet]
+    said = [n for n in res.notes if "of a patient through the order of the others" in n]
+    assert len(said) == 1 and "met them" in said[0]
+    monkeypatch.setattr(synthesize_module, "_REORDER_PATIENTS", 50)
+    res = synthesize(spec, seed=0)
+    assert not res.converged and {c.id for c in res.unmet} >= {"hr_late"}
+    assert not any("through the order of the others" in n for n in res.notes)
+
+
+def test_a_large_study_whose_fitted_data_miss_the_calibrated_p_is_reordered_from_a_subset_of_its_patients(
+        tmp_path, monkeypatch):
+    """A corpus register of a SYNTHETIC simulated trial of 896 patients, its log-rank p
+    calibrated: the fitted data meet every printed number but the p; a round of the
+    re-ordering tries one gap each for patients evenly spaced through the study (what its
+    budget of fits over the patients leaves), which meets the p, and the notes say so. With
+    the re-ordering held to 200 patients the study is not met."""
+    from survrepro.bench import corpus
+    from survrepro.sources import synthesize as synthesize_module
+
+    reg, _ = _corpus_spec(tmp_path, "synthetic_061")
+    assert reg["study"]["title"].startswith("SYNTHETIC")
+    for t in reg["target"]:
+        if t["id"] == "p_logrank":
+            t["role"] = "calibrate"
+    (tmp_path / "p").mkdir()
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path / "p")),
+                              endpoints=("pfs",), endpoint_map={"pfs": "pfs", "cohort": "pfs"})
+    assert spec.n == 896 and spec.n * synthesize_module._REORDER_GAPS > synthesize_module._REORDER_MOVES
+    res = synthesize(spec, seed=0)
+    assert res.converged and not res.unmet, [(c.id, c.target, c.achieved) for c in res.unmet]
+    assert any(c.quantity == "p_value" and c.matched for c in res.constraints)
+    assert sum("of a patient through the order of the others" in n for n in res.notes) == 1
+    monkeypatch.setattr(synthesize_module, "_REORDER_PATIENTS", 200)
+    res = synthesize(spec, seed=0)
+    assert not res.converged
+    assert not any("through the order of the others" in n for n in res.notes)
+
+
 def test_reordering_leaves_alone_what_it_cannot_meet_and_large_studies():
     """The re-ordering returns nothing, and changes nothing, for a state whose Kaplan-Meier
     numbers are not met or a study above its size. Invented data, not any study."""

@@ -1841,18 +1841,22 @@ def _mend_followup(target, times, events, ends, cutoff, most: int = 2000):
     return times, events, ends
 
 
-# the re-ordering of a small study's endpoint (_reorder): the most patients it is tried on,
-# the gaps each patient is tried in, the Cox fits it may make, and how many of its latest
-# moves it does not make again
-_REORDER_PATIENTS = 50
+# the re-ordering of an endpoint's patients (_reorder): the most patients it is tried on, the
+# most gaps each patient is tried in, the most moves tried a round (fewer gaps each, then fewer
+# patients, in a larger study), the Cox fits it may make, and over the patients (a fit costs
+# about as much as the patients it reads: 12,000 up to 200 patients, 2,400 at 1,000), and how
+# many of its latest moves it does not make again
+_REORDER_PATIENTS = 1000
 _REORDER_GAPS = 24
-_REORDER_FITS = 4000
+_REORDER_MOVES = 1200
+_REORDER_FITS = 12000
+_REORDER_PATIENT_FITS = 2_400_000
 _REORDER_TABU = 50
 
 
 def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = None):
-    """A state that rounds to every printed number, made by moving patients of a small
-    study through the order of the others: ``((times, events, ends), moves)``, or ``None``.
+    """A state that rounds to every printed number, made by moving patients of a study
+    through the order of the others: ``((times, events, ends), moves)``, or ``None``.
 
     ``target`` is a :class:`_ComparedTarget` or an :class:`_EndpointTarget` (its ``pairs``,
     the printed hazard ratios). The Cox fit and the log-rank test depend on the order of the
@@ -1862,16 +1866,19 @@ def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = 
     (:func:`survrepro.sources._fitted._mend_pairs`) can be left with no point inside them.
     Here a move puts one patient whose time no printed value is read from
     (:func:`survrepro.sources._fitted._printed_times`) into another gap of the order of every
-    patient (the middle of the gap, at most :data:`_REORDER_GAPS` gaps evenly spaced), which
-    may change the patient's own arm's curve. Each move is fitted alone (the pairs of its
-    arm, and the printed p values); two moves of two patients are judged by the sum of their
-    changes. The distance to the printed numbers is that of :meth:`_ComparedTarget.loss` on
-    the unshrunk ranges: each hazard ratio in fifths of its limit's range, each p in its last
-    printed digit. The candidates, nearest first, are tried until one keeps every other
-    printed number met (medians, limits, follow-up, landmark survival, counts); that one is
-    made even when it is farther (a walk, which does not make any of its last
-    :data:`_REORDER_TABU` moves again), until every printed number is met, no candidate keeps
-    the others, or ``max_fits`` (:data:`_REORDER_FITS`) fits and tests are made. Event flags
+    patient (the middle of the gap, gaps evenly spaced), which may change the patient's own
+    arm's curve. A round tries at most :data:`_REORDER_GAPS` gaps a patient and at most
+    :data:`_REORDER_MOVES` moves, or what leaves fits for two rounds: fewer gaps each in a
+    larger study, then patients evenly spaced from an offset that turns with each move. Each
+    move is fitted alone (the pairs of its arm, and the printed p values); two moves of two
+    patients are judged by the sum of their changes. The distance to the printed numbers is
+    that of :meth:`_ComparedTarget.loss` on the unshrunk ranges: each hazard ratio in fifths
+    of its limit's range, each p in its last printed digit. The candidates, nearest first, are
+    tried until one keeps every other printed number met (medians, limits, follow-up, landmark
+    survival, counts); that one is made even when it is farther (a walk, which does not make
+    any of its last :data:`_REORDER_TABU` moves again), until every printed number is met, no
+    candidate keeps the others, or ``max_fits`` (:data:`_REORDER_FITS`, at most
+    :data:`_REORDER_PATIENT_FITS` over the patients) fits and tests are made. Event flags
     never change, so the event counts stay. Only a state that already meets those other
     numbers is started from.
     """
@@ -1886,6 +1893,10 @@ def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = 
     lo_admin = target.shortest_followup
     ties = getattr(target, "ties", "efron")
     untied = target.tie_cap == 1
+    max_fits = min(max_fits, _REORDER_PATIENT_FITS // p.size)
+    per_move = len(tests) + max((sum(a in pair.arms for pair in pairs) for a in target.arms), default=0)
+    most = max(1, min(_REORDER_MOVES, max_fits // (2 * max(1, per_move))))  # moves a round: two rounds at least
+    gaps_each = max(1, min(_REORDER_GAPS, most // p.size))
     made = [0]
 
     def values(t, arm=None, now=None):
@@ -1932,14 +1943,15 @@ def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = 
         mids = (edges[:-1] + edges[1:]) // 2
         wide = (np.diff(edges) >= 2) & (mids >= 1) & (mids <= top)
         moves = []
-        for i in p:
-            if int(times[i]) in fixed:
-                continue
+        free = np.array([i for i in p if int(times[i]) not in fixed], np.int64)
+        if free.size * gaps_each > most:  # evenly spaced from an offset that turns with each round
+            k = max(1, most // gaps_each)
+            free = free[np.unique(((np.arange(k) + (steps * 0.6180339887498949) % 1.0) * free.size / k).astype(int))]
+        for i in free:
             gaps = np.flatnonzero(wide & ~((edges[:-1] <= times[i]) & (times[i] <= edges[1:])))
-            if gaps.size > _REORDER_GAPS:
-                gaps = gaps[np.linspace(0, gaps.size - 1, _REORDER_GAPS).round().astype(int)]
+            if gaps.size > gaps_each:
+                gaps = gaps[np.linspace(0, gaps.size - 1, gaps_each).round().astype(int)]
             moves.extend((int(i), int(mids[g])) for g in gaps)
-        per_move = len(tests) + max((sum(a in pair.arms for pair in pairs) for a in target.arms), default=0)
         if not moves or made[0] + per_move * len(moves) > max_fits:
             break
         change = np.nan_to_num(np.array([values(moved(times, ends, i, new)[0], group[i], now) for i, new in moves])
