@@ -976,6 +976,20 @@ def _outside(pairs, fits) -> np.ndarray:
     return total
 
 
+def evenly_spaced(idx: np.ndarray, most: int, turn: int) -> np.ndarray:
+    """At most ``most`` of ``idx``, evenly spaced from an offset that turns (by the golden
+    ratio, modulo 1) with ``turn``; all of ``idx`` when there are no more.
+
+    Examples
+    --------
+    >>> evenly_spaced(np.arange(10), 3, 0).tolist(), evenly_spaced(np.arange(10), 3, 1).tolist()
+    ([0, 3, 6], [2, 5, 8])
+    """
+    if idx.size <= most:
+        return idx
+    return idx[np.unique(((np.arange(most) + (turn * 0.6180339887498949) % 1.0) * idx.size / most).astype(int))]
+
+
 def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds: int = 3,
                 moves: int = 300, spread: int = 6) -> None:
     """Bring the hazard ratios and standard errors of two or more arms together towards their
@@ -1015,9 +1029,7 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
         return (math.nan, math.nan) if fit is None else fit
 
     def spaced(idx, most=spread):
-        if idx.size <= most:
-            return idx
-        return idx[np.unique(((np.arange(most) + (turn[0] * 0.6180339887498949) % 1.0) * idx.size / most).astype(int))]
+        return evenly_spaced(idx, most, turn[0])
 
     landmarks = sorted({int(round(c.landmark * 100)) for c in list(target.survival) + list(target.rmst)})
 

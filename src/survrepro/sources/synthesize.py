@@ -81,7 +81,8 @@ from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
 from survrepro.sources._fitted import (
-    Pair, _printed_times, cox_fit, distinct, fitted_start, km_steps, peak_density, spread_ties, tie_cap,
+    Pair, _printed_times, cox_fit, distinct, evenly_spaced, fitted_start, km_steps, peak_density, spread_ties,
+    tie_cap,
 )
 from survrepro.sources._recent import Recent
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
@@ -1944,10 +1945,7 @@ def _reorder(target, group, times, events, ends, cutoff, max_fits: int | None = 
         wide = (np.diff(edges) >= 2) & (mids >= 1) & (mids <= top)
         moves = []
         free = np.array([i for i in p if int(times[i]) not in fixed], np.int64)
-        if free.size * gaps_each > most:  # evenly spaced from an offset that turns with each round
-            k = max(1, most // gaps_each)
-            free = free[np.unique(((np.arange(k) + (steps * 0.6180339887498949) % 1.0) * free.size / k).astype(int))]
-        for i in free:
+        for i in evenly_spaced(free, max(1, most // gaps_each), steps):  # the offset turns with each move made
             gaps = np.flatnonzero(wide & ~((edges[:-1] <= times[i]) & (times[i] <= edges[1:])))
             if gaps.size > gaps_each:
                 gaps = gaps[np.linspace(0, gaps.size - 1, gaps_each).round().astype(int)]
