@@ -22,7 +22,7 @@ from survrepro.sources.synthesize import synthesize
 REGISTERS = paths.TESTS / "data" / "registers"
 
 
-def _run(study, tmp_path, monkeypatch, capsys, endpoints="os"):
+def _run(study, tmp_path, monkeypatch, capsys, endpoints="os", notes=()):
     monkeypatch.setattr(paths, "DATA", tmp_path / "data")
     register = tmp_path / f"{study}.toml"
     shutil.copy(REGISTERS / f"{study}.toml", register)
@@ -30,7 +30,7 @@ def _run(study, tmp_path, monkeypatch, capsys, endpoints="os"):
     audit = json.loads(capsys.readouterr().out)
     assert audit["findings"] and all(f["status"] != "inconsistent" for f in audit["findings"])
     ipd = tmp_path / "data" / study / f"{study}_synthetic_ipd.csv"
-    assert main(["synthesize", str(register), "-o", str(ipd), "--endpoints", endpoints]) == 0
+    assert main(["synthesize", str(register), "-o", str(ipd), "--endpoints", endpoints, *notes]) == 0
     printed = capsys.readouterr().out
     assert "converged" in printed and "NOT converged" not in printed
     out = tmp_path / "report"
@@ -55,6 +55,43 @@ def test_register_without_accrual_dates_states_the_assumed_accrual(tmp_path, mon
     printed, report, data = _run("lung_by_sex_undated", tmp_path, monkeypatch, capsys)
     assert len(data) == 228
     assert "ASSUMED accrual: the study gives no accrual dates, so entry is assumed uniform" in printed
+
+
+def test_register_without_median_followup_or_event_counts_follows_patients_as_long_as_the_limits_need(
+        tmp_path, monkeypatch, capsys):
+    # lifelines' canadian_senators by party: no accrual dates, no median follow-up (its reverse
+    # Kaplan-Meier median is not reached), no event counts. 24 months of follow-up after an
+    # assumed accrual gives too few events for limits 0.83-1.15 (the data had 703 of 790); the
+    # cut-off is set later, as far as the limits need
+    notes = tmp_path / "notes.md"
+    printed, report, data = _run("senators_by_party", tmp_path, monkeypatch, capsys, notes=("--notes", str(notes)))
+    assert sorted(data.arm.value_counts().items()) == [("conservative", 272), ("liberal", 518)]
+    printed = notes.read_text()
+    assert "No data cut-off or median follow-up is given: the cut-off is set" in printed
+    assert "the 640 pfs events in liberal and conservative that the printed hazard-ratio limits need at least" in printed
+    assert "24 months after the end of accrual would give fewer" in printed
+    assert data.tenure_event.sum() >= 600
+
+
+def test_the_cut_off_without_median_followup_reaches_the_printed_event_counts():
+    # SYNTHETIC: exponential times of medians 10 and 14 months, the event counts of nearly
+    # complete follow-up printed and no median follow-up; 24 months after the assumed accrual
+    # would leave a third of the patients censored
+    from survrepro.sources.synthesize import Constraint, Group, SynthesisSpec, _cutoff_from_events
+
+    cons = (Constraint("m_a", "median", 10.0, 1, "os", ("a",)), Constraint("m_b", "median", 14.0, 1, "os", ("b",)),
+            Constraint("e_a", "events", 95, 0, "os", ("a",)), Constraint("e_b", "events", 93, 0, "os", ("b",)))
+    spec = SynthesisSpec(study="SYNTHETIC", groups=(Group("a", 100), Group("b", 100)), group_column="arm",
+                         accrual_start=None, accrual_end=None, constraints=cons)
+    notes = []
+    cut = _cutoff_from_events(spec, 28.0, notes)
+    rates = {"a": np.log(2) / 10, "b": np.log(2) / 14}
+
+    def expected(c):  # uniform entry over 28 months: follow-up uniform on [c - 28, c]
+        return sum(100 * (1 - (np.exp(-r * (c - 28)) - np.exp(-r * c)) / (r * 28)) for r in rates.values())
+    assert expected(28 + 24) < 188 <= expected(cut / 100)
+    assert expected((cut - 1) / 100) < 188
+    assert "the printed os event counts (188 in a and b)" in notes[0]
 
 
 def test_assumed_accrual_is_in_the_notes_and_source_note():

@@ -43,12 +43,17 @@ def run(args) -> int:
         io.check_outputs({"-o": args.out, "--notes": args.notes}, {"the register": register_path(args.study)})
     reg = load_register(args.study)
     endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
-    group_column = "arm" if reg.study.design == "randomized" else "group"
+    # the columns the register's [analysis] reads the data from, else by design
+    analysis = reg.analysis
+    group_column = (analysis.arm_column if analysis is not None and analysis.arm_column
+                    else "arm" if reg.study.design == "randomized" else "group")
+    entry_column = analysis.entry_column if analysis is not None and analysis.entry_column else "entry_date"
     endpoint_map, columns, plan_notes = endpoint_plan(reg)
     if columns and "pfs" not in endpoints:
         endpoints = endpoints + ("pfs",)  # the place the register's own endpoint is modelled in
     spec = spec_from_register(
         reg, endpoints=endpoints, endpoint_map=endpoint_map, group_column=group_column, columns=columns,
+        entry_column=entry_column,
         landmark_rule={"evaluable": "followed", "death_is_failure": not args.deaths_not_failures},
     )
     res = synthesize(spec, seed=seed, max_iter=max_iter)

@@ -63,6 +63,7 @@ Science 1983;220:671-680.
 """
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 import datetime as _dt
@@ -275,8 +276,9 @@ class SynthesisSpec:
     constraints : tuple of Constraint
     cutoff : datetime.date, optional
         Data cut-off. When omitted it is chosen so that the reverse Kaplan–Meier median
-        follow-up matches the ``median_followup`` constraint (or 24 months after the end of
-        accrual when there is none).
+        follow-up matches the ``median_followup`` constraint; without one, 24 months after the
+        end of accrual, or later when the printed event counts or hazard-ratio limits need
+        more events (:func:`_cutoff_from_events`).
     endpoints : tuple of str
         Endpoints written to the output (subset of :data:`ENDPOINTS`; ``os`` is always kept
         internally because follow-up and death come from it).
@@ -873,9 +875,7 @@ def _choose_cutoff(spec, s, width, ev, notes) -> int:
         return cut
     fu = [c for c in spec.constraints if c.quantity == "median_followup"]
     if not fu:
-        cut = int(round((width + 24) * 100))
-        notes.append("No data cut-off or median follow-up is given: the cut-off is set 24 months after the end of accrual.")
-        return cut
+        return _cutoff_from_events(spec, width, notes)
     c = fu[0]
     lo, hi = int(width * 100) + 1, int((width + 240) * 100)
     for _ in range(40):
@@ -892,6 +892,85 @@ def _choose_cutoff(spec, s, width, ev, notes) -> int:
         f"median follow-up of the constructed data is {c.value:g} months, then kept fixed."
     )
     return hi
+
+
+def _cutoff_from_events(spec, width, notes) -> int:
+    """Cut-off (hundredths of a month after accrual start) of a study that prints neither a
+    cut-off nor a median follow-up.
+
+    It is 24 months after the end of accrual, later when that is too short for the events
+    printed: the event counts of an endpoint, else the events its hazard-ratio limits need
+    (:func:`_implied_events`; fewer events cannot give limits that narrow). The events
+    expected at a cut-off are those of exponential times at each arm's printed median
+    (:func:`_expected_exponential_events`) with entry uniform over the accrual window; the
+    cut-off is the earliest, up to 240 months after the end of accrual, at which they reach
+    what is printed. The notes say which.
+    """
+    default = int(round((width + 24) * 100))
+    counts = [c for c in spec.constraints if c.quantity == "events" and c.value is not None]
+    implied = None if counts else _implied_events(spec)
+    if counts:
+        endpoint = collections.Counter(c.endpoint for c in counts).most_common(1)[0][0]
+        counts = [c for c in counts if c.endpoint == endpoint]
+        arms = tuple(dict.fromkeys(a for c in counts for a in (c.arms or [g.id for g in spec.groups])))
+        aim = float(sum(c.value for c in counts if not c.arms)) or float(sum(c.value for c in counts))
+        said = f"the printed {endpoint} event counts ({aim:g} in {' and '.join(arms)})"
+    elif implied is not None:
+        endpoint, arms, aim = implied
+        said = (f"the {aim:.0f} {endpoint} events in {' and '.join(arms)} that the printed hazard-ratio limits need "
+                "at least ((n1 + n2)(1/n1 + 1/n2) / SE^2, SE from the width of the limits)")
+    else:
+        notes.append("No data cut-off, median follow-up, event count or hazard-ratio limits are given: the cut-off "
+                     "is set 24 months after the end of accrual (an assumption).")
+        return default
+    expected = _expected_exponential_events(spec, endpoint, arms, width)
+    if expected is None or expected(default / 100) >= aim:
+        notes.append("No data cut-off or median follow-up is given: the cut-off is set 24 months after the end of "
+                     f"accrual (an assumption){'' if expected is None else f', long enough for {said}'}.")
+        return default
+    lo, hi = default, int(round((width + 240) * 100))
+    short = expected(hi / 100) < aim
+    while lo < hi and not short:
+        mid = (lo + hi) // 2
+        if expected(mid / 100) >= aim:
+            hi = mid
+        else:
+            lo = mid + 1
+    cut = hi if short else lo
+    where = (f"240 months after the end of accrual, the latest allowed, where exponential times at the printed "
+             f"medians still give fewer than {said}" if short else
+             f"{cut / 100 - width:.1f} months after the end of accrual, the earliest at which exponential times at "
+             f"the printed medians give {said}")
+    notes.append(f"No data cut-off or median follow-up is given: the cut-off is set {where} (24 months after the end "
+                 "of accrual would give fewer); the follow-up is therefore assumed, then kept fixed.")
+    return cut
+
+
+def _expected_exponential_events(spec, endpoint, arms, width):
+    """``events(cut)``: the events of ``endpoint`` expected in ``arms`` by a cut-off ``cut``
+    months after accrual start, each arm's times exponential at its printed median and entry
+    uniform over the ``width`` months of accrual (an arm without a printed median at the
+    latest printed median or limit, so that it does not add events); ``None`` when no median
+    of the endpoint is printed."""
+    sizes = {g.id: g.n for g in spec.groups}
+    medians = {c.arms[0]: float(c.value) for c in spec.constraints
+               if c.quantity == "median" and c.endpoint == endpoint and len(c.arms) == 1 and not c.not_reached}
+    times = [float(c.value) for c in spec.constraints if c.endpoint == endpoint and not c.not_reached
+             and c.quantity in ("median", "median_ci_low", "median_ci_high")]
+    if not medians:
+        return None
+    rates = {a: math.log(2.0) / medians.get(a, max(times)) for a in arms}
+
+    def events(cut):
+        total = 0.0
+        for a in arms:
+            r = rates[a]
+            if width > 0:
+                total += sizes[a] * (1 - (math.exp(-r * (cut - width)) - math.exp(-r * cut)) / (r * width))
+            else:
+                total += sizes[a] * (1 - math.exp(-r * cut))
+        return total
+    return events
 
 
 def _implied_events(spec):
@@ -2502,7 +2581,8 @@ def assumed_accrual(spec) -> tuple:
     end = start + _dt.timedelta(days=int(round(width * DAYS_PER_MONTH)))
     note = (f"ASSUMED accrual: the study gives no accrual dates, so entry is assumed uniform over {why}, "
             f"from the nominal date {start.isoformat()} to {end.isoformat()}; entry dates are therefore not "
-            "calendar dates, and the cut-off follows from the median follow-up.")
+            "calendar dates, and the cut-off " + ("follows from the median follow-up." if fu else
+                                                  "is chosen as the note on it says (no median follow-up is printed)."))
     return start, end, note
 
 
