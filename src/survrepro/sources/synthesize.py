@@ -950,8 +950,8 @@ def _expected_exponential_events(spec, endpoint, arms, width):
     """``events(cut)``: the events of ``endpoint`` expected in ``arms`` by a cut-off ``cut``
     months after accrual start, each arm's times exponential at its printed median and entry
     uniform over the ``width`` months of accrual (an arm without a printed median at the
-    latest printed median or limit, so that it does not add events); ``None`` when no median
-    of the endpoint is printed."""
+    latest printed median or limit, the slowest rate anything printed allows, so that its
+    events are not overstated); ``None`` when no median of the endpoint is printed."""
     sizes = {g.id: g.n for g in spec.groups}
     medians = {c.arms[0]: float(c.value) for c in spec.constraints
                if c.quantity == "median" and c.endpoint == endpoint and len(c.arms) == 1 and not c.not_reached}
