@@ -962,14 +962,7 @@ def _expected_exponential_events(spec, endpoint, arms, width):
     rates = {a: math.log(2.0) / medians.get(a, max(times)) for a in arms}
 
     def events(cut):
-        total = 0.0
-        for a in arms:
-            r = rates[a]
-            if width > 0:
-                total += sizes[a] * (1 - (math.exp(-r * (cut - width)) - math.exp(-r * cut)) / (r * width))
-            else:
-                total += sizes[a] * (1 - math.exp(-r * cut))
-        return total
+        return sum(sizes[a] * _exponential_event_share(rates[a], max(cut - width, 1e-6), cut) for a in arms)
     return events
 
 
@@ -1835,10 +1828,17 @@ def _expected_events(spec, group, target: _ComparedTarget, cutoff, width):
     lo = max(hi - width, 1e-6)
     out = []
     for a in target.arms:
-        lam = math.log(2) / max(meds[a], 1e-6)
-        p = 1 - (math.exp(-lam * lo) - math.exp(-lam * hi)) / (lam * (hi - lo)) if hi > lo else 1 - math.exp(-lam * hi)
-        out.append(p * int((group == a).sum()))
+        out.append(_exponential_event_share(math.log(2) / max(meds[a], 1e-6), lo, hi) * int((group == a).sum()))
     return tuple(out)
+
+
+def _exponential_event_share(rate: float, lo: float, hi: float) -> float:
+    """The share of patients with an event by the cut-off when times are exponential of
+    ``rate`` and potential follow-up is uniform on ``[lo, hi]`` months (entry uniform over
+    the accrual window)."""
+    if hi > lo:
+        return 1 - (math.exp(-rate * lo) - math.exp(-rate * hi)) / (rate * (hi - lo))
+    return 1 - math.exp(-rate * hi)
 
 
 def _model_event_candidates(spec, group, target: _ComparedTarget, cutoff, width) -> list[tuple[int, int]]:
