@@ -73,6 +73,37 @@ def test_register_without_median_followup_or_event_counts_follows_patients_as_lo
     assert data.tenure_event.sum() >= 600
 
 
+def test_the_register_names_the_endpoints_to_write_and_the_note_names_what_no_number_constrains(tmp_path, capsys):
+    # the register prints only its tenure: asked by that name, the data hold it (in the pfs
+    # place of the patient model) and the follow-up the model needs; the columns no printed
+    # number constrains say so, in the column list and in their own section of the note
+    ipd, notes = tmp_path / "senators_synthetic.csv", tmp_path / "notes.md"
+    register = str(REGISTERS / "senators_by_party.toml")
+    assert main(["synthesize", register, "-o", str(ipd), "--endpoints", "tenure", "--notes", str(notes)]) == 0
+    capsys.readouterr()
+    assert list(pd.read_csv(ipd).columns) == ["patient", "arm", "entry_date", "tenure_time", "tenure_event",
+                                              "progression", "followup_time", "died"]
+    text = notes.read_text()
+    columns = dict(line[3:].split("`: ", 1) for line in text.splitlines() if line.startswith("- `"))
+    by_product = "(constrained by no printed number: a by-product of the patient model)"
+    assert {c for c, said in columns.items() if said.endswith(by_product)} == {"progression", "followup_time", "died"}
+    assert columns["tenure_time"].startswith("months from entry to the register's tenure event")
+    section = text.split("## Not constrained by any source\n\n")[1].split("\n")[0]
+    assert section.startswith("The columns `progression`, `followup_time`, `died` are constrained by no printed")
+    # asked for os, the data hold a death time no printed number constrains
+    assert main(["synthesize", register, "-o", str(ipd), "--endpoints", "os", "--notes", str(notes)]) == 0
+    capsys.readouterr()
+    assert "`os_time`: months from entry to death, or to censoring " + by_product in notes.read_text()
+
+
+def test_an_endpoint_to_write_that_neither_the_register_nor_the_model_has_is_refused(tmp_path, capsys):
+    out = tmp_path / "x_synthetic.csv"
+    assert main(["synthesize", str(REGISTERS / "senators_by_party.toml"), "-o", str(out), "--endpoints", "dor"]) == 2
+    err = capsys.readouterr().err
+    assert "--endpoints: 'dor' is not an endpoint" in err and "expected one of the register (tenure) or one of the patient model (pfs, os," in err
+    assert err.count("\n") == 1 and not out.exists()
+
+
 def test_the_cut_off_without_median_followup_reaches_the_printed_event_counts():
     # SYNTHETIC: exponential times of medians 10 and 14 months, the event counts of nearly
     # complete follow-up printed and no median follow-up; 24 months after the assumed accrual

@@ -23,7 +23,8 @@ def register(subparsers):
     p.add_argument("--max-iter", type=int, default=None,
                    help="cap on search steps (default 20000, lowered to 600000 / patients for a large study)")
     p.add_argument("--endpoints", default="pfs,os,ttnt,new_lesion",
-                   help=f"endpoints to write, from {', '.join(ENDPOINTS)} (default all)")
+                   help=f"endpoints to write, by the register's names (dfs, on_therapy ...) or the patient "
+                   f"model's ({', '.join(ENDPOINTS)}; default all of the model's)")
     p.add_argument("--deaths-not-failures", action="store_true",
                    help="deaths on therapy before a landmark are not evaluable (default: failures)")
     p.set_defaults(func=run)
@@ -33,8 +34,9 @@ def run(args) -> int:
     from survrepro import io
     from survrepro._validation import check_range, check_seed
     from survrepro.register.schema import load_register, register_path
-    from survrepro.sources.synthesize import column_descriptions, notes_text, synthesize
-    from survrepro.register.synthesis import endpoint_plan, spec_from_register, uncalibrated, unmet_reasons
+    from survrepro.sources.synthesize import by_products, column_descriptions, notes_text, synthesize
+    from survrepro.register.synthesis import (endpoint_plan, model_endpoints, spec_from_register, uncalibrated,
+                                              unmet_reasons)
 
     seed = check_seed("--seed", args.seed)
     max_iter = (None if args.max_iter is None
@@ -42,13 +44,13 @@ def run(args) -> int:
     if args.out or args.notes:
         io.check_outputs({"-o": args.out, "--notes": args.notes}, {"the register": register_path(args.study)})
     reg = load_register(args.study)
-    endpoints = tuple(e.strip() for e in args.endpoints.split(",") if e.strip())
     # the columns the register's [analysis] reads the data from, else by design
     analysis = reg.analysis
     group_column = (analysis.arm_column if analysis is not None and analysis.arm_column
                     else "arm" if reg.study.design == "randomized" else "group")
     entry_column = analysis.entry_column if analysis is not None and analysis.entry_column else "entry_date"
     endpoint_map, columns, plan_notes = endpoint_plan(reg)
+    endpoints = model_endpoints(args.endpoints, endpoint_map, reg)
     if columns and "pfs" not in endpoints:
         endpoints = endpoints + ("pfs",)  # the place the register's own endpoint is modelled in
     spec = spec_from_register(
@@ -63,7 +65,8 @@ def run(args) -> int:
         files[args.out] = lambda tmp: res.data.to_csv(tmp, index=False, lineterminator="\n")
     names = {ep: name for name, ep in endpoint_map.items() if ep in columns}  # a model endpoint's register name
     if args.notes:
-        text = notes_text(res, spec, columns=column_descriptions(spec, names), names=names)
+        text = notes_text(res, spec, columns=column_descriptions(spec, names), names=names,
+                          unconstrained=by_products(spec))
         files[args.notes] = text + "".join(f"- {line}\n" for line in plan_notes + reasons)
     io.write_set(files)
     summary = sys.stdout if args.out else sys.stderr

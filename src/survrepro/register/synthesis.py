@@ -13,7 +13,7 @@ from survrepro.errors import InputError
 from survrepro.register.quantities import QUANTITIES
 from survrepro.sources.synthesize import ENDPOINTS, SURVIVAL_PARTS, Constraint, Group, SynthesisSpec
 
-__all__ = ["spec_from_register", "endpoint_plan", "calibrations"]
+__all__ = ["spec_from_register", "endpoint_plan", "model_endpoints", "calibrations"]
 
 
 def _date(text: str, end: bool = False) -> _dt.date:
@@ -81,6 +81,56 @@ def endpoint_plan(register) -> tuple[dict, dict, list]:
                "states no relation)" if "os" in used else "")
             + f"; its columns are {name}_time and {name}_event.")
     return endpoint_map, {"pfs": (f"{name}_time", f"{name}_event")}, [note]
+
+
+def model_endpoints(names: str, endpoint_map: dict, register) -> tuple:
+    """The model endpoints of a comma-separated list of endpoint names.
+
+    Each name is a model endpoint (:data:`ENDPOINTS`) or an endpoint of the register that
+    ``endpoint_map`` places in the model (``dfs`` where :func:`endpoint_plan` models it in
+    the ``pfs`` place, ``on_therapy`` for ``ttnt``).
+
+    Parameters
+    ----------
+    names : str
+        ``"os,dfs"``, say.
+    endpoint_map : dict
+        As returned by :func:`endpoint_plan`.
+    register : Register
+        Named in the message of a name that is neither.
+
+    Returns
+    -------
+    tuple of str
+        Model endpoints in the order first named, each once.
+
+    Raises
+    ------
+    InputError
+        When a name is neither the register's nor the model's, or none is given.
+
+    Examples
+    --------
+    >>> from survrepro.register.schema import load_register
+    >>> reg = load_register("levee2025")
+    >>> model_endpoints("on_therapy, os", endpoint_plan(reg)[0], reg)
+    ('ttnt', 'os')
+    """
+    out = []
+    for name in (e.strip() for e in names.split(",")):
+        if not name:
+            continue
+        if name not in ENDPOINTS and name not in endpoint_map:
+            own = sorted({t.endpoint for t in register.targets} & set(endpoint_map) - set(ENDPOINTS))
+            said = f"one of the register ({', '.join(own)}) or " if own else ""
+            raise InputError(f"--endpoints: {name!r} is not an endpoint the synthetic data of {register.path} can "
+                             f"hold; expected {said}one of the patient model ({', '.join(ENDPOINTS)}).")
+        model = name if name in ENDPOINTS else endpoint_map[name]
+        if model not in out:
+            out.append(model)
+    if not out:
+        raise InputError(f"--endpoints: no endpoint named; expected one or more of {', '.join(ENDPOINTS)}.")
+    return tuple(out)
 
 
 def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None = None,

@@ -2849,8 +2849,64 @@ _EVENT_OF = {"pfs": "progression or death", "os": "death", "ttnt": "the next sys
              "new_lesion": "a new lesion"}
 
 
+def by_products(spec: SynthesisSpec) -> str:
+    """What of the data :func:`synthesize` writes for ``spec`` no printed number constrains.
+
+    An endpoint the synthetic data hold but no constraint of ``spec`` names (overall
+    survival beside a register that prints only its ``dfs``, say) follows from the patient
+    model's starting assumptions alone; so does whether a ``pfs`` event was a progression
+    or a death unless both ``pfs`` and ``os`` are constrained.
+
+    Parameters
+    ----------
+    spec : SynthesisSpec
+
+    Returns
+    -------
+    str
+        One paragraph naming those columns, for the source note's "Not constrained by any
+        source"; empty when every column is constrained.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+    ...                      accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
+    ...                      constraints=(Constraint("m", "median", 9.5, 1, "pfs"),), endpoints=("pfs", "os"))
+    >>> print(by_products(spec))
+    The columns `progression`, `os_time`, `os_event` are constrained by no printed number of the study: they follow from the patient model's starting assumptions (the construction note below says which) and the search, and are not data of the study.
+    """
+    return _by_product_text(_by_product_columns(spec))
+
+
+def _by_product_columns(spec: SynthesisSpec) -> list:
+    constrained = {c.endpoint for c in spec.constraints}
+    out = []
+    for ep in spec.endpoints:
+        if ep not in constrained:
+            out += list(spec.column(ep))
+        if ep == "pfs" and not {"pfs", "os"} <= constrained:
+            out.append("progression")
+        if ep == "ttnt" and not {"ttnt", "os"} <= constrained:
+            out.append("death")
+    if "os" not in spec.endpoints and "os" not in constrained:
+        out += ["followup_time", "died"]
+    return out
+
+
+def _by_product_text(columns: list) -> str:
+    if not columns:
+        return ""
+    return (f"The column{'s' if len(columns) > 1 else ''} {', '.join(f'`{c}`' for c in columns)} "
+            f"{'are' if len(columns) > 1 else 'is'} constrained by no printed number of the study: they follow "
+            "from the patient model's starting assumptions (the construction note below says which) and the "
+            "search, and are not data of the study.")
+
+
 def column_descriptions(spec: SynthesisSpec, names: dict | None = None) -> dict:
     """``{column: description}`` of every column :func:`synthesize` writes for ``spec``.
+
+    A column no printed number constrains (:func:`by_products`) says so.
 
     Parameters
     ----------
@@ -2867,7 +2923,7 @@ def column_descriptions(spec: SynthesisSpec, names: dict | None = None) -> dict:
     >>> import datetime as dt
     >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
     ...                      accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
-    ...                      constraints=(), endpoints=("os",))
+    ...                      constraints=(Constraint("m", "median", 9.5, 1, "os"),), endpoints=("os",))
     >>> column_descriptions(spec)["os_event"]
     '1 = death, 0 = censored'
     """
@@ -2877,16 +2933,24 @@ def column_descriptions(spec: SynthesisSpec, names: dict | None = None) -> dict:
            spec.entry_column: "date of entry (time zero)"}
     for ep in spec.endpoints:
         tcol, ecol = spec.column(ep)
-        said = f" (the register's {names[ep]})" if names.get(ep, ep) != ep else ""
-        out[tcol] = f"months from entry to {_EVENT_OF[ep]}, or to censoring{said}"
-        out[ecol] = f"1 = {_EVENT_OF[ep]}, 0 = censored"
+        name = names.get(ep, ep)
+        if name == ep:
+            out[tcol] = f"months from entry to {_EVENT_OF[ep]}, or to censoring"
+            out[ecol] = f"1 = {_EVENT_OF[ep]}, 0 = censored"
+        else:
+            out[tcol] = (f"months from entry to the register's {name} event (modelled as {_EVENT_OF[ep]}), "
+                         "or to censoring")
+            out[ecol] = f"1 = the {name} event, 0 = censored"
         if ep == "ttnt":
             out["death"] = "1 when the therapy ended by death"
         if ep == "pfs":
-            out["progression"] = "1 when the event was a progression"
+            out["progression"] = ("1 when the event was a progression" if name == ep
+                                  else f"1 when the {name} event was not a death")
     if "os" not in spec.endpoints:
         out["followup_time"] = "months from entry to death or last follow-up"
         out["died"] = "1 = died, 0 = alive at last follow-up"
+    for column in _by_product_columns(spec):
+        out[column] += " (constrained by no printed number: a by-product of the patient model)"
     return out
 
 
