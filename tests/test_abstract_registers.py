@@ -104,6 +104,38 @@ def test_an_endpoint_to_write_that_neither_the_register_nor_the_model_has_is_ref
     assert err.count("\n") == 1 and not out.exists()
 
 
+@pytest.mark.parametrize("study, unit, days", [("lung_by_sex_days", "days", 1.0), ("lung_by_sex_years", "years", 365.25)])
+def test_a_register_in_days_or_years_is_synthesized_in_its_unit_and_its_dates_agree_with_its_times(
+        study, unit, days, tmp_path, monkeypatch, capsys):
+    # the lung data by sex printed as a paper in days (accrual dates to the day) or in years
+    # (no accrual dates) would print them: the times are written in the register's unit, and
+    # entry date plus time reaches the data cut-off, never passes it
+    notes = tmp_path / "notes.md"
+    printed, report, data = _run(study, tmp_path, monkeypatch, capsys, notes=("--notes", str(notes)))
+    text = notes.read_text()
+    assert f"`os_time`: {unit} from entry to death, or to censoring" in text
+    cutoff = pd.Timestamp(text.split("data cut-off used: ")[1].split()[0])
+    ends = pd.to_datetime(data.entry_date) + pd.to_timedelta(data.os_time * days, unit="D")
+    # entry dates are whole days and times hundredths: an end falls within a day of the cut-off
+    assert abs(ends.max() - cutoff) < pd.Timedelta(days=1)
+    assert abs(ends[data.os_event == 0].max() - cutoff) < pd.Timedelta(days=1)
+    if study.endswith("years"):
+        assert "ASSUMED accrual" in printed and "window of 1.6 years (the published median follow-up 1.61 years)" in printed
+    else:
+        assert data.entry_date.min() == "2019-03-04" and data.entry_date.max() == "2021-01-15"
+
+
+def test_a_time_unit_dates_cannot_be_reckoned_in_is_refused_in_one_sentence(tmp_path, capsys):
+    register = tmp_path / "lung_fortnights.toml"
+    register.write_text((REGISTERS / "lung_by_sex_days.toml").read_text().replace('time_unit = "days"',
+                                                                                  'time_unit = "fortnights"'))
+    out = tmp_path / "x_synthetic.csv"
+    assert main(["synthesize", str(register), "-o", str(out), "--endpoints", "os"]) == 2
+    err = capsys.readouterr().err
+    assert "time_unit 'fortnights' is not a unit dates can be reckoned in; expected one of days, weeks, months, years" in err
+    assert str(register) in err and err.count("\n") == 1 and not out.exists()
+
+
 def test_the_cut_off_without_median_followup_reaches_the_printed_event_counts():
     # SYNTHETIC: exponential times of medians 10 and 14 months, the event counts of nearly
     # complete follow-up printed and no median follow-up; 24 months after the assumed accrual

@@ -14,13 +14,14 @@ import survrepro
 PACKAGE = Path(survrepro.__file__).parent
 
 # What each part of the package may import from survrepro (besides itself).
-BASE = {"errors", "options", "rounding", "_validation"}
+BASE = {"errors", "options", "rounding", "_validation", "timeunits"}
 ALLOWED = {
     "errors": set(),
     "options": set(),
     "rounding": set(),
     "paths": set(),
     "_validation": {"errors"},
+    "timeunits": {"_validation", "errors"},
     "digitized": BASE,
     "io": {"paths", "digitized"} | BASE,
     "engine": BASE,

@@ -41,6 +41,7 @@ MODULES = (
     "survrepro.sources.digitize.axes",
     "survrepro.sources.digitize.raster",
     "survrepro.sources.synthesize",
+    "survrepro.timeunits",
     "survrepro.register.schema",
     "survrepro.register.audit",
     "survrepro.register.evaluate",

@@ -288,6 +288,19 @@ def test_accrual_dates_and_data_cutoff(tmp_path):
     assert ev.reproduced == last.isoformat() and ev.status == "match"
 
 
+@pytest.mark.parametrize("unit, days", [("days", 1.0), ("weeks", 7.0), ("years", 365.25)])
+def test_the_data_cutoff_reckons_the_times_in_the_registers_unit(tmp_path, unit, days):
+    # the same times in days, weeks or years: the last follow-up is entry 2020-06-30 + 10 units
+    path = tmp_path / "example_study.toml"
+    last = dt.date(2020, 6, 30) + dt.timedelta(days=10 * days)
+    write_register(path, [target("c", "data_cutoff", f"{last:%Y-%m-%d}", endpoint="followup", quote="through then")],
+                   study={**STUDY, "time_unit": unit})
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(ANALYSIS)
+    ev = {e.id: e for e in evaluate_register(load_register(path), FRAME)}["c"]
+    assert ev.reproduced == last.isoformat() and ev.status == "match"
+
+
 # --------------------------------------------------------------------------- status logic
 def test_design_statements_are_not_attempted(tmp_path):
     ev = one(tmp_path, target("pow", "design_power", 80, decimals=0, scale="percent", quote="80% power"))

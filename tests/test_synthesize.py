@@ -577,12 +577,13 @@ def test_two_arms_with_their_events_printed_have_the_error_of_the_hazard_ratio_m
     the cut-off would come later, at the printed events, and the start would meet every number
     without the mending)."""
     from survrepro.sources import _fitted
-    from survrepro.sources.synthesize import DAYS_PER_MONTH, assumed_accrual
+    from survrepro.sources.synthesize import assumed_accrual
+    from survrepro.timeunits import DAYS_PER
 
     reg, spec = _corpus_spec(tmp_path, "synthetic_022")
     assert {t["id"]: t["value"] for t in reg["target"]}["hr_ci_low_arm1"] == 0.51
     end = assumed_accrual(spec)[1]
-    spec = dataclasses.replace(spec, cutoff=end + dt.timedelta(days=round(24 * DAYS_PER_MONTH)))
+    spec = dataclasses.replace(spec, cutoff=end + dt.timedelta(days=round(24 * DAYS_PER["months"])))
     res = synthesize(spec, seed=0)
     assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
     monkeypatch.setattr(_fitted, "_mend_pairs", lambda *a, **k: None)

@@ -44,9 +44,10 @@ from survrepro.engine.km import kaplan_meier, median_followup
 from survrepro.engine.logrank import logrank_test
 from survrepro.paths import TESTS
 from survrepro.rounding import round_half_away
+from survrepro.timeunits import DAYS_PER
 
 #: months per unit of the data sets' time columns
-MONTHS = {"days": 12 / 365.25, "weeks": 7 * 12 / 365.25, "months": 1.0, "years": 12.0}
+MONTHS = {unit: days / DAYS_PER["months"] for unit, days in DAYS_PER.items()}
 BOOTSTRAPS = 5
 SIMULATED = 160
 SEED = 20261201
@@ -272,9 +273,12 @@ def _target(tid, quantity, value, decimals, quote, role="calibrate", **kw) -> di
     return t
 
 
-def register_of(study: Study) -> dict | None:
-    """The study's summaries as a register dict (None when an arm has no events or an HR cannot print)."""
+def register_of(study: Study, unit: str = "months", decimals: int = 1) -> dict | None:
+    """The study's summaries as a register dict (None when an arm has no events or an HR cannot print),
+    its times (medians, their limits, the median follow-up) in ``unit`` printed with ``decimals``."""
     df, ep = study.data, study.endpoint
+    if unit != "months":
+        df = df.assign(time=df["time"] / MONTHS[unit])
     arm_ids = [_snake(a) for a in study.arms]
     targets, counts = [], {}
     for a, aid in zip(study.arms, arm_ids):
@@ -294,10 +298,10 @@ def register_of(study: Study) -> dict | None:
             if v is None:  # printed as not reached, as papers do
                 targets.append(_target(f"{name}_{aid}", name, "NR", None, f"{name.replace('_', ' ')} NR ({a})",
                                        endpoint=ep, arm=aid))
-            elif round_half_away(v, 1) > 0:
-                s = _fmt(v, 1)
-                targets.append(_target(f"{name}_{aid}", name, float(s), 1, f"{name.replace('_', ' ')} {s} months ({a})",
-                                       endpoint=ep, arm=aid))
+            elif round_half_away(v, decimals) > 0:
+                s = _fmt(v, decimals)
+                targets.append(_target(f"{name}_{aid}", name, float(s), decimals,
+                                       f"{name.replace('_', ' ')} {s} {unit} ({a})", endpoint=ep, arm=aid))
     t, e = df["time"].to_numpy(), df["event"].to_numpy()
     cox = cox_ph(t, e, df["arm"].to_numpy(), reference=study.arms[0])
     exact = []
@@ -330,18 +334,18 @@ def register_of(study: Study) -> dict | None:
         targets.append(_target("p_logrank", "p_value", float(s), 3, f"log-rank P = {s}", role="check", endpoint=ep,
                                arms=list(arm_ids) if len(arm_ids) > 2 else [arm_ids[1], arm_ids[0]], method=method))
     fu = median_followup(t, e).estimate
-    if fu is not None and round_half_away(fu, 1) > 0:
-        s = _fmt(fu, 1)
-        targets.append(_target("median_followup", "median_followup", float(s), 1, f"median follow-up {s} months",
-                               endpoint=ep))
+    if fu is not None and round_half_away(fu, decimals) > 0:
+        s = _fmt(fu, decimals)
+        targets.append(_target("median_followup", "median_followup", float(s), decimals,
+                               f"median follow-up {s} {unit}", endpoint=ep))
     return {
         "study": {
             "id": _snake(study.id), "title": study.title,
-            "citation": study.note, "doi": "none (patient-level data set)", "time_unit": "months",
+            "citation": study.note, "doi": "none (patient-level data set)", "time_unit": unit,
             "design": study.design, "sources": ["corpus_summary.txt"],
             "arms": [{"id": aid, "label": str(a)} for a, aid in zip(study.arms, arm_ids)],
             "data": ("SYNTHETIC. " if study.synthetic else "") + f"Summaries computed by survrepro's engine from "
-                    f"{study.note}. Times in months.",
+                    f"{study.note}. Times in {unit}.",
         },
         "target": targets,
         "_exact": {"logrank_p": p, "hr": [v[0] for v in exact], "hr_low": [v[1] for v in exact],

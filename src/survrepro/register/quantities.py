@@ -59,6 +59,7 @@ from survrepro.register._context import (
     two_arms,
 )
 from survrepro.register.matching import matches
+from survrepro.timeunits import DAYS_PER, unit_name
 
 __all__ = [
     "KINDS",
@@ -84,7 +85,7 @@ PARTS = ("estimate", "low", "high")
 #: Reason given for design statements (power, alpha, planned medians): not data.
 DESIGN_REASON = "design assumption: see the design section"
 #: Days per month used to turn follow-up months into calendar dates.
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH = DAYS_PER["months"]
 #: Tests of a survival comparison, in the order they are reported.
 SURVIVAL_TESTS = ("logrank", "wald", "likelihood_ratio", "score")
 
@@ -719,8 +720,11 @@ def _evaluate_data_cutoff(ctx, t):
     if not times:
         raise NotAttempted("no endpoint times to date the end of follow-up")
     longest = np.max(np.column_stack(times), axis=1)
-    last = entry.to_numpy() + pd.to_timedelta(longest * DAYS_PER_MONTH, unit="D").to_numpy()
-    settings.append(("cutoff rule", "day of the latest entry date + follow-up time (365.25/12 days a month)", True))
+    unit = unit_name(ctx.register.study.time_unit, f"{ctx.register.path}: [study]")
+    last = entry.to_numpy() + pd.to_timedelta(longest * DAYS_PER[unit], unit="D").to_numpy()
+    length = {"months": "365.25/12 days a month", "years": "365.25 days a year", "weeks": "7 days a week",
+              "days": "times in days"}[unit]
+    settings.append(("cutoff rule", f"day of the latest entry date + follow-up time ({length})", True))
     return _date(ctx, pd.Timestamp(last.max()).floor("D"), keep, settings)
 
 

@@ -12,6 +12,7 @@ import datetime as _dt
 from survrepro.errors import InputError
 from survrepro.register.quantities import QUANTITIES
 from survrepro.sources.synthesize import ENDPOINTS, SURVIVAL_PARTS, Constraint, Group, SynthesisSpec
+from survrepro.timeunits import unit_name
 
 __all__ = ["spec_from_register", "endpoint_plan", "model_endpoints", "calibrations"]
 
@@ -238,6 +239,7 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
         entry_column=entry_column,
         followup_endpoint=followed[0] if followed else "os",
         priors=dict(priors or {}),
+        time_unit=unit_name(register.study.time_unit, f"{register.path}: [study]"),
     )
 
 

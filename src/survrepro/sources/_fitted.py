@@ -163,10 +163,10 @@ def _arm_model(median, low, high, n, win, shape=1.0, printed=None):
     """An arm's cumulative hazard from its printed median and limits (``None`` when no median).
 
     The first segment (to the lower limit, or to the median) is bent by ``shape``. The
-    follow-up window and the shape are rounded (to 0.1 month, a share of 0.001 and a shape of 0.01) and the knots kept,
-    so that a fit calling it thousands of times solves each distinct case once. ``printed``
-    stands for the three constraints in that cache's key (their values and settings), when the
-    caller has it."""
+    follow-up window and the shape are rounded (to 0.1 of the time unit, a share of 0.001
+    and a shape of 0.01) and the knots kept, so that a fit calling it thousands of times
+    solves each distinct case once. ``printed`` stands for the three constraints in that
+    cache's key (their values and settings), when the caller has it."""
     if median is None:
         return None
     rounded = (round(win[0], 1), round(win[1], 1), round(win[2], 3))
@@ -391,8 +391,8 @@ def _arm_links(arms, pairs, by):
     return links
 
 
-def fitted_start(target, group, cutoff: int, width: float, notes: list):
-    """A start ``(times, events, ends)`` (hundredths of a month) for an endpoint of one or more arms.
+def fitted_start(target, group, cutoff: int, width: float, notes: list, default_median=(12.0, "12 months")):
+    """A start ``(times, events, ends)`` (hundredths of the time unit) for an endpoint of one or more arms.
 
     ``target`` is the synthesizer's target for the endpoint: its ``arms``, ``pairs``
     (:class:`Pair`, the printed hazard ratios between them), medians and limits with the
@@ -406,11 +406,14 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
     group : ndarray
         Group of every patient.
     cutoff : int
-        Data cut-off, hundredths of a month after the start of accrual.
+        Data cut-off, hundredths of the time unit after the start of accrual.
     width : float
-        Accrual window, months.
+        Accrual window, in the time unit.
     notes : list of str
         Appended with what was assumed.
+    default_median : tuple
+        The median (in the time unit) an arm starts from when nothing printed constrains it,
+        and how the notes say it.
 
     Returns
     -------
@@ -464,7 +467,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
             notes.append(f"{target.endpoint} in {a}: no median is printed, so the construction starts from an "
                          "exponential hazard " + ("fitted to the printed hazard ratio and its limits"
                                                   if any(a in p.arms for p in pairs) else
-                                                  "of median 12 months (nothing printed constrains it)")
+                                                  f"of median {default_median[1]} (nothing printed constrains it)")
                          + " (an assumption).")
 
     # what fixes an arm's model besides the window and shape: its printed median and limits
@@ -583,7 +586,7 @@ def fitted_start(target, group, cutoff: int, width: float, notes: list):
         return x0
 
     start = models(np.ones(k), window(2.0))
-    x0 = fit(np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / 12.0)
+    x0 = fit(np.array([math.log(start[a].last_slope()) if start[a].t.size > 1 else math.log(_LOG2 / default_median[0])
                        for a in arms] + [0.0] * k + [2.0, -6.0]))
     d_now = data(x0)
     built = _build(target, group, cutoff, hi, d_now, members, arms)
@@ -722,7 +725,7 @@ def _build(target, group, cutoff, hi, d, members, arms, rounds: int = 2):
 
 
 def _place(target, group, cutoff, members, arms, times, events, ends, ceiling, counted):
-    """Re-time the data (months) onto the printed values, each arm by itself then every
+    """Re-time the data (in the time unit) onto the printed values, each arm by itself then every
     patient together, round to hundredths and adjust (:func:`_adjust`): ``(times, events,
     ends, follow-up before the map, arms whose data do not reach a printed median or limit)``."""
     n = group.size
@@ -810,7 +813,7 @@ def _landmark_aims(target) -> list:
 
 
 def _mend_landmark(times, events, ends, who, landmark, evaluable, remaining) -> None:
-    """Give the patients ``who`` the printed number not evaluable at ``landmark`` (months), in
+    """Give the patients ``who`` the printed number not evaluable at ``landmark`` (in the time unit), in
     place: of the patients who will be before the landmark (all but the ``remaining`` latest,
     or those before it now), ``len(who) - evaluable`` must be censored. Event flags are swapped
     between a patient before the landmark and one after it, at evenly spaced ranks, so that
@@ -836,7 +839,7 @@ def _mend_landmark(times, events, ends, who, landmark, evaluable, remaining) -> 
 
 def _landmark_anchor(times, landmark, remaining) -> tuple:
     """The anchor ``(old, new)`` of the re-timing that leaves ``remaining`` of ``times``
-    (months) at or after ``landmark``: the earliest of them goes to the landmark (the
+    (in the time unit) at or after ``landmark``: the earliest of them goes to the landmark (the
     number there now when ``remaining`` is not printed)."""
     ordered = np.sort(times)
     if remaining is None:
@@ -917,7 +920,7 @@ def _log_se(surv: float, limit: float, c) -> float | None:
 def _mend_band(times, events, ends, who, c, printed_surv, most: int | None = None) -> None:
     """Give the patients ``who`` the spread of the Kaplan–Meier curve at ``c.landmark`` that
     puts its pointwise limit ``c`` at the printed value about the printed survival
-    ``printed_surv``, in place (times in months, before the re-timing, which then moves the
+    ``printed_surv``, in place (times in the time unit, before the re-timing, which then moves the
     curve back onto the printed survival): the band is wider the fewer patients are at risk
     before the landmark, so a censoring after it becomes a loss to follow-up at a third of the
     way to it (wider) or a loss before it moves past it (narrower), one at a time, at most
@@ -1141,7 +1144,7 @@ def _mend_pairs(target, group, arms, times, events, ends, counted, fixed, rounds
 
 
 def _landmark_time(times, events, c):
-    """The event time (months) at which the Kaplan–Meier curve of ``times``, ``events`` steps
+    """The event time (in the time unit) at which the Kaplan–Meier curve of ``times``, ``events`` steps
     into the values that round to the printed survival ``c.value`` (a fraction to
     ``c.decimals``), or ``None`` when no step lands there (one step jumps over it, or the curve
     never falls that far)."""
@@ -1170,7 +1173,7 @@ def km_steps(times, events) -> tuple:
 
 
 def _reach(times, events, ends, who, c, most: int = 20, keep_count: bool = False):
-    """The value of the median or limit ``c`` on the patients ``who`` (months), after turning
+    """The value of the median or limit ``c`` on the patients ``who`` (in the time unit), after turning
     at most ``most`` of their censorings from ``0.9 c.value`` on into events (the earliest
     first, in place) when the data do not reach it: a quantile model whose curve or band ends
     just above one half is pushed over it where the printed value says it is crossed. With
@@ -1350,8 +1353,8 @@ def tie_cap(patients: int, top: int, peak: float = 0.0) -> int:
 
 
 def peak_density(sizes_and_medians) -> float:
-    """Patients expected in the busiest hundredth of a month: each arm of ``n`` patients and
-    printed median ``m`` months contributes its exponential density at time 0,
+    """Patients expected in the busiest hundredth of the time unit: each arm of ``n`` patients and
+    printed median ``m`` contributes its exponential density at time 0,
     ``n log 2 / (100 m)``.
 
     Examples
@@ -1395,7 +1398,7 @@ def spread_ties(times: np.ndarray, sel: np.ndarray) -> None:
     Parameters
     ----------
     times : ndarray of int
-        Times of every patient, hundredths of a month.
+        Times of every patient, hundredths of the time unit.
     sel : ndarray of bool
         The patients whose times must differ.
 

@@ -8,7 +8,7 @@ say nothing the summaries do not.
 
 Model of a patient
 ------------------
-Each patient has an entry time ``a`` (months after the start of accrual) and latent times
+Each patient has an entry time ``a`` (after the start of accrual) and latent times
 measured from entry: progression ``P``, death ``D``, the gap from progression to the next
 systemic therapy ``gC`` and to a new lesion ``gN`` (zero when the progression itself was a
 new lesion), and loss to follow-up ``U`` (never, unless the search needs it). Follow-up
@@ -23,8 +23,11 @@ by construction:
 * ``new_lesion``: ``min(P + gN, D, F)``, event when the new lesion appears; equal to
   PFS when the new lesion was the progression, later otherwise.
 
-Times are kept as whole hundredths of a month, so the values written to CSV (two
-decimals) are the values every constraint was computed from.
+Times are in the study's time unit (:attr:`SynthesisSpec.time_unit`: months unless the
+register says days, weeks or years) and kept as whole hundredths of it, so the values written
+to CSV (two decimals) are the values every constraint was computed from. Spans the
+synthesizer sets itself (a default cut-off, starting medians) are set in months and written
+in the study's unit, and the notes say them in both.
 
 Method
 ------
@@ -87,6 +90,7 @@ from survrepro.sources._fitted import (
 )
 from survrepro.sources._recent import Recent
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
+from survrepro.timeunits import DAYS_PER, from_months, unit_name
 
 __all__ = [
     "ENDPOINTS",
@@ -126,8 +130,7 @@ CONSTRAINT_QUANTITIES = tuple(CONSTRAINT_KINDS)
 PARTS = ("estimate", "low", "high")
 #: Tests of the Cox fit of two arms a printed p value may name, and how the notes call them.
 _COX_TESTS = {"wald": "Wald", "score": "score", "likelihood_ratio": "likelihood-ratio"}
-DAYS_PER_MONTH = 365.25 / 12
-_NEVER = 10**8  # hundredths of a month: "does not happen"
+_NEVER = 10**8  # hundredths of the time unit: "does not happen"
 _CAP = 100.0  # largest distance one constraint contributes to the search's loss
 
 
@@ -290,12 +293,16 @@ class SynthesisSpec:
     followup_endpoint : str
         Endpoint whose censoring defines follow-up for ``median_followup`` (``"os"``).
     priors : dict
-        Medians (months) of the construction step, overriding the defaults: ``pfs`` (when
-        no median constraint gives it), ``post_progression_survival``, ``next_therapy_gap``,
-        ``new_lesion_gap``; probabilities ``death_first`` and ``new_lesion_at_progression``.
+        Medians (in :attr:`time_unit`) of the construction step, overriding the defaults:
+        ``pfs`` (when no median constraint gives it), ``post_progression_survival``,
+        ``next_therapy_gap``, ``new_lesion_gap``; probabilities ``death_first`` and ``new_lesion_at_progression``.
     accrual_precision : str
         ``"month"`` (dates printed ``YYYY-MM``: one entry falls in the first and one in the
         last month of the window) or ``"day"`` (``YYYY-MM-DD``: one entry on each date).
+    time_unit : str
+        Unit of every time of the constraints, the priors and the data written: ``days``,
+        ``weeks``, ``months`` or ``years`` (:mod:`survrepro.timeunits`). Dates are reckoned
+        with its length in days.
     """
 
     study: str
@@ -311,8 +318,10 @@ class SynthesisSpec:
     followup_endpoint: str = "os"
     priors: dict = field(default_factory=dict)
     accrual_precision: str = "month"
+    time_unit: str = "months"
 
     def __post_init__(self):
+        object.__setattr__(self, "time_unit", unit_name(self.time_unit, self.study))
         check_choice(f"{self.study}: accrual_precision", self.accrual_precision, ("month", "day"))
         if (self.accrual_start is None) != (self.accrual_end is None):
             raise InputError(f"{self.study}: give both accrual dates or neither (then an accrual model is assumed).")
@@ -336,6 +345,54 @@ class SynthesisSpec:
     @property
     def n(self) -> int:
         return int(sum(g.n for g in self.groups))
+
+    @property
+    def days_per_unit(self) -> float:
+        """Days in one unit of :attr:`time_unit`."""
+        return DAYS_PER[self.time_unit]
+
+    def in_unit(self, months: float) -> float:
+        """A span of ``months`` months in :attr:`time_unit`.
+
+        Parameters
+        ----------
+        months : float
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+        ...     accrual_start=None, accrual_end=None, constraints=(), time_unit="days")
+        >>> spec.in_unit(24)
+        730.5
+        """
+        return from_months(months, self.time_unit)
+
+    def said(self, months: float) -> str:
+        """A span the synthesizer sets in months, as its notes say it.
+
+        Parameters
+        ----------
+        months : float
+
+        Returns
+        -------
+        str
+            ``"24 months"``, or in another unit ``"730.5 days (24 months)"``.
+
+        Examples
+        --------
+        >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+        ...     accrual_start=None, accrual_end=None, constraints=(), time_unit="weeks")
+        >>> spec.said(24)
+        '104.4 weeks (24 months)'
+        """
+        if self.time_unit == "months":
+            return f"{months:g} months"
+        return f"{self.in_unit(months):.4g} {self.time_unit} ({months:g} months)"
 
     def column(self, endpoint: str) -> tuple[str, str]:
         """The ``(time, event)`` column names of an endpoint in the synthetic data.
@@ -488,7 +545,7 @@ _MOVES = {
 
 
 def _derive(s: dict, cutoff: int) -> dict:
-    """Endpoint times (hundredths of a month) and events from the latent state ``s``."""
+    """Endpoint times (hundredths of the time unit) and events from the latent state ``s``."""
     F = np.minimum(cutoff - s["a"], s["U"])
     P, D = s["P"], s["D"]
     out = {}
@@ -545,7 +602,7 @@ def _logrank_p(t, e, x):
 
 
 def _p_value(c: Constraint, t, e, labels, groups: tuple, engine: bool = False, untied: bool = False):
-    """The two-sided p value of ``c`` (a ``p_value`` or ``p_value_bound``) on times ``t`` (months),
+    """The two-sided p value of ``c`` (a ``p_value`` or ``p_value_bound``) on times ``t``,
     events ``e`` and the group ``labels`` of those patients; ``None`` without events.
 
     The log-rank test of two arms and the Wald, score and likelihood-ratio tests of the Cox
@@ -815,8 +872,9 @@ def landmark_conflicts(constraints, n_by_arms: dict) -> list[str]:
 
 
 # --------------------------------------------------------------------------- construction
-def _months(start: _dt.date, end: _dt.date) -> float:
-    return (end - start).days / DAYS_PER_MONTH
+def _span(spec, start: _dt.date, end: _dt.date) -> float:
+    """Time from ``start`` to ``end`` in the spec's time unit."""
+    return (end - start).days / spec.days_per_unit
 
 
 def _median_of(spec, endpoint, arms):
@@ -828,13 +886,14 @@ def _median_of(spec, endpoint, arms):
 
 def _construct(spec, rng, group, notes):
     n = group.size
-    pri = {"pfs": 12.0, "post_progression_survival": 24.0, "next_therapy_gap": 1.0,
-           "new_lesion_gap": 12.0, "death_first": 0.1, "new_lesion_at_progression": 0.5}
+    pri = {"pfs": spec.in_unit(12), "post_progression_survival": spec.in_unit(24), "next_therapy_gap": spec.in_unit(1),
+           "new_lesion_gap": spec.in_unit(12), "death_first": 0.1, "new_lesion_at_progression": 0.5}
     unknown = set(spec.priors) - set(pri)
     if unknown:
         raise InputError(f"{spec.study}: unknown prior {sorted(unknown)[0]!r}; expected one of {', '.join(pri)}.")
     pri.update(spec.priors)
-    width = _months(spec.accrual_start, spec.accrual_end)
+    width = _span(spec, spec.accrual_start, spec.accrual_end)
+    u = spec.time_unit
     s = {"a": np.round(rng.uniform(0, width, n) * 100).astype(np.int64)}
     P = np.empty(n)
     for g in spec.groups:
@@ -855,29 +914,29 @@ def _construct(spec, rng, group, notes):
     notes.append(
         "Construction: entry uniform over the accrual window; progression times exponential "
         "with the published median PFS of each group where one is given "
-        f"(else {pri['pfs']:g} months); death after progression with an exponential "
-        f"post-progression survival of median {pri['post_progression_survival']:g} months, "
+        f"(else {pri['pfs']:g} {u}); death after progression with an exponential "
+        f"post-progression survival of median {pri['post_progression_survival']:g} {u}, "
         f"death before progression for a fraction {pri['death_first']:g}; next systemic therapy "
-        f"an exponential gap of median {pri['next_therapy_gap']:g} months after progression; "
+        f"an exponential gap of median {pri['next_therapy_gap']:g} {u} after progression; "
         f"the progression is a new lesion with probability {pri['new_lesion_at_progression']:g}, "
         f"otherwise a new lesion follows after an exponential gap of median "
-        f"{pri['new_lesion_gap']:g} months; no loss to follow-up. These are starting values "
+        f"{pri['new_lesion_gap']:g} {u}; no loss to follow-up. These are starting values "
         "only: the search then moves individual times."
     )
     return s, width
 
 
 def _choose_cutoff(spec, s, width, ev, notes) -> int:
-    """Cut-off (hundredths of a month after accrual start)."""
+    """Cut-off (hundredths of the time unit after accrual start)."""
     if spec.cutoff is not None:
-        cut = int(round(_months(spec.accrual_start, spec.cutoff) * 100))
+        cut = int(round(_span(spec, spec.accrual_start, spec.cutoff) * 100))
         notes.append(f"Data cut-off {spec.cutoff.isoformat()} as given by the study.")
         return cut
     fu = [c for c in spec.constraints if c.quantity == "median_followup"]
     if not fu:
         return _cutoff_from_events(spec, width, notes)
     c = fu[0]
-    lo, hi = int(width * 100) + 1, int((width + 240) * 100)
+    lo, hi = int(width * 100) + 1, int((width + spec.in_unit(240)) * 100)
     for _ in range(40):
         mid = (lo + hi) // 2
         val = ev.value(c, _derive(s, mid))
@@ -889,13 +948,13 @@ def _choose_cutoff(spec, s, width, ev, notes) -> int:
             break
     notes.append(
         "Data cut-off not published: chosen by bisection so that the reverse Kaplan-Meier "
-        f"median follow-up of the constructed data is {c.value:g} months, then kept fixed."
+        f"median follow-up of the constructed data is {c.value:g} {spec.time_unit}, then kept fixed."
     )
     return hi
 
 
 def _cutoff_from_events(spec, width, notes) -> int:
-    """Cut-off (hundredths of a month after accrual start) of a study that prints neither a
+    """Cut-off (hundredths of the time unit after accrual start) of a study that prints neither a
     cut-off nor a median follow-up.
 
     It is 24 months after the end of accrual, later when that is too short for the events
@@ -906,7 +965,7 @@ def _cutoff_from_events(spec, width, notes) -> int:
     cut-off is the earliest, up to 240 months after the end of accrual, at which they reach
     what is printed. The notes say which.
     """
-    default = int(round((width + 24) * 100))
+    default = int(round((width + spec.in_unit(24)) * 100))
     counts = [c for c in spec.constraints if c.quantity == "events" and c.value is not None]
     implied = None if counts else _implied_events(spec)
     if counts:
@@ -921,14 +980,14 @@ def _cutoff_from_events(spec, width, notes) -> int:
                 "at least ((n1 + n2)(1/n1 + 1/n2) / SE^2, SE from the width of the limits)")
     else:
         notes.append("No data cut-off, median follow-up, event count or hazard-ratio limits are given: the cut-off "
-                     "is set 24 months after the end of accrual (an assumption).")
+                     f"is set {spec.said(24)} after the end of accrual (an assumption).")
         return default
     expected = _expected_exponential_events(spec, endpoint, arms, width)
     if expected is None or expected(default / 100) >= aim:
-        notes.append("No data cut-off or median follow-up is given: the cut-off is set 24 months after the end of "
-                     f"accrual (an assumption){'' if expected is None else f', long enough for {said}'}.")
+        notes.append(f"No data cut-off or median follow-up is given: the cut-off is set {spec.said(24)} after the "
+                     f"end of accrual (an assumption){'' if expected is None else f', long enough for {said}'}.")
         return default
-    lo, hi = default, int(round((width + 240) * 100))
+    lo, hi = default, int(round((width + spec.in_unit(240)) * 100))
     short = expected(hi / 100) < aim
     while lo < hi and not short:
         mid = (lo + hi) // 2
@@ -937,19 +996,19 @@ def _cutoff_from_events(spec, width, notes) -> int:
         else:
             lo = mid + 1
     cut = hi if short else lo
-    where = (f"240 months after the end of accrual, the latest allowed, where exponential times at the printed "
-             f"medians still give fewer than {said}" if short else
-             f"{cut / 100 - width:.1f} months after the end of accrual, the earliest at which exponential times at "
-             f"the printed medians give {said}")
-    notes.append(f"No data cut-off or median follow-up is given: the cut-off is set {where} (24 months after the end "
-                 "of accrual would give fewer); the follow-up is therefore assumed, then kept fixed.")
+    where = (f"{spec.said(240)} after the end of accrual, the latest allowed, where exponential times at the "
+             f"printed medians still give fewer than {said}" if short else
+             f"{cut / 100 - width:.1f} {spec.time_unit} after the end of accrual, the earliest at which exponential "
+             f"times at the printed medians give {said}")
+    notes.append(f"No data cut-off or median follow-up is given: the cut-off is set {where} ({spec.said(24)} after "
+                 "the end of accrual would give fewer); the follow-up is therefore assumed, then kept fixed.")
     return cut
 
 
 def _expected_exponential_events(spec, endpoint, arms, width):
     """``events(cut)``: the events of ``endpoint`` expected in ``arms`` by a cut-off ``cut``
-    months after accrual start, each arm's times exponential at its printed median and entry
-    uniform over the ``width`` months of accrual (an arm without a printed median at the
+    after accrual start, each arm's times exponential at its printed median and entry
+    uniform over the ``width`` of accrual (an arm without a printed median at the
     latest printed median or limit, the slowest rate anything printed allows, so that its
     events are not overstated); ``None`` when no median of the endpoint is printed."""
     sizes = {g.id: g.n for g in spec.groups}
@@ -1136,7 +1195,7 @@ def _build_compared_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter
         )
         return None
     losses_to_follow_up = _write_compared(spec, s, target, found, cutoff, width, rng)
-    notes.append(_compared_note(target, found, group, steps, losses_to_follow_up))
+    notes.append(_compared_note(spec, target, found, group, steps, losses_to_follow_up))
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
@@ -1330,12 +1389,12 @@ def _peak(medians, group) -> float:
                          if len(c.arms) <= 1])
 
 
-def _said_cap(cap: int, patients: int, endpoint: str, notes: list) -> int:
+def _said_cap(cap: int, patients: int, endpoint: str, notes: list, unit: str = "months") -> int:
     """``cap`` (:func:`~survrepro.sources._fitted.tie_cap`), with a note when patients share times."""
     if cap > 1:
         notes.append(f"Tied times: {patients} patients are too many for distinct {endpoint} times in hundredths of a "
-                     f"month before the cut-off (or where the printed medians crowd them), so up to {cap} share a "
-                     "time, as real data share days; the hazard ratio is fitted with the ties.")
+                     f"{unit[:-1]} before the cut-off (or where the printed medians crowd them), so up to {cap} "
+                     "share a time, as real data share days; the hazard ratio is fitted with the ties.")
     return cap
 
 
@@ -1347,7 +1406,7 @@ def _held_at_landmark(c: Constraint) -> bool:
 
 
 def _count_at_landmark(tt, ee, c) -> int:
-    """Patients evaluable or remaining at ``c.landmark`` (months), each event a failure."""
+    """Patients evaluable or remaining at ``c.landmark``, each event a failure."""
     evaluable, remaining = _landmark_counts(tt, ee, ee, c.landmark, c.evaluable_rule, True)
     return evaluable if c.quantity == "evaluable" else remaining
 
@@ -1368,7 +1427,7 @@ class _KaplanMeierParts:
     ``p_values``/``p_masks``/``p_labels`` (printed p values, the patients and their arms),
     ``followup``, ``arms`` and ``n`` (see :class:`_ComparedTarget`), and
     ``at_landmark``/``at_landmark_masks`` (patients evaluable or remaining at a landmark, a
-    death before it a failure); times are hundredths of a month.
+    death before it a failure); times are hundredths of the time unit.
     """
 
     @property
@@ -1463,7 +1522,7 @@ class _KaplanMeierParts:
 class _ComparedTarget(_KaplanMeierParts):
     """What the construction of a compared endpoint aims at, and the patients it concerns.
 
-    Times are in hundredths of a month. ``patients`` indexes the patients of the two arms;
+    Times are in hundredths of the time unit. ``patients`` indexes the patients of the two arms;
     ``in_first_arm``, ``median_masks`` are per patient of ``patients``.
     """
 
@@ -1517,7 +1576,7 @@ class _ComparedTarget(_KaplanMeierParts):
         """Distance of a state from the centre of every printed range; 0 when it sits there.
 
         ``times`` and ``events`` are the endpoint of every patient, ``ends`` the end of
-        follow-up (hundredths of a month). The hazard ratio counts its distance from the shrunk
+        follow-up (hundredths of the time unit). The hazard ratio counts its distance from the shrunk
         feasible region in fifths of the width of a limit's range; a median its distance
         beyond a quarter of its last printed digit, in that digit (5 when not reached).
         """
@@ -1534,7 +1593,7 @@ class _ComparedTarget(_KaplanMeierParts):
 class _EndpointTarget(_KaplanMeierParts):
     """What the construction of one endpoint of any number of arms aims at: every printed
     hazard ratio between two of them (:class:`~survrepro.sources._fitted.Pair`), log-rank p
-    bounds, medians, limits and the median follow-up. Times in hundredths of a month;
+    bounds, medians, limits and the median follow-up. Times in hundredths of the time unit;
     ``patients`` is every patient, masks are over it."""
 
     endpoint: str
@@ -1620,7 +1679,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
 
     pairs, p_bounds = [], []
     cap = _said_cap(tie_cap(group.size, cutoff, _peak([c for c in own if c.quantity == "median" and not c.not_reached],
-                                                     group)), group.size, endpoint, notes)
+                                                     group)), group.size, endpoint, notes, spec.time_unit)
     for arms in sorted({c.arms for c in own if c.quantity.startswith("hr")}):
         cs = [c for c in own if c.arms == arms and c.quantity.startswith("hr")]
         pat = np.flatnonzero(mask(arms))
@@ -1687,7 +1746,7 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
     if target is None:
         return None
     said: list = []
-    found = fitted_start(target, group, cutoff, width, said)
+    found = fitted_start(target, group, cutoff, width, said, (spec.in_unit(12), spec.said(12)))
     steps = 0
     reordered = None if target.meets(*found) else _reorder(target, group, *found, cutoff)
     if reordered is not None:
@@ -1723,7 +1782,7 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
         "printed value and limits; event times at the model's quantiles, potential follow-up uniform about the "
         "median follow-up, re-timed monotonically so that the printed medians, limits and follow-up are data times "
         f"(survrepro.sources._fitted); {events_by_arm}. Censorings before the shortest potential follow-up "
-        f"({target.shortest_followup / 100:.2f} months) are assumed losses to follow-up: {losses} patients.")
+        f"({target.shortest_followup / 100:.2f} {spec.time_unit}) are assumed losses to follow-up: {losses} patients.")
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
@@ -1790,7 +1849,8 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         p_values=p_values, p_masks=masks(p_values),
         p_labels=[group[patients][m] for m in masks(p_values)],
         at_landmark=at_landmark, at_landmark_masks=masks(at_landmark),
-        tie_cap=_said_cap(tie_cap(patients.size, cutoff, _peak(medians, group)), patients.size, endpoint, notes),
+        tie_cap=_said_cap(tie_cap(patients.size, cutoff, _peak(medians, group)), patients.size, endpoint, notes,
+                          spec.time_unit),
     )
 
 
@@ -2086,7 +2146,7 @@ def _search_compared(spec, group, target: _ComparedTarget, cutoff, rng, max_iter
         # construction below runs exactly as it would without it
         sub = copy.deepcopy(rng)
         said: list = []
-        fitted = fitted_start(target, group, cutoff, width, said)
+        fitted = fitted_start(target, group, cutoff, width, said, (spec.in_unit(12), spec.said(12)))
         if fitted is not None:
             found = fitted if target.meets(*fitted) else None
             reordered = None if found is not None else _reorder(target, group, *fitted, cutoff)
@@ -2155,7 +2215,7 @@ def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng)
     """
     times, events, ends = found
     death_first = float(spec.priors.get("death_first", 0.1))
-    post_progression = float(spec.priors.get("post_progression_survival", 24.0))
+    post_progression = float(spec.priors.get("post_progression_survival", spec.in_unit(24)))
     far = 3 * cutoff
     losses_to_follow_up = 0
     for i in target.patients:
@@ -2181,7 +2241,7 @@ def _write_compared(spec, s, target: _ComparedTarget, found, cutoff, width, rng)
     return losses_to_follow_up
 
 
-def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follow_up) -> str:
+def _compared_note(spec, target: _ComparedTarget, found, group, steps, losses_to_follow_up) -> str:
     """The note on a compared endpoint built constructively: its fit, events and assumptions."""
     times, events, _ = found
     patients = target.patients
@@ -2196,9 +2256,10 @@ def _compared_note(target: _ComparedTarget, found, group, steps, losses_to_follo
         f"{target.endpoint} built constructively ({steps} steps) {where}: log hazard "
         f"ratio {b:.4f} (centre {beta_centre:.4f}) with SE {se:.4f} (centre {se_centre:.4f}); "
         + ", ".join(f"{v} events in {k}" for k, v in by_arm.items())
-        + f". Censorings before the shortest potential follow-up ({target.shortest_followup / 100:.2f} months) are "
-        f"assumed losses to follow-up: {losses_to_follow_up} patients. Entry dates follow from the censoring times "
-        "(a patient censored administratively at t entered t before the cut-off), so accrual is not uniform."
+        + ". Censorings before the shortest potential follow-up "
+        f"({target.shortest_followup / 100:.2f} {spec.time_unit}) are assumed losses to follow-up: "
+        f"{losses_to_follow_up} patients. Entry dates follow from the censoring times (a patient censored "
+        "administratively at t entered t before the cut-off), so accrual is not uniform."
     )
 
 
@@ -2217,7 +2278,7 @@ def _initial_compared(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng
         c_n = m.size - k
         med = _median_of(spec, endpoint, (arm,)) or _median_of(spec, endpoint, ())
         if med is None:
-            t[m] = np.clip(np.round(rng.exponential(12.0 / math.log(2), m.size) * 100), 1, cutoff)
+            t[m] = np.clip(np.round(rng.exponential(spec.in_unit(12) / math.log(2), m.size) * 100), 1, cutoff)
             e[m[:k]] = 1
             continue
         mc = int(round(med * 100))
@@ -2261,7 +2322,7 @@ def _initial_model(spec, group, arms, counts, endpoint, cutoff, lo_admin, rng, c
     meds = {a: _median_of(spec, endpoint, (a,)) for a in arms}
     for arm, k in zip(arms, counts):
         m = np.flatnonzero(group == arm)
-        med = meds[arm] or next((v for v in meds.values() if v), 12.0) * hr
+        med = meds[arm] or next((v for v in meds.values() if v), spec.in_unit(12)) * hr
         tt = np.maximum(np.round(rng.exponential(med / math.log(2), m.size) * 100), 1).astype(np.int64)
         ff = rng.integers(lo_admin, cutoff + 1, m.size)
         ee = (tt <= ff).astype(np.int64)
@@ -2519,13 +2580,13 @@ def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, 
 
 # --------------------------------------------------------------------------- accrual window
 def _entry_date(spec, a) -> _dt.date:
-    return spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * DAYS_PER_MONTH)))
+    return spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * spec.days_per_unit)))
 
 
 def _hundredths_of_day(spec, day: _dt.date) -> int:
-    """Entry time (hundredths of a month after accrual start) whose date is ``day``."""
+    """Entry time (hundredths of the time unit after accrual start) whose date is ``day``."""
     days = (day - spec.accrual_start).days
-    a = int(round(days / DAYS_PER_MONTH * 100))
+    a = int(round(days / spec.days_per_unit * 100))
     while _entry_date(spec, a) > day:
         a -= 1
     while _entry_date(spec, a) < day:
@@ -2536,13 +2597,14 @@ def _hundredths_of_day(spec, day: _dt.date) -> int:
 def assumed_accrual(spec) -> tuple:
     """The accrual window assumed when a study gives no accrual dates, and the sentence saying so.
 
-    Entry is assumed uniform over a window of ``W`` months starting on 2000-01-01 (a nominal
+    Entry is assumed uniform over a window of ``W`` (in the spec's time unit) starting on 2000-01-01 (a nominal
     date: no calendar date is published). With the cut-off set by the median follow-up
     ``M`` (the reverse Kaplan-Meier median of uniform potential follow-up is about
     ``cutoff - W/2``), ``W = M`` makes the potential follow-up span ``M/2`` to ``3M/2``;
     ``W`` is widened to ``2(1.1 T - M)`` where ``T``, the latest printed median or median
     limit, would otherwise lie beyond the longest follow-up. Without a median follow-up
     ``W`` is twice the latest printed median (12 months when none is printed).
+    In days, weeks or years the window is the same span in that unit.
 
     Parameters
     ----------
@@ -2563,7 +2625,7 @@ def assumed_accrual(spec) -> tuple:
     >>> assumed_accrual(spec)[:2]
     (datetime.date(2000, 1, 1), datetime.date(2001, 8, 1))
     """
-    start = _dt.date(2000, 1, 1)
+    start, u = _dt.date(2000, 1, 1), spec.time_unit
     fu = [c.value for c in spec.constraints if c.quantity == "median_followup"]
     times = [c.value for c in spec.constraints
              if c.quantity in ("median", "median_ci_low", "median_ci_high") and not c.not_reached]
@@ -2571,14 +2633,14 @@ def assumed_accrual(spec) -> tuple:
     if fu:
         m = float(fu[0])
         width = max(m, 2 * (1.1 * latest - m)) if latest is not None else m
-        why = (f"a window of {width:.1f} months (the published median follow-up {m:g} months"
+        why = (f"a window of {width:.1f} {u} (the published median follow-up {m:g} {u}"
                + (", widened so that the latest printed median or limit lies within follow-up" if width > m else "")
                + "), so that potential follow-up spans about half to one and a half times the median follow-up")
     else:
-        width = 2 * latest if latest is not None else 12.0
-        why = (f"a window of {width:.1f} months (twice the latest printed median)" if latest is not None
-               else "a window of 12 months (nothing printed says more)")
-    end = start + _dt.timedelta(days=int(round(width * DAYS_PER_MONTH)))
+        width = 2 * latest if latest is not None else spec.in_unit(12)
+        why = (f"a window of {width:.1f} {u} (twice the latest printed median)" if latest is not None
+               else f"a window of {spec.said(12)} (nothing printed says more)")
+    end = start + _dt.timedelta(days=int(round(width * spec.days_per_unit)))
     note = (f"ASSUMED accrual: the study gives no accrual dates, so entry is assumed uniform over {why}, "
             f"from the nominal date {start.isoformat()} to {end.isoformat()}; entry dates are therefore not "
             "calendar dates, and the cut-off " + ("follows from the median follow-up." if fu else
@@ -2599,8 +2661,8 @@ def _anchor_accrual(spec, s, cutoff, notes) -> None:
     last_month = (spec.accrual_end.year, spec.accrual_end.month)
     days_to_last = (_dt.date(*last_month, 1) - spec.accrual_start).days
     targets = (
-        ("first", first_month, int(round(0.5 * 100))),  # mid-month of the first month
-        ("last", last_month, int(round((days_to_last + 14) / DAYS_PER_MONTH * 100))),
+        ("first", first_month, int(round(spec.in_unit(0.5) * 100))),  # mid-month of the first month
+        ("last", last_month, int(round((days_to_last + 14) / spec.days_per_unit * 100))),
     )
     period = (lambda d: (d.year, d.month))
     if spec.accrual_precision == "day":  # dates to the day: one entry on each of them
@@ -2827,7 +2889,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
     df = _frame(spec, s, group, cutoff)
     results = evaluate(df, spec)
     converged = all(r.matched for r in results)
-    cut_date = spec.accrual_start + _dt.timedelta(days=int(round(cutoff / 100 * DAYS_PER_MONTH)))
+    cut_date = spec.accrual_start + _dt.timedelta(days=int(round(cutoff / 100 * spec.days_per_unit)))
     d = _state_from_frame(spec, df)
     for ep in spec.endpoints:
         notes.append(f"{ep}: {int(d[ep][1].sum())} events among {len(df)} patients (chosen by the search).")
@@ -2935,10 +2997,10 @@ def column_descriptions(spec: SynthesisSpec, names: dict | None = None) -> dict:
         tcol, ecol = spec.column(ep)
         name = names.get(ep, ep)
         if name == ep:
-            out[tcol] = f"months from entry to {_EVENT_OF[ep]}, or to censoring"
+            out[tcol] = f"{spec.time_unit} from entry to {_EVENT_OF[ep]}, or to censoring"
             out[ecol] = f"1 = {_EVENT_OF[ep]}, 0 = censored"
         else:
-            out[tcol] = (f"months from entry to the register's {name} event (modelled as {_EVENT_OF[ep]}), "
+            out[tcol] = (f"{spec.time_unit} from entry to the register's {name} event (modelled as {_EVENT_OF[ep]}), "
                          "or to censoring")
             out[ecol] = f"1 = the {name} event, 0 = censored"
         if ep == "ttnt":
@@ -2947,7 +3009,7 @@ def column_descriptions(spec: SynthesisSpec, names: dict | None = None) -> dict:
             out["progression"] = ("1 when the event was a progression" if name == ep
                                   else f"1 when the {name} event was not a death")
     if "os" not in spec.endpoints:
-        out["followup_time"] = "months from entry to death or last follow-up"
+        out["followup_time"] = f"{spec.time_unit} from entry to death or last follow-up"
         out["died"] = "1 = died, 0 = alive at last follow-up"
     for column in _by_product_columns(spec):
         out[column] += " (constrained by no printed number: a by-product of the patient model)"
