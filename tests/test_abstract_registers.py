@@ -120,7 +120,7 @@ def test_a_register_in_days_or_years_is_synthesized_in_its_unit_and_its_dates_ag
     assert abs(ends.max() - cutoff) < pd.Timedelta(days=1)
     assert abs(ends[data.os_event == 0].max() - cutoff) < pd.Timedelta(days=1)
     if study.endswith("years"):
-        assert "ASSUMED accrual" in printed and "window of 1.6 years (the published median follow-up 1.61 years)" in printed
+        assert "ASSUMED accrual" in printed and "window of 1.61 years (the published median follow-up 1.61 years)" in printed
     else:
         assert data.entry_date.min() == "2019-03-04" and data.entry_date.max() == "2021-01-15"
 

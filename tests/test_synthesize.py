@@ -483,14 +483,32 @@ def test_three_arms_sharing_the_reference_with_printed_events_are_met_from_the_f
                for n in res.notes)
 
 
-def _corpus_spec(tmp_path, study):
+def _corpus_spec(tmp_path, study, unit="months", decimals=1):
     from survrepro.bench import corpus
 
-    reg = next(r for r in (corpus.register_of(s) for s in corpus.corpus() if s.id == study))
+    reg = next(r for r in (corpus.register_of(s, unit, decimals) for s in corpus.corpus() if s.id == study))
     ep = next(t["endpoint"] for t in reg["target"] if t["quantity"] == "hr")
     model = "os" if ep == "os" else "pfs"
     return reg, spec_from_register(load_register(corpus.write_register(reg, tmp_path)), endpoints=(model,),
                                    endpoint_map={ep: model, "cohort": model})
+
+
+def test_times_printed_to_two_decimals_of_a_year_are_searched_on_a_grid_finer_than_their_last_digit(tmp_path):
+    """A corpus register of a bootstrap of lifelines' GBSG2 split by menopausal status (686
+    patients), its medians, limits and median follow-up printed in years to two decimals. On
+    hundredths of a year each printed median had one grid time to fall on and 8 numbers were
+    missed; the search works on thousandths and writes the times in years to three decimals."""
+    from survrepro.sources.synthesize import grid_scale
+
+    reg, spec = _corpus_spec(tmp_path, "gbsg2_menostat_boot3", "years", 2)
+    assert spec.time_unit == "years" and grid_scale(spec) == 1
+    res = synthesize(spec, seed=0)
+    assert res.converged, [(r.id, r.printed, r.achieved) for r in res.constraints if not r.matched]
+    medians = {r.id: r for r in res.constraints if r.quantity == "median"}
+    assert {r.decimals for r in medians.values()} == {2} and all(1 < r.target < 10 for r in medians.values())
+    times = res.data[spec.column(spec.endpoints[0])[0]].to_numpy()
+    assert np.allclose(times * 1000, np.round(times * 1000)) and not np.allclose(times * 100, np.round(times * 100))
+    assert evaluate(res.data, spec) == res.constraints
 
 
 def test_a_small_study_the_first_pairing_misses_is_met_by_a_seeded_random_pairing(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ def main() -> int:
                   ("reading KM figures (survrepro digitize)", digitize))
     for name, module in benchmarks:
         print(f"\n=== {name} ({module.__name__}) ===", flush=True)
-        args = {corpus: ["--synthesize", "100", "--p-calibrated"], extrapolate: [], digitize: []}
+        args = {corpus: ["--synthesize", "100", "--p-calibrated", "--units", "32"], extrapolate: [], digitize: []}
         status |= int((module.main(args[module]) if module in args else module.main()) or 0)
     return status
 

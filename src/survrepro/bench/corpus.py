@@ -525,9 +525,13 @@ def _held_out_p(reg, res, model) -> bool | None:
     return round_half_away(p, 3) == round_half_away(float(t["value"]), 3)
 
 
-def synthesize_some(n: int, seed: int = SEED, max_iter: int | None = None, p_calibrated: bool = False) -> dict:
+def synthesize_some(n: int, seed: int = SEED, max_iter: int | None = None, p_calibrated: bool = False,
+                    unit: str = "months", decimals: int = 1) -> dict:
     """Run the synthesizer on ``n`` corpus registers, none skipped: three quarters of two arms,
     a quarter of three or four (each evenly spaced through the corpus).
+
+    The registers print their times in ``unit`` with ``decimals`` (the same studies whatever
+    the unit: chosen by their registers in months).
 
     The registers have no accrual dates (the synthesizer assumes an accrual model and says
     so). Each run is one of: every calibrate target met, some unmet (listed), or refused
@@ -539,11 +543,12 @@ def synthesize_some(n: int, seed: int = SEED, max_iter: int | None = None, p_cal
     from survrepro.register.synthesis import spec_from_register, unmet_reasons
     from survrepro.sources.synthesize import synthesize
 
-    every = [r for r in (register_of(s) for s in corpus(seed=seed)) if r is not None]
-    regs = []
-    for pool, k in (([r for r in every if len(r["study"]["arms"]) == 2], n - n // 4),
-                    ([r for r in every if len(r["study"]["arms"]) > 2], n // 4)):
-        regs += [pool[i * len(pool) // k] for i in range(min(k, len(pool)))]
+    every = [(s, r) for s, r in ((s, register_of(s)) for s in corpus(seed=seed)) if r is not None]
+    chosen = []
+    for pool, k in (([p for p in every if len(p[1]["study"]["arms"]) == 2], n - n // 4),
+                    ([p for p in every if len(p[1]["study"]["arms"]) > 2], n // 4)):
+        chosen += [pool[i * len(pool) // k] for i in range(min(k, len(pool)))]
+    regs = [r if unit == "months" else register_of(s, unit, decimals) for s, r in chosen]
     if p_calibrated:
         for reg in regs:
             for t in reg["target"]:
@@ -576,7 +581,7 @@ def synthesize_some(n: int, seed: int = SEED, max_iter: int | None = None, p_cal
                 for line in unmet_reasons(loaded, res):
                     reasons["an audit finding" if "the audit finds" in line else "the step cap"] += 1
     return {"runs": len(regs), "met": met, "unmet": dict(unmet), "refused": dict(refused), "per_study": runs,
-            "p_calibrated": p_calibrated,
+            "p_calibrated": p_calibrated, "unit": (unit, decimals),
             "reasons": dict(reasons),
             "slowest": max(((r["seconds"], r["id"], r["n"]) for r in runs), default=None)}
 
@@ -585,8 +590,11 @@ def synthesis_report(syn: dict) -> str:
     """The synthesizer figures of :func:`synthesize_some`, as printed by ``make bench``."""
     runs = syn["per_study"]
     done = len(runs)
+    unit, decimals = syn.get("unit", ("months", 1))
     lines = [f"Synthesizer on {syn['runs']} registers of 2-4 arms without accrual dates"
-             + (", the log-rank p calibrated" if syn.get("p_calibrated") else "") + f": {syn['met']} with every "
+             + (", the log-rank p calibrated" if syn.get("p_calibrated") else "")
+             + ("" if unit == "months" else f", times printed in {unit} to {decimals} decimals")
+             + f": {syn['met']} with every "
              f"calibrate target met ({100 * syn['met'] / max(1, syn['runs']):.0f}%; goal 100%), "
              f"{done - syn['met']} with targets unmet, {sum(syn['refused'].values())} refused."]
     for why, k in syn["refused"].items():
@@ -626,14 +634,21 @@ def main(argv=None) -> int:
                     help="also run the synthesizer on N two-arm registers (none skipped for lack of accrual dates)")
     ap.add_argument("--p-calibrated", action="store_true",
                     help="with --synthesize: run the N registers again with the log-rank p as a calibrate target")
+    ap.add_argument("--units", type=int, default=0, metavar="N",
+                    help="also run the synthesizer on N of those studies printed in days (whole days) and in years "
+                         "(2 decimals)")
+    ap.add_argument("--skip-audit", action="store_true", help="run only the synthesizer figures asked for")
     args = ap.parse_args(argv)
-    res = run(args.studies, verbose=args.verbose)
-    print(report(res), flush=True)
+    res = None if args.skip_audit else run(args.studies, verbose=args.verbose)
+    if res is not None:
+        print(report(res), flush=True)
     if args.synthesize:
         print(synthesis_report(synthesize_some(args.synthesize)), flush=True)
         if args.p_calibrated:
             print(synthesis_report(synthesize_some(args.synthesize, p_calibrated=True)), flush=True)
-    return int(res["false_alarm_rate"] > FALSE_ALARM_GOAL)
+    for unit, decimals in (("days", 0), ("years", 2)) if args.units else ():
+        print(synthesis_report(synthesize_some(args.units, unit=unit, decimals=decimals)), flush=True)
+    return int(res is not None and res["false_alarm_rate"] > FALSE_ALARM_GOAL)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ by construction:
   PFS when the new lesion was the progression, later otherwise.
 
 Times are in the study's time unit (:attr:`SynthesisSpec.time_unit`: months unless the
-register says days, weeks or years) and kept as whole hundredths of it, so the values written
-to CSV (two decimals) are the values every constraint was computed from. Spans the
+register says days, weeks or years) and kept as whole hundredths of it (finer where a time is
+printed to two decimals or the unit is a year: :func:`grid_scale`), so the values written to
+CSV (two decimals, or as many more) are the values every constraint was computed from. Spans the
 synthesizer sets itself (a default cut-off, starting medians) are set in months and written
 in the study's unit, and the notes say them in both.
 
@@ -107,6 +108,7 @@ __all__ = [
     "column_descriptions",
     "notes_text",
     "assumed_accrual",
+    "grid_scale",
 ]
 
 #: Endpoints of the patient model.
@@ -303,6 +305,12 @@ class SynthesisSpec:
         Unit of every time of the constraints, the priors and the data written: ``days``,
         ``weeks``, ``months`` or ``years`` (:mod:`survrepro.timeunits`). Dates are reckoned
         with its length in days.
+    time_scale : int
+        0 in a specification as written. :func:`synthesize` searches on a grid of hundredths
+        of the unit, ten times finer than a time printed to one decimal; where a time is
+        printed to more decimals, or the unit is a year, it works on a specification whose
+        times (constraints, landmarks and priors) are ``10 ** time_scale`` times these
+        (:func:`grid_scale`), and writes and evaluates the data in the unit again.
     """
 
     study: str
@@ -319,6 +327,7 @@ class SynthesisSpec:
     priors: dict = field(default_factory=dict)
     accrual_precision: str = "month"
     time_unit: str = "months"
+    time_scale: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "time_unit", unit_name(self.time_unit, self.study))
@@ -348,11 +357,32 @@ class SynthesisSpec:
 
     @property
     def days_per_unit(self) -> float:
-        """Days in one unit of :attr:`time_unit`."""
-        return DAYS_PER[self.time_unit]
+        """Days in one unit of the spec's times (of :attr:`time_unit`, over ``10 ** time_scale``)."""
+        return DAYS_PER[self.time_unit] / 10**self.time_scale
+
+    def shown(self, time: float) -> float:
+        """A time of the spec in :attr:`time_unit`, as notes print it.
+
+        Parameters
+        ----------
+        time : float
+            In the spec's times (``10 ** time_scale`` times the unit's).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+        ...     accrual_start=None, accrual_end=None, constraints=(), time_unit="years", time_scale=1)
+        >>> spec.shown(16.1)
+        1.61
+        """
+        return time / 10**self.time_scale
 
     def in_unit(self, months: float) -> float:
-        """A span of ``months`` months in :attr:`time_unit`.
+        """A span of ``months`` months in the spec's times (:attr:`time_unit`, scaled by ``time_scale``).
 
         Parameters
         ----------
@@ -369,7 +399,7 @@ class SynthesisSpec:
         >>> spec.in_unit(24)
         730.5
         """
-        return from_months(months, self.time_unit)
+        return from_months(months, self.time_unit) * 10**self.time_scale
 
     def said(self, months: float) -> str:
         """A span the synthesizer sets in months, as its notes say it.
@@ -392,7 +422,7 @@ class SynthesisSpec:
         """
         if self.time_unit == "months":
             return f"{months:g} months"
-        return f"{self.in_unit(months):.4g} {self.time_unit} ({months:g} months)"
+        return f"{from_months(months, self.time_unit):.4g} {self.time_unit} ({months:g} months)"
 
     def column(self, endpoint: str) -> tuple[str, str]:
         """The ``(time, event)`` column names of an endpoint in the synthetic data.
@@ -914,13 +944,13 @@ def _construct(spec, rng, group, notes):
     notes.append(
         "Construction: entry uniform over the accrual window; progression times exponential "
         "with the published median PFS of each group where one is given "
-        f"(else {pri['pfs']:g} {u}); death after progression with an exponential "
-        f"post-progression survival of median {pri['post_progression_survival']:g} {u}, "
+        f"(else {spec.shown(pri['pfs']):g} {u}); death after progression with an exponential "
+        f"post-progression survival of median {spec.shown(pri['post_progression_survival']):g} {u}, "
         f"death before progression for a fraction {pri['death_first']:g}; next systemic therapy "
-        f"an exponential gap of median {pri['next_therapy_gap']:g} {u} after progression; "
+        f"an exponential gap of median {spec.shown(pri['next_therapy_gap']):g} {u} after progression; "
         f"the progression is a new lesion with probability {pri['new_lesion_at_progression']:g}, "
         f"otherwise a new lesion follows after an exponential gap of median "
-        f"{pri['new_lesion_gap']:g} {u}; no loss to follow-up. These are starting values "
+        f"{spec.shown(pri['new_lesion_gap']):g} {u}; no loss to follow-up. These are starting values "
         "only: the search then moves individual times."
     )
     return s, width
@@ -948,7 +978,7 @@ def _choose_cutoff(spec, s, width, ev, notes) -> int:
             break
     notes.append(
         "Data cut-off not published: chosen by bisection so that the reverse Kaplan-Meier "
-        f"median follow-up of the constructed data is {c.value:g} {spec.time_unit}, then kept fixed."
+        f"median follow-up of the constructed data is {spec.shown(c.value):g} {spec.time_unit}, then kept fixed."
     )
     return hi
 
@@ -998,7 +1028,7 @@ def _cutoff_from_events(spec, width, notes) -> int:
     cut = hi if short else lo
     where = (f"{spec.said(240)} after the end of accrual, the latest allowed, where exponential times at the "
              f"printed medians still give fewer than {said}" if short else
-             f"{cut / 100 - width:.1f} {spec.time_unit} after the end of accrual, the earliest at which exponential "
+             f"{spec.shown(cut / 100 - width):.{1 + spec.time_scale}f} {spec.time_unit} after the end of accrual, the earliest at which exponential "
              f"times at the printed medians give {said}")
     notes.append(f"No data cut-off or median follow-up is given: the cut-off is set {where} ({spec.said(24)} after "
                  "the end of accrual would give fewer); the follow-up is therefore assumed, then kept fixed.")
@@ -1389,11 +1419,12 @@ def _peak(medians, group) -> float:
                          if len(c.arms) <= 1])
 
 
-def _said_cap(cap: int, patients: int, endpoint: str, notes: list, unit: str = "months") -> int:
+def _said_cap(cap: int, patients: int, endpoint: str, notes: list, spec) -> int:
     """``cap`` (:func:`~survrepro.sources._fitted.tie_cap`), with a note when patients share times."""
     if cap > 1:
-        notes.append(f"Tied times: {patients} patients are too many for distinct {endpoint} times in hundredths of a "
-                     f"{unit[:-1]} before the cut-off (or where the printed medians crowd them), so up to {cap} "
+        grid = {0: "hundredths", 1: "thousandths"}.get(spec.time_scale, f"1e-{2 + spec.time_scale} parts")
+        notes.append(f"Tied times: {patients} patients are too many for distinct {endpoint} times in {grid} of a "
+                     f"{spec.time_unit[:-1]} before the cut-off (or where the printed medians crowd them), so up to {cap} "
                      "share a time, as real data share days; the hazard ratio is fitted with the ties.")
     return cap
 
@@ -1679,7 +1710,7 @@ def _endpoint_target(spec, group, cutoff, width, notes) -> _EndpointTarget | Non
 
     pairs, p_bounds = [], []
     cap = _said_cap(tie_cap(group.size, cutoff, _peak([c for c in own if c.quantity == "median" and not c.not_reached],
-                                                     group)), group.size, endpoint, notes, spec.time_unit)
+                                                     group)), group.size, endpoint, notes, spec)
     for arms in sorted({c.arms for c in own if c.quantity.startswith("hr")}):
         cs = [c for c in own if c.arms == arms and c.quantity.startswith("hr")]
         pat = np.flatnonzero(mask(arms))
@@ -1782,7 +1813,8 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
         "printed value and limits; event times at the model's quantiles, potential follow-up uniform about the "
         "median follow-up, re-timed monotonically so that the printed medians, limits and follow-up are data times "
         f"(survrepro.sources._fitted); {events_by_arm}. Censorings before the shortest potential follow-up "
-        f"({target.shortest_followup / 100:.2f} {spec.time_unit}) are assumed losses to follow-up: {losses} patients.")
+        f"({spec.shown(target.shortest_followup / 100):.{2 + spec.time_scale}f} {spec.time_unit}) are assumed losses "
+        f"to follow-up: {losses} patients.")
     return target.endpoint, _derive(s, cutoff)[target.endpoint]
 
 
@@ -1850,7 +1882,7 @@ def _compared_target(spec, group, cutoff, width, notes) -> _ComparedTarget | Non
         p_labels=[group[patients][m] for m in masks(p_values)],
         at_landmark=at_landmark, at_landmark_masks=masks(at_landmark),
         tie_cap=_said_cap(tie_cap(patients.size, cutoff, _peak(medians, group)), patients.size, endpoint, notes,
-                          spec.time_unit),
+                          spec),
     )
 
 
@@ -2257,7 +2289,8 @@ def _compared_note(spec, target: _ComparedTarget, found, group, steps, losses_to
         f"ratio {b:.4f} (centre {beta_centre:.4f}) with SE {se:.4f} (centre {se_centre:.4f}); "
         + ", ".join(f"{v} events in {k}" for k, v in by_arm.items())
         + ". Censorings before the shortest potential follow-up "
-        f"({target.shortest_followup / 100:.2f} {spec.time_unit}) are assumed losses to follow-up: "
+        f"({spec.shown(target.shortest_followup / 100):.{2 + spec.time_scale}f} {spec.time_unit}) are assumed losses "
+        "to follow-up: "
         f"{losses_to_follow_up} patients. Entry dates follow from the censoring times (a patient censored "
         "administratively at t entered t before the cut-off), so accrual is not uniform."
     )
@@ -2633,12 +2666,14 @@ def assumed_accrual(spec) -> tuple:
     if fu:
         m = float(fu[0])
         width = max(m, 2 * (1.1 * latest - m)) if latest is not None else m
-        why = (f"a window of {width:.1f} {u} (the published median follow-up {m:g} {u}"
+        why = (f"a window of {spec.shown(width):.{1 + spec.time_scale}f} {u} (the published median follow-up "
+               f"{spec.shown(m):g} {u}"
                + (", widened so that the latest printed median or limit lies within follow-up" if width > m else "")
                + "), so that potential follow-up spans about half to one and a half times the median follow-up")
     else:
         width = 2 * latest if latest is not None else spec.in_unit(12)
-        why = (f"a window of {width:.1f} {u} (twice the latest printed median)" if latest is not None
+        why = (f"a window of {spec.shown(width):.{1 + spec.time_scale}f} {u} (twice the latest printed median)"
+               if latest is not None
                else f"a window of {spec.said(12)} (nothing printed says more)")
     end = start + _dt.timedelta(days=int(round(width * spec.days_per_unit)))
     note = (f"ASSUMED accrual: the study gives no accrual dates, so entry is assumed uniform over {why}, "
@@ -2772,6 +2807,13 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
     >>> round(evaluate(res.data, spec)[0].achieved, 3)
     9.505
     """
+    scale = 0 if spec.time_scale else grid_scale(spec)
+    if scale:  # on the grid the data were searched on (their times to 2 + scale decimals)
+        inner = evaluate(_times_scaled(data, spec, 10.0**scale, 2), _scaled(spec, scale))
+        return tuple(dataclasses.replace(r, target=float(c.value), decimals=c.decimals,
+                                         achieved=r.achieved / 10**scale if c.quantity in _TIMES
+                                         and r.achieved is not None else r.achieved, settings=_settings_text(c))
+                     for r, c in zip(inner, spec.constraints))
     group = data[spec.group_column].astype(str).to_numpy()
     ev = _Evaluator(spec, group, engine=True)
     d = _state_from_frame(spec, data)
@@ -2838,6 +2880,27 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
     """
     if max_iter is not None and (not isinstance(max_iter, (int, np.integer)) or max_iter < 0):
         raise InputError(f"max_iter must be a whole number >= 0 or None; got {max_iter!r}.")
+    scale = 0 if spec.time_scale else grid_scale(spec)
+    df, notes, steps, max_iter, cut_date = _synthesize(_scaled(spec, scale) if scale else spec, seed, max_iter)
+    if scale:
+        df = _times_scaled(df, spec, 10.0**-scale, 2 + scale)
+    results = evaluate(df, spec)
+    converged = all(r.matched for r in results)
+    if not converged:
+        notes.append(
+            f"The search stopped after {steps} of {max_iter} steps without meeting: "
+            + "; ".join(f"{r.id} (target {r.printed}, achieved {'none' if r.achieved is None else f'{r.achieved:g}'})"
+                        for r in results if not r.matched)
+            + "."
+        )
+    return SynthesisResult(
+        data=df, constraints=results, converged=converged, seed=int(seed), steps=int(steps),
+        max_iter=int(max_iter), cutoff=cut_date, notes=tuple(notes), study=spec.study,
+    )
+
+
+def _synthesize(spec: SynthesisSpec, seed: int, max_iter: int | None):
+    """The data of :func:`synthesize` on its grid: ``(frame, notes, steps, step cap, cut-off date)``."""
     rng = np.random.default_rng(seed)
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
     auto = max_iter is None
@@ -2887,23 +2950,76 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
         _anchor_accrual(spec, s, cutoff, notes)
     # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
     df = _frame(spec, s, group, cutoff)
-    results = evaluate(df, spec)
-    converged = all(r.matched for r in results)
     cut_date = spec.accrual_start + _dt.timedelta(days=int(round(cutoff / 100 * spec.days_per_unit)))
     d = _state_from_frame(spec, df)
     for ep in spec.endpoints:
         notes.append(f"{ep}: {int(d[ep][1].sum())} events among {len(df)} patients (chosen by the search).")
     notes.append(f"Loss to follow-up before the cut-off: {int((s['U'] < _NEVER).sum())} patients (chosen by the search).")
-    if not converged:
-        notes.append(
-            f"The search stopped after {steps} of {max_iter} steps without meeting: "
-            + "; ".join(f"{r.id} (target {r.printed}, achieved {'none' if r.achieved is None else f'{r.achieved:g}'})" for r in results if not r.matched)
-            + "."
-        )
-    return SynthesisResult(
-        data=df, constraints=results, converged=converged, seed=int(seed), steps=int(steps),
-        max_iter=int(max_iter), cutoff=cut_date, notes=tuple(notes), study=spec.study,
-    )
+    return df, notes, steps, max_iter, cut_date
+
+
+#: Quantities whose printed value is a time.
+_TIMES = ("median", "median_ci_low", "median_ci_high", "median_followup", "rmst")
+#: Priors that are times (medians of the construction step).
+_TIME_PRIORS = ("pfs", "post_progression_survival", "next_therapy_gap", "new_lesion_gap")
+
+
+def grid_scale(spec: SynthesisSpec) -> int:
+    """How many decimals finer than hundredths of the unit :func:`synthesize` searches on.
+
+    The search moves times on a grid of hundredths. A time printed to ``k`` decimals needs a
+    grid ten times finer than its last digit (as hundredths of a month are for medians
+    printed to one decimal), and a year is too long a unit for hundredths to separate the
+    times of a few hundred patients: the grid is ``10 ** -(2 + s)`` of the unit, ``s`` the
+    larger of ``k - 1`` and the power of ten nearest the unit's length in months.
+
+    Parameters
+    ----------
+    spec : SynthesisSpec
+
+    Returns
+    -------
+    int
+        ``s``: 0 for medians printed to one decimal of a month, a day or a week.
+
+    Examples
+    --------
+    >>> cons = (Constraint("m", "median", 1.17, 2, "os"),)
+    >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+    ...     accrual_start=None, accrual_end=None, constraints=cons, time_unit="years")
+    >>> grid_scale(spec), grid_scale(dataclasses.replace(spec, time_unit="months"))
+    (1, 1)
+    >>> grid_scale(dataclasses.replace(spec, constraints=(Constraint("m", "median", 14.0, 1, "os"),),
+    ...                                time_unit="months"))
+    0
+    """
+    printed = max((c.decimals for c in spec.constraints if c.quantity in _TIMES and not c.not_reached), default=1)
+    long_unit = round(math.log10(DAYS_PER[spec.time_unit] / DAYS_PER["months"]))
+    return max(0, printed - 1, long_unit)
+
+
+def _scaled(spec: SynthesisSpec, scale: int) -> SynthesisSpec:
+    """``spec`` with every time ``10 ** scale`` times longer (printed to ``scale`` fewer decimals)."""
+    f = 10**scale
+
+    def times(c):
+        landmark = None if c.landmark is None else c.landmark * f
+        if c.quantity not in _TIMES or c.not_reached:
+            return dataclasses.replace(c, landmark=landmark)
+        return dataclasses.replace(c, value=round_half_away(c.value * f, c.decimals - scale),
+                                   decimals=c.decimals - scale, landmark=landmark)
+    priors = {k: v * f if k in _TIME_PRIORS else v for k, v in spec.priors.items()}
+    return dataclasses.replace(spec, constraints=tuple(times(c) for c in spec.constraints), priors=priors,
+                               time_scale=scale)
+
+
+def _times_scaled(df: pd.DataFrame, spec: SynthesisSpec, factor: float, decimals: int) -> pd.DataFrame:
+    """``df`` with the time columns of ``spec`` times ``factor``, rounded to ``decimals``."""
+    out = df.copy()
+    columns = [spec.column(ep)[0] for ep in spec.endpoints] + (["followup_time"] if "os" not in spec.endpoints else [])
+    for col in columns:
+        out[col] = np.round(out[col].to_numpy(float) * factor, decimals)
+    return out
 
 
 #: What the event of each model endpoint is, for the column descriptions of a source note.
