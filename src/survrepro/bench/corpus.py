@@ -593,7 +593,8 @@ def synthesis_report(syn: dict) -> str:
     unit, decimals = syn.get("unit", ("months", 1))
     lines = [f"Synthesizer on {syn['runs']} registers of 2-4 arms without accrual dates"
              + (", the log-rank p calibrated" if syn.get("p_calibrated") else "")
-             + ("" if unit == "months" else f", times printed in {unit} to {decimals} decimals")
+             + ("" if unit == "months" else f", times printed in whole {unit}" if decimals == 0
+                else f", times printed in {unit} to {decimals} decimals")
              + f": {syn['met']} with every "
              f"calibrate target met ({100 * syn['met'] / max(1, syn['runs']):.0f}%; goal 100%), "
              f"{done - syn['met']} with targets unmet, {sum(syn['refused'].values())} refused."]
