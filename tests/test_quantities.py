@@ -183,8 +183,8 @@ def test_landmark_count_needs_a_landmark_name(tmp_path):
     with pytest.raises(InputError) as info:
         spec_from_register(load_register(path), endpoints=("pfs",))
     assert str(info.value) == (
-        f"{path}: target 'ev': a landmark count needs an endpoint named <name>_<months>m "
-        "(on_therapy_6m, say); got 'on_therapy'."
+        f"{path}: target 'ev': a landmark count needs an endpoint named <name>_<L><u> "
+        "(L in the register's time unit, u its initial: on_therapy_6m, say); got 'on_therapy'."
     )
 
 

@@ -593,8 +593,9 @@ def test_two_arms_with_their_events_printed_have_the_error_of_the_hazard_ratio_m
     does not without that mending. The register prints no median follow-up; the data cut-off is
     set 24 months after the end of the assumed accrual, as if printed (left to the synthesizer,
     the cut-off would come later, at the printed events, and the start would meet every number
-    without the mending)."""
-    from survrepro.sources import _fitted
+    without the mending). Without the mending, the moves of ``finish_pairs`` after the start meet
+    the limit; without either, it is missed."""
+    from survrepro.sources import _fitted, synthesize as synthesize_module
     from survrepro.sources.synthesize import assumed_accrual
     from survrepro.timeunits import DAYS_PER
 
@@ -604,7 +605,12 @@ def test_two_arms_with_their_events_printed_have_the_error_of_the_hazard_ratio_m
     spec = dataclasses.replace(spec, cutoff=end + dt.timedelta(days=round(24 * DAYS_PER["months"])))
     res = synthesize(spec, seed=0)
     assert res.converged and res.steps == 0, [(c.id, c.target, c.achieved) for c in res.unmet]
+    assert not any("finish_pairs" in x for x in res.notes)
     monkeypatch.setattr(_fitted, "_mend_pairs", lambda *a, **k: None)
+    res = synthesize(spec, seed=0)  # without the mending, the finisher meets the limit after the start
+    assert res.converged and any("finish_pairs" in x for x in res.notes), [(c.id, c.target, c.achieved) for c in res.unmet]
+    monkeypatch.setattr(synthesize_module, "finish_pairs", lambda target, group, times, events, ends, rounds:
+                        (times, events, ends))
     res = synthesize(spec, seed=0)
     assert "hr_ci_low_arm1" in {c.id for c in res.unmet}
 

@@ -322,6 +322,32 @@ def test_dates_match_at_written_precision():
     assert matches(t, "September") [0] is False
 
 
+def test_dates_printed_to_the_day_differ_in_days():
+    t = _t("2018-09-03", None, quantity="accrual_start")
+    assert matches(t, "2018-09-03") == (True, 0.0)
+    assert matches(t, dt.date(2018, 9, 1)) == (False, -2.0)
+    assert matches(t, "2018-10-03") == (False, 30.0)
+
+
+@pytest.mark.parametrize("unit, endpoint, loads", [
+    ("months", "on_therapy_6m", True), ("days", "on_therapy_180d", True), ("years", "os_1p5y", True),
+    ("days", "on_therapy_6m", False), ("months", "os_2y", False), ("weeks", "os_26m", False),
+])
+def test_a_landmark_name_says_the_register_unit(tmp_path, unit, endpoint, loads):
+    path = tmp_path / "landmark.toml"
+    write_register(path, [target("n_a", "n", 20, arm="a"),
+                          target("ev_a", "count", 4, arm="a", count_of="evaluable", endpoint=endpoint)],
+                   study={**STUDY, "time_unit": unit})
+    if loads:
+        assert load_register(path).by_id("ev_a").endpoint == endpoint
+        return
+    with pytest.raises(InputError, match=rf"landmark.toml: target 'ev_a' \(entry 2\): endpoint '{endpoint}' names "
+                                         rf"a landmark in \w+ but the register's times are in {unit}; name it "
+                                         rf"\w+_<L>{unit[0]} with L in {unit}\.") as info:
+        load_register(path)
+    assert "\n" not in str(info.value)
+
+
 def test_nothing_reproduced():
     ok, diff = matches(_t(15.6, 1), None)
     assert not ok and math.isnan(diff)

@@ -43,8 +43,9 @@ __all__ = [
 
 #: Reason given when the register names no patient-level data.
 NO_DATA = "the register has no [analysis] table: no patient-level data to evaluate"
-#: An endpoint counted at a landmark: ``<name>_<months>m`` (``on_therapy_6m``, ``os_1p5m``).
-LANDMARK_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<t>\d+(?:p\d+)?)m$")
+#: An endpoint counted at a landmark: ``<name>_<L><u>``, ``L`` in the register's time unit and
+#: ``u`` its initial (``on_therapy_6m`` in months, ``os_1p5y`` in years, ``os_180d`` in days).
+LANDMARK_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?P<t>\d+(?:p\d+)?)(?P<u>[dwmy])$")
 
 
 class NotAttempted(Exception):
@@ -197,7 +198,7 @@ def landmark(ctx: Context, t: Target) -> float:
         return float(m.group("t").replace("p", "."))
     raise NotAttempted(
         f"endpoint {t.endpoint!r} has no landmark: give landmark = ... in [analysis.endpoints.{t.endpoint}] "
-        "or name it <name>_<months>m"
+        "or name it <name>_<L><u> (L in the register's time unit, u its initial: on_therapy_6m)"
     )
 
 

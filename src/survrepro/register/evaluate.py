@@ -84,7 +84,7 @@ class Evaluation(ResultMixin):
     status : str
         ``"match"``, ``"miss"`` or ``"not attempted"``.
     difference : float
-        ``reproduced - published`` (months for dates); NaN when nothing was computed.
+        ``reproduced - published`` (for dates, months or days: the precision printed); NaN when nothing was computed.
     tolerance : float or None
         The half-width of the match window actually used: half a unit of the last printed
         digit, or the register's reasoned tolerance; ``None`` for bounds and dates.
@@ -157,8 +157,8 @@ class Evaluation(ResultMixin):
         if not math.isfinite(self.difference):
             return ""
         if isinstance(self.target.value, str):
-            return f"{self.difference:+.0f} months"
-        d = (self.target.decimals or 0) + 2
+            return f"{self.difference:+.0f} {_date_step(self.target.value)}"
+        d = 0 if _is_count(self.target) else (self.target.decimals or 0) + 2
         return f"{self.difference:+.{d}f}"
 
     def settings_text(self) -> str:
@@ -631,6 +631,11 @@ def load_study_data(register: Register) -> StudyData:
 
 
 # --------------------------------------------------------------------------- evaluation
+def _date_step(printed: str) -> str:
+    """``months`` for a date printed to the month, ``days`` for one printed to the day."""
+    return "months" if len(printed.split("-")) == 2 else "days"
+
+
 def _is_count(t: Target) -> bool:
     return QUANTITIES[t.quantity].kind == "integer"
 
@@ -639,7 +644,7 @@ def _tolerance(t: Target) -> tuple[float | None, str]:
     if QUANTITIES[t.quantity].bound:
         return None, f"bound: matches when p {t.comparator} {t.value:g}"
     if isinstance(t.value, str):
-        unit = "month" if len(t.value.split("-")) == 2 else "day"
+        unit = _date_step(t.value)[:-1]
         return None, f"same {unit} as printed"
     if t.not_reached:
         return None, "not reached, as printed"
@@ -655,7 +660,7 @@ def _miss_reason(t: Target, value, diff) -> str:
     if QUANTITIES[t.quantity].bound:
         return f"p = {value:.4f} does not satisfy p {t.comparator} {t.value:g}"
     if isinstance(t.value, str):
-        return f"{value} is not in {t.value} ({diff:+.0f} months)"
+        return f"{value} is not in {t.value} ({diff:+.0f} {_date_step(t.value)})"
     if t.not_reached:
         return f"reached at {value:.2f} in the data; printed as not reached"
     if t.tolerance is not None:

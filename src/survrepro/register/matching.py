@@ -60,8 +60,9 @@ def _matches_date(target, reproduced_value) -> tuple[bool, float]:
     if got is None:
         return False, math.nan
     a, b = parse_date(got), parse_date(target.value)
-    months = (a.year - b.year) * 12 + (a.month - b.month)
-    return got == target.value, float(months)
+    if precision == 3:
+        return got == target.value, float((a - b).days)
+    return got == target.value, float((a.year - b.year) * 12 + (a.month - b.month))
 
 
 def matches(target, reproduced_value) -> tuple[bool, float]:
@@ -90,7 +91,8 @@ def matches(target, reproduced_value) -> tuple[bool, float]:
     Returns
     -------
     (bool, float)
-        Whether it matches, and ``reproduced - published`` (in months for dates;
+        Whether it matches, and ``reproduced - published`` (for a date, in months when
+        it is printed to the month, in days when printed to the day;
         NaN when nothing was reproduced).
 
     Examples

@@ -342,7 +342,7 @@ def _landmark_of(t, what: str) -> tuple[str, float]:
     if not m:
         raise InputError(
             f"target {t.id!r}: a landmark {what} needs an endpoint named "
-            f"<name>_<months>m (on_therapy_6m, say); got {t.endpoint!r}."
+            f"<name>_<L><u> (L in the register's time unit, u its initial: on_therapy_6m, say); got {t.endpoint!r}."
         )
     return m.group("base"), float(m.group("t").replace("p", "."))
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from survrepro import io, paths
 from survrepro._validation import MAX_PATIENTS, InputError, excerpt
+from survrepro.register._context import LANDMARK_NAME
 from survrepro.register.matching import DATE, format_value, matches, parse_date, printed_interval, round_half_away
 from survrepro.register.quantities import QUANTITIES
 
@@ -807,6 +808,10 @@ def _parse_target(w: _Where, study: Study, e: dict, i: int, by_id: dict) -> Targ
     )
 
 
+#: The unit a landmark endpoint's name ends with (:data:`~survrepro.register._context.LANDMARK_NAME`).
+_UNIT_OF = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+
+
 def _target_basics(w, where, study, e):
     """The fields every target has: (endpoint, quantity, role, quote, source)."""
     _unknown_keys(w, where, e, _TARGET_ALLOWED)
@@ -816,6 +821,11 @@ def _target_basics(w, where, study, e):
     endpoint = _text(w, where, e, "endpoint")
     if not _SNAKE.match(endpoint):
         w.fail(where, f"endpoint must be snake_case text; got {endpoint!r}.")
+    named = LANDMARK_NAME.match(endpoint)
+    unit = study.time_unit.strip().lower()
+    if named and unit.rstrip("s") in ("day", "week", "month", "year") and named.group("u") != unit[0]:
+        w.fail(where, f"endpoint {endpoint!r} names a landmark in {_UNIT_OF[named.group('u')]} but the register's "
+                      f"times are in {unit}; name it {named.group('base')}_<L>{unit[0]} with L in {unit}.")
     q = QUANTITIES.get(e["quantity"]) if isinstance(e["quantity"], str) else None
     if q is None:
         w.fail(where, f"unknown quantity {e['quantity']!r}; expected one of {', '.join(QUANTITIES)}.")

@@ -144,7 +144,7 @@ def spec_from_register(register, *, endpoints: tuple, endpoint_map: dict | None 
     (:attr:`Quantity.constraint <survrepro.register.quantities.Quantity>`). Register
     endpoints are mapped to model endpoints by
     ``endpoint_map`` (``{"time_to_new_lesion": "new_lesion", "followup": "os"}``, say); a
-    landmark count's endpoint is written ``<name>_<L>m`` (``on_therapy_6m``: landmark 6)
+    landmark count's endpoint is written ``<name>_<L><u>`` (``on_therapy_6m``: landmark 6 months)
     and ``<name>`` is mapped the same way. Settings a target does not state come from the
     register's ``method`` (``ci_transform``, ``ties``, ``confidence_level``) or, for
     landmark counts, from ``landmark_rule`` (``{"evaluable": "followed",

@@ -1485,3 +1485,191 @@ def _nudge_beta(times, events, ends, target, fixed, max_rounds: int = 200, acros
         after = cox_fit(times[pat] / 100.0, events[pat], x, cap)
         if after is not None and (after[0] > target.centre[0]) == up and batch > 1:
             batch = max(1, batch // 2)
+
+
+
+
+#: Powers of the warps :func:`finish_pairs` tries on the times between two printed times of an arm.
+_WARPS = (0.4, 0.55, 0.7, 0.8, 0.9, 1.1, 1.25, 1.4, 1.8, 2.5)
+#: Further moves :func:`finish_pairs` makes in a round from the same fits, each kept when it helps.
+_FINISH_MORE = 8
+#: Factors by which it stretches the times of an arm after the arm's last printed time.
+_STRETCHES = (0.5, 0.7, 0.8, 0.9, 0.95, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0)
+
+
+def finish_pairs(target, group, times, events, ends, rounds: int, positions: int = 12, most: int = 30) -> tuple:
+    """The hazard ratios of two or more arms brought into their printed ranges by moves that
+    leave each arm's own Kaplan–Meier curve as it is: ``(times, events, ends)``, the nearest
+    state found (the arrays given are not changed).
+
+    Every move keeps the order of each arm's events and censorings, and each time a printed
+    value is read from (:func:`_printed_times`): so each arm's curve, Greenwood variance,
+    medians and limits do not change, while the other arms' risk sets do. The moves are
+
+    * one patient (of at most ``most`` of each arm, evenly spaced from an offset that turns
+      with each round) put at one of ``positions`` times evenly spaced strictly between the
+      neighbouring times of its own arm;
+    * the times of an arm between two of its printed times warped by a power (``_WARPS``:
+      ``lo + (hi - lo) u ** power`` of the share ``u`` of the way), or those after its last
+      printed time stretched about it (``_STRETCHES``).
+
+    No event crosses a landmark and no two patients come to share a time unless the target
+    allows it. A move in a non-reference arm moves its own hazard ratio only; one in the
+    shared reference arm moves every pair. Each round takes the pair farthest outside its
+    printed ranges, fits every move of its two arms alone, judges two moves together by the
+    sum of their changes (one moving the standard error, the other the log hazard ratio back)
+    and keeps the best single move or pair of moves that lowers the loss of every printed
+    number (:meth:`loss` of ``target``), then up to ``_FINISH_MORE`` more moves of other
+    patients and stretches, each the best the same fits predict, kept when it lowers that
+    loss. It ends when every printed number is met, no move
+    helps, or after ``rounds`` rounds.
+    """
+    times, events, ends = times.copy(), events.copy(), ends.copy()
+    arms = tuple(target.arms)
+    pairs = list(target.pairs)
+    fixed, _ = _printed_times(target, group, arms, times, events)
+    fixed_arr = np.array(sorted(fixed), dtype=np.int64)
+    landmarks = np.array(sorted({int(round(c.landmark * 100)) for c in list(target.survival) + list(target.rmst)
+                                 + list(getattr(target, "at_landmark", ()))}), dtype=np.int64)
+    cap = getattr(target, "tie_cap", 1)
+    top = int(max(times.max(), ends.max()))
+
+    def fits():
+        return np.array([cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, cap) or (math.nan, math.nan)
+                         for p in pairs], float)
+
+    def allowed(who, new):
+        """Whether moving patients ``who`` to ``new`` keeps every landmark side and leaves no tie."""
+        if landmarks.size:
+            ev = events[who] == 1
+            if np.any(np.searchsorted(landmarks, times[who][ev]) != np.searchsorted(landmarks, new[ev])):
+                return False
+        if cap == 1:
+            rest = np.delete(times, who)
+            return np.unique(new).size == new.size and not np.any(np.isin(new, rest))
+        return True
+
+    def moves(arm, segment):
+        """``(segment id, patients, new times)`` of every move of ``arm``."""
+        mine = np.flatnonzero(group == arm)
+        order = mine[np.argsort(times[mine], kind="stable")]
+        own = times[order]
+        anchors = [0] + [k for k in range(own.size) if own[k] in fixed]
+        # single patients, at most ``most`` of the arm's (evenly spaced, turning with the round)
+        for k in evenly_spaced(np.arange(own.size), most, turn[0]):
+            j, t = int(order[k]), own[k]
+            if t in fixed or (k > 0 and own[k - 1] == t) or (k + 1 < own.size and own[k + 1] == t):
+                continue
+            lo = int(own[k - 1]) if k > 0 else 0
+            hi = int(own[k + 1]) if k + 1 < own.size else top + 1
+            seg = segment[(arm, int(np.searchsorted(anchors, k)))]
+            for new in np.unique(np.linspace(lo + 1, hi - 1, positions).round().astype(np.int64)):
+                if lo < new < hi and new != t and allowed(np.array([j]), np.array([new])):
+                    yield seg, np.array([j]), np.array([new])
+        # warps between printed times, and the stretch of the tail
+        cuts = [k for k in range(own.size) if own[k] in fixed]
+        edges = [(-1, k) for k in cuts[:1]] + list(zip(cuts, cuts[1:])) + [(cuts[-1] if cuts else -1, own.size)]
+        for a, b in edges:
+            inner = np.arange(a + 1, b)
+            if inner.size < 2:
+                continue
+            lo = float(own[a]) if a >= 0 else 0.0
+            seg = segment[(arm, int(np.searchsorted(anchors, inner[0])))]
+            if b < own.size:
+                hi = float(own[b])
+                share = (own[inner] - lo) / (hi - lo)
+                options = [lo + (hi - lo) * share ** w for w in _WARPS]
+            else:
+                options = [lo + (own[inner] - lo) * f for f in _STRETCHES]
+            for new in options:
+                new = np.round(new).astype(np.int64)
+                if np.all(np.diff(new) > 0) and new[0] > lo and (b == own.size or new[-1] < own[b]) \
+                        and allowed(order[inner], new):
+                    yield seg, order[inner], new
+
+    total = target.loss(times, events, ends)
+    turn = [0]
+    for _ in range(rounds):
+        if target.meets(times, events, ends):
+            break
+        turn[0] += 1
+        distinct = np.unique(times).size  # a move may not make two patients share a time
+        now = fits()
+        if not np.all(np.isfinite(now)):
+            break
+        outside = [float(_outside([p], now[None, [q]])[0]) for q, p in enumerate(pairs)]
+        if max(outside) == 0:
+            break  # what misses is not a hazard ratio
+        worst = pairs[int(np.argmax(outside))]
+        segment = {}
+        for arm in worst.arms:
+            n_arm = int(np.count_nonzero(group == arm))
+            for k in range(n_arm + 2):
+                segment[(arm, k)] = len(segment)
+        cands, change, segs, warp = [], [], [], []
+        for arm in worst.arms:
+            for seg, who, new in moves(arm, segment):
+                old = times[who].copy(), ends[who].copy()
+                times[who] = new
+                ends[who] = np.where(events[who] == 0, new, np.maximum(ends[who], new))
+                row = []
+                for q, p in enumerate(pairs):
+                    fit = cox_fit(times[p.patients] / 100.0, events[p.patients], p.x, cap) if arm in p.arms else now[q]
+                    row.append((math.nan, math.nan) if fit is None else tuple(fit))
+                times[who], ends[who] = old
+                cands.append((who, new))
+                change.append(row)
+                segs.append(seg)
+                warp.append(who.size > 1)
+        if not cands:
+            break
+        delta = np.nan_to_num(np.array(change, float) - now, nan=1e3)  # (moves, pairs, 2)
+        m = len(cands)
+        one = _outside(pairs, now + delta)
+        two = _outside(pairs, (now + delta[:, None] + delta[None, :]).reshape(m * m, len(pairs), 2)).reshape(m, m)
+        segs, warp = np.array(segs), np.array(warp)
+        pid = np.array([int(who[0]) if who.size == 1 else -1 - k for k, (who, _) in enumerate(cands)])
+        two[(pid[:, None] == pid[None, :]) | ((warp[:, None] | warp[None, :]) & (segs[:, None] == segs[None, :]))] = np.inf
+        two[np.tril_indices(m)] = np.inf
+        order = sorted([(float(v), (c,)) for c, v in enumerate(one)]
+                       + [(float(two.flat[f]), divmod(int(f), m)) for f in np.argsort(two, axis=None, kind="stable")[:16]])
+        kept = False
+        for v, chosen in order[:16]:
+            if not v < float(_outside(pairs, now[None])[0]):
+                break
+            state = (times.copy(), ends.copy())
+            for c in chosen:
+                who, new = cands[c]
+                times[who] = new
+                ends[who] = np.where(events[who] == 0, new, np.maximum(ends[who], new))
+            if cap == 1 and np.unique(times).size < distinct:
+                times[:], ends[:] = state
+                continue
+            loss = target.loss(times, events, ends)
+            if loss < total:
+                total, kept = loss, True
+                break
+            times[:], ends[:] = state
+        if not kept:
+            break
+        # more moves of the same fits, one at a time, while their predicted sum keeps helping
+        used = np.zeros(m, bool)
+        base = now + delta[list(chosen)].sum(axis=0)
+        for c in chosen:
+            used |= (pid == pid[c]) | ((warp | warp[c]) & (segs == segs[c]))
+        for _ in range(_FINISH_MORE):
+            pred = np.where(used, np.inf, _outside(pairs, base + delta))
+            c = int(np.argmin(pred))
+            if not pred[c] < float(_outside(pairs, base[None])[0]):
+                break
+            used |= (pid == pid[c]) | ((warp | warp[c]) & (segs == segs[c]))
+            who, new = cands[c]
+            state = (times.copy(), ends.copy())
+            times[who] = new
+            ends[who] = np.where(events[who] == 0, new, np.maximum(ends[who], new))
+            loss = target.loss(times, events, ends) if cap > 1 or np.unique(times).size == distinct else math.inf
+            if loss < total:
+                total, base = loss, base + delta[c]
+            else:
+                times[:], ends[:] = state
+    return times, events, ends

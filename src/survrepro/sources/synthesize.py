@@ -86,8 +86,8 @@ from survrepro.engine.proportion import proportion_on_therapy
 from survrepro.engine.rmst import restricted_mean, rmst
 from survrepro.rounding import round_half_away
 from survrepro.sources._fitted import (
-    Pair, _printed_times, cox_fit, distinct, evenly_spaced, fitted_start, km_steps, peak_density, spread_ties,
-    tie_cap,
+    Pair, _printed_times, cox_fit, distinct, evenly_spaced, finish_pairs, fitted_start, km_steps, peak_density,
+    spread_ties, tie_cap,
 )
 from survrepro.sources._recent import Recent
 from survrepro.options import SYNTHESIS_ENDPOINTS as ENDPOINTS
@@ -421,8 +421,35 @@ class SynthesisSpec:
         '104.4 weeks (24 months)'
         """
         if self.time_unit == "months":
-            return f"{months:g} months"
-        return f"{from_months(months, self.time_unit):.4g} {self.time_unit} ({months:g} months)"
+            return _counted(months, "months")
+        return f"{_counted(from_months(months, self.time_unit), self.time_unit)} ({_counted(months, 'months')})"
+
+    def span(self, time: float, default_months: float | None = None) -> str:
+        """A span of the spec's times as notes say it.
+
+        Parameters
+        ----------
+        time : float
+            In the spec's times (``10 ** time_scale`` times the unit's).
+        default_months : float, optional
+            The span in months when the synthesizer set it (not the register): then said
+            as :meth:`said` says it.
+
+        Returns
+        -------
+        str
+            In :attr:`time_unit` to four significant digits, singular for exactly one.
+
+        Examples
+        --------
+        >>> spec = SynthesisSpec(study="example", groups=(Group("a", 20),), group_column="arm",
+        ...     accrual_start=None, accrual_end=None, constraints=(), time_unit="years")
+        >>> spec.span(1.0), spec.span(1.0, default_months=12)
+        ('1 year', '1 year (12 months)')
+        """
+        if default_months is not None:
+            return self.said(default_months)
+        return _counted(self.shown(time), self.time_unit)
 
     def column(self, endpoint: str) -> tuple[str, str]:
         """The ``(time, event)`` column names of an endpoint in the synthetic data.
@@ -914,6 +941,11 @@ def _median_of(spec, endpoint, arms):
     return None
 
 
+def _counted(x: float, unit: str) -> str:
+    """``x`` to four significant digits with ``unit`` (plural), singular for exactly one: ``1 year``."""
+    return f"{x:.4g} {unit[:-1] if x == 1 else unit}"
+
+
 def _construct(spec, rng, group, notes):
     n = group.size
     pri = {"pfs": spec.in_unit(12), "post_progression_survival": spec.in_unit(24), "next_therapy_gap": spec.in_unit(1),
@@ -921,9 +953,13 @@ def _construct(spec, rng, group, notes):
     unknown = set(spec.priors) - set(pri)
     if unknown:
         raise InputError(f"{spec.study}: unknown prior {sorted(unknown)[0]!r}; expected one of {', '.join(pri)}.")
+    months = {"pfs": 12, "post_progression_survival": 24, "next_therapy_gap": 1, "new_lesion_gap": 12}
     pri.update(spec.priors)
+
+    def said(name):  # a prior time as the notes say it: a default in months too
+        return spec.span(pri[name], None if name in spec.priors else months[name])
+
     width = _span(spec, spec.accrual_start, spec.accrual_end)
-    u = spec.time_unit
     s = {"a": np.round(rng.uniform(0, width, n) * 100).astype(np.int64)}
     P = np.empty(n)
     for g in spec.groups:
@@ -944,13 +980,13 @@ def _construct(spec, rng, group, notes):
     notes.append(
         "Construction: entry uniform over the accrual window; progression times exponential "
         "with the published median PFS of each group where one is given "
-        f"(else {spec.shown(pri['pfs']):g} {u}); death after progression with an exponential "
-        f"post-progression survival of median {spec.shown(pri['post_progression_survival']):g} {u}, "
+        f"(else {said('pfs')}); death after progression with an exponential "
+        f"post-progression survival of median {said('post_progression_survival')}, "
         f"death before progression for a fraction {pri['death_first']:g}; next systemic therapy "
-        f"an exponential gap of median {spec.shown(pri['next_therapy_gap']):g} {u} after progression; "
+        f"an exponential gap of median {said('next_therapy_gap')} after progression; "
         f"the progression is a new lesion with probability {pri['new_lesion_at_progression']:g}, "
         f"otherwise a new lesion follows after an exponential gap of median "
-        f"{spec.shown(pri['new_lesion_gap']):g} {u}; no loss to follow-up. These are starting values "
+        f"{said('new_lesion_gap')}; no loss to follow-up. These are starting values "
         "only: the search then moves individual times."
     )
     return s, width
@@ -1796,7 +1832,16 @@ def _build_one_endpoint(spec, s, group, cutoff, width, rng, notes, max_iter, fit
         if reordered is not None:
             (times, events, ends), moves = reordered
             said.append(_reordered_note(target, moves, steps))
-        elif not (loss == 0 or target.meets(times, events, ends)):
+        elif not (loss == 0 or target.meets(times, events, ends)) and target.pairs:
+            finished = finish_pairs(target, group, times, events, ends, FINISH_ROUNDS)
+            if target.meets(*finished):
+                times, events, ends = finished
+                said.append(f"The hazard ratios were then met by at most {FINISH_ROUNDS} rounds of moves that keep each "
+                            "arm's Kaplan–Meier curve (survrepro.sources._fitted.finish_pairs).")
+                loss = 0
+            elif target.loss(*finished) < target.loss(times, events, ends):
+                times, events, ends = finished  # the nearer start of the search below
+        if not (loss == 0 or target.meets(times, events, ends)) and reordered is None:
             _write_compared(spec, s, target, (times, events, ends), cutoff, width, rng)
             notes.append(f"The construction of {target.endpoint} for {len(target.arms)} arm(s) from the fitted model "
                          f"stopped after {steps} steps short of every printed number; the search below starts from "
@@ -2611,6 +2656,33 @@ def _search(spec, s, cutoff, width, ev, constraints, rng, max_iter, cycle=2500, 
     return best[0], steps
 
 
+def _finish_search(spec, s, group, cutoff, width, ev, constraints, rng, notes) -> None:
+    """After a search that missed, the hazard ratios of one endpoint moved into their printed
+    ranges by :func:`~survrepro.sources._fitted.finish_pairs` (moves that keep each arm's
+    Kaplan–Meier curve), in place, when that meets every printed number."""
+    derived = _derive(s, cutoff)
+    cache: dict = {}
+    if all(_distance(c, ev.value(c, derived, cache)) == 0 for c in constraints):
+        return
+    target = _endpoint_target(spec, group, cutoff, width, [])
+    if target is None or not target.pairs:
+        return
+    times, events = derived[target.endpoint]
+    ends = np.minimum(cutoff - s["a"], s["U"])  # the end of follow-up
+    found = finish_pairs(target, group, times, events, ends, FINISH_ROUNDS)
+    if not target.meets(*found):
+        return
+    trial = {k: v.copy() for k, v in s.items()}
+    _write_compared(spec, trial, target, found, cutoff, width, copy.deepcopy(rng))
+    derived, cache = _derive(trial, cutoff), {}
+    if all(_distance(c, ev.value(c, derived, cache)) == 0 for c in constraints):
+        for k, v in trial.items():
+            s[k][:] = v
+        notes.append(f"{target.endpoint}: the hazard ratios the search left outside their printed ranges were then met "
+                     f"by at most {FINISH_ROUNDS} rounds of moves that keep each arm's Kaplan–Meier curve "
+                     "(survrepro.sources._fitted.finish_pairs).")
+
+
 # --------------------------------------------------------------------------- accrual window
 def _entry_date(spec, a) -> _dt.date:
     return spec.accrual_start + _dt.timedelta(days=int(round(a / 100 * spec.days_per_unit)))
@@ -2840,6 +2912,9 @@ DEFAULT_STEPS = 20_000
 #: Step cap (when none is given) of the constructive build of a compared endpoint, and of the
 #: search from fitted data that miss some printed number.
 NEAR_STEPS = 5_000
+#: Rounds of :func:`~survrepro.sources._fitted.finish_pairs` after a construction of one endpoint
+#: that misses a printed number.
+FINISH_ROUNDS = 60
 #: Without a given cap, the compared build spends one in this many of its steps annealing from
 #: the fitted start (which starts near every printed number) rather than one in 8.
 AUTO_FITTED_SHARE = 2
@@ -2946,6 +3021,8 @@ def _synthesize(spec: SynthesisSpec, seed: int, max_iter: int | None):
             notes.append(f"Step cap: {NEAR_STEPS} search steps from the fitted data, which start near every printed "
                          "number.")
     s, steps = _search(spec, s, cutoff, width, fast, constraints, rng, int(max_iter), frozen=frozen)
+    if frozen is None:
+        _finish_search(spec, s, group, cutoff, width, fast, constraints, rng, notes)
     if anchor:
         _anchor_accrual(spec, s, cutoff, notes)
     # entry order by date: sort patients within the frame by group then entry (stable, deterministic)
