@@ -379,20 +379,50 @@ def test_a_hazard_ratio_printed_without_limits_is_calibrated():
 
 def test_the_step_cap_is_lowered_for_a_large_study_and_said():
     """Each search step recomputes every patient's fits: by default a study of n patients
-    searches at most PATIENT_STEPS // n steps (at least 300), and the notes say so."""
-    from survrepro.sources.synthesize import PATIENT_STEPS
+    searches at most PATIENT_STEPS // n steps (at least MIN_STEPS), and the notes say so."""
+    from survrepro.sources.synthesize import MIN_STEPS, PATIENT_STEPS
 
     n = 3000
     spec = SynthesisSpec(study="cap", groups=(Group("a", n),), group_column="arm",
                          accrual_start=dt.date(2020, 1, 1), accrual_end=dt.date(2021, 1, 1),
                          cutoff=dt.date(2023, 1, 1), constraints=(Constraint("m", "median", 9.5, 1, "pfs"),))
     res = synthesize(spec, seed=1)
-    assert res.max_iter == max(300, PATIENT_STEPS // n) < 20000
-    assert any(x.startswith(f"Step cap: {res.max_iter} search steps for {n} patients") for x in res.notes)
+    assert res.max_iter == max(MIN_STEPS, PATIENT_STEPS // n) < 20000
+    assert any(x.startswith(f"Step cap: {res.max_iter} search steps for {n} patients (the least cap")
+               for x in res.notes)
+    mid = synthesize(dataclasses.replace(spec, groups=(Group("a", 100),)), seed=1)
+    assert mid.max_iter == PATIENT_STEPS // 100 > MIN_STEPS
+    assert any(x.startswith(f"Step cap: {mid.max_iter} search steps for 100 patients (at most 600,000 patient-steps")
+               for x in mid.notes)
     small = synthesize(dataclasses.replace(spec, groups=(Group("a", 20),)), seed=1)
     assert small.max_iter == 20000 and not any(x.startswith("Step cap") for x in small.notes)
     given = synthesize(spec, seed=1, max_iter=20000)  # a cap given is used as it is
     assert given.max_iter == 20000 and not any(x.startswith("Step cap: 2") for x in given.notes)
+
+
+def test_a_large_study_searches_at_least_the_least_step_cap(tmp_path, monkeypatch):
+    """A corpus register (a SYNTHETIC simulated trial of 1,480 patients, two arms) with its
+    log-rank p calibrated: 600,000 patient-steps allow 405 search steps, and after them a lower
+    median limit still sat on a half of its last digit (8.95 for a printed 8.9). The search
+    takes at least MIN_STEPS steps and meets every printed number; with the 300 steps that were
+    the least cap before, it misses that limit."""
+    from survrepro.sources import synthesize as synthesize_module
+
+    reg, _ = _corpus_spec(tmp_path, "synthetic_093")
+    for t in reg["target"]:
+        if t["id"] == "p_logrank":
+            t["role"] = "calibrate"
+    from survrepro.bench import corpus
+
+    spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path, "p_calibrated")),
+                              endpoints=("pfs",), endpoint_map={"pfs": "pfs", "cohort": "pfs"})
+    assert spec.n == 1480 and any(c.id == "p_logrank" for c in spec.constraints)
+    res = synthesize(spec, seed=0)
+    assert res.max_iter == synthesize_module.MIN_STEPS
+    assert res.converged, [(c.id, c.target, c.achieved) for c in res.unmet]
+    monkeypatch.setattr(synthesize_module, "MIN_STEPS", 300)
+    res = synthesize(spec, seed=0)
+    assert res.max_iter == 405 and "median_ci_low_arm1" in {c.id for c in res.unmet}
 
 
 def test_fast_landmark_survival_equals_the_engine_with_ties():

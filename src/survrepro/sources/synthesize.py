@@ -2905,8 +2905,11 @@ def evaluate(data: pd.DataFrame, spec: SynthesisSpec) -> tuple:
 
 
 #: Work the search may do, in patient-steps: the step cap of a study of ``n`` patients is at
-#: most ``PATIENT_STEPS // n`` (20,000 steps up to 30 patients, 600 for 1,000, 300 from 2,000 on).
+#: most ``PATIENT_STEPS // n`` (20,000 steps up to 30 patients) and at least :data:`MIN_STEPS`
+#: (from 400 patients on).
 PATIENT_STEPS = 600_000
+#: The least step cap when none is given, however many patients.
+MIN_STEPS = 1_500
 #: Step cap of the search when none is given and the study is small enough.
 DEFAULT_STEPS = 20_000
 #: Step cap (when none is given) of the constructive build of a compared endpoint, and of the
@@ -2930,7 +2933,7 @@ def synthesize(spec: SynthesisSpec, *, seed: int = 0, max_iter: int | None = Non
         Seed of the construction and of the search; the same seed gives the same data.
     max_iter : int, optional
         Cap on search steps; the search always stops there and reports what it could not meet.
-        By default 20,000, lowered to :data:`PATIENT_STEPS` ``// n`` (at least 300) for a
+        By default 20,000, lowered to :data:`PATIENT_STEPS` ``// n`` (at least :data:`MIN_STEPS`) for a
         study of ``n`` patients where that is lower (each step recomputes the fits of every
         patient), and the notes say so: a bound on the time the search may take. A cap given
         is used as it is.
@@ -2980,10 +2983,12 @@ def _synthesize(spec: SynthesisSpec, seed: int, max_iter: int | None):
     notes = [f"SYNTHETIC data for {spec.study}: patient-level data made to match published summaries; not real patients."]
     auto = max_iter is None
     if auto:
-        max_iter = min(DEFAULT_STEPS, max(300, PATIENT_STEPS // spec.n))
+        max_iter = min(DEFAULT_STEPS, max(MIN_STEPS, PATIENT_STEPS // spec.n))
         if max_iter < DEFAULT_STEPS:
-            notes.append(f"Step cap: {max_iter} search steps for {spec.n} patients (at most {PATIENT_STEPS:,} "
-                         f"patient-steps instead of {DEFAULT_STEPS:,} steps), so that the search ends in bounded time.")
+            why = (f"at most {PATIENT_STEPS:,} patient-steps" if PATIENT_STEPS // spec.n >= MIN_STEPS
+                   else f"the least cap; {PATIENT_STEPS:,} patient-steps would allow fewer")
+            notes.append(f"Step cap: {max_iter} search steps for {spec.n} patients ({why}, instead of "
+                         f"{DEFAULT_STEPS:,} steps), so that the search ends in bounded time.")
     anchor = True
     if spec.accrual_start is None:
         start, end, note = assumed_accrual(spec)
