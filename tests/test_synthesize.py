@@ -406,14 +406,13 @@ def test_a_large_study_searches_at_least_the_least_step_cap(tmp_path, monkeypatc
     median limit still sat on a half of its last digit (8.95 for a printed 8.9). The search
     takes at least MIN_STEPS steps and meets every printed number; with the 300 steps that were
     the least cap before, it misses that limit."""
+    from survrepro.bench import corpus
     from survrepro.sources import synthesize as synthesize_module
 
     reg, _ = _corpus_spec(tmp_path, "synthetic_093")
     for t in reg["target"]:
         if t["id"] == "p_logrank":
             t["role"] = "calibrate"
-    from survrepro.bench import corpus
-
     spec = spec_from_register(load_register(corpus.write_register(reg, tmp_path, "p_calibrated")),
                               endpoints=("pfs",), endpoint_map={"pfs": "pfs", "cohort": "pfs"})
     assert spec.n == 1480 and any(c.id == "p_logrank" for c in spec.constraints)
